@@ -1,0 +1,355 @@
+"""People, tenants, API keys, wallets and the audit trail."""
+
+import ipaddress
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from portal.tenancy import TenantQuerySet
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in with e-mail; staff users are platform employees."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    mobile = models.CharField(max_length=20, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # TOTP two-factor: the secret is set during setup, enabled once a code is confirmed.
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_enabled = models.BooleanField(default=False)
+    totp_last_step = models.BigIntegerField(default=0)
+
+    objects = UserManager()
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class RecoveryCode(models.Model):
+    """A one-time 2FA recovery code; only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"recovery code of {self.user_id}"
+
+
+class Account(models.Model):
+    """A customer (tenant). A reseller account owns child accounts."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    # The catalog addresses child accounts by `username` (add credits).
+    username = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    is_reseller = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    email = models.EmailField(blank=True)
+    mobile = models.CharField(max_length=20, blank=True)
+    # Requests per minute per API key; null means the platform default.
+    api_rate_limit = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def rate_limit(self):
+        return self.api_rate_limit or settings.API_RATE_LIMIT_PER_MINUTE
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    DEVELOPER = "developer", "Developer"
+    ANALYST = "analyst", "Analyst"
+
+
+# What each role may do. Pages and API share these through accounts.permissions.
+ROLE_PERMISSIONS = {
+    Role.OWNER: {"manage_team", "manage_keys", "view_audit", "manage_credits", "view_reports", "send"},
+    Role.ADMIN: {"manage_team", "manage_keys", "manage_credits", "view_reports", "send"},
+    Role.DEVELOPER: {"manage_keys", "view_reports", "send"},
+    Role.ANALYST: {"view_reports"},
+}
+
+
+class MembershipQuerySet(TenantQuerySet):
+    pass
+
+
+class Membership(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.DEVELOPER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="uniq_membership")]
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.account} ({self.role})"
+
+    def can(self, permission):
+        return permission in ROLE_PERMISSIONS.get(self.role, set())
+
+
+class Invitation(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.DEVELOPER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"invitation of {self.email} to {self.account_id}"
+
+    @property
+    def is_pending(self):
+        return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
+
+
+def parse_ip_whitelist(text):
+    """Parse a comma/space/newline separated list of IPs and CIDR ranges (IPv4 and IPv6).
+
+    The catalog's examples carry a port (`127.0.0.1:8000`, `127.0.0.1:8000/0`); a port on an
+    IPv4 entry is ignored since whitelists restrict addresses, not ports.
+    Returns a list of canonical network strings; raises ValidationError naming bad entries.
+    """
+    networks, bad = [], []
+    for raw in text.replace(",", " ").split():
+        entry = raw.strip()
+        addr, _, prefix = entry.partition("/")
+        if addr.count(":") == 1:  # IPv4 with a port
+            addr = addr.split(":")[0]
+        if addr.startswith("[") and "]" in addr:  # [v6]:port
+            addr = addr[1 : addr.index("]")]
+        try:
+            net = ipaddress.ip_network(f"{addr}/{prefix}" if prefix else addr, strict=False)
+        except ValueError:
+            bad.append(entry)
+            continue
+        if str(net) not in networks:
+            networks.append(str(net))
+    if bad:
+        raise ValidationError(f"Not an IP address or CIDR range: {', '.join(bad)}")
+    return networks
+
+
+class ApiKeyQuerySet(TenantQuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiKey(models.Model):
+    """A long-lived API access token. Only a SHA-256 of the secret is stored."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    ip_whitelist = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        if self.revoked_at:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+    @property
+    def status_label(self):
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    def allows_ip(self, ip):
+        if not self.ip_whitelist:
+            return True
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        for entry in self.ip_whitelist:
+            net = ipaddress.ip_network(entry, strict=False)
+            if address.version == net.version and address in net:
+                return True
+        return False
+
+
+class Wallet(models.Model):
+    """Credits of one account. `service` is blank for the general wallet; the catalog keeps
+    credits per service (they cannot move between services), so later issues add one per service."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="wallets")
+    service = models.CharField(max_length=10, blank=True, default="")
+    balance = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("0"))
+    postpaid = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "service"], name="uniq_wallet_service"),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0) | models.Q(postpaid=True),
+                name="wallet_balance_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} {self.service or 'general'}: {self.balance}"
+
+
+class LedgerKind(models.TextChoices):
+    TOP_UP = "topup", "Top-up"
+    ADJUSTMENT = "adjustment", "Staff adjustment"
+    TRANSFER_IN = "transfer_in", "Transfer from parent"
+    TRANSFER_OUT = "transfer_out", "Transfer to child"
+    DEBIT = "debit", "Charge"
+    REFUND = "refund", "Refund"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class LedgerEntry(models.Model):
+    """One movement of credits. Append-only: rows are never updated or deleted."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ledger")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=20, choices=LedgerKind.choices)
+    amount = models.DecimalField(max_digits=16, decimal_places=4)
+    balance_after = models.DecimalField(max_digits=16, decimal_places=4)
+    reason = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when a caller supplies one; makes a retried movement a no-op.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+        constraints = [models.UniqueConstraint(fields=["account", "idempotency_key"], name="uniq_ledger_idempotency")]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} -> {self.balance_after}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Ledger entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Ledger entries are append-only.")
+
+
+class AuditEvent(models.Model):
+    """A security-relevant action: who did what, from where, when."""
+
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=50, db_index=True)
+    target = models.CharField(max_length=255, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"

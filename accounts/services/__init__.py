@@ -1,0 +1,1 @@
+"""Account operations shared by pages, the API, commands and tasks."""

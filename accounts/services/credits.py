@@ -1,0 +1,193 @@
+"""Credit wallets and their append-only ledger.
+
+Every movement locks the wallet row, checks the balance and writes the ledger entry in one
+transaction, so concurrent debits can neither drive a balance negative nor lose an update.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Account, LedgerEntry, LedgerKind, Wallet
+from accounts.services import audit
+from accounts.services.errors import DomainError, InsufficientCredit, NotFound, PermissionDenied
+
+PLACES = Decimal("0.0001")
+MAX_AMOUNT = Decimal("1000000000")
+
+
+def parse_amount(value, *, field="credits"):
+    """A positive amount with at most 4 decimals, from a string, int or Decimal."""
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"The {field} must be a number.", field=field) from None
+    if not amount.is_finite() or amount <= 0:
+        raise DomainError(f"The {field} must be greater than 0.", field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(f"The {field} may not be greater than {MAX_AMOUNT}.", field=field)
+    return amount.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def get_wallet(account, service=""):
+    wallet, _ = Wallet.objects.get_or_create(account=account, service=service)
+    return wallet
+
+
+def balance(account, service=""):
+    return get_wallet(account, service).balance
+
+
+def _move(*, account, delta, kind, service="", actor=None, reason="", reference="", idempotency_key=None):
+    """Apply a signed movement to one wallet. Returns the ledger entry (the earlier one when the
+    idempotency key was already used)."""
+    get_wallet(account, service)  # make sure the row exists before locking it
+    with transaction.atomic():
+        if idempotency_key:
+            earlier = LedgerEntry.objects.filter(account=account, idempotency_key=idempotency_key).first()
+            if earlier:
+                return earlier
+        # Lock the wallet row: two requests may race for the last credits.
+        wallet = Wallet.objects.select_for_update().get(account=account, service=service)
+        new_balance = wallet.balance + delta
+        if new_balance < 0 and not wallet.postpaid:
+            raise InsufficientCredit("Insufficient credits.")
+        wallet.balance = new_balance
+        wallet.save(update_fields=["balance", "updated_at"])
+        try:
+            with transaction.atomic():
+                return LedgerEntry.objects.create(
+                    account=account,
+                    wallet=wallet,
+                    kind=kind,
+                    amount=delta,
+                    balance_after=new_balance,
+                    reason=reason[:255],
+                    reference=reference[:100],
+                    actor=actor,
+                    idempotency_key=idempotency_key or None,
+                )
+        except IntegrityError:
+            # A concurrent request with the same idempotency key won; undo ours.
+            transaction.set_rollback(True)
+    return LedgerEntry.objects.get(account=account, idempotency_key=idempotency_key)
+
+
+def debit(*, account, amount, reason, service="", actor=None, reference="", idempotency_key=None):
+    """Charge credits. Raises InsufficientCredit and changes nothing if the wallet can't cover it."""
+    amount = parse_amount(amount)
+    return _move(
+        account=account,
+        delta=-amount,
+        kind=LedgerKind.DEBIT,
+        service=service,
+        actor=actor,
+        reason=reason,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+
+
+def refund(*, account, amount, reason, service="", reference="", idempotency_key=None):
+    amount = parse_amount(amount)
+    return _move(
+        account=account,
+        delta=amount,
+        kind=LedgerKind.REFUND,
+        service=service,
+        reason=reason,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+
+
+def top_up(*, account, amount, reason="Top-up", actor=None, service="", reference="", idempotency_key=None):
+    amount = parse_amount(amount)
+    entry = _move(
+        account=account,
+        delta=amount,
+        kind=LedgerKind.TOP_UP,
+        service=service,
+        actor=actor,
+        reason=reason,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+    audit.record("credits.top_up", account=account, actor=actor, target=f"{amount}", reason=reason)
+    return entry
+
+
+def adjust_by_staff(*, account, amount, direction, reason, actor, service="", request=None):
+    """Staff add or deduct credits with a mandatory reason."""
+    if not reason or not reason.strip():
+        raise DomainError("A reason is required.", field="reason")
+    amount = parse_amount(amount, field="amount")
+    delta = amount if direction == "add" else -amount
+    entry = _move(
+        account=account,
+        delta=delta,
+        kind=LedgerKind.ADJUSTMENT,
+        service=service,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    audit.record(
+        "credits.adjusted",
+        account=account,
+        actor=actor,
+        target=f"{delta:+}",
+        request=request,
+        reason=reason.strip(),
+        balance_after=str(entry.balance_after),
+    )
+    return entry
+
+
+def transfer_to_child(*, parent, child_username, amount, actor=None, service="", notes="", order_id="", request=None):
+    """Move credits from a reseller to one of its child accounts, both legs in one transaction."""
+    if not parent.is_reseller:
+        raise PermissionDenied("Only reseller accounts can add credits to customers.")
+    amount = parse_amount(amount)
+    child = Account.objects.filter(username=child_username).first()
+    if child is None:
+        raise DomainError("The selected username is invalid.", field="username")
+    if child.parent_id != parent.pk:
+        raise PermissionDenied("This customer does not belong to your account.")
+    reason = notes or f"Credits from {parent.username}"
+    with transaction.atomic():
+        out = _move(
+            account=parent,
+            delta=-amount,
+            kind=LedgerKind.TRANSFER_OUT,
+            service=service,
+            actor=actor,
+            reason=f"To {child.username}: {notes}".strip(": "),
+            reference=order_id,
+        )
+        _move(
+            account=child,
+            delta=amount,
+            kind=LedgerKind.TRANSFER_IN,
+            service=service,
+            actor=actor,
+            reason=reason,
+            reference=order_id,
+        )
+    for acct in (parent, child):
+        audit.record(
+            "credits.transferred",
+            account=acct,
+            actor=actor,
+            request=request,
+            target=f"{parent.username} -> {child.username}",
+            amount=str(amount),
+            order_id=order_id,
+        )
+    return out
+
+
+def get_child(parent, username):
+    child = Account.objects.filter(parent=parent, username=username).first()
+    if child is None:
+        raise NotFound("Customer not found.")
+    return child

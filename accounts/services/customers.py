@@ -1,0 +1,43 @@
+"""Creating customer accounts with their owner."""
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import Account, Membership, Role, User
+from accounts.services import audit, credits
+from accounts.services.errors import DomainError
+
+
+def unique_username(base):
+    base = slugify(base)[:80] or "customer"
+    candidate, n = base, 1
+    while Account.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def create_customer(
+    *, email, password, name="", username=None, credits_amount=None, parent=None, is_reseller=False, actor=None
+):
+    """Create an account, its owner user (or reuse an existing user) and its general wallet."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise DomainError("The email field is required.", field="email")
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=password, name=name)
+        account = Account.objects.create(
+            name=name or email.split("@")[0],
+            username=username or unique_username(name or email.split("@")[0]),
+            email=email,
+            parent=parent,
+            is_reseller=is_reseller,
+        )
+        Membership.objects.create(account=account, user=user, role=Role.OWNER)
+        credits.get_wallet(account)
+        audit.record("account.created", account=account, actor=actor, target=account.username)
+        if credits_amount:
+            credits.top_up(account=account, amount=credits_amount, reason="Opening credit", actor=actor)
+    return account, user

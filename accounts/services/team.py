@@ -1,0 +1,137 @@
+"""Team membership: invitations, role changes, removal. An account always keeps an owner."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Role, User
+from accounts.services import audit
+from accounts.services.errors import Conflict, DomainError, NotFound
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_member(*, account, email, role, actor, request=None):
+    """Create an invitation and e-mail its link (after commit). Returns (invitation, token)."""
+    email = (email or "").strip().lower()
+    if not email or "@" not in email:
+        raise DomainError("Enter a valid e-mail address.", field="email")
+    if role not in Role.values:
+        raise DomainError("Choose a valid role.", field="role")
+    if Membership.objects.filter(account=account, user__email__iexact=email).exists():
+        raise Conflict(f"{email} is already a member of this account.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        Invitation.objects.filter(
+            account=account, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        invitation = Invitation.objects.create(
+            account=account,
+            email=email,
+            role=role,
+            token_hash=_hash(token),
+            invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+        audit.record("team.invited", account=account, actor=actor, target=email, request=request, role=role)
+        link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
+        transaction.on_commit(
+            lambda: send_mail(
+                f"You are invited to {account.name}",
+                f"{actor.get_full_name() if actor else 'A team member'} invited you to join {account.name} "
+                f"as {Role(role).label}.\n\nAccept the invitation: {link}\n\n"
+                f"The link expires in {settings.INVITATION_TTL_DAYS} days.",
+                None,
+                [email],
+            )
+        )
+    return invitation, token
+
+
+def find_invitation(token):
+    invitation = Invitation.objects.select_related("account").filter(token_hash=_hash(token)).first()
+    if invitation is None or not invitation.is_pending:
+        raise NotFound("This invitation is invalid or has expired.")
+    return invitation
+
+
+def accept_invitation(*, token, user=None, password=None, name="", request=None):
+    """Join the account. An unknown e-mail gets a new user with `password`."""
+    with transaction.atomic():
+        invitation = find_invitation(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_pending:
+            raise NotFound("This invitation is invalid or has expired.")
+        if user is None:
+            user = User.objects.filter(email__iexact=invitation.email).first()
+            if user is None:
+                if not password:
+                    raise DomainError("Choose a password.", field="password")
+                user = User.objects.create_user(email=invitation.email, password=password, name=name)
+        elif user.email.lower() != invitation.email.lower():
+            raise DomainError("This invitation was sent to another e-mail address.")
+        Membership.objects.get_or_create(account=invitation.account, user=user, defaults={"role": invitation.role})
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit.record(
+            "team.joined",
+            account=invitation.account,
+            actor=user,
+            target=user.email,
+            request=request,
+            role=invitation.role,
+        )
+    return invitation.account, user
+
+
+def revoke_invitation(*, invitation, actor, request=None):
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit.record(
+        "team.invitation_revoked", account=invitation.account, actor=actor, target=invitation.email, request=request
+    )
+
+
+def _owners(account):
+    return Membership.objects.select_for_update().filter(account=account, role=Role.OWNER)
+
+
+def change_role(*, membership, role, actor, request=None):
+    if role not in Role.values:
+        raise DomainError("Choose a valid role.", field="role")
+    with transaction.atomic():
+        owners = list(_owners(membership.account))
+        if membership.role == Role.OWNER and role != Role.OWNER and len(owners) <= 1:
+            raise Conflict("An account must keep at least one owner.")
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(
+            "team.role_changed",
+            account=membership.account,
+            actor=actor,
+            target=membership.user.email,
+            request=request,
+            old=old,
+            new=role,
+        )
+    return membership
+
+
+def remove_member(*, membership, actor, request=None):
+    with transaction.atomic():
+        owners = list(_owners(membership.account))
+        if membership.role == Role.OWNER and len(owners) <= 1:
+            raise Conflict("An account must keep at least one owner.")
+        membership.delete()
+        audit.record(
+            "team.removed", account=membership.account, actor=actor, target=membership.user.email, request=request
+        )

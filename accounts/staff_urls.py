@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts.views import staff
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", staff.customer_list, name="customer_list"),
+    path("customers/<uuid:account_id>/", staff.customer_detail, name="customer_detail"),
+    path("customers/<uuid:account_id>/credits/", staff.customer_adjust_credits, name="customer_adjust_credits"),
+    path("audit/", staff.audit_log, name="audit_log"),
+]

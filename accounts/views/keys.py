@@ -1,0 +1,66 @@
+"""API keys page: create with a whitelist (secret shown once), list, revoke."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ApiKeyForm
+from accounts.models import ApiKey
+from accounts.permissions import account_required
+from accounts.services import apikeys
+from accounts.services.errors import DomainError
+from portal.pagination import paginate
+from portal.tenancy import get_for_account_or_404
+
+
+def _table_context(request):
+    keys = ApiKey.objects.for_account(request.account).select_related("created_by")
+    query = request.GET.get("q", "").strip()
+    if query:
+        keys = keys.filter(name__icontains=query) | keys.filter(prefix__startswith=query)
+    return {"page": paginate(request, keys), "q": query}
+
+
+@account_required("manage_keys")
+def api_key_list(request):
+    ctx = {**_table_context(request), "form": ApiKeyForm()}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "accounts/partials/api_key_table.html", ctx)
+    return render(request, "accounts/api_key_list.html", ctx)
+
+
+@account_required("manage_keys")
+@require_POST
+def api_key_create(request):
+    form = ApiKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            key, secret = apikeys.create_api_key(
+                account=request.account,
+                name=form.cleaned_data["name"],
+                ip_whitelist=form.cleaned_data["ip_whitelist"],
+                expires_at=form.cleaned_data["expires_at"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            ctx = {**_table_context(request), "form": ApiKeyForm(), "new_key": key, "secret": secret}
+            template = "accounts/partials/api_key_created.html" if request.htmx else "accounts/api_key_list.html"
+            return render(request, template, ctx)
+    ctx = {**_table_context(request), "form": form, "form_open": True}
+    if request.htmx:
+        return render(request, "accounts/partials/api_key_form.html", ctx, status=422)
+    return render(request, "accounts/api_key_list.html", ctx, status=422)
+
+
+@account_required("manage_keys")
+@require_POST
+def api_key_revoke(request, key_id):
+    key = get_for_account_or_404(ApiKey, request.account, uuid=key_id)
+    apikeys.revoke_api_key(api_key=key, actor=request.user, request=request)
+    if request.htmx:
+        return render(request, "accounts/partials/api_key_table.html", _table_context(request))
+    messages.success(request, f"Key “{key.name}” was revoked.")
+    return redirect("accounts:api_key_list")

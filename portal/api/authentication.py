@@ -1,0 +1,69 @@
+"""API authentication: `Authorization: Bearer <key or JWT>` or `?access_token=`."""
+
+import jwt
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+
+from accounts.models import ApiKey
+from accounts.services import apikeys, tokens
+from portal.net import client_ip
+
+
+class IpNotAllowed(PermissionDenied):
+    default_detail = "Access from this IP address is not allowed for this token."
+
+
+class ApiPrincipal:
+    """The caller of an API request: an account acting through one key."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+
+    def __init__(self, api_key, via_jwt=False):
+        self.api_key = api_key
+        self.account = api_key.account
+        self.via_jwt = via_jwt
+        self.pk = self.id = f"key:{api_key.pk}"
+
+    def __str__(self):
+        return f"api-key {self.api_key.prefix}"
+
+
+def presented_token(request):
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("access_token") or None
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        token = presented_token(request)
+        if not token:
+            return None
+        via_jwt = tokens.looks_like_jwt(token)
+        key = self._key_from_jwt(token) if via_jwt else apikeys.find_key(token)
+        if key is None or not key.is_active or not key.account.is_active:
+            raise AuthenticationFailed()
+        ip = client_ip(request._request)
+        if not key.allows_ip(ip):
+            raise IpNotAllowed()
+        apikeys.mark_used(key, ip)
+        principal = ApiPrincipal(key, via_jwt=via_jwt)
+        request._request.account = key.account
+        return principal, key
+
+    def _key_from_jwt(self, token):
+        try:
+            claims = tokens.decode(token)
+        except jwt.InvalidTokenError:
+            return None
+        key = ApiKey.objects.select_related("account").filter(uuid=claims["sub"]).first()
+        if key is None or claims.get("prv") != tokens.key_fingerprint(key):
+            return None
+        return key
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

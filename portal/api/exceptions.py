@@ -1,0 +1,78 @@
+"""One exception handler for every v2 endpoint: errors keep the envelope shape."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.views import set_rollback
+
+from accounts.services.errors import DomainError
+from portal.api.authentication import IpNotAllowed
+from portal.api.responses import v2_error
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    401: "Unauthenticated.",
+    403: "This action is unauthorized.",
+    404: "Not Found.",
+    405: "Method Not Allowed.",
+    429: "Too Many Attempts.",
+}
+
+
+def flatten_errors(detail, prefix=""):
+    """DRF's nested error detail as a Laravel-style map: {"nodes.0.to": ["..."]}."""
+    out = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_errors(value, name))
+    elif isinstance(detail, list) and detail and all(isinstance(d, str) for d in detail):
+        out[prefix or "non_field_errors"] = [str(d) for d in detail]
+    elif isinstance(detail, list):
+        for i, value in enumerate(detail):
+            if value:
+                out.update(flatten_errors(value, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def v2_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        errors = {exc.field: [exc.message]} if exc.field and exc.status_code == 422 else None
+        return v2_error(exc.message, code=exc.status_code, errors=errors)
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        first = next(iter(errors.values()))[0] if errors else "The given data was invalid."
+        return v2_error(first, code=422, errors=errors)
+
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        return v2_error(MESSAGES[401], code=401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        return v2_error(MESSAGES[429], code=429, headers={"Retry-After": str(max(wait, 1))})
+
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        code = exc.status_code
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        default = exc.default_detail if isinstance(exc.default_detail, str) else None
+        message = str(detail) if detail and detail != default else MESSAGES.get(code, str(detail or default))
+        if isinstance(exc, IpNotAllowed):
+            message = str(exc.detail)
+        return v2_error(message, code=code)
+
+    log.exception("Unhandled API error", exc_info=exc)
+    set_rollback()
+    return v2_error("Server Error", code=500)

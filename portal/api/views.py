@@ -1,0 +1,29 @@
+"""Base class for every v2 endpoint: envelope helpers and rate-limit headers."""
+
+from rest_framework.views import APIView
+
+from portal.api.pagination import V2Pagination
+from portal.api.responses import v2_response
+
+
+class V2APIView(APIView):
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        limit = getattr(request._request, "rate_limit", None)
+        if limit:
+            response["X-RateLimit-Limit"] = str(limit[0])
+            response["X-RateLimit-Remaining"] = str(limit[1])
+        return response
+
+    @property
+    def account(self):
+        return self.request.user.account
+
+    def ok(self, data=None, message="OK", **kwargs):
+        return v2_response(data, message, **kwargs)
+
+    def paginated(self, queryset, serializer_class, message="OK"):
+        paginator = V2Pagination()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        data = serializer_class(page, many=True, context={"request": self.request}).data
+        return paginator.get_paginated_response(data, message)

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+
+def portal(request):
+    membership = getattr(request, "membership", None)
+    return {
+        "site_name": settings.SITE_NAME,
+        "current_account": getattr(request, "account", None),
+        "membership": membership,
+        "role_permissions": _permissions(membership),
+        "account_balance": SimpleLazyObject(lambda: _balance(request)),
+    }
+
+
+def _balance(request):
+    from accounts.services import credits
+
+    account = getattr(request, "account", None)
+    return credits.balance(account) if account else 0
+
+
+def _permissions(membership):
+    from accounts.models import ROLE_PERMISSIONS
+
+    return ROLE_PERMISSIONS.get(membership.role, set()) if membership else set()

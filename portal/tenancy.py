@@ -1,0 +1,20 @@
+"""Tenant scoping: the one way customer data is read."""
+
+from django.db import models
+from django.http import Http404
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_account(self, account):
+        if account is None:
+            return self.none()
+        return self.filter(account=account)
+
+
+def get_for_account_or_404(model_or_qs, account, **lookup):
+    """Another account's object is a 404, never a 403."""
+    qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs.objects.all()
+    try:
+        return qs.for_account(account).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from accounts.api.urls import urlpatterns_v2 as accounts_v2
+from accounts.api.urls import urlpatterns_v3 as accounts_v3
+from portal import views
+
+api_v2 = [*accounts_v2]
+api_v3 = [*accounts_v3]
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("staff/", include("accounts.staff_urls")),
+    path("django-admin/", admin.site.urls),
+    path("api/v2/", include(api_v2)),
+    path("api/v3/", include(api_v3)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+]

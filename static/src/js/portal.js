@@ -1,0 +1,22 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-nav-toggle]");
+  if (toggle) {
+    const sidebar = document.getElementById("sidebar");
+    const open = sidebar.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  const opener = event.target.closest("[data-dialog-open]");
+  if (opener) {
+    document.getElementById(opener.dataset.dialogOpen)?.showModal();
+  }
+  const closer = event.target.closest("[data-dialog-close]");
+  if (closer) {
+    closer.closest("dialog")?.close();
+  }
+  const copy = event.target.closest("[data-copy]");
+  if (copy && navigator.clipboard) {
+    navigator.clipboard.writeText(document.getElementById(copy.dataset.copy).textContent.trim());
+    copy.textContent = "Copied";
+  }
+});
