@@ -10,7 +10,15 @@ def portal(request):
         "membership": membership,
         "role_permissions": _permissions(membership),
         "account_balance": SimpleLazyObject(lambda: _balance(request)),
+        "user_memberships": SimpleLazyObject(lambda: _memberships(request)),
     }
+
+
+def _memberships(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return list(user.memberships.select_related("account").order_by("account__name"))
 
 
 def _balance(request):

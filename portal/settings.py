@@ -77,7 +77,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "portal",
     "accounts",
+    "accounts.notifications",
     "messaging",
+    "messaging.events",
+    "messaging.senders",
+    "messaging.suppressions",
     "voice",
     "contacts",
 ]

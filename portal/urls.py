@@ -6,7 +6,11 @@ from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
 from portal import views
 
-api_v2 = [*accounts_v2]
+api_v2 = [
+    *accounts_v2,
+    path("sms/", include("messaging.senders.api.urls")),
+    path("sms/suppressions/", include("messaging.suppressions.api.urls")),
+]
 api_v3 = [*accounts_v3]
 
 urlpatterns = [
@@ -14,6 +18,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("staff/", include("accounts.staff_urls")),
+    path("staff/review/", include("messaging.review.urls")),
+    path("sms/", include("messaging.senders.urls")),
+    path("sms/suppressions/", include("messaging.suppressions.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),
     path("api/v3/", include(api_v3)),

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from accounts.models import Account, Membership, Role, User
 from accounts.services import audit, credits
 from accounts.services.errors import DomainError
+from messaging.services.catalog import enable_standard_services
 
 
 def unique_username(base):
@@ -37,6 +38,7 @@ def create_customer(
         )
         Membership.objects.create(account=account, user=user, role=Role.OWNER)
         credits.get_wallet(account)
+        enable_standard_services(account)
         audit.record("account.created", account=account, actor=actor, target=account.username)
         if credits_amount:
             credits.top_up(account=account, amount=credits_amount, reason="Opening credit", actor=actor)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SuppressionsConfig(AppConfig):
+    name = "messaging.suppressions"
+    label = "suppressions"
