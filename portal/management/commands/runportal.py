@@ -1,0 +1,107 @@
+"""Start web (gunicorn), Celery worker and Celery beat together; stop all when one stops."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and Celery beat under one supervisor."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+
+    def handle(self, *args, **opts):
+        python = sys.executable
+        bindir = os.path.dirname(python)
+        data_dir = str(settings.DATA_DIR)
+        commands = {
+            "web": [
+                os.path.join(bindir, "gunicorn"),
+                "portal.wsgi:application",
+                "--bind",
+                f"{opts['host']}:{opts['port']}",
+                "--workers",
+                str(opts["web_workers"]),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+            ],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--hostname",
+                f"worker-{opts['port']}@%h",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                os.path.join(data_dir, "celerybeat-schedule"),
+                "--pidfile",
+                "",
+            ],
+        }
+        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        self._announce(opts)
+
+        stopping = False
+
+        def stop(signum=None, frame=None):
+            nonlocal stopping
+            if stopping:
+                return
+            stopping = True
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping:
+                for name, proc in procs.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping the others.")
+                        stop()
+                        break
+                time.sleep(0.5)
+        finally:
+            stop()
+            deadline = time.time() + 15
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        return None
+
+    def _announce(self, opts):
+        url = f"http://localhost:{opts['port']}/"
+        lines = [f"Portal running at {url}  (Ctrl-C stops web, worker and beat)"]
+        demo = settings.DATA_DIR / "demo_credentials.txt"
+        if demo.exists():
+            lines.append(demo.read_text().strip())
+        self.stdout.write("\n".join(["", *lines, ""]))
