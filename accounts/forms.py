@@ -52,3 +52,26 @@ class CreditAdjustmentForm(forms.Form):
 class TransferForm(forms.Form):
     amount = forms.DecimalField(min_value=0.0001, max_digits=16, decimal_places=4)
     notes = forms.CharField(max_length=255, required=False)
+
+
+class ChildCustomerForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Company name")
+    email = forms.EmailField(label="Owner e-mail")
+    password = forms.CharField(widget=forms.PasswordInput, label="Owner password", min_length=8)
+    opening_credits = forms.DecimalField(
+        required=False,
+        min_value=0.0001,
+        max_digits=16,
+        decimal_places=4,
+        help_text="Optional. Moved from your own balance.",
+    )
+
+
+class RateLimitForm(forms.Form):
+    rate_limit = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        label="API requests per minute per key",
+        help_text="Leave empty for the platform default.",
+    )

@@ -8,6 +8,7 @@ rate limits and login throttles are still shared between the web and worker proc
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -172,6 +173,10 @@ STORAGES = {
 # Redis when configured; otherwise a file cache so every local process shares counters.
 REDIS_URL = env("REDIS_URL", "")
 CACHE_URL = env("CACHE_URL", REDIS_URL)
+if TESTING and CACHE_URL.startswith("redis") and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test workers each get their own Redis database: tests flush the cache.
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].lstrip("gw") or 0)
+    CACHE_URL = urlsplit(CACHE_URL)._replace(path=f"/{10 + _worker}").geturl()
 if CACHE_URL.startswith("redis"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:

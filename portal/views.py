@@ -1,21 +1,86 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django.db import connection
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncDate
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import AuditEvent, LedgerEntry
 from accounts.permissions import account_required
 from accounts.services import credits
 
+CHART_DAYS = 30
+
+
+def _daily_movements(account, since):
+    """Per-day credits added and spent since `since`, one row per day (zeros included)."""
+    rows = (
+        LedgerEntry.objects.for_account(account)
+        .filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(added=Sum("amount", filter=Q(amount__gt=0)), spent=Sum("amount", filter=Q(amount__lt=0)))
+    )
+    by_day = {r["day"]: r for r in rows}
+    days = []
+    for i in range(CHART_DAYS):
+        day = (since + timedelta(days=i)).date()
+        r = by_day.get(day, {})
+        days.append({"day": day, "added": r.get("added") or Decimal(0), "spent": -(r.get("spent") or Decimal(0))})
+    return days
+
+
+def _chart(days, width=600, height=140):
+    """Bars for spent (and added) per day, scaled to the largest value, as SVG coordinates."""
+    peak = max([d["spent"] for d in days] + [d["added"] for d in days] + [Decimal(1)])
+    slot = width / len(days)
+    bars = []
+    for i, d in enumerate(days):
+        for j, (key, cls) in enumerate((("added", "bar-added"), ("spent", "bar-spent"))):
+            value = d[key]
+            h = float(value / peak) * (height - 10) if value else 0
+            bars.append(
+                {
+                    "x": round(i * slot + 2 + j * (slot - 4) / 2, 2),
+                    "y": round(height - h, 2),
+                    "w": round((slot - 4) / 2, 2),
+                    "h": round(h, 2),
+                    "cls": cls,
+                    "title": f"{d['day']:%d %b}: {key} {value:.2f}",
+                }
+            )
+    return {"bars": bars, "width": width, "height": height, "peak": peak}
+
 
 @account_required()
 def dashboard(request):
     account = request.account
+    now = timezone.now()
+    since = (now - timedelta(days=CHART_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = _daily_movements(account, since)
+    ledger = list(LedgerEntry.objects.for_account(account).select_related("actor")[:10])
+    events = list(AuditEvent.objects.for_account(account)[:10])
+    activity = sorted(
+        [{"at": e.created_at, "kind": "ledger", "item": e} for e in ledger]
+        + [{"at": e.created_at, "kind": "audit", "item": e} for e in events],
+        key=lambda row: row["at"],
+        reverse=True,
+    )[:10]
+    active_keys = account.api_keys.active().count()
+    balance = credits.balance(account)
     ctx = {
-        "balance": credits.balance(account),
-        "ledger": LedgerEntry.objects.for_account(account).select_related("actor")[:8],
-        "activity": AuditEvent.objects.for_account(account).select_related("actor")[:8],
-        "active_keys": account.api_keys.active().count(),
+        "balance": balance,
+        "spent_30d": sum(d["spent"] for d in days),
+        "added_30d": sum(d["added"] for d in days),
+        "chart": _chart(days),
+        "first_day": days[0]["day"],
+        "activity": activity,
+        "active_keys": active_keys,
         "members": account.memberships.count(),
+        "getting_started": active_keys == 0 or balance <= 0,
     }
     return render(request, "dashboard.html", ctx)
 

@@ -25,3 +25,34 @@ def record(action, *, account=None, actor=None, target="", request=None, **metad
         user_agent=user_agent or "",
         metadata=metadata,
     )
+
+
+# Human labels for the actions the portal records; unknown actions show their code.
+ACTION_LABELS = {
+    "auth.login": "Logged in",
+    "auth.logout": "Logged out",
+    "auth.login_failed": "Failed login",
+    "auth.login_throttled": "Login blocked (too many failures)",
+    "auth.password_changed": "Password changed",
+    "2fa.enabled": "Two-factor enabled",
+    "2fa.disabled": "Two-factor disabled",
+    "2fa.recovery_codes_regenerated": "Recovery codes regenerated",
+    "api_key.created": "API key created",
+    "api_key.revoked": "API key revoked",
+    "team.invited": "Member invited",
+    "team.invitation_revoked": "Invitation revoked",
+    "team.joined": "Member joined",
+    "team.role_changed": "Role changed",
+    "team.removed": "Member removed",
+    "credits.top_up": "Credits added",
+    "credits.adjusted": "Credits adjusted by staff",
+    "credits.transferred": "Credits transferred",
+    "account.created": "Account created",
+    "account.activated": "Account activated",
+    "account.deactivated": "Account deactivated",
+    "account.rate_limit_changed": "API rate limit changed",
+}
+
+
+def action_label(action):
+    return ACTION_LABELS.get(action, action)

@@ -43,3 +43,25 @@ def create_customer(
         if credits_amount:
             credits.top_up(account=account, amount=credits_amount, reason="Opening credit", actor=actor)
     return account, user
+
+
+def create_child_customer(*, parent, name, email, password, opening_credits=None, actor=None, request=None):
+    """A reseller creates a customer it owns; opening credits come out of the reseller's wallet."""
+    from accounts.services.errors import PermissionDenied
+
+    if not parent.is_reseller:
+        raise PermissionDenied("Only reseller accounts can create customers.")
+    if User.objects.filter(email__iexact=(email or "").strip()).exists():
+        raise DomainError("A user with this e-mail already exists.", field="email")
+    with transaction.atomic():
+        child, owner = create_customer(email=email, password=password, name=name, parent=parent, actor=actor)
+        if opening_credits:
+            credits.transfer_to_child(
+                parent=parent,
+                child_username=child.username,
+                amount=opening_credits,
+                actor=actor,
+                notes="Opening credit",
+                request=request,
+            )
+    return child, owner

@@ -12,20 +12,27 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import audit
-from accounts.services.errors import Conflict, DomainError, NotFound
+from accounts.services.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite_member(*, account, email, role, actor, request=None):
+def _check_owner_rights(actor_role, *roles):
+    """Only an owner grants, changes or removes the owner role (`actor_role` None = system)."""
+    if actor_role is not None and actor_role != Role.OWNER and Role.OWNER in roles:
+        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+
+
+def invite_member(*, account, email, role, actor, actor_role=None, request=None):
     """Create an invitation and e-mail its link (after commit). Returns (invitation, token)."""
     email = (email or "").strip().lower()
     if not email or "@" not in email:
         raise DomainError("Enter a valid e-mail address.", field="email")
     if role not in Role.values:
         raise DomainError("Choose a valid role.", field="role")
+    _check_owner_rights(actor_role, role)
     if Membership.objects.filter(account=account, user__email__iexact=email).exists():
         raise Conflict(f"{email} is already a member of this account.")
     token = secrets.token_urlsafe(32)
@@ -104,9 +111,10 @@ def _owners(account):
     return Membership.objects.select_for_update().filter(account=account, role=Role.OWNER)
 
 
-def change_role(*, membership, role, actor, request=None):
+def change_role(*, membership, role, actor, actor_role=None, request=None):
     if role not in Role.values:
         raise DomainError("Choose a valid role.", field="role")
+    _check_owner_rights(actor_role, role, membership.role)
     with transaction.atomic():
         owners = list(_owners(membership.account))
         if membership.role == Role.OWNER and role != Role.OWNER and len(owners) <= 1:
@@ -126,7 +134,8 @@ def change_role(*, membership, role, actor, request=None):
     return membership
 
 
-def remove_member(*, membership, actor, request=None):
+def remove_member(*, membership, actor, actor_role=None, request=None):
+    _check_owner_rights(actor_role, membership.role)
     with transaction.atomic():
         owners = list(_owners(membership.account))
         if membership.role == Role.OWNER and len(owners) <= 1:

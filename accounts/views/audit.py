@@ -1,7 +1,27 @@
-"""Placeholder views; replaced by the real pages."""
+"""The account's audit log (owners)."""
 
-from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.filters import AuditEventFilterSet
+from accounts.models import AuditEvent
+from accounts.permissions import account_required
+from accounts.services.audit import ACTION_LABELS
+from portal.pagination import paginate
 
 
-def audit_log(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def audit_context(request, queryset):
+    filterset = AuditEventFilterSet(request.GET, queryset=queryset.select_related("actor", "account"))
+    present = sorted(set(queryset.values_list("action", flat=True).distinct()))
+    return {
+        "filterset": filterset,
+        "page": paginate(request, filterset.qs),
+        "actions": [(a, ACTION_LABELS.get(a, a)) for a in present],
+    }
+
+
+@account_required("view_audit")
+def audit_log(request):
+    ctx = audit_context(request, AuditEvent.objects.for_account(request.account))
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "accounts/partials/audit_table.html", ctx)
+    return render(request, "accounts/audit_log.html", ctx)

@@ -1,15 +1,141 @@
-"""Placeholder views; replaced by the real pages."""
+"""Credits: the account's ledger (with CSV export) and a reseller's customers."""
 
-from django.http import HttpResponse
+import csv
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.filters import LedgerEntryFilterSet
+from accounts.forms import ChildCustomerForm, TransferForm
+from accounts.models import Account, LedgerEntry
+from accounts.permissions import account_required
+from accounts.services import credits
+from accounts.services.customers import create_child_customer
+from accounts.services.errors import DomainError
+from portal.pagination import paginate
 
 
-def ledger_list(request, *args, **kwargs):
-    return HttpResponse(status=501)
+class _Echo:
+    def write(self, value):
+        return value
 
 
-def child_list(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _ledger_csv(queryset):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["time", "kind", "amount", "balance_after", "reason", "reference", "actor"])
+    for e in queryset.iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                e.created_at.isoformat(),
+                e.kind,
+                e.amount,
+                e.balance_after,
+                e.reason,
+                e.reference,
+                e.actor.email if e.actor else "",
+            ]
+        )
 
 
-def child_transfer(request, *args, **kwargs):
-    return HttpResponse(status=501)
+@account_required()
+def ledger_list(request):
+    entries = LedgerEntry.objects.for_account(request.account).select_related("actor")
+    filterset = LedgerEntryFilterSet(request.GET, queryset=entries)
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(_ledger_csv(filterset.qs), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="credits-{request.account.username}.csv"'
+        return response
+    ctx = {"filterset": filterset, "page": paginate(request, filterset.qs), "balance": credits.balance(request.account)}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "accounts/partials/ledger_table.html", ctx)
+    return render(request, "accounts/ledger_list.html", ctx)
+
+
+def _reseller(request):
+    if not request.account.is_reseller:
+        raise Http404("Not a reseller account.")
+    return request.account
+
+
+def _children_context(request, **extra):
+    children = Account.objects.filter(parent=_reseller(request)).prefetch_related("wallets").order_by("name")
+    q = request.GET.get("q", "").strip()
+    if q:
+        children = children.filter(name__icontains=q) | children.filter(username__icontains=q)
+    return {
+        "page": paginate(request, children),
+        "q": q,
+        "balance": credits.balance(request.account),
+        "create_form": extra.pop("create_form", None) or ChildCustomerForm(),
+        **extra,
+    }
+
+
+@account_required("manage_credits")
+def child_list(request):
+    _reseller(request)
+    if request.method == "POST":
+        form = ChildCustomerForm(request.POST)
+        if form.is_valid():
+            try:
+                child, _ = create_child_customer(
+                    parent=request.account,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    opening_credits=form.cleaned_data["opening_credits"],
+                    actor=request.user,
+                    request=request,
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, f"Customer {child.name} ({child.username}) created.")
+                return redirect("accounts:child_list")
+        return render(
+            request,
+            "accounts/child_list.html",
+            _children_context(request, create_form=form, create_open=True),
+            status=422,
+        )
+    ctx = _children_context(request)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "accounts/partials/child_table.html", ctx)
+    return render(request, "accounts/child_list.html", ctx)
+
+
+@account_required("manage_credits")
+@require_POST
+def child_transfer(request, account_id):
+    parent = _reseller(request)
+    child = Account.objects.filter(parent=parent, uuid=account_id).first()
+    if child is None:
+        raise Http404("No such customer.")
+    form = TransferForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            credits.transfer_to_child(
+                parent=parent,
+                child_username=child.username,
+                amount=form.cleaned_data["amount"],
+                notes=form.cleaned_data["notes"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = next(iter(form.errors.values()))[0]
+    if request.htmx:
+        ctx = _children_context(
+            request, transfer_error=error, error_child=child.pk if error else None, oob_balance=True
+        )
+        return render(request, "accounts/partials/child_table.html", ctx, status=422 if error else 200)
+    if error:
+        messages.error(request, f"{child.name}: {error}")
+    else:
+        messages.success(request, f"{form.cleaned_data['amount']} credits sent to {child.name}.")
+    return redirect("accounts:child_list")
