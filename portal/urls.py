@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
 from portal import views
+from portal.api.responses import api_not_found
 
 api_v2 = [
     *accounts_v2,
@@ -26,4 +27,5 @@ urlpatterns = [
     path("api/v3/", include(api_v3)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+    re_path(r"^api/", api_not_found),
 ]

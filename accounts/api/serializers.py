@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from messaging.services.catalog import enabled_services
+
 
 class AddCreditsSerializer(serializers.Serializer):
     username = serializers.CharField(
@@ -25,7 +27,7 @@ def account_payload(account, api_key):
         "mobile": account.mobile,
         "is_reseller": int(account.is_reseller),
         "parent": account.parent.username if account.parent_id else None,
-        "services": sorted(w.service for w in account.wallets.all() if w.service),
+        "services": sorted(enabled_services(account).values_list("code", flat=True)),
         "rate_limit": account.rate_limit,
         "token": {
             "name": api_key.name,

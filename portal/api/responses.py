@@ -26,3 +26,10 @@ def v2_error(message, *, code, errors=None, headers=None):
     if errors:
         body["errors"] = errors
     return Response(body, status=code, headers=headers)
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown paths under /api/ answer in the envelope, not with an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"status": FAILED, "code": 404, "message": "Not Found."}, status=404)

@@ -1,0 +1,49 @@
+"""A test-only URLconf: small endpoints that exercise the shared v2 machinery."""
+
+from django.urls import include, path
+from rest_framework import serializers
+
+from accounts.models import AuditEvent
+from portal.api.views import V2APIView
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "action"]
+
+
+class EventList(V2APIView):
+    def get(self, request):
+        qs = AuditEvent.objects.for_account(self.account).order_by("id")
+        return self.paginated(qs, EventSerializer, "Events List")
+
+
+class Item(V2APIView):
+    def get(self, request, pk):
+        return self.ok({"pk": pk, "method": "GET"}, "Item Data")
+
+    def put(self, request, pk):
+        return self.ok({"pk": pk, "method": "PUT", "body": request.data.get("name")}, "Item Updated")
+
+    def delete(self, request, pk):
+        return self.ok([], "Deleted Successfully")
+
+
+class Strict(V2APIView):
+    class Input(serializers.Serializer):
+        name = serializers.CharField()
+        count = serializers.IntegerField(min_value=1)
+        nodes = serializers.ListField(child=serializers.DictField(child=serializers.CharField()), required=False)
+
+    def post(self, request):
+        self.Input(data=request.data).is_valid(raise_exception=True)
+        return self.ok([], "Saved")
+
+
+urlpatterns = [
+    path("api/v2/test/events", EventList.as_view()),
+    path("api/v2/test/items/<int:pk>", Item.as_view()),
+    path("api/v2/test/strict", Strict.as_view()),
+    path("", include("portal.urls")),
+]
