@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import RecoveryCode
+from accounts.models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10
 
@@ -89,7 +89,7 @@ def verify_totp(user, code):
     for offset in (-1, 0, 1):  # one step of clock drift either way
         step = int(now // totp.interval) + offset
         if step > user.totp_last_step and secrets.compare_digest(totp.at(step * totp.interval), code):
-            type(user).objects.filter(pk=user.pk).update(totp_last_step=step)
+            User.objects.filter(pk=user.pk).update(totp_last_step=step)
             user.totp_last_step = step
             return True
     return False

@@ -155,7 +155,7 @@ def invitation_accept(request, token):
                     token=token, user=user, password=password, name=name, request=request
                 )
             except DomainError as exc:
-                errors["__all__"] = [exc.message]
+                errors["general"] = [exc.message]
             else:
                 if user is None:
                     login(request, joined, backend="django.contrib.auth.backends.ModelBackend")
