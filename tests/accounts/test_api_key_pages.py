@@ -10,7 +10,9 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_creating_a_key_shows_the_secret_once(user_client, account):
-    res = user_client.post("/developers/api-keys/create/", {"name": "Server", "ip_whitelist": "203.0.113.0/24\n2001:db8::1"})
+    res = user_client.post(
+        "/developers/api-keys/create/", {"name": "Server", "ip_whitelist": "203.0.113.0/24\n2001:db8::1"}
+    )
     assert res.status_code == 200
     key = ApiKey.objects.get(account=account, name="Server")
     html = res.content.decode()

@@ -78,9 +78,7 @@ def test_the_password_is_changed_and_the_session_kept(user_client, owner, passwo
 
 
 def test_a_wrong_old_password_is_refused(user_client, owner, password):
-    res = user_client.post(
-        "/settings/security/", {"old_password": "nope", "new_password1": "x", "new_password2": "x"}
-    )
+    res = user_client.post("/settings/security/", {"old_password": "nope", "new_password1": "x", "new_password2": "x"})
     assert res.status_code == 422
     owner.refresh_from_db()
     assert owner.check_password(password)

@@ -97,8 +97,9 @@ def test_customers_get_403_in_the_staff_area(user_client, account, url):
 
 
 def test_customers_cannot_post_staff_actions(user_client, account):
-    res = user_client.post(f"/staff/customers/{account.uuid}/credits/", {"direction": "add", "amount": "1000",
-                                                                         "reason": "me"})
+    res = user_client.post(
+        f"/staff/customers/{account.uuid}/credits/", {"direction": "add", "amount": "1000", "reason": "me"}
+    )
     assert res.status_code == 403
     assert credits.balance(account) == Decimal("100")
 

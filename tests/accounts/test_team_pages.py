@@ -22,7 +22,9 @@ def invite(django_capture_on_commit_callbacks):
     return post
 
 
-def test_the_team_page_lists_members_and_invitations(user_client, account, owner, django_assert_max_num_queries, invite):
+def test_the_team_page_lists_members_and_invitations(
+    user_client, account, owner, django_assert_max_num_queries, invite
+):
     make_member(account, Role.ANALYST, email="ana@example.com")
     invite(user_client, "new@example.com", "developer")
     with django_assert_max_num_queries(15):
