@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "import json, django; from django.conf import settings; "
-    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']),"
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps({'db': db['ENGINE'], 'name': str(db['NAME']),"
     " 'cache': settings.CACHES['default']['BACKEND'], 'broker': settings.CELERY_BROKER_URL,"
     " 'media': str(settings.MEDIA_ROOT)}))"
 )
