@@ -19,9 +19,8 @@ def setup_django():
 
 def scratch_database():
     """Create and migrate a throw-away test database; returns a teardown callable."""
-    from django.test.utils import get_runner, setup_test_environment
-
     from django.conf import settings
+    from django.test.utils import get_runner, setup_test_environment
 
     setup_test_environment()
     runner = get_runner(settings)(verbosity=0)

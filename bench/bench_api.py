@@ -2,7 +2,8 @@
 Django stack (middleware, API-key auth, rate limit, envelope), in one process.
 
 Run:  python bench/bench_api.py [--requests 3000]
-      DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/0 python bench/bench_api.py
+      DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/0 \
+          python bench/bench_api.py
 """
 
 import argparse
@@ -33,8 +34,10 @@ def main():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         cache.clear()
-        print(f"database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
-              f"cache={settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}")
+        print(
+            f"database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
+            f"cache={settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+        )
         for path in ("/api/v2/auth/me", "/api/v2/finance/balance"):
             for _ in range(50):  # warm-up
                 client.get(path)

@@ -60,8 +60,10 @@ def main():
         balance = credits.balance(account)
         ledger_sum = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
         debits = LedgerEntry.objects.filter(account=account, kind=LedgerKind.DEBIT).count()
-        print(f"database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} threads={args.threads} "
-              f"attempts={total}")
+        print(
+            f"database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} threads={args.threads} "
+            f"attempts={total}"
+        )
         print(f"{total / elapsed:,.0f} debit attempts/s ({elapsed:.2f} s); succeeded={ok} refused={refused}")
         print(f"final balance={balance} ledger sum={ledger_sum} debit entries={debits}")
         assert ok == affordable and refused == total - affordable, "wrong number of debits succeeded"
