@@ -1,5 +1,6 @@
 """Tenant scoping: the one way customer data is read."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
@@ -16,5 +17,5 @@ def get_for_account_or_404(model_or_qs, account, **lookup):
     qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs.objects.all()
     try:
         return qs.for_account(account).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404 from exc

@@ -25,3 +25,12 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+class ValidationFailed(DomainError):
+    """Several fields are wrong at once: `errors` maps each field to its messages."""
+
+    def __init__(self, errors):
+        self.errors = {field: list(messages) for field, messages in errors.items()}
+        first_field = next(iter(self.errors))
+        super().__init__(self.errors[first_field][0], field=first_field)

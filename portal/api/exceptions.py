@@ -48,7 +48,9 @@ def v2_exception_handler(exc, context):
 
     if isinstance(exc, DomainError):
         set_rollback()
-        errors = {exc.field: [exc.message]} if exc.field and exc.status_code == 422 else None
+        errors = getattr(exc, "errors", None) or (
+            {exc.field: [exc.message]} if exc.field and exc.status_code == 422 else None
+        )
         return v2_error(exc.message, code=exc.status_code, errors=errors)
 
     if isinstance(exc, exceptions.ValidationError):

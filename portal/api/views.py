@@ -23,7 +23,17 @@ class V2APIView(APIView):
         return v2_response(data, message, **kwargs)
 
     def paginated(self, queryset, serializer_class, message="OK"):
+        """A page of `queryset`; `serializer_class` is a DRF serializer or a function(obj, request)."""
         paginator = V2Pagination()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
-        data = serializer_class(page, many=True, context={"request": self.request}).data
+        if isinstance(serializer_class, type):
+            data = serializer_class(page, many=True, context={"request": self.request}).data
+        else:
+            data = [serializer_class(obj, self.request) for obj in page]
         return paginator.get_paginated_response(data, message)
+
+    def get_for_account(self, queryset, **lookup):
+        """One of the caller's objects, or the 404 envelope (also for malformed ids)."""
+        from portal.tenancy import get_for_account_or_404
+
+        return get_for_account_or_404(queryset, self.account, **lookup)

@@ -20,3 +20,17 @@ document.addEventListener("click", (event) => {
     copy.textContent = "Copied";
   }
 });
+
+// Forms loaded into the shared dialog open it; a 422 answer re-renders the form in place.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id === "modal-body") {
+    const modal = document.getElementById("modal");
+    if (!modal.open) modal.showModal();
+  }
+});
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

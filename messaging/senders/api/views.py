@@ -1,0 +1,86 @@
+"""v2 endpoints: /sms/senders and /sms/templates."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+
+from messaging.senders import services
+from messaging.senders.api.serializers import sender_data, template_data
+from messaging.senders.filters import SenderFilterSet, TemplateFilterSet
+from messaging.senders.models import Sender, Template
+from portal.api.filters import apply_filterset
+from portal.api.schema import ERRORS, envelope
+from portal.api.views import V2APIView
+
+NAME_FILTER = [OpenApiParameter("filter[name]", str, description="name (or DLT id for templates)")]
+
+
+def _data(request):
+    data = {key: request.data.get(key) for key in request.data.keys()}
+    if "document" in request.FILES:
+        data["document"] = request.FILES["document"]
+    return data
+
+
+class SenderList(V2APIView):
+    @extend_schema(summary="View all senders", parameters=NAME_FILTER, responses={200: envelope("Senders"), **ERRORS})
+    def get(self, request):
+        qs = Sender.objects.for_account(self.account).select_related("service")
+        qs = apply_filterset(SenderFilterSet, request, qs)
+        return self.paginated(qs, sender_data, "Senders List")
+
+    @extend_schema(summary="Create sender", responses={200: envelope("SenderSaved"), **ERRORS})
+    def post(self, request):
+        sender = services.create_sender(account=self.account, data=_data(request), request=request._request)
+        return self.ok(sender_data(sender, request), "Sender Saved Successfully")
+
+
+class SenderDetail(V2APIView):
+    def _get(self, pk):
+        return self.get_for_account(Sender.objects.select_related("service"), uuid=pk)
+
+    @extend_schema(summary="View sender by id", responses={200: envelope("SenderData"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(sender_data(self._get(pk), request), "Sender Data")
+
+    @extend_schema(summary="Edit sender", responses={200: envelope("SenderUpdated"), **ERRORS})
+    def put(self, request, pk):
+        sender = services.update_sender(sender=self._get(pk), data=_data(request), request=request._request)
+        return self.ok(sender_data(sender, request), "Sender Updated Successfully")
+
+    @extend_schema(summary="Delete sender", responses={200: envelope("SenderDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        services.delete_sender(sender=self._get(pk), request=request._request)
+        return self.ok([], "Deleted Successfully")
+
+
+class TemplateList(V2APIView):
+    @extend_schema(summary="View all templates", parameters=NAME_FILTER,
+                   responses={200: envelope("Templates"), **ERRORS})
+    def get(self, request):
+        qs = Template.objects.for_account(self.account).select_related("sender")
+        qs = apply_filterset(TemplateFilterSet, request, qs)
+        return self.paginated(qs, template_data, "Templates List")
+
+    @extend_schema(summary="Create template", responses={200: envelope("TemplateSaved"), **ERRORS})
+    def post(self, request):
+        template = services.create_template(account=self.account, data=_data(request), request=request._request)
+        return self.ok(template_data(template, request), "Template Saved Successfully")
+
+
+class TemplateDetail(V2APIView):
+    def _get(self, pk):
+        return self.get_for_account(Template.objects.select_related("sender"), uuid=pk)
+
+    @extend_schema(summary="View template by id", responses={200: envelope("TemplateData"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(template_data(self._get(pk), request), "Template Data")
+
+    @extend_schema(summary="Edit template", responses={200: envelope("TemplateUpdated"), **ERRORS})
+    def put(self, request, pk):
+        template = services.update_template(template=self._get(pk), data=_data(request), request=request._request)
+        return self.ok(template_data(template, request), "Template Updated Successfully")
+
+    @extend_schema(summary="Delete template", responses={200: envelope("TemplateDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        services.delete_template(template=self._get(pk), request=request._request)
+        # The seeds answer this delete with data 1 and their own message.
+        return self.ok(1, "Template deleted successfully")

@@ -1,0 +1,170 @@
+"""Customer pages for sender IDs and DLT templates."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import account_required
+from accounts.services.errors import DomainError
+from messaging.senders import services
+from messaging.senders.filters import SenderFilterSet, TemplateFilterSet
+from messaging.senders.forms import SenderForm, TemplateForm
+from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
+from portal.pages import csv_response, form_errors_from, list_page
+from portal.tenancy import get_for_account_or_404
+
+
+def _senders(request):
+    return Sender.objects.for_account(request.account).select_related("service")
+
+
+def _templates(request):
+    return Template.objects.for_account(request.account).select_related("sender")
+
+
+@account_required()
+def sender_list(request):
+    return list_page(request, _senders(request), SenderFilterSet, "messaging/sender_list.html",
+                     "messaging/partials/sender_table.html", form=SenderForm(account=request.account),
+                     statuses=ReviewStatus.choices)
+
+
+def _form_page(request, name, ctx, status):
+    """The form alone (into the page's dialog) for HTMX, or as a full page."""
+    template = f"messaging/partials/{name}_form.html" if request.htmx else f"messaging/{name}_form.html"
+    return render(request, template, ctx, status=status)
+
+
+def _done(request, url_name):
+    """After a successful dialog submit, HTMX reloads the list (showing the flash message)."""
+    response = redirect(url_name)
+    if request.htmx:
+        response["HX-Redirect"] = response["Location"]
+        response.status_code = 204
+    return response
+
+
+def _sender_form_page(request, form, sender=None, status=200):
+    return _form_page(request, "sender", {"form": form, "sender": sender}, status)
+
+
+@account_required("send")
+def sender_create(request):
+    form = SenderForm(request.POST or None, request.FILES or None, account=request.account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sender = services.create_sender(account=request.account, data=form.cleaned_data, actor=request.user,
+                                            request=request)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Sender ID {sender.name} submitted for approval (usually within 30 minutes).")
+            return _done(request, "senders:sender_list")
+    return _sender_form_page(request, form, status=422 if form.errors else 200)
+
+
+@account_required("send")
+def sender_edit(request, pk):
+    sender = get_for_account_or_404(_senders(request), request.account, uuid=pk)
+    initial = {"name": sender.name, "service": sender.service.code, "country_code": sender.iso,
+               "entity_id": sender.entity_id, "entity_name": sender.entity_name}
+    form = SenderForm(request.POST or None, request.FILES or None, account=request.account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k != "document"}
+        try:
+            services.update_sender(sender=sender, data=data, actor=request.user, request=request)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Sender ID {sender.name} updated and sent for review again.")
+            return _done(request, "senders:sender_list")
+    return _sender_form_page(request, form, sender, status=422 if form.errors else 200)
+
+
+@account_required("send")
+@require_POST
+def sender_delete(request, pk):
+    sender = get_for_account_or_404(_senders(request), request.account, uuid=pk)
+    try:
+        services.delete_sender(sender=sender, actor=request.user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Sender ID {sender.name} deleted.")
+    return redirect("senders:sender_list")
+
+
+@account_required()
+def sender_export(request):
+    filterset = SenderFilterSet(request.GET, queryset=_senders(request))
+    rows = (
+        [s.name, s.service.code, s.iso, s.entity_id, s.entity_name, s.get_status_display(), s.review_message,
+         s.created_at.isoformat()]
+        for s in filterset.qs.iterator(chunk_size=2000)
+    )
+    return csv_response("senders.csv", ["name", "service", "iso", "entity_id", "entity_name", "status", "message",
+                                        "created_at"], rows)
+
+
+@account_required()
+def template_list(request):
+    return list_page(request, _templates(request), TemplateFilterSet, "messaging/template_list.html",
+                     "messaging/partials/template_table.html", statuses=ReviewStatus.choices,
+                     types=TemplateType.choices)
+
+
+def _template_form_page(request, form, template=None, status=200):
+    return _form_page(request, "template", {"form": form, "template": template}, status)
+
+
+@account_required("send")
+def template_create(request):
+    form = TemplateForm(request.POST or None, account=request.account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.create_template(account=request.account, data=form.cleaned_data, actor=request.user,
+                                                request=request)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Template “{template.name}” submitted for approval.")
+            return _done(request, "senders:template_list")
+    return _template_form_page(request, form, status=422 if form.errors else 200)
+
+
+@account_required("send")
+def template_edit(request, pk):
+    template = get_for_account_or_404(_templates(request), request.account, uuid=pk)
+    initial = {"sender": str(template.sender.uuid), "name": template.name, "type": template.type,
+               "template_id": template.template_id, "body": template.body}
+    form = TemplateForm(request.POST or None, account=request.account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_template(template=template, data=form.cleaned_data, actor=request.user, request=request)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Template “{template.name}” updated and sent for review again.")
+            return _done(request, "senders:template_list")
+    return _template_form_page(request, form, template, status=422 if form.errors else 200)
+
+
+@account_required("send")
+@require_POST
+def template_delete(request, pk):
+    template = get_for_account_or_404(_templates(request), request.account, uuid=pk)
+    services.delete_template(template=template, actor=request.user, request=request)
+    messages.success(request, f"Template “{template.name}” deleted.")
+    return redirect("senders:template_list")
+
+
+@account_required()
+def template_export(request):
+    filterset = TemplateFilterSet(request.GET, queryset=_templates(request))
+    rows = (
+        [t.name, t.alias, t.sender.name, t.template_id, t.type, t.body, t.get_status_display(), t.review_message,
+         t.created_at.isoformat()]
+        for t in filterset.qs.iterator(chunk_size=2000)
+    )
+    return csv_response("templates.csv", ["name", "alias", "sender", "template_id", "type", "body", "status",
+                                          "message", "created_at"], rows)

@@ -1,0 +1,45 @@
+"""Helpers shared by list pages: filter + paginate + full page or HTMX fragment; CSV export."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+
+from portal.pagination import paginate
+
+
+def list_page(request, queryset, filterset_class, page_template, partial_template, **extra):
+    filterset = filterset_class(request.GET, queryset=queryset, request=request)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    ctx = {"filterset": filterset, "page": paginate(request, rows), **extra}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, partial_template, ctx)
+    return render(request, page_template, ctx)
+
+
+def form_errors_from(form, exc):
+    """Put a service's ValidationFailed/DomainError messages on the form's fields."""
+    errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
+    for field, messages in errors.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(filename, header, rows):
+    """Stream rows as CSV: memory stays flat however many rows there are."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
