@@ -49,18 +49,35 @@ def decide(*, item, approve, actor=None, reason="", request=None):
         item.save(update_fields=["status", "review_message", "reviewed_by", "reviewed_at", "updated_at"])
         verdict = "approved" if approve else "rejected"
         audit.record(
-            f"{kind}.{verdict}", account=item.account, actor=actor, request=request, target=item.name,
-            **{kind: str(item.uuid)}, reason=reason, previous_status=ReviewStatus(previous).label,
+            f"{kind}.{verdict}",
+            account=item.account,
+            actor=actor,
+            request=request,
+            target=item.name,
+            **{kind: str(item.uuid)},
+            reason=reason,
+            previous_status=ReviewStatus(previous).label,
         )
         title = f"Your {_label(item)} was {verdict}"
         notify(
-            account=item.account, title=title, body=reason if not approve else "It can be used now.",
-            link=_link(item), level=Level.SUCCESS if approve else Level.ERROR,
+            account=item.account,
+            title=title,
+            body=reason if not approve else "It can be used now.",
+            link=_link(item),
+            level=Level.SUCCESS if approve else Level.ERROR,
         )
         emit(
-            account=item.account, type=f"portal:{kind}:reviewed",
-            payload={"id": str(item.uuid), "kind": kind, "name": item.name, "status": item.status,
-                     "decision": verdict, "reason": reason, "reviewed_at": item.reviewed_at.isoformat()},
+            account=item.account,
+            type=f"portal:{kind}:reviewed",
+            payload={
+                "id": str(item.uuid),
+                "kind": kind,
+                "name": item.name,
+                "status": item.status,
+                "decision": verdict,
+                "reason": reason,
+                "reviewed_at": item.reviewed_at.isoformat(),
+            },
         )
     return item
 

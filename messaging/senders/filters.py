@@ -5,8 +5,14 @@ from django.db.models import Q
 
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 
-SENDER_ORDERING = {"name": "name", "-name": "-name", "created": "created_at", "-created": "-created_at",
-                   "status": "status", "-status": "-status"}
+SENDER_ORDERING = {
+    "name": "name",
+    "-name": "-name",
+    "created": "created_at",
+    "-created": "-created_at",
+    "status": "status",
+    "-status": "-status",
+}
 TEMPLATE_ORDERING = {**SENDER_ORDERING, "type": "type", "-type": "-type"}
 
 

@@ -5,14 +5,19 @@ from messaging.services.catalog import enabled_services
 
 
 class SenderForm(forms.Form):
-    name = forms.CharField(max_length=15, label="Sender ID", help_text="India: 6 letters (transactional) or 6 "
-                           "digits (promotional). Elsewhere: up to 11 letters/digits or 15 digits.")
+    name = forms.CharField(
+        max_length=15,
+        label="Sender ID",
+        help_text="India: 6 letters (transactional) or 6 "
+        "digits (promotional). Elsewhere: up to 11 letters/digits or 15 digits.",
+    )
     service = forms.ChoiceField()
     country_code = forms.CharField(max_length=2, label="Country (ISO code)", initial="IN")
     entity_id = forms.CharField(max_length=30, required=False, label="DLT entity ID")
     entity_name = forms.CharField(max_length=200, required=False, label="Entity (company) name")
-    document = forms.FileField(required=False, label="Letter of authorisation",
-                               help_text="Optional. PDF, PNG or JPG up to 5 MB.")
+    document = forms.FileField(
+        required=False, label="Letter of authorisation", help_text="Optional. PDF, PNG or JPG up to 5 MB."
+    )
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,13 +31,16 @@ class TemplateForm(forms.Form):
     name = forms.CharField(max_length=100)
     type = forms.ChoiceField(choices=TemplateType.choices)
     template_id = forms.CharField(max_length=30, required=False, label="DLT template ID")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="Variables as {{name}} (or DLT's "
-                           "{#var#}); at most 30 characters each when sending.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Variables as {{name}} (or DLT's {#var#}); at most 30 characters each when sending.",
+    )
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         from messaging.senders.models import Sender
 
         approved = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).order_by("name")
-        self.fields["sender"].choices = [(str(s.uuid), f"{s.name} ({s.service_id and s.service.code})")
-                                         for s in approved.select_related("service")]
+        self.fields["sender"].choices = [
+            (str(s.uuid), f"{s.name} ({s.service_id and s.service.code})") for s in approved.select_related("service")
+        ]

@@ -38,6 +38,7 @@ def _clean(value):
 
 # --- senders ------------------------------------------------------------------------------
 
+
 def _check_document(document, errors):
     if not document:
         return
@@ -82,8 +83,9 @@ def _validated_sender(account, data, *, existing=None):
             if not entity_name:
                 errors.add("entity_name", "The entity name field is required for Indian DLT senders.")
         elif not (GLOBAL_ALPHA.match(name) or GLOBAL_NUMERIC.match(name)):
-            errors.add("name", "A sender ID is up to 11 letters and digits (with at least one letter) or up to "
-                               "15 digits.")
+            errors.add(
+                "name", "A sender ID is up to 11 letters and digits (with at least one letter) or up to 15 digits."
+            )
     if existing and existing.status == ReviewStatus.APPROVED and name and name != existing.name:
         errors.add("name", "Existing sender IDs cannot be changed. Apply for a new one.")
     if len(entity_name) > 200:
@@ -107,8 +109,15 @@ def create_sender(*, account, data, actor=None, request=None):
             sender = Sender.objects.create(account=account, document=data.get("document") or "", **fields)
         except IntegrityError:
             raise ValidationFailed({"name": ["The name has already been taken for this service."]}) from None
-        audit.record("sender.created", account=account, actor=actor, request=request, target=sender.name,
-                     sender=str(sender.uuid), service=fields["service"].code)
+        audit.record(
+            "sender.created",
+            account=account,
+            actor=actor,
+            request=request,
+            target=sender.name,
+            sender=str(sender.uuid),
+            service=fields["service"].code,
+        )
     return sender
 
 
@@ -122,8 +131,14 @@ def update_sender(*, sender, data, actor=None, request=None):
             sender.document = data["document"]
         _back_to_review(sender)
         sender.save()
-        audit.record("sender.updated", account=sender.account, actor=actor, request=request, target=sender.name,
-                     sender=str(sender.uuid))
+        audit.record(
+            "sender.updated",
+            account=sender.account,
+            actor=actor,
+            request=request,
+            target=sender.name,
+            sender=str(sender.uuid),
+        )
     return sender
 
 
@@ -131,8 +146,7 @@ def delete_sender(*, sender, actor=None, request=None):
     try:
         with transaction.atomic():
             sender.delete()
-            audit.record("sender.deleted", account=sender.account, actor=actor, request=request,
-                         target=sender.name)
+            audit.record("sender.deleted", account=sender.account, actor=actor, request=request, target=sender.name)
     except ProtectedError:
         raise Conflict("This sender still has templates. Delete them first.") from None
 
@@ -146,6 +160,7 @@ def _back_to_review(item):
 
 
 # --- templates ----------------------------------------------------------------------------
+
 
 def find_sender(account, ref):
     """A sender of the account by UUID or by name (an approved one first)."""
@@ -213,16 +228,29 @@ def _validated_template(account, data, *, existing=None):
     else:
         is_english = str(is_english).strip() in {"1", "true", "True"}
     errors.raise_if_any()
-    return {"sender": sender, "name": name, "type": ttype, "body": body, "template_id": template_id,
-            "is_english": is_english, "entity_id": sender.entity_id}
+    return {
+        "sender": sender,
+        "name": name,
+        "type": ttype,
+        "body": body,
+        "template_id": template_id,
+        "is_english": is_english,
+        "entity_id": sender.entity_id,
+    }
 
 
 def create_template(*, account, data, actor=None, request=None):
     fields = _validated_template(account, data)
     with transaction.atomic():
         template = Template.objects.create(account=account, alias=_unique_alias(account, fields["name"]), **fields)
-        audit.record("template.created", account=account, actor=actor, request=request, target=template.name,
-                     template=str(template.uuid))
+        audit.record(
+            "template.created",
+            account=account,
+            actor=actor,
+            request=request,
+            target=template.name,
+            template=str(template.uuid),
+        )
     return template
 
 
@@ -235,13 +263,18 @@ def update_template(*, template, data, actor=None, request=None):
             setattr(template, key, value)
         _back_to_review(template)
         template.save()
-        audit.record("template.updated", account=template.account, actor=actor, request=request,
-                     target=template.name, template=str(template.uuid))
+        audit.record(
+            "template.updated",
+            account=template.account,
+            actor=actor,
+            request=request,
+            target=template.name,
+            template=str(template.uuid),
+        )
     return template
 
 
 def delete_template(*, template, actor=None, request=None):
     with transaction.atomic():
         template.delete()
-        audit.record("template.deleted", account=template.account, actor=actor, request=request,
-                     target=template.name)
+        audit.record("template.deleted", account=template.account, actor=actor, request=request, target=template.name)

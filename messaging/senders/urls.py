@@ -10,6 +10,7 @@ urlpatterns = [
     path("senders/export.csv", views.sender_export, name="sender_export"),
     path("senders/<uuid:pk>/edit/", views.sender_edit, name="sender_edit"),
     path("senders/<uuid:pk>/delete/", views.sender_delete, name="sender_delete"),
+    path("senders/<uuid:pk>/document/", views.sender_document, name="sender_document"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/new/", views.template_create, name="template_create"),
     path("templates/export.csv", views.template_export, name="template_export"),

@@ -1,7 +1,9 @@
 """Customer pages for sender IDs and DLT templates."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -24,9 +26,15 @@ def _templates(request):
 
 @account_required()
 def sender_list(request):
-    return list_page(request, _senders(request), SenderFilterSet, "messaging/sender_list.html",
-                     "messaging/partials/sender_table.html", form=SenderForm(account=request.account),
-                     statuses=ReviewStatus.choices)
+    return list_page(
+        request,
+        _senders(request),
+        SenderFilterSet,
+        "messaging/sender_list.html",
+        "messaging/partials/sender_table.html",
+        form=SenderForm(account=request.account),
+        statuses=ReviewStatus.choices,
+    )
 
 
 def _form_page(request, name, ctx, status):
@@ -53,8 +61,9 @@ def sender_create(request):
     form = SenderForm(request.POST or None, request.FILES or None, account=request.account)
     if request.method == "POST" and form.is_valid():
         try:
-            sender = services.create_sender(account=request.account, data=form.cleaned_data, actor=request.user,
-                                            request=request)
+            sender = services.create_sender(
+                account=request.account, data=form.cleaned_data, actor=request.user, request=request
+            )
         except DomainError as exc:
             form_errors_from(form, exc)
         else:
@@ -66,8 +75,13 @@ def sender_create(request):
 @account_required("send")
 def sender_edit(request, pk):
     sender = get_for_account_or_404(_senders(request), request.account, uuid=pk)
-    initial = {"name": sender.name, "service": sender.service.code, "country_code": sender.iso,
-               "entity_id": sender.entity_id, "entity_name": sender.entity_name}
+    initial = {
+        "name": sender.name,
+        "service": sender.service.code,
+        "country_code": sender.iso,
+        "entity_id": sender.entity_id,
+        "entity_name": sender.entity_name,
+    }
     form = SenderForm(request.POST or None, request.FILES or None, account=request.account, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k != "document"}
@@ -98,19 +112,34 @@ def sender_delete(request, pk):
 def sender_export(request):
     filterset = SenderFilterSet(request.GET, queryset=_senders(request))
     rows = (
-        [s.name, s.service.code, s.iso, s.entity_id, s.entity_name, s.get_status_display(), s.review_message,
-         s.created_at.isoformat()]
+        [
+            s.name,
+            s.service.code,
+            s.iso,
+            s.entity_id,
+            s.entity_name,
+            s.get_status_display(),
+            s.review_message,
+            s.created_at.isoformat(),
+        ]
         for s in filterset.qs.iterator(chunk_size=2000)
     )
-    return csv_response("senders.csv", ["name", "service", "iso", "entity_id", "entity_name", "status", "message",
-                                        "created_at"], rows)
+    return csv_response(
+        "senders.csv", ["name", "service", "iso", "entity_id", "entity_name", "status", "message", "created_at"], rows
+    )
 
 
 @account_required()
 def template_list(request):
-    return list_page(request, _templates(request), TemplateFilterSet, "messaging/template_list.html",
-                     "messaging/partials/template_table.html", statuses=ReviewStatus.choices,
-                     types=TemplateType.choices)
+    return list_page(
+        request,
+        _templates(request),
+        TemplateFilterSet,
+        "messaging/template_list.html",
+        "messaging/partials/template_table.html",
+        statuses=ReviewStatus.choices,
+        types=TemplateType.choices,
+    )
 
 
 def _template_form_page(request, form, template=None, status=200):
@@ -122,8 +151,9 @@ def template_create(request):
     form = TemplateForm(request.POST or None, account=request.account)
     if request.method == "POST" and form.is_valid():
         try:
-            template = services.create_template(account=request.account, data=form.cleaned_data, actor=request.user,
-                                                request=request)
+            template = services.create_template(
+                account=request.account, data=form.cleaned_data, actor=request.user, request=request
+            )
         except DomainError as exc:
             form_errors_from(form, exc)
         else:
@@ -135,8 +165,13 @@ def template_create(request):
 @account_required("send")
 def template_edit(request, pk):
     template = get_for_account_or_404(_templates(request), request.account, uuid=pk)
-    initial = {"sender": str(template.sender.uuid), "name": template.name, "type": template.type,
-               "template_id": template.template_id, "body": template.body}
+    initial = {
+        "sender": str(template.sender.uuid),
+        "name": template.name,
+        "type": template.type,
+        "template_id": template.template_id,
+        "body": template.body,
+    }
     form = TemplateForm(request.POST or None, account=request.account, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,9 +197,31 @@ def template_delete(request, pk):
 def template_export(request):
     filterset = TemplateFilterSet(request.GET, queryset=_templates(request))
     rows = (
-        [t.name, t.alias, t.sender.name, t.template_id, t.type, t.body, t.get_status_display(), t.review_message,
-         t.created_at.isoformat()]
+        [
+            t.name,
+            t.alias,
+            t.sender.name,
+            t.template_id,
+            t.type,
+            t.body,
+            t.get_status_display(),
+            t.review_message,
+            t.created_at.isoformat(),
+        ]
         for t in filterset.qs.iterator(chunk_size=2000)
     )
-    return csv_response("templates.csv", ["name", "alias", "sender", "template_id", "type", "body", "status",
-                                          "message", "created_at"], rows)
+    return csv_response(
+        "templates.csv",
+        ["name", "alias", "sender", "template_id", "type", "body", "status", "message", "created_at"],
+        rows,
+    )
+
+
+@login_required
+def sender_document(request, pk):
+    """The uploaded letter of authorisation: for the owning account's members and for staff only."""
+    qs = Sender.objects.all() if request.user.is_staff else Sender.objects.for_account(request.account)
+    sender = get_object_or_404(qs, uuid=pk)
+    if not sender.document:
+        raise Http404("No document.")
+    return FileResponse(sender.document.open("rb"), as_attachment=False, filename=sender.document.name.split("/")[-1])

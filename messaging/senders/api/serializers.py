@@ -1,12 +1,16 @@
 """Output shapes of senders and templates, as the catalog's examples show them."""
 
+from django.urls import reverse
+
 from portal.api.formats import flag, resource_time
 
 
 def sender_data(sender, request=None):
     document = None
     if sender.document:
-        document = request.build_absolute_uri(sender.document.url) if request else sender.document.url
+        # Documents are private: the link opens for the account's members and staff, not the public.
+        path = reverse("senders:sender_document", args=[sender.uuid])
+        document = request.build_absolute_uri(path) if request else path
     return {
         "id": str(sender.uuid),
         "name": sender.name,

@@ -53,8 +53,9 @@ class SenderDetail(V2APIView):
 
 
 class TemplateList(V2APIView):
-    @extend_schema(summary="View all templates", parameters=NAME_FILTER,
-                   responses={200: envelope("Templates"), **ERRORS})
+    @extend_schema(
+        summary="View all templates", parameters=NAME_FILTER, responses={200: envelope("Templates"), **ERRORS}
+    )
     def get(self, request):
         qs = Template.objects.for_account(self.account).select_related("sender")
         qs = apply_filterset(TemplateFilterSet, request, qs)

@@ -8,8 +8,16 @@ from tests.factories import make_account
 
 @pytest.fixture
 def sender(account):
-    return services.create_sender(account=account, data={"name": "ACMEIN", "country_code": "IN", "service": "T",
-                                                         "entity_id": "1101234567890", "entity_name": "Acme"})
+    return services.create_sender(
+        account=account,
+        data={
+            "name": "ACMEIN",
+            "country_code": "IN",
+            "service": "T",
+            "entity_id": "1101234567890",
+            "entity_name": "Acme",
+        },
+    )
 
 
 @pytest.fixture
@@ -19,10 +27,16 @@ def approved_sender(sender):
 
 @pytest.fixture
 def template(account, approved_sender):
-    return services.create_template(account=account, data={
-        "sender": approved_sender.name, "name": "OTP", "type": "T", "template_id": "1107161521283358301",
-        "body": "Dear {#var#}, your OTP is {#var#}. Do not share it.",
-    })
+    return services.create_template(
+        account=account,
+        data={
+            "sender": approved_sender.name,
+            "name": "OTP",
+            "type": "T",
+            "template_id": "1107161521283358301",
+            "body": "Dear {#var#}, your OTP is {#var#}. Do not share it.",
+        },
+    )
 
 
 @pytest.fixture

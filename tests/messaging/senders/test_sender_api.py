@@ -7,13 +7,36 @@ from accounts.models import AuditEvent
 from messaging.senders.models import ReviewStatus, Sender
 
 URL = "/api/v2/sms/senders"
-FIELDS = {"id", "name", "service", "entity_name", "entity_id", "header_id", "iso", "message", "document", "is_open",
-          "purpose", "status", "created_at", "updated_at"}
+FIELDS = {
+    "id",
+    "name",
+    "service",
+    "entity_name",
+    "entity_id",
+    "header_id",
+    "iso",
+    "message",
+    "document",
+    "is_open",
+    "purpose",
+    "status",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_create_returns_the_pending_sender(api_client, account):
-    res = api_client.post(URL, {"name": "acmein", "country_code": "in", "service": "T",
-                                "entity_id": "1101234567890", "entity_name": "Acme Ltd"}, format="json")
+    res = api_client.post(
+        URL,
+        {
+            "name": "acmein",
+            "country_code": "in",
+            "service": "T",
+            "entity_id": "1101234567890",
+            "entity_name": "Acme Ltd",
+        },
+        format="json",
+    )
     assert res.status_code == 200
     body = res.json()
     assert body["status"] == "OK" and body["code"] == 200 and body["message"] == "Sender Saved Successfully"
@@ -29,21 +52,42 @@ def test_create_returns_the_pending_sender(api_client, account):
     ("payload", "field", "message"),
     [
         ({"country_code": "IN", "service": "T"}, "name", "The name field is required."),
-        ({"name": "ACME", "country_code": "IN", "service": "T", "entity_id": "1101234567890", "entity_name": "A"},
-         "name", "Indian transactional and service sender IDs are exactly 6 letters."),
-        ({"name": "ACMEXY", "country_code": "IN", "service": "P", "entity_id": "1101234567890", "entity_name": "A"},
-         "name", "Indian promotional sender IDs are 6 digits."),
-        ({"name": "ACMEXY", "country_code": "IN", "service": "T", "entity_name": "A"},
-         "entity_id", "The entity id field is required for Indian DLT senders."),
-        ({"name": "ACMEXY", "country_code": "IN", "service": "T", "entity_id": "12", "entity_name": "A"},
-         "entity_id", "The entity id must be 12 to 19 digits."),
-        ({"name": "ACMEXY", "country_code": "XX", "service": "G"},
-         "country_code", "The country code must be a 2-letter ISO country code."),
-        ({"name": "Way-too-long-sender", "country_code": "GB", "service": "G"}, "name",
-         "A sender ID is up to 11 letters and digits (with at least one letter) or up to 15 digits."),
+        (
+            {"name": "ACME", "country_code": "IN", "service": "T", "entity_id": "1101234567890", "entity_name": "A"},
+            "name",
+            "Indian transactional and service sender IDs are exactly 6 letters.",
+        ),
+        (
+            {"name": "ACMEXY", "country_code": "IN", "service": "P", "entity_id": "1101234567890", "entity_name": "A"},
+            "name",
+            "Indian promotional sender IDs are 6 digits.",
+        ),
+        (
+            {"name": "ACMEXY", "country_code": "IN", "service": "T", "entity_name": "A"},
+            "entity_id",
+            "The entity id field is required for Indian DLT senders.",
+        ),
+        (
+            {"name": "ACMEXY", "country_code": "IN", "service": "T", "entity_id": "12", "entity_name": "A"},
+            "entity_id",
+            "The entity id must be 12 to 19 digits.",
+        ),
+        (
+            {"name": "ACMEXY", "country_code": "XX", "service": "G"},
+            "country_code",
+            "The country code must be a 2-letter ISO country code.",
+        ),
+        (
+            {"name": "Way-too-long-sender", "country_code": "GB", "service": "G"},
+            "name",
+            "A sender ID is up to 11 letters and digits (with at least one letter) or up to 15 digits.",
+        ),
         ({"name": "ACME", "country_code": "GB", "service": "ZZZ"}, "service", "The selected service is invalid."),
-        ({"name": "ACME", "country_code": "GB", "service": "MKT"}, "service",
-         "The service MKT is not enabled for your account."),
+        (
+            {"name": "ACME", "country_code": "GB", "service": "MKT"},
+            "service",
+            "The service MKT is not enabled for your account.",
+        ),
         ({"name": "ACME", "country_code": "GB"}, "service", "The service field is required."),
     ],
 )
@@ -57,8 +101,11 @@ def test_create_validation(api_client, account, payload, field, message):
 
 
 def test_a_duplicate_name_for_the_same_service_is_refused(api_client, sender):
-    res = api_client.post(URL, {"name": "AcmeIN", "country_code": "IN", "service": "T",
-                                "entity_id": "1101234567890", "entity_name": "Acme"}, format="json")
+    res = api_client.post(
+        URL,
+        {"name": "AcmeIN", "country_code": "IN", "service": "T", "entity_id": "1101234567890", "entity_name": "Acme"},
+        format="json",
+    )
     assert res.status_code == 422
     assert res.json()["errors"]["name"] == ["The name has already been taken for this service."]
 
@@ -130,10 +177,12 @@ def test_another_accounts_sender_is_404_for_every_verb(api_client, other_sender)
 
 def test_a_document_is_uploaded_and_validated(api_client, account):
     pdf = SimpleUploadedFile("loa.pdf", b"%PDF-1.4 test", content_type="application/pdf")
-    res = api_client.post(URL, {"name": "Docs", "country_code": "GB", "service": "G", "document": pdf},
-                          format="multipart")
-    assert res.status_code == 200 and res.json()["data"]["document"].endswith(".pdf")
+    res = api_client.post(
+        URL, {"name": "Docs", "country_code": "GB", "service": "G", "document": pdf}, format="multipart"
+    )
+    assert res.status_code == 200 and res.json()["data"]["document"].endswith("/document/")
     exe = SimpleUploadedFile("loa.exe", b"MZ", content_type="application/octet-stream")
-    res = api_client.post(URL, {"name": "Docs2", "country_code": "GB", "service": "G", "document": exe},
-                          format="multipart")
+    res = api_client.post(
+        URL, {"name": "Docs2", "country_code": "GB", "service": "G", "document": exe}, format="multipart"
+    )
     assert res.status_code == 422 and "document" in res.json()["errors"]

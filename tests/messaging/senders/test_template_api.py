@@ -5,14 +5,37 @@ import pytest
 from messaging.senders.models import Template
 
 URL = "/api/v2/sms/templates"
-FIELDS = {"id", "sender_id", "template_id", "template_type", "sender", "name", "alias", "body", "content",
-          "body_length", "match_count", "percentage", "is_complete", "is_english", "status", "message",
-          "created_at", "updated_at"}
+FIELDS = {
+    "id",
+    "sender_id",
+    "template_id",
+    "template_type",
+    "sender",
+    "name",
+    "alias",
+    "body",
+    "content",
+    "body_length",
+    "match_count",
+    "percentage",
+    "is_complete",
+    "is_english",
+    "status",
+    "message",
+    "created_at",
+    "updated_at",
+}
 
 
 def payload(approved, **over):
-    return {"sender": approved.name, "name": "Order shipped", "type": "T", "template_id": "1107161521283358999",
-            "body": "Your order {{id}} has shipped via {#var#}.", **over}
+    return {
+        "sender": approved.name,
+        "name": "Order shipped",
+        "type": "T",
+        "template_id": "1107161521283358999",
+        "body": "Your order {{id}} has shipped via {#var#}.",
+        **over,
+    }
 
 
 def test_create_normalises_dlt_variables(api_client, approved_sender):
@@ -38,8 +61,11 @@ def test_create_normalises_dlt_variables(api_client, approved_sender):
         ({"template_id": ""}, "template_id", "The template id field is required for Indian DLT templates."),
         ({"template_id": "12ab"}, "template_id", "The template id must be digits only."),
         ({"body": "Hi  {{a}} there"}, "body", "The template must not contain two consecutive spaces."),
-        ({"body": "Order shipped today", "type": "T"}, "body",
-         "Transactional and service templates must contain at least one variable."),
+        (
+            {"body": "Order shipped today", "type": "T"},
+            "body",
+            "Transactional and service templates must contain at least one variable.",
+        ),
         ({"name": ""}, "name", "The name field is required."),
     ],
 )
