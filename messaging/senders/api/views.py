@@ -14,7 +14,7 @@ NAME_FILTER = [OpenApiParameter("filter[name]", str, description="name (or DLT i
 
 
 def _data(request):
-    data = {key: request.data.get(key) for key in request.data.keys()}
+    data = {key: request.data.get(key) for key in request.data}
     if "document" in request.FILES:
         data["document"] = request.FILES["document"]
     return data

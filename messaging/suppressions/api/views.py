@@ -1,0 +1,159 @@
+"""v2 endpoints: /sms/suppressions/unsubscribers and /sms/suppressions/templates."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+
+from accounts.services.errors import ValidationFailed
+from messaging.suppressions import importers, services
+from messaging.suppressions.fetch import FetchRefused, fetch
+from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
+from messaging.suppressions.models import BlockedTemplate, Channel, ImportKind, Unsubscriber
+from messaging.suppressions.tasks import run_import
+from portal.api.filters import apply_filterset
+from portal.api.formats import resource_time
+from portal.api.schema import ERRORS, envelope
+from portal.api.views import V2APIView
+
+
+def unsubscriber_data(u, request=None):
+    return {
+        "id": str(u.uuid),
+        "iso": u.iso,
+        "receiver": u.receiver,
+        "type": u.type,
+        "value": u.value,
+        "created_at": resource_time(u.created_at),
+        "updated_at": resource_time(u.updated_at),
+    }
+
+
+def blocked_data(b, request=None):
+    return {
+        "id": str(b.uuid),
+        "template_id": b.template_id,
+        "status": int(b.is_active),
+        "created_at": resource_time(b.created_at),
+        "updated_at": resource_time(b.updated_at),
+    }
+
+
+def _data(request):
+    return {key: request.data.get(key) for key in request.data}
+
+
+def start_import(request, account, kind, content, filename):
+    job = importers.create_job(account=account, kind=kind, content=content, filename=filename)
+    transaction.on_commit(lambda: run_import.delay(job.pk))
+    return job
+
+
+class UnsubscriberList(V2APIView):
+    @extend_schema(summary="View all unsubscribers", responses={200: envelope("Unsubscribers"), **ERRORS})
+    def get(self, request):
+        qs = Unsubscriber.objects.for_account(self.account).filter(channel=Channel.SMS)
+        return self.paginated(
+            apply_filterset(UnsubscriberFilterSet, request, qs), unsubscriber_data, "Unsubscribers list"
+        )
+
+    @extend_schema(summary="Create unsubscriber", responses={200: envelope("UnsubscriberAdded"), **ERRORS})
+    def post(self, request):
+        unsub = services.add_unsubscriber(account=self.account, data=_data(request), request=request._request)
+        return self.ok(unsubscriber_data(unsub), "Receiver added successfully")
+
+    @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned"), **ERRORS})
+    def delete(self, request):
+        services.clean_unsubscribers(account=self.account, request=request._request)
+        return self.ok([], "Deleted Successfully")
+
+
+class UnsubscriberDetail(V2APIView):
+    def _get(self, pk):
+        return self.get_for_account(Unsubscriber.objects.filter(channel=Channel.SMS), uuid=pk)
+
+    @extend_schema(summary="View unsubscriber", responses={200: envelope("UnsubscriberData"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(unsubscriber_data(self._get(pk)), "Unsubscribers data")
+
+    @extend_schema(summary="Edit unsubscriber", responses={200: envelope("UnsubscriberUpdated"), **ERRORS})
+    def put(self, request, pk):
+        unsub = services.update_unsubscriber(unsub=self._get(pk), data=_data(request), request=request._request)
+        return self.ok(unsubscriber_data(unsub), "Receiver update successfully")
+
+    @extend_schema(summary="Delete unsubscriber", responses={200: envelope("UnsubscriberDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        services.delete_unsubscriber(unsub=self._get(pk), request=request._request)
+        return self.ok([], "Deleted Successfully")
+
+
+class UnsubscriberImport(V2APIView):
+    @extend_schema(
+        summary="Import unsubscribers",
+        responses={200: envelope("ImportAccepted", with_code=False, with_data=False), **ERRORS},
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": ["The file field is required."]})
+        importers.check_upload(upload)
+        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name)
+        return self.ok(message="Receivers accepted for import", include_code=False, include_data=False)
+
+
+class BlockedTemplateList(V2APIView):
+    @extend_schema(summary="View blocked templates", responses={200: envelope("BlockedTemplates"), **ERRORS})
+    def get(self, request):
+        qs = BlockedTemplate.objects.for_account(self.account)
+        return self.paginated(
+            apply_filterset(BlockedTemplateFilterSet, request, qs), blocked_data, "Block templates list"
+        )
+
+    @extend_schema(summary="Block a template", responses={200: envelope("BlockedTemplateAdded"), **ERRORS})
+    def post(self, request):
+        block = services.add_blocked_template(account=self.account, data=_data(request), request=request._request)
+        return self.ok(blocked_data(block), "Block template added successfully")
+
+    @extend_schema(summary="Clean blocked templates", responses={200: envelope("BlockedCleaned"), **ERRORS})
+    def delete(self, request):
+        services.clean_blocked_templates(account=self.account, request=request._request)
+        return self.ok([], "Deleted Successfully")
+
+
+class BlockedTemplateDetail(V2APIView):
+    def _get(self, pk):
+        return self.get_for_account(BlockedTemplate.objects.all(), uuid=pk)
+
+    @extend_schema(summary="View blocked template", responses={200: envelope("BlockedTemplateData"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(blocked_data(self._get(pk)), "Block template data")
+
+    @extend_schema(summary="Edit blocked template", responses={200: envelope("BlockedTemplateUpdated"), **ERRORS})
+    def put(self, request, pk):
+        block = services.update_blocked_template(block=self._get(pk), data=_data(request), request=request._request)
+        return self.ok(blocked_data(block), "Block template updated successfully")
+
+    @extend_schema(summary="Delete blocked template", responses={200: envelope("BlockedTemplateDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        services.delete_blocked_template(block=self._get(pk), request=request._request)
+        return self.ok([], "Deleted Successfully")
+
+
+class BlockedTemplateImport(V2APIView):
+    @extend_schema(summary="Import blocked templates", responses={200: envelope("BlockedImportAccepted"), **ERRORS})
+    def post(self, request):
+        upload = request.FILES.get("file")
+        url = (request.data.get("url") or "").strip()
+        if upload is not None:
+            importers.check_upload(upload)
+            content, name = upload.read(), upload.name
+        elif url:
+            try:
+                content = fetch(url, max_bytes=importers.MAX_BYTES)
+            except FetchRefused as exc:
+                raise ValidationFailed({"url": [str(exc)]}) from None
+            name = (request.data.get("filename") or url.rsplit("/", 1)[-1] or "import.csv")[:255]
+            if not content:
+                raise ValidationFailed({"url": ["The file is empty."]})
+        else:
+            raise ValidationFailed({"file": ["The file field is required when url is not present."]})
+        start_import(request, self.account, ImportKind.BLOCKED_TEMPLATES, content, name)
+        return self.ok([], "Blocked templates accepted for import")

@@ -1,0 +1,46 @@
+"""FilterSets shared by the suppression pages and the v2 API (`filter[x]`)."""
+
+import django_filters
+from django.db.models import Q
+
+from messaging.suppressions.models import BlockedTemplate, Unsubscriber
+from messaging.suppressions.numbers import digits_of
+from messaging.suppressions.services import canonical_type
+
+
+class UnsubscriberFilterSet(django_filters.FilterSet):
+    id = django_filters.UUIDFilter(field_name="uuid")
+    iso = django_filters.CharFilter(lookup_expr="iexact")
+    receiver = django_filters.CharFilter(method="by_receiver")
+    type = django_filters.CharFilter(method="by_type")
+    value = django_filters.CharFilter(lookup_expr="iexact")
+    q = django_filters.CharFilter(method="search")
+
+    class Meta:
+        model = Unsubscriber
+        fields = []
+
+    def by_receiver(self, queryset, name, value):
+        return queryset.filter(receiver__startswith=digits_of(value))
+
+    def by_type(self, queryset, name, value):
+        return queryset.filter(type=canonical_type(value))
+
+    def search(self, queryset, name, value):
+        digits = digits_of(value)
+        q = Q(value__icontains=value)
+        if digits.isdigit():
+            q |= Q(receiver__contains=digits)
+        return queryset.filter(q)
+
+
+class BlockedTemplateFilterSet(django_filters.FilterSet):
+    id = django_filters.UUIDFilter(field_name="uuid")
+    template_id = django_filters.CharFilter(lookup_expr="startswith")
+    status = django_filters.TypedChoiceFilter(
+        field_name="is_active", choices=[("1", "Active"), ("0", "Inactive")], coerce=lambda v: v == "1"
+    )
+
+    class Meta:
+        model = BlockedTemplate
+        fields = []
