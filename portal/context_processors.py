@@ -11,7 +11,15 @@ def portal(request):
         "role_permissions": _permissions(membership),
         "account_balance": SimpleLazyObject(lambda: _balance(request)),
         "user_memberships": SimpleLazyObject(lambda: _memberships(request)),
+        "unread_notifications": SimpleLazyObject(lambda: _unread(request)),
     }
+
+
+def _unread(request):
+    from accounts.notifications.services import unread_count
+
+    account = getattr(request, "account", None)
+    return unread_count(account) if account else 0
 
 
 def _memberships(request):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("notifications/", include("accounts.notifications.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("staff/review/", include("messaging.review.urls")),
     path("sms/", include("messaging.senders.urls")),

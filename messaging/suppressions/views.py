@@ -1,0 +1,214 @@
+"""Customer pages: unsubscribers and blocked templates, with imports that show progress."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import account_required
+from accounts.services.errors import DomainError
+from messaging.suppressions import importers, services
+from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
+from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm
+from messaging.suppressions.models import BlockedTemplate, Channel, ImportJob, ImportKind, ScopeType, Unsubscriber
+from messaging.suppressions.tasks import run_import
+from portal.pages import csv_response, form_errors_from, list_page
+from portal.tenancy import get_for_account_or_404
+
+KINDS = {
+    "unsubscribers": {
+        "kind": ImportKind.UNSUBSCRIBERS,
+        "list": "suppressions:unsubscriber_list",
+        "label": "unsubscribers",
+    },
+    "blocked-templates": {
+        "kind": ImportKind.BLOCKED_TEMPLATES,
+        "list": "suppressions:blocked_list",
+        "label": "blocked templates",
+    },
+}
+
+
+def _unsubscribers(request):
+    return Unsubscriber.objects.for_account(request.account).filter(channel=Channel.SMS)
+
+
+def _recent_jobs(request, kind):
+    return ImportJob.objects.for_account(request.account).filter(kind=kind)[:3]
+
+
+@account_required()
+def unsubscriber_list(request):
+    return list_page(
+        request,
+        _unsubscribers(request),
+        UnsubscriberFilterSet,
+        "messaging/unsubscriber_list.html",
+        "messaging/partials/unsubscriber_table.html",
+        types=ScopeType.choices,
+        jobs=_recent_jobs(request, ImportKind.UNSUBSCRIBERS),
+        import_form=ImportForm(),
+    )
+
+
+def _dialog_form(request, template, form, status):
+    name = f"messaging/partials/{template}.html" if request.htmx else f"messaging/{template}_page.html"
+    return render(request, name, {"form": form}, status=status)
+
+
+def _done(request, url_name):
+    response = redirect(url_name)
+    if request.htmx:
+        response["HX-Redirect"] = response["Location"]
+        response.status_code = 204
+    return response
+
+
+@account_required("send")
+def unsubscriber_create(request):
+    form = UnsubscriberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unsub = services.add_unsubscriber(
+                account=request.account, data=form.cleaned_data, actor=request.user, request=request
+            )
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{unsub.receiver} will not receive messages ({unsub.get_type_display()}).")
+            return _done(request, "suppressions:unsubscriber_list")
+    return _dialog_form(request, "unsubscriber_form", form, 422 if form.errors else 200)
+
+
+@account_required("send")
+@require_POST
+def unsubscriber_delete(request, pk):
+    unsub = get_for_account_or_404(_unsubscribers(request), request.account, uuid=pk)
+    services.delete_unsubscriber(unsub=unsub, actor=request.user, request=request)
+    messages.success(request, f"{unsub.receiver} removed from the unsubscribers.")
+    return redirect("suppressions:unsubscriber_list")
+
+
+@account_required("send")
+@require_POST
+def unsubscriber_clean(request):
+    deleted = services.clean_unsubscribers(account=request.account, actor=request.user, request=request)
+    messages.success(request, f"{deleted} unsubscriber(s) deleted.")
+    return redirect("suppressions:unsubscriber_list")
+
+
+@account_required()
+def unsubscriber_export(request):
+    filterset = UnsubscriberFilterSet(request.GET, queryset=_unsubscribers(request))
+    rows = (
+        [u.receiver, u.iso, u.type, u.value, u.created_at.isoformat()] for u in filterset.qs.iterator(chunk_size=5000)
+    )
+    return csv_response("unsubscribers.csv", ["receiver", "iso", "type", "value", "created_at"], rows)
+
+
+@account_required()
+def blocked_list(request):
+    qs = BlockedTemplate.objects.for_account(request.account)
+    return list_page(
+        request,
+        qs,
+        BlockedTemplateFilterSet,
+        "messaging/blocked_list.html",
+        "messaging/partials/blocked_table.html",
+        jobs=_recent_jobs(request, ImportKind.BLOCKED_TEMPLATES),
+        import_form=ImportForm(),
+    )
+
+
+@account_required("send")
+def blocked_create(request):
+    form = BlockedTemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            block = services.add_blocked_template(
+                account=request.account, data=form.cleaned_data, actor=request.user, request=request
+            )
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Template {block.template_id} blocked.")
+            return _done(request, "suppressions:blocked_list")
+    return _dialog_form(request, "blocked_form", form, 422 if form.errors else 200)
+
+
+@account_required("send")
+@require_POST
+def blocked_toggle(request, pk):
+    block = get_for_account_or_404(BlockedTemplate, request.account, uuid=pk)
+    services.update_blocked_template(
+        block=block, data={"status": "0" if block.is_active else "1"}, actor=request.user, request=request
+    )
+    return redirect("suppressions:blocked_list")
+
+
+@account_required("send")
+@require_POST
+def blocked_delete(request, pk):
+    block = get_for_account_or_404(BlockedTemplate, request.account, uuid=pk)
+    services.delete_blocked_template(block=block, actor=request.user, request=request)
+    messages.success(request, f"Template {block.template_id} unblocked and removed.")
+    return redirect("suppressions:blocked_list")
+
+
+@account_required("send")
+@require_POST
+def blocked_clean(request):
+    deleted = services.clean_blocked_templates(account=request.account, actor=request.user, request=request)
+    messages.success(request, f"{deleted} blocked template(s) deleted.")
+    return redirect("suppressions:blocked_list")
+
+
+@account_required()
+def blocked_export(request):
+    filterset = BlockedTemplateFilterSet(request.GET, queryset=BlockedTemplate.objects.for_account(request.account))
+    rows = ([b.template_id, int(b.is_active), b.created_at.isoformat()] for b in filterset.qs.iterator(chunk_size=5000))
+    return csv_response("blocked-templates.csv", ["template_id", "status", "created_at"], rows)
+
+
+@account_required("send")
+@require_POST
+def import_start(request, what):
+    spec = KINDS.get(what)
+    if spec is None:
+        raise Http404
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            importers.check_upload(upload)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            job = importers.create_job(
+                account=request.account,
+                kind=spec["kind"],
+                content=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+            )
+            transaction.on_commit(lambda: run_import.delay(job.pk))
+            messages.success(request, f"Import of {upload.name} started.")
+    else:
+        messages.error(request, "Choose a CSV or TXT file to import.")
+    return redirect(spec["list"])
+
+
+@account_required()
+def import_status(request, pk):
+    """The job's progress fragment; the page polls it until the job finishes."""
+    job = get_for_account_or_404(ImportJob, request.account, uuid=pk)
+    return render(request, "messaging/partials/import_job.html", {"job": job})
+
+
+@account_required()
+def import_report(request, pk):
+    job = get_for_account_or_404(ImportJob, request.account, uuid=pk)
+    if not job.report:
+        raise Http404("No rejected rows.")
+    return FileResponse(job.report.open("rb"), as_attachment=True, filename=f"rejected-rows-{job.filename}")
