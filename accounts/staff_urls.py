@@ -10,5 +10,6 @@ urlpatterns = [
     path("customers/<uuid:account_id>/credits/", staff.customer_adjust_credits, name="customer_adjust_credits"),
     path("customers/<uuid:account_id>/status/", staff.customer_set_status, name="customer_set_status"),
     path("customers/<uuid:account_id>/rate-limit/", staff.customer_rate_limit, name="customer_rate_limit"),
+    path("customers/<uuid:account_id>/services/", staff.customer_services, name="customer_services"),
     path("audit/", staff.audit_log, name="audit_log"),
 ]

@@ -59,7 +59,12 @@ def customer_list(request):
 
 
 def _detail_context(request, account, **extra):
+    from messaging.models import Service
+    from messaging.services.catalog import enabled_services
+
+    enabled = set(enabled_services(account).values_list("code", flat=True))
     return {
+        "service_choices": [(s, s.code in enabled) for s in Service.objects.filter(is_active=True)],
         "customer": account,
         "balance": credits.balance(account),
         "members": account.memberships.select_related("user"),
@@ -132,6 +137,33 @@ def customer_rate_limit(request, account_id):
         messages.success(request, "API rate limit saved.")
         return redirect("staff:customer_detail", account_id=account.uuid)
     return render(request, "staff/customer_detail.html", _detail_context(request, account, rate_form=form), status=422)
+
+
+@staff_required
+@require_POST
+def customer_services(request, account_id):
+    """Staff choose which products/services the customer may use."""
+    from messaging.services.catalog import set_account_services
+
+    account = get_object_or_404(Account, uuid=account_id)
+    codes = request.POST.getlist("services")
+    try:
+        set_account_services(account, codes)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        from accounts.services import audit
+
+        audit.record(
+            "account.services_changed",
+            account=account,
+            actor=request.user,
+            target=account.username,
+            request=request,
+            services=sorted(codes),
+        )
+        messages.success(request, "Services saved.")
+    return redirect("staff:customer_detail", account_id=account.uuid)
 
 
 @staff_required

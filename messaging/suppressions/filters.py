@@ -15,6 +15,9 @@ class UnsubscriberFilterSet(django_filters.FilterSet):
     type = django_filters.CharFilter(method="by_type")
     value = django_filters.CharFilter(lookup_expr="iexact")
     q = django_filters.CharFilter(method="search")
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created"), ("receiver", "receiver"), ("iso", "iso"), ("type", "type"))
+    )
 
     class Meta:
         model = Unsubscriber

@@ -70,6 +70,8 @@ class BlockedTemplate(models.Model):
 class ImportKind(models.TextChoices):
     UNSUBSCRIBERS = "unsubscribers", "Unsubscribers"
     BLOCKED_TEMPLATES = "blocked_templates", "Blocked templates"
+    SENDERS = "senders", "Sender IDs"
+    TEMPLATES = "templates", "DLT templates"
 
 
 class ImportStatus(models.TextChoices):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("unsubscribers/new/", views.unsubscriber_create, name="unsubscriber_create"),
     path("unsubscribers/clean/", views.unsubscriber_clean, name="unsubscriber_clean"),
     path("unsubscribers/export.csv", views.unsubscriber_export, name="unsubscriber_export"),
+    path("unsubscribers/<uuid:pk>/edit/", views.unsubscriber_edit, name="unsubscriber_edit"),
     path("unsubscribers/<uuid:pk>/delete/", views.unsubscriber_delete, name="unsubscriber_delete"),
     path("blocked-templates/", views.blocked_list, name="blocked_list"),
     path("blocked-templates/new/", views.blocked_create, name="blocked_create"),

@@ -27,6 +27,8 @@ KINDS = {
         "list": "suppressions:blocked_list",
         "label": "blocked templates",
     },
+    "senders": {"kind": ImportKind.SENDERS, "list": "senders:sender_list", "label": "sender IDs"},
+    "templates": {"kind": ImportKind.TEMPLATES, "list": "senders:template_list", "label": "templates"},
 }
 
 
@@ -52,9 +54,9 @@ def unsubscriber_list(request):
     )
 
 
-def _dialog_form(request, template, form, status):
+def _dialog_form(request, template, form, status, **extra):
     name = f"messaging/partials/{template}.html" if request.htmx else f"messaging/{template}_page.html"
-    return render(request, name, {"form": form}, status=status)
+    return render(request, name, {"form": form, **extra}, status=status)
 
 
 def _done(request, url_name):
@@ -79,6 +81,22 @@ def unsubscriber_create(request):
             messages.success(request, f"{unsub.receiver} will not receive messages ({unsub.get_type_display()}).")
             return _done(request, "suppressions:unsubscriber_list")
     return _dialog_form(request, "unsubscriber_form", form, 422 if form.errors else 200)
+
+
+@account_required("send")
+def unsubscriber_edit(request, pk):
+    unsub = get_for_account_or_404(_unsubscribers(request), request.account, uuid=pk)
+    initial = {"receiver": unsub.receiver, "type": unsub.type, "value": "" if unsub.type == "all" else unsub.value}
+    form = UnsubscriberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_unsubscriber(unsub=unsub, data=form.cleaned_data, actor=request.user, request=request)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{unsub.receiver} updated.")
+            return _done(request, "suppressions:unsubscriber_list")
+    return _dialog_form(request, "unsubscriber_form", form, 422 if form.errors else 200, unsub=unsub)
 
 
 @account_required("send")

@@ -193,3 +193,55 @@ def test_notifications_page_and_mark_read(user_client, account):
     assert "was approved" in html and 'id="unread-count"' in html
     user_client.post("/notifications/read/")
     assert 'id="unread-count"' not in user_client.get("/notifications/").content.decode()
+
+
+def test_sender_and_template_csv_imports_check_each_row(user_client, account, django_capture_on_commit_callbacks):
+    senders = (
+        b"name,service,country_code,entity_id,entity_name\n"
+        b"Alpha,G,GB,,\nACMEIN,T,IN,1101234567890,Acme\nBAD NAME!,G,GB,,\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post("/sms/suppressions/imports/senders/", {"file": SimpleUploadedFile("s.csv", senders)})
+    job = ImportJob.objects.get(account=account, kind="senders")
+    assert (job.total, job.added, job.invalid) == (3, 2, 1) and job.rejected_sample[0]["row"] == 4
+    review.approve(item=Sender.objects.get(account=account, name="ACMEIN"))
+    templates = (
+        b"sender,name,type,template_id,body\n"
+        b"ACMEIN,Welcome,T,1107161521283358301,Welcome {#var#} to Acme services\n"
+        b"Alpha,Other,T,1,Pending sender {{x}} here\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post("/sms/suppressions/imports/templates/", {"file": SimpleUploadedFile("t.csv", templates)})
+    job = ImportJob.objects.get(account=account, kind="templates")
+    assert (job.added, job.invalid) == (1, 1)
+    assert "approved" in job.rejected_sample[0]["reason"]
+    assert "t.csv" in user_client.get("/sms/templates/").content.decode()
+
+
+def test_an_unsubscriber_is_edited_in_the_dialog(user_client, account):
+    unsub = suppressions.add_unsubscriber(account=account, data={"receiver": "919876543210"})
+    res = user_client.post(
+        f"/sms/suppressions/unsubscribers/{unsub.uuid}/edit/",
+        {"receiver": "919876543210", "type": "tag", "value": "promo"},
+        **HX,
+    )
+    assert res.status_code == 204
+    unsub.refresh_from_db()
+    assert (unsub.type, unsub.value) == ("tag", "promo")
+
+
+def test_suppression_lists_sort(user_client, account):
+    for number in ("919876543212", "919876543210", "919876543211"):
+        suppressions.add_unsubscriber(account=account, data={"receiver": number})
+    html = user_client.get("/sms/suppressions/unsubscribers/?ordering=receiver", **HX).content.decode()
+    assert html.index("919876543210") < html.index("919876543211") < html.index("919876543212")
+
+
+def test_staff_choose_a_customers_services(staff_client, account):
+    from messaging.services.catalog import enabled_services
+
+    res = staff_client.post(f"/staff/customers/{account.uuid}/services/", {"services": ["T", "MKT"]})
+    assert res.status_code == 302
+    assert set(enabled_services(account).values_list("code", flat=True)) == {"T", "MKT"}
+    html = staff_client.get(f"/staff/customers/{account.uuid}/").content.decode()
+    assert 'value="MKT" checked' in html
