@@ -54,3 +54,12 @@ def api_client(api_key_and_secret):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """Transactional tests flush tables, data migrations included: put the catalogue back."""
+    from messaging.catalogue import load_catalogue
+    from messaging.models import Service
+
+    load_catalogue(Service)

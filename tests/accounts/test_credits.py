@@ -120,7 +120,7 @@ def _race(workers, job):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_debits_never_overdraw_or_lose_updates():
+def test_concurrent_debits_never_overdraw_or_lose_updates(catalogue):
     account, _ = make_account(credits_amount="70")
     results = _race(range(20), lambda i: credits.debit(account=account, amount="10", reason=f"race {i}"))
     assert results.count("ok") == 7 and results.count("refused") == 13
@@ -132,7 +132,7 @@ def test_concurrent_debits_never_overdraw_or_lose_updates():
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_transfers_keep_both_sides_consistent():
+def test_concurrent_transfers_keep_both_sides_consistent(catalogue):
     parent, _ = make_account(credits_amount="50", is_reseller=True)
     children = [make_account(parent=parent)[0] for _ in range(4)]
     results = _race(

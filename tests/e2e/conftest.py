@@ -40,3 +40,12 @@ def browser_type_launch_args(browser_type_launch_args):
 def site(live_server):
     # Browsers treat localhost as a secure context, so the portal's Secure cookies work over http.
     return live_server.url.replace("127.0.0.1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(transactional_db):
+    # Transactional tests flush every table between tests, data migrations included.
+    from messaging.catalogue import load_catalogue
+    from messaging.models import Service
+
+    load_catalogue(Service)

@@ -39,6 +39,58 @@ class Command(BaseCommand):
         (settings.DATA_DIR / "demo_credentials.txt").write_text(summary + "\n")
         self.stdout.write(summary)
 
+    def _registry(self, demo, owner):
+        """A few sender IDs, templates and suppressions so the SMS pages have something to show."""
+        from messaging.review import services as review
+        from messaging.senders import services as registry
+        from messaging.suppressions import services as suppressions
+
+        india = registry.create_sender(
+            account=demo,
+            actor=owner,
+            data={
+                "name": "DEMORT",
+                "service": "T",
+                "country_code": "IN",
+                "entity_id": "1101456789012345678",
+                "entity_name": "Demo Retail India Pvt Ltd",
+            },
+        )
+        review.approve(item=india)
+        registry.create_sender(
+            account=demo, actor=owner, data={"name": "DemoShop", "service": "G", "country_code": "GB"}
+        )
+        otp = registry.create_template(
+            account=demo,
+            actor=owner,
+            data={
+                "sender": "DEMORT",
+                "name": "Login OTP",
+                "type": "T",
+                "template_id": "1107161521283358301",
+                "body": "Your Demo Retail login code is {#var#}. It expires in 10 minutes. Do not share it.",
+            },
+        )
+        review.approve(item=otp)
+        registry.create_template(
+            account=demo,
+            actor=owner,
+            data={
+                "sender": "DEMORT",
+                "name": "Order shipped",
+                "type": "SE",
+                "template_id": "1107161521283358302",
+                "body": "Hi {{name}}, your order {{order}} has shipped and arrives by {{date}}. - Demo Retail",
+            },
+        )
+        for number, scope in [
+            ("919876543210", {}),
+            ("447400123456", {"type": "product", "value": "P"}),
+            ("14155550123", {"type": "sender", "value": "DemoShop"}),
+        ]:
+            suppressions.add_unsubscriber(account=demo, actor=owner, data={"receiver": number, **scope})
+        suppressions.add_blocked_template(account=demo, actor=owner, data={"template_id": "1107161521283350000"})
+
     def _create(self):
         demo, owner = create_customer(
             email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Demo Retail Ltd", username="demo", credits_amount="2500"
@@ -50,6 +102,7 @@ class Command(BaseCommand):
         team.invite_member(account=demo, email="new.developer@example.com", role=Role.DEVELOPER, actor=owner)
         credits.debit(account=demo, amount="12.5", reason="Campaign: November newsletter")
         _, secret = apikeys.create_api_key(account=demo, name="Demo key", actor=owner)
+        self._registry(demo, owner)
 
         reseller, _ = create_customer(
             email=RESELLER_EMAIL,
