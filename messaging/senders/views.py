@@ -12,6 +12,8 @@ from messaging.senders import services
 from messaging.senders.filters import SenderFilterSet, TemplateFilterSet
 from messaging.senders.forms import SenderForm, TemplateForm
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
+from messaging.suppressions.forms import ImportForm
+from messaging.suppressions.models import ImportJob, ImportKind
 from portal.pages import csv_response, form_errors_from, list_page
 from portal.tenancy import get_for_account_or_404
 
@@ -32,9 +34,14 @@ def sender_list(request):
         SenderFilterSet,
         "messaging/sender_list.html",
         "messaging/partials/sender_table.html",
-        form=SenderForm(account=request.account),
         statuses=ReviewStatus.choices,
+        **_import_context(request, ImportKind.SENDERS),
     )
+
+
+def _import_context(request, kind):
+    jobs = ImportJob.objects.for_account(request.account).filter(kind=kind)[:3]
+    return {"jobs": jobs, "import_form": ImportForm()}
 
 
 def _form_page(request, name, ctx, status):
@@ -139,6 +146,7 @@ def template_list(request):
         "messaging/partials/template_table.html",
         statuses=ReviewStatus.choices,
         types=TemplateType.choices,
+        **_import_context(request, ImportKind.TEMPLATES),
     )
 
 

@@ -215,7 +215,8 @@ def test_sender_and_template_csv_imports_check_each_row(user_client, account, dj
     job = ImportJob.objects.get(account=account, kind="templates")
     assert (job.added, job.invalid) == (1, 1)
     assert "approved" in job.rejected_sample[0]["reason"]
-    assert "t.csv" in user_client.get("/sms/templates/").content.decode()
+    page = user_client.get("/sms/templates/").content.decode()
+    assert f'id="job-{job.uuid}"' in page and "1 rejected" in page and 'name="file"' in page
 
 
 def test_an_unsubscriber_is_edited_in_the_dialog(user_client, account):
