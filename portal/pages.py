@@ -3,7 +3,7 @@
 import csv
 
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from portal.pagination import paginate
 
@@ -42,4 +42,20 @@ def csv_response(filename, header, rows):
 
     response = StreamingHttpResponse(lines(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def dialog_form(request, name, ctx, status=200):
+    """A create/edit form: the bare form for HTMX (it goes into the page's dialog), else a full
+    page. Templates: `messaging/partials/<name>.html` and `messaging/<name>_page.html`."""
+    template = f"messaging/partials/{name}.html" if request.htmx else f"messaging/{name}_page.html"
+    return render(request, template, ctx, status=status)
+
+
+def dialog_done(request, url_name):
+    """After a successful dialog submit HTMX reloads the list (which shows the flash message)."""
+    response = redirect(url_name)
+    if request.htmx:
+        response["HX-Redirect"] = response["Location"]
+        response.status_code = 204
     return response

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -14,7 +14,7 @@ from messaging.senders.forms import SenderForm, TemplateForm
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 from messaging.suppressions.forms import ImportForm
 from messaging.suppressions.models import ImportJob, ImportKind
-from portal.pages import csv_response, form_errors_from, list_page
+from portal.pages import csv_response, dialog_done, dialog_form, form_errors_from, list_page
 from portal.tenancy import get_for_account_or_404
 
 
@@ -44,23 +44,8 @@ def _import_context(request, kind):
     return {"jobs": jobs, "import_form": ImportForm()}
 
 
-def _form_page(request, name, ctx, status):
-    """The form alone (into the page's dialog) for HTMX, or as a full page."""
-    template = f"messaging/partials/{name}_form.html" if request.htmx else f"messaging/{name}_form.html"
-    return render(request, template, ctx, status=status)
-
-
-def _done(request, url_name):
-    """After a successful dialog submit, HTMX reloads the list (showing the flash message)."""
-    response = redirect(url_name)
-    if request.htmx:
-        response["HX-Redirect"] = response["Location"]
-        response.status_code = 204
-    return response
-
-
 def _sender_form_page(request, form, sender=None, status=200):
-    return _form_page(request, "sender", {"form": form, "sender": sender}, status)
+    return dialog_form(request, "sender_form", {"form": form, "sender": sender}, status)
 
 
 @account_required("send")
@@ -75,7 +60,7 @@ def sender_create(request):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"Sender ID {sender.name} submitted for approval (usually within 30 minutes).")
-            return _done(request, "senders:sender_list")
+            return dialog_done(request, "senders:sender_list")
     return _sender_form_page(request, form, status=422 if form.errors else 200)
 
 
@@ -98,7 +83,7 @@ def sender_edit(request, pk):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"Sender ID {sender.name} updated and sent for review again.")
-            return _done(request, "senders:sender_list")
+            return dialog_done(request, "senders:sender_list")
     return _sender_form_page(request, form, sender, status=422 if form.errors else 200)
 
 
@@ -151,7 +136,7 @@ def template_list(request):
 
 
 def _template_form_page(request, form, template=None, status=200):
-    return _form_page(request, "template", {"form": form, "template": template}, status)
+    return dialog_form(request, "template_form", {"form": form, "template": template}, status)
 
 
 @account_required("send")
@@ -166,7 +151,7 @@ def template_create(request):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"Template “{template.name}” submitted for approval.")
-            return _done(request, "senders:template_list")
+            return dialog_done(request, "senders:template_list")
     return _template_form_page(request, form, status=422 if form.errors else 200)
 
 
@@ -188,7 +173,7 @@ def template_edit(request, pk):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"Template “{template.name}” updated and sent for review again.")
-            return _done(request, "senders:template_list")
+            return dialog_done(request, "senders:template_list")
     return _template_form_page(request, form, template, status=422 if form.errors else 200)
 
 

@@ -174,25 +174,7 @@ def _import(job, parse, insert):
         if i % PROGRESS_EVERY == 0:
             ImportJob.objects.filter(pk=job.pk).update(processed=i)
     added = insert(job, valid)
-    duplicates += len(valid) - added
-    report = ""
-    if rejected:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["row", "value", "reason"])
-        writer.writerows(rejected)
-        job.report.save(f"rejected-{job.uuid}.csv", ContentFile(out.getvalue().encode()), save=False)
-        report = job.report.name
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE,
-        processed=len(rows),
-        added=added,
-        duplicates=duplicates,
-        invalid=len(rejected),
-        rejected_sample=[{"row": r, "value": v, "reason": why} for r, v, why in rejected[:SAMPLE]],
-        report=report,
-        finished_at=timezone.now(),
-    )
+    _finish(job, len(rows), added, duplicates + len(valid) - added, rejected)
 
 
 def _insert_unsubscribers(job, valid):

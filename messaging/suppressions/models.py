@@ -4,15 +4,11 @@ import uuid
 
 from django.db import models
 
+from messaging.models import Channel
 from portal.tenancy import TenantQuerySet
 
-
-class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    RCS = "rcs", "RCS"
-    VIBER = "viber", "Viber"
-    VOICE = "voice", "Voice"
+# Opt-outs exist per messaging channel (numbers have none).
+MESSAGE_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.NUMBERS]
 
 
 class ScopeType(models.TextChoices):
@@ -28,7 +24,7 @@ ALL_VALUE = "*"
 class Unsubscriber(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="unsubscribers")
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    channel = models.CharField(max_length=10, choices=MESSAGE_CHANNELS, default=Channel.SMS)
     receiver = models.CharField(max_length=16)  # E.164 digits, no "+"
     iso = models.CharField(max_length=2, blank=True)
     type = models.CharField(max_length=10, choices=ScopeType.choices, default=ScopeType.ALL)
@@ -94,7 +90,7 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     file = models.FileField(upload_to=import_path)
     filename = models.CharField(max_length=255, blank=True)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    channel = models.CharField(max_length=10, choices=MESSAGE_CHANNELS, default=Channel.SMS)
     scope_type = models.CharField(max_length=10, choices=ScopeType.choices, default=ScopeType.ALL)
     scope_value = models.CharField(max_length=100, default=ALL_VALUE)
     total = models.PositiveIntegerField(default=0)

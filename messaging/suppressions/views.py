@@ -13,7 +13,7 @@ from messaging.suppressions.filters import BlockedTemplateFilterSet, Unsubscribe
 from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm
 from messaging.suppressions.models import BlockedTemplate, Channel, ImportJob, ImportKind, ScopeType, Unsubscriber
 from messaging.suppressions.tasks import run_import
-from portal.pages import csv_response, form_errors_from, list_page
+from portal.pages import csv_response, dialog_done, dialog_form, form_errors_from, list_page
 from portal.tenancy import get_for_account_or_404
 
 KINDS = {
@@ -54,19 +54,6 @@ def unsubscriber_list(request):
     )
 
 
-def _dialog_form(request, template, form, status, **extra):
-    name = f"messaging/partials/{template}.html" if request.htmx else f"messaging/{template}_page.html"
-    return render(request, name, {"form": form, **extra}, status=status)
-
-
-def _done(request, url_name):
-    response = redirect(url_name)
-    if request.htmx:
-        response["HX-Redirect"] = response["Location"]
-        response.status_code = 204
-    return response
-
-
 @account_required("send")
 def unsubscriber_create(request):
     form = UnsubscriberForm(request.POST or None)
@@ -79,8 +66,8 @@ def unsubscriber_create(request):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"{unsub.receiver} will not receive messages ({unsub.get_type_display()}).")
-            return _done(request, "suppressions:unsubscriber_list")
-    return _dialog_form(request, "unsubscriber_form", form, 422 if form.errors else 200)
+            return dialog_done(request, "suppressions:unsubscriber_list")
+    return dialog_form(request, "unsubscriber_form", {"form": form}, 422 if form.errors else 200)
 
 
 @account_required("send")
@@ -95,8 +82,8 @@ def unsubscriber_edit(request, pk):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"{unsub.receiver} updated.")
-            return _done(request, "suppressions:unsubscriber_list")
-    return _dialog_form(request, "unsubscriber_form", form, 422 if form.errors else 200, unsub=unsub)
+            return dialog_done(request, "suppressions:unsubscriber_list")
+    return dialog_form(request, "unsubscriber_form", {"form": form, "unsub": unsub}, 422 if form.errors else 200)
 
 
 @account_required("send")
@@ -151,8 +138,8 @@ def blocked_create(request):
             form_errors_from(form, exc)
         else:
             messages.success(request, f"Template {block.template_id} blocked.")
-            return _done(request, "suppressions:blocked_list")
-    return _dialog_form(request, "blocked_form", form, 422 if form.errors else 200)
+            return dialog_done(request, "suppressions:blocked_list")
+    return dialog_form(request, "blocked_form", {"form": form}, 422 if form.errors else 200)
 
 
 @account_required("send")
