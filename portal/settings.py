@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "messaging.events",
     "messaging.senders",
     "messaging.suppressions",
+    "messaging.pricing",
     "voice",
     "contacts",
 ]

@@ -11,6 +11,7 @@ api_v2 = [
     *accounts_v2,
     path("sms/", include("messaging.senders.api.urls")),
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
+    path("sms/", include("messaging.pricing.api.urls")),
 ]
 api_v3 = [*accounts_v3]
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("accounts.notifications.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("staff/review/", include("messaging.review.urls")),
+    path("staff/pricing/", include("messaging.pricing.urls")),
     path("sms/", include("messaging.senders.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
     path("django-admin/", admin.site.urls),

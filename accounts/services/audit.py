@@ -70,6 +70,8 @@ ACTION_LABELS = {
     "blocked_template.updated": "Blocked template edited",
     "blocked_template.deleted": "Blocked template removed",
     "blocked_template.cleaned": "All blocked templates deleted",
+    "pricing.saved": "Price saved",
+    "pricing.deleted": "Price deleted",
 }
 
 

@@ -39,6 +39,22 @@ class Command(BaseCommand):
         (settings.DATA_DIR / "demo_credentials.txt").write_text(summary + "\n")
         self.stdout.write(summary)
 
+    def _rate_card(self):
+        """A default rate card for the standard SMS services in a few countries."""
+        from messaging.pricing.services import save_price
+
+        countries = [
+            ("IN", "India", "0.1500"),
+            ("GB", "United Kingdom", "3.2000"),
+            ("US", "United States", "0.9000"),
+            ("DE", "Germany", "6.1000"),
+            ("AE", "United Arab Emirates", "2.4000"),
+            ("SG", "Singapore", "3.0000"),
+        ]
+        for iso, name, price in countries:
+            for code in ("T", "P", "S") if iso == "IN" else ("G",):
+                save_price(data={"service": code, "iso": iso, "country_name": name, "sale_price": price})
+
     def _registry(self, demo, owner):
         """A few sender IDs, templates and suppressions so the SMS pages have something to show."""
         from messaging.review import services as review
@@ -122,4 +138,5 @@ class Command(BaseCommand):
         credits.transfer_to_child(parent=reseller, child_username=child.username, amount="750", notes="Welcome credit")
 
         User.objects.create_superuser(email=STAFF_EMAIL, password=DEMO_PASSWORD, name="Sam Staff")
+        self._rate_card()
         return secret

@@ -1,0 +1,35 @@
+"""Rate cards: a price per unit by service and destination country.
+
+Rows without an account form the platform's default card; an account's own rows override the
+default for the same service and country.
+"""
+
+from django.db import models
+
+
+class Price(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
+    )
+    service = models.ForeignKey("messaging.Service", on_delete=models.CASCADE, related_name="+")
+    iso = models.CharField(max_length=2)
+    country_name = models.CharField(max_length=100)
+    calling_code = models.PositiveSmallIntegerField()
+    sale_price = models.DecimalField(max_digits=12, decimal_places=4)
+    currency = models.CharField(max_length=3, default="INR")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["iso", "service__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "service", "iso"], name="uniq_account_price"),
+            models.UniqueConstraint(
+                fields=["service", "iso"], condition=models.Q(account__isnull=True), name="uniq_default_price"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "service", "iso"])]
+
+    def __str__(self):
+        return f"{self.service_id} {self.iso} {self.sale_price} {self.currency}"

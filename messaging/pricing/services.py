@@ -1,0 +1,82 @@
+"""Prices: what one unit to a country costs an account on a service."""
+
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.services import audit
+from accounts.services.errors import ValidationFailed
+from messaging.models import Service
+from messaging.pricing.models import Price
+
+
+def rate_card(account):
+    """The account's effective prices: its own rows plus default rows it does not override."""
+    own = Price.objects.filter(account=account, service=OuterRef("service"), iso=OuterRef("iso"))
+    return (
+        Price.objects.filter(Q(account=account) | Q(account__isnull=True))
+        .exclude(Q(account__isnull=True) & Exists(own))
+        .select_related("service")
+    )
+
+
+def price_table(account, service):
+    """{iso: price per unit} of active prices for one service: loaded once per send, not per message."""
+    rows = rate_card(account).filter(service=service, is_active=True).values_list("iso", "sale_price")
+    return dict(rows)
+
+
+def price_for(account, service, iso):
+    row = rate_card(account).filter(service=service, iso=iso.upper(), is_active=True).first()
+    return row.sale_price if row else None
+
+
+def save_price(*, data, account=None, actor=None, existing=None, request=None):
+    """Create or edit a rate-card row (staff). `account` None edits the default card."""
+    errors = {}
+    service = Service.objects.filter(code__iexact=(data.get("service") or "").strip()).first()
+    if service is None:
+        errors["service"] = ["The selected service is invalid."]
+    iso = (data.get("iso") or "").strip().upper()
+    if iso not in phonenumbers.SUPPORTED_REGIONS:
+        errors["iso"] = ["The iso must be a 2-letter ISO country code."]
+    try:
+        price = Decimal(str(data.get("sale_price", "")).strip())
+        if not price.is_finite() or price < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["sale_price"] = ["The sale price must be a number of at least 0."]
+        price = None
+    name = (data.get("country_name") or "").strip() or iso
+    currency = (data.get("currency") or "INR").strip().upper()[:3]
+    if errors:
+        raise ValidationFailed(errors)
+    # Saving a price for a service and country that already has one replaces it.
+    row = existing or Price.objects.filter(account=account, service=service, iso=iso).first() or Price(account=account)
+    row.service, row.iso, row.country_name, row.sale_price, row.currency = service, iso, name, price, currency
+    row.calling_code = phonenumbers.country_code_for_region(iso)
+    row.is_active = str(data.get("status", "1")).strip() != "0"
+    try:
+        with transaction.atomic():
+            row.save()
+            audit.record(
+                "pricing.saved",
+                account=account,
+                actor=actor,
+                request=request,
+                target=f"{service.code} {iso}",
+                price=str(price),
+                currency=currency,
+            )
+    except IntegrityError:
+        raise ValidationFailed({"iso": ["A price for this service and country already exists."]}) from None
+    return row
+
+
+def delete_price(*, row, actor=None, request=None):
+    row.delete()
+    audit.record(
+        "pricing.deleted", account=row.account, actor=actor, request=request, target=f"{row.service.code} {row.iso}"
+    )

@@ -1,0 +1,64 @@
+"""Staff: the default rate card and accounts' own prices."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account
+from accounts.permissions import staff_required
+from accounts.services.errors import DomainError
+from messaging.models import Service
+from messaging.pricing import services
+from messaging.pricing.filters import PriceFilterSet
+from messaging.pricing.models import Price
+from portal.pages import form_errors_from
+from portal.pagination import paginate
+
+
+class PriceForm(forms.Form):
+    service = forms.ChoiceField()
+    iso = forms.CharField(max_length=2, label="Country (ISO)")
+    country_name = forms.CharField(max_length=100, required=False)
+    sale_price = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, label="Price per unit")
+    currency = forms.CharField(max_length=3, initial="INR")
+    status = forms.ChoiceField(choices=[("1", "Active"), ("0", "Inactive")], initial="1")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in Service.objects.all()]
+
+
+def _scope(request):
+    """The card being edited: an account's (?account=username) or the default."""
+    username = (request.GET.get("account") or request.POST.get("account") or "").strip()
+    return get_object_or_404(Account, username=username) if username else None
+
+
+@staff_required
+def price_list(request):
+    account = _scope(request)
+    form = PriceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_price(data=form.cleaned_data, account=account, actor=request.user, request=request)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, "Price saved.")
+            return redirect(request.get_full_path())
+    rows = Price.objects.filter(account=account).select_related("service")
+    filterset = PriceFilterSet(request.GET, queryset=rows)
+    ctx = {"page": paginate(request, filterset.qs), "filterset": filterset, "form": form, "scope": account}
+    return render(request, "pricing/price_list.html", ctx, status=422 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def price_delete(request, pk):
+    row = get_object_or_404(Price, pk=pk)
+    services.delete_price(row=row, actor=request.user, request=request)
+    messages.success(request, "Price deleted.")
+    suffix = f"?account={row.account.username}" if row.account_id else ""
+    return redirect(reverse("pricing:price_list") + suffix)
