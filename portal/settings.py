@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "messaging.senders",
     "messaging.suppressions",
     "messaging.pricing",
+    "messaging.sending",
     "voice",
     "contacts",
 ]
@@ -296,4 +297,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Sending
+PROMO_WINDOW = env("PROMO_WINDOW", "09:00-21:00")  # recipient local time for promotional traffic
+REPETITION_WINDOW_MINUTES = env_int("REPETITION_WINDOW_MINUTES", 10)  # same sender+number+text refused
+SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
+SIMULATOR = {
+    "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),
+    "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),
+    "seed": env("SIMULATOR_SEED", None),
 }

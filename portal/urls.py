@@ -12,6 +12,7 @@ api_v2 = [
     path("sms/", include("messaging.senders.api.urls")),
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
     path("sms/", include("messaging.pricing.api.urls")),
+    path("sms/", include("messaging.sending.api.urls")),
 ]
 api_v3 = [*accounts_v3]
 

@@ -3,8 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from messaging.numbers import digits_of
 from messaging.suppressions.models import BlockedTemplate, Unsubscriber
-from messaging.suppressions.numbers import digits_of
 from messaging.suppressions.services import canonical_type
 
 

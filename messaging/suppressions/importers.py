@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.services.errors import ValidationFailed
+from messaging.numbers import InvalidNumber, normalize
 from messaging.suppressions.models import (
     BlockedTemplate,
     ImportJob,
@@ -15,7 +16,6 @@ from messaging.suppressions.models import (
     ImportStatus,
     Unsubscriber,
 )
-from messaging.suppressions.numbers import InvalidNumber, normalize
 from messaging.suppressions.services import TEMPLATE_ID, canonical_type
 
 MAX_BYTES = 100 * 1024 * 1024

@@ -8,8 +8,8 @@ from django.db.models import Q
 from accounts.services import audit
 from accounts.services.errors import ValidationFailed
 from messaging.events.services import emit
+from messaging.numbers import InvalidNumber, normalize
 from messaging.suppressions.models import ALL_VALUE, BlockedTemplate, Channel, ScopeType, Unsubscriber
-from messaging.suppressions.numbers import InvalidNumber, normalize
 from portal.api.formats import resource_time
 
 TYPE_SYNONYMS = {"service": ScopeType.PRODUCT}
@@ -65,6 +65,7 @@ def unsubscription_payload(unsub):
         "type": unsub.type,
         "value": unsub.value,
         "created_at": resource_time(unsub.created_at),
+        "status": "Unsubscriber created successfully",
     }
 
 

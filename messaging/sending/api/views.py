@@ -1,0 +1,241 @@
+"""v2 send endpoints (sms/send GET/POST, sms/send/json) and the DLR pull (sms/status)."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from accounts.services.errors import ValidationFailed
+from messaging.numbers import digits_of
+from messaging.sending.models import Batch, Message, State
+from messaging.sending.services import Outgoing, message_time, submit
+from portal.api.pagination import V2Pagination
+from portal.api.schema import ERRORS, envelope
+from portal.api.views import V2APIView
+
+NODE_FORBIDDEN = ("webhook_id", "service", "time")
+FIELDS = ("sender", "message", "type", "flash", "custom", "port", "template_id", "entity_id", "max_units", "webhook_id")
+
+
+def _flag(value):
+    return str(value).strip() in {"1", "true", "True"}
+
+
+def _int_or_none(value, field, errors):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        errors[field] = [f"The {field.replace('_', ' ')} must be an integer."]
+        return None
+
+
+def _schedule(value, errors):
+    if not value:
+        return None
+    try:
+        naive = datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        errors["time"] = ["The time does not match the format Y-m-d H:i:s."]
+        return None
+    return timezone.make_aware(naive)
+
+
+def _recipients(value):
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _outgoing(params, recipients, errors, prefix=""):
+    max_units = _int_or_none(params.get("max_units"), f"{prefix}max_units", errors)
+    return [
+        Outgoing(
+            to=to,
+            sender=str(params.get("sender") or "").strip(),
+            message=str(params.get("message") or ""),
+            type=str(params.get("type") or "A").upper(),
+            flash=_flag(params.get("flash")),
+            custom=str(params.get("custom") or ""),
+            port=str(params.get("port") or ""),
+            template_id=str(params.get("template_id") or ""),
+            entity_id=str(params.get("entity_id") or ""),
+            max_units=max_units,
+            webhook_id=str(params.get("webhook_id") or ""),
+        )
+        for to in recipients
+    ]
+
+
+def _idempotency_key(request, params):
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if header:
+        return f"key:{header}"[:200]
+    custom = str(params.get("custom") or "").strip()
+    return f"custom:{custom}"[:200] if custom else None
+
+
+def classic_response(submission):
+    count = submission.batch.accepted
+    return Response(
+        {
+            "status": 200,
+            "message": f"{count} numbers accepted for delivery.",
+            "group_id": str(submission.batch.uuid),
+            "data": submission.items,
+        }
+    )
+
+
+class SendView(V2APIView):
+    """`sms/send`: form, JSON or (legacy) query-string parameters."""
+
+    def _send(self, request, params):
+        errors = {}
+        recipients = _recipients(params.get("to"))
+        outgoing = _outgoing(params, recipients, errors)
+        schedule = _schedule(params.get("time"), errors)
+        if errors:
+            raise ValidationFailed(errors)
+        submission = submit(
+            account=self.account,
+            service_code=params.get("service"),
+            outgoing=outgoing,
+            name=str(params.get("name") or ""),
+            schedule=schedule,
+            api_key=request.auth,
+            idempotency_key=_idempotency_key(request, params),
+            tags=_tags(params),
+        )
+        return classic_response(submission)
+
+    @extend_schema(summary="Send SMS", responses={200: envelope("SendAccepted"), **ERRORS})
+    def post(self, request):
+        return self._send(request, request.data)
+
+    @extend_schema(summary="Send SMS via query string (legacy)", responses={200: envelope("SendAcceptedGet"), **ERRORS})
+    def get(self, request):
+        return self._send(request, request.query_params)
+
+
+def _tags(params):
+    meta = params.get("meta") if hasattr(params, "get") else None
+    tags = (meta or {}).get("tags") if isinstance(meta, dict) else params.get("tags")
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",") if t.strip()]
+    return tuple(tags or ())
+
+
+class SendJsonView(V2APIView):
+    """`sms/send/json`: `root` defaults with per-recipient `nodes`."""
+
+    @extend_schema(summary="Send SMS using a JSON object", responses={200: envelope("SendJsonAccepted"), **ERRORS})
+    def post(self, request):
+        root = request.data.get("root")
+        nodes = request.data.get("nodes")
+        errors = {}
+        if not isinstance(root, dict):
+            errors["root"] = ["The root field is required and must be an object."]
+        if not isinstance(nodes, list) or not nodes:
+            errors["nodes"] = ["The nodes field is required and must be a list."]
+        if errors:
+            raise ValidationFailed(errors)
+        outgoing = []
+        for i, node in enumerate(nodes):
+            if not isinstance(node, dict):
+                errors[f"nodes.{i}"] = ["Each node must be an object."]
+                continue
+            for name in NODE_FORBIDDEN:
+                if name in node:
+                    errors[f"nodes.{i}.{name}"] = [f"The {name.replace('_', ' ')} can only be set in root."]
+            if not str(node.get("to") or "").strip():
+                errors[f"nodes.{i}.to"] = ["The to field is required."]
+            merged = {**{k: root.get(k) for k in FIELDS}, **{k: node[k] for k in FIELDS if k in node}}
+            outgoing.extend(_outgoing(merged, _recipients(node.get("to")), errors, prefix=f"nodes.{i}."))
+        schedule = _schedule(root.get("time"), errors)
+        if errors:
+            raise ValidationFailed(errors)
+        submission = submit(
+            account=self.account,
+            service_code=root.get("service"),
+            outgoing=outgoing,
+            name=str(root.get("name") or ""),
+            schedule=schedule,
+            api_key=request.auth,
+            idempotency_key=_idempotency_key(request, root),
+            tags=_tags(root),
+        )
+        response = classic_response(submission)
+        if not root.get("name"):
+            response.data.pop("group_id")  # catalogued: group_id only when a campaign name is sent
+        return response
+
+
+def dlr_record(message):
+    return {
+        "id": f"{message.batch.uuid}:{message.index}",
+        "mobile": message.mobile,
+        "status": message.status,
+        "units": message.units,
+        "service": message.service,
+        "length": message.length,
+        "charges": float(message.charges),
+        "custom": message.custom,
+        "custom1": "",
+        "location": message.iso,
+        "provider": "",
+        "submitted_at": message_time(message.submitted_at),
+        "delivered_at": message_time(message.delivered_at) if message.state == State.FINAL else "",
+        "sender": message.sender,
+    }
+
+
+class StatusView(V2APIView):
+    """`sms/status`: pull delivery reports by id, mobile, cid, date or group_id."""
+
+    @extend_schema(summary="Pull DLR status", responses={200: envelope("DlrStatus"), **ERRORS})
+    def get(self, request):
+        q = request.query_params
+        qs = Message.objects.for_account(self.account).select_related("batch").order_by("batch_id", "index")
+        if q.get("id"):
+            group, _, index = q["id"].partition(":")
+            try:
+                qs = qs.filter(batch__uuid=group, index=int(index))
+            except (ValueError, Exception):  # noqa: BLE001 - a malformed id finds nothing
+                qs = qs.none()
+            return self.ok([dlr_record(m) for m in qs[:1]], "OK")
+        if q.get("mobile"):
+            return self.ok([dlr_record(m) for m in qs.filter(mobile=digits_of(q["mobile"]))[:100]], "OK")
+        if q.get("cid"):
+            return self.ok([dlr_record(m) for m in qs.filter(custom=q["cid"])[:100]], "OK")
+        if q.get("group_id"):
+            batch = (
+                Batch.objects.for_account(self.account).filter(uuid=q["group_id"]).first()
+                if _is_uuid(q["group_id"])
+                else None
+            )
+            return self._page(qs.filter(batch=batch) if batch else qs.none())
+        if q.get("date"):
+            try:
+                day = datetime.strptime(q["date"], "%Y-%m-%d").date()
+            except ValueError:
+                raise ValidationFailed({"date": ["The date does not match the format Y-m-d."]}) from None
+            return self._page(qs.filter(submitted_at__date=day))
+        raise ValidationFailed({"id": ["One of id, mobile, cid, date or group_id is required."]})
+
+    def _page(self, qs):
+        paginator = V2Pagination(page_size=100)
+        page = paginator.paginate_queryset(qs, self.request, view=self)
+        return paginator.get_paginated_response([dlr_record(m) for m in page], "OK")
+
+
+def _is_uuid(value):
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,77 @@
+"""Load what scrubbing needs for one request: a few queries, whatever the number of recipients."""
+
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max
+
+from messaging.dlt.matcher import TemplateMatcher
+from messaging.pricing.services import price_table
+from messaging.senders.models import ReviewStatus, Sender, Template
+from messaging.sending.models import Message
+from messaging.sending.scrub import ScrubContext
+from messaging.suppressions.services import blocked_template_ids, unsubscribed_set
+
+_MATCHERS = {}  # (account id, version) -> (matcher, key map); rebuilt when templates change
+
+
+def _matcher(account):
+    approved = Template.objects.for_account(account).filter(status=ReviewStatus.APPROVED)
+    version = approved.aggregate(n=Count("id"), last=Max("updated_at"))
+    key = (account.pk, version["n"], version["last"])
+    if key not in _MATCHERS:
+        rows = list(approved.order_by("created_at", "id").values_list("id", "template_id", "body"))
+        matcher = TemplateMatcher([(pk, body) for pk, _, body in rows])
+        if len(_MATCHERS) > 256:
+            _MATCHERS.clear()
+        _MATCHERS[key] = (matcher, {pk: dlt_id for pk, dlt_id, _ in rows})
+    return _MATCHERS[key]
+
+
+def _window():
+    start, _, end = settings.PROMO_WINDOW.partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def build(account, service, *, mobiles, senders, tags=(), now):
+    """`mobiles` and `senders` are the request's distinct numbers and sender IDs."""
+    approved = {
+        name.upper()
+        for name in Sender.objects.for_account(account)
+        .filter(service=service, status=ReviewStatus.APPROVED)
+        .values_list("name", flat=True)
+    }
+    mobiles, senders = list(mobiles), list(senders)
+    ctx = ScrubContext(
+        service_code=service.code,
+        requires_dlt=service.requires_dlt,
+        is_promotional=service.is_promotional,
+        approved_senders=approved,
+        prices=price_table(account, service),
+        # Opt-outs for everything, this service, the tags, and each sender (usually one sender).
+        unsubscribed={
+            sender.upper(): unsubscribed_set(
+                account, "sms", mobiles, service_code=service.code, sender=sender, tags=tags
+            )
+            for sender in senders
+        },
+        blocked_template_ids=blocked_template_ids(account),
+        promo_window=_window(),
+    )
+    if service.requires_dlt:
+        ctx.matcher, ctx.template_ids_by_key = _matcher(account)
+        ctx.templates_by_dlt_id = {
+            dlt_id: (sender, body)
+            for dlt_id, sender, body in Template.objects.for_account(account)
+            .filter(status=ReviewStatus.APPROVED)
+            .exclude(template_id="")
+            .values_list("template_id", "sender__name", "body")
+        }
+    since = now - timedelta(minutes=settings.REPETITION_WINDOW_MINUTES)
+    recent = Message.objects.for_account(account).filter(submitted_at__gte=since, sender__in=senders)
+    for i in range(0, len(mobiles), 10_000):
+        ctx.recent.update(
+            (s.upper(), m, t)
+            for s, m, t in recent.filter(mobile__in=mobiles[i : i + 10_000]).values_list("sender", "mobile", "text")
+        )
+    return ctx

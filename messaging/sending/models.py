@@ -1,0 +1,109 @@
+"""Outbound SMS: a batch per submission (the contract's `group_id`) and a row per recipient."""
+
+import uuid
+
+from django.db import models
+
+from portal.tenancy import TenantQuerySet
+
+
+class State(models.TextChoices):
+    """Where a message is in the pipeline (the contract's `status` is separate)."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    SUBMITTED = "submitted", "Submitted to the supplier"
+    FINAL = "final", "Final"
+    REJECTED = "rejected", "Rejected before sending"
+
+
+AWAITING = "AWAITING-DLR"
+SCHEDULED = "SCHEDULED"
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 0, "Transactional / OTP / push"
+    BULK = 1, "Promotional / bulk"
+
+
+class Batch(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # the `group_id`
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="batches")
+    api_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=20, default="api")
+    service = models.ForeignKey("messaging.Service", on_delete=models.PROTECT, related_name="+")
+    total = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=16, decimal_places=4, default=0)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # The first answer, replayed for a retried request with the same idempotency key.
+    response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "idempotency_key"], name="uniq_batch_idempotency"),
+        ]
+
+    def __str__(self):
+        return str(self.uuid)
+
+
+class Message(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="messages")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    index = models.PositiveIntegerField()  # 1-based position in the batch: id = "<group_id>:<index>"
+    mobile = models.CharField(max_length=16)
+    iso = models.CharField(max_length=2, blank=True)
+    sender = models.CharField(max_length=15)
+    service = models.CharField(max_length=10)
+    text = models.TextField()
+    encoding = models.CharField(max_length=4)
+    length = models.PositiveIntegerField()
+    units = models.PositiveSmallIntegerField()
+    price = models.DecimalField(max_digits=12, decimal_places=4, default=0)
+    charges = models.DecimalField(max_digits=12, decimal_places=4, default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    status = models.CharField(max_length=30, default=AWAITING)  # the contract's status (DLR vocabulary)
+    status_code = models.CharField(max_length=4, blank=True)  # DLR code, e.g. 000, 456
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.HIGH)
+    custom = models.CharField(max_length=200, blank=True)
+    flash = models.BooleanField(default=False)
+    port = models.CharField(max_length=10, blank=True)
+    template_id = models.CharField(max_length=30, blank=True)
+    entity_id = models.CharField(max_length=30, blank=True)
+    supplier = models.CharField(max_length=30, blank=True)
+    supplier_message_id = models.CharField(max_length=100, blank=True)
+    webhook_id = models.CharField(max_length=64, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["batch_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="uniq_message_index")]
+        indexes = [
+            models.Index(fields=["account", "mobile"]),
+            models.Index(fields=["account", "custom"]),
+            models.Index(fields=["account", "submitted_at"]),
+            models.Index(fields=["state", "priority", "id"]),
+            models.Index(fields=["supplier", "supplier_message_id"]),
+            models.Index(fields=["account", "sender", "mobile", "submitted_at"]),
+        ]
+
+    def __str__(self):
+        return self.public_id
+
+    @property
+    def public_id(self):
+        return f"{self.batch.uuid}:{self.index}"

@@ -1,0 +1,243 @@
+"""Accepting messages: validate, scrub, price, pay once, persist, queue after commit."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.services import credits
+from accounts.services.errors import ValidationFailed
+from messaging.numbers import InvalidNumber, normalize
+from messaging.sending import context as scrub_context
+from messaging.sending.models import AWAITING, SCHEDULED, Batch, Message, Priority, State
+from messaging.sending.scrub import Rejection, check
+from messaging.services.catalog import ServiceNotEnabled, require_service
+from messaging.sms.encoding import analyze, split
+
+SCHEDULE_MIN = timedelta(minutes=5)
+SCHEDULE_MAX = timedelta(days=30)
+
+
+@dataclass
+class Outgoing:
+    """One recipient's message as the request described it."""
+
+    to: str
+    sender: str
+    message: str
+    type: str = "A"
+    flash: bool = False
+    custom: str = ""
+    port: str = ""
+    template_id: str = ""
+    entity_id: str = ""
+    max_units: int | None = None
+    webhook_id: str = ""
+
+
+@dataclass
+class Submission:
+    batch: Batch
+    items: list = field(default_factory=list)  # response rows, in request order
+    replayed: bool = False
+
+    @property
+    def accepted(self):
+        return self.batch.accepted
+
+
+def _cap_units(text, analysis, max_units):
+    """`max_units` caps the parts sent and charged: longer text is cut at the last allowed part."""
+    if not max_units or analysis.units <= max_units:
+        return analysis
+    text = "".join(split(analysis.text, analysis.encoding)[:max_units])
+    return analyze(text, "U" if analysis.encoding == "ucs2" else "N")
+
+
+def _validate(service_code, outgoing, schedule, now):
+    errors = {}
+    if not outgoing:
+        errors["to"] = ["The to field is required."]
+    if len(outgoing) > settings.SEND_MAX_RECIPIENTS:
+        errors["to"] = [f"At most {settings.SEND_MAX_RECIPIENTS} numbers per request."]
+    for field_name, label in (("sender", "sender"), ("message", "message")):
+        if any(not (getattr(o, field_name) or "").strip() for o in outgoing):
+            errors[field_name] = [f"The {label} field is required."]
+    if any(o.type not in ("A", "N", "U") for o in outgoing):
+        errors["type"] = ["The selected type is invalid (U, N or A)."]
+    if any(o.max_units not in (None, 1, 2, 3) for o in outgoing):
+        errors["max_units"] = ["The max units must be 2 or 3."]
+    if schedule is not None and not (now + SCHEDULE_MIN <= schedule <= now + SCHEDULE_MAX):
+        errors["time"] = ["The time must be between 5 minutes and 30 days from now."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def submit(
+    *,
+    account,
+    service_code,
+    outgoing,
+    name="",
+    schedule=None,
+    idempotency_key=None,
+    api_key=None,
+    actor=None,
+    source="api",
+    tags=(),
+):
+    """Accept a submission. Every message is scrubbed; the accepted ones are paid with one debit
+    and persisted in the same transaction; dispatch is queued after commit. A retried request with
+    the same idempotency key (per account, 24 h) returns the first answer and charges nothing."""
+    now = timezone.now()
+    if idempotency_key:
+        earlier = (
+            Batch.objects.for_account(account)
+            .filter(idempotency_key=idempotency_key, created_at__gte=now - timedelta(hours=24))
+            .first()
+        )
+        if earlier:
+            return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
+    try:
+        service = require_service(account, service_code)
+    except ServiceNotEnabled as exc:
+        raise ValidationFailed({"service": [exc.message]}) from None
+    _validate(service_code, outgoing, schedule, now)
+
+    numbers = {}
+    for o in outgoing:
+        if o.to not in numbers:
+            try:
+                numbers[o.to] = normalize(o.to)
+            except InvalidNumber:
+                numbers[o.to] = None
+    mobiles = {n[0] for n in numbers.values() if n}
+    ctx = scrub_context.build(
+        account, service, mobiles=mobiles, senders={o.sender for o in outgoing}, tags=tags, now=now
+    )
+    send_at = schedule or now
+    analyses = {}
+    batch = Batch(
+        account=account,
+        api_key=api_key,
+        created_by=actor,
+        name=name[:200],
+        source=source,
+        service=service,
+        scheduled_at=schedule,
+        idempotency_key=idempotency_key or None,
+    )
+    rows, total_cost, seen = [], Decimal(0), set()
+    for index, o in enumerate(outgoing, start=1):
+        key = (o.message, o.type, o.max_units)
+        if key not in analyses:
+            analyses[key] = _cap_units(o.message, analyze(o.message, o.type), o.max_units)
+        a = analyses[key]
+        number = numbers[o.to]
+        mobile, iso = number if number else (o.to, "")
+        if number is None:
+            rejection, dlt_id = _invalid_number(), ""
+        else:
+            rejection, dlt_id = check(
+                ctx, mobile=mobile, iso=iso, sender=o.sender, text=a.text, template_id=o.template_id, send_at=send_at
+            )
+            if rejection is None and (o.sender.upper(), mobile, a.text) in seen:
+                rejection = _duplicate()
+        price = ctx.prices.get(iso, Decimal(0))
+        charges = price * a.units if rejection is None else Decimal(0)
+        if rejection is None:
+            seen.add((o.sender.upper(), mobile, a.text))
+            total_cost += charges
+        rows.append(
+            Message(
+                account=account,
+                index=index,
+                mobile=mobile,
+                iso=iso,
+                sender=o.sender,
+                service=service.code,
+                text=a.text,
+                encoding=a.encoding,
+                length=a.length,
+                units=a.units,
+                price=price,
+                charges=charges,
+                state=(State.REJECTED if rejection else State.SCHEDULED if schedule else State.QUEUED),
+                status=(rejection.status if rejection else SCHEDULED if schedule else AWAITING),
+                status_code=rejection.code if rejection else "",
+                priority=Priority.BULK if service.is_promotional or len(outgoing) > 1000 else Priority.HIGH,
+                custom=o.custom[:200],
+                flash=o.flash,
+                port=o.port[:10],
+                template_id=dlt_id or o.template_id,
+                entity_id=o.entity_id,
+                webhook_id=o.webhook_id,
+                scheduled_at=schedule,
+            )
+        )
+    batch.total = len(rows)
+    batch.accepted = sum(1 for r in rows if r.state != State.REJECTED)
+    batch.cost = total_cost
+    try:
+        with transaction.atomic():
+            batch.save()
+            if total_cost > 0:
+                credits.debit(
+                    account=account,
+                    amount=total_cost,
+                    reason=f"SMS {batch.uuid} ({batch.accepted} messages)",
+                    reference=str(batch.uuid),
+                    actor=actor,
+                    idempotency_key=f"batch:{batch.uuid}",
+                )
+            for row in rows:
+                row.batch = batch
+                row.submitted_at = now
+            Message.objects.bulk_create(rows, batch_size=5000)
+            items = [_item(batch, row, now) for row in rows]
+            batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
+            batch.save(update_fields=["response"])
+            if batch.accepted and not schedule:
+                transaction.on_commit(lambda: _enqueue(batch.pk))
+    except IntegrityError:
+        if idempotency_key:  # a concurrent identical request won the race: answer with its result
+            earlier = Batch.objects.for_account(account).get(idempotency_key=idempotency_key)
+            return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
+        raise
+    return Submission(batch=batch, items=items)
+
+
+def _invalid_number():
+    return Rejection("INV-NUMBER", "Not a valid number with its country code.")
+
+
+def _duplicate():
+    return Rejection("DUPLICATE", "The same message appears twice for this number in the request.")
+
+
+def _enqueue(batch_id):
+    from messaging.sending.tasks import dispatch_batch
+
+    dispatch_batch.delay(batch_id)
+
+
+def message_time(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _item(batch, row, now):
+    """A send response item, as catalogued."""
+    return {
+        "id": f"{batch.uuid}:{row.index}",
+        "mobile": row.mobile,
+        "status": row.status,
+        "units": row.units,
+        "length": row.length,
+        "charges": float(row.charges),
+        "customid": row.custom,
+        "iso_code": row.iso or None,
+        "submitted_at": message_time(now),
+    }

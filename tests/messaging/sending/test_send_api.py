@@ -1,0 +1,298 @@
+"""Contract and behaviour tests of sms/send, sms/send/json and sms/status."""
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import LedgerEntry, LedgerKind
+from accounts.services import credits
+from messaging.events.models import Event
+from messaging.sending.dlr import apply_dlr
+from messaging.sending.models import Batch, Message, State
+from messaging.suppressions import services as suppressions
+
+SEND = "/api/v2/sms/send"
+OTP = "Your OTP is 4821. Do not share it."
+
+
+def send(api_client, capture, **params):
+    body = {"sender": "ACMEIN", "service": "T", "message": OTP, "to": "919876543210", **params}
+    with capture(execute=True):
+        return api_client.post(SEND, body, format="json")
+
+
+def test_a_send_is_accepted_paid_once_dispatched_and_delivered(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks
+):
+    res = send(api_client, django_capture_on_commit_callbacks, to="919876543210,+91 98765 43211", custom="ref-1")
+    assert res.status_code == 200
+    body = res.json()
+    assert body["status"] == 200 and body["message"] == "2 numbers accepted for delivery."
+    batch = Batch.objects.get(uuid=body["group_id"])
+    item = body["data"][0]
+    assert item == {
+        **item,
+        "id": f"{batch.uuid}:1",
+        "mobile": "919876543210",
+        "status": "AWAITING-DLR",
+        "units": 1,
+        "length": len(OTP),
+        "charges": 0.25,
+        "customid": "ref-1",
+        "iso_code": "IN",
+    }
+    assert len(item["submitted_at"]) == 19
+    debits = LedgerEntry.objects.filter(account=account, kind=LedgerKind.DEBIT)
+    assert debits.count() == 1 and debits.get().amount == Decimal("-0.5")
+    assert credits.balance(account) == Decimal("99.5")
+    # Eager Celery: dispatched to the simulator and its receipts applied.
+    assert set(Message.objects.filter(batch=batch).values_list("state", "status")) == {(State.FINAL, "DELIVRD")}
+    assert Event.objects.filter(account=account, type="sms:message:status").count() == 2
+    status = api_client.get("/api/v2/sms/status", {"id": f"{batch.uuid}:2"}).json()
+    assert status["status"] == "OK" and status["data"][0]["status"] == "DELIVRD"
+    assert status["data"][0]["delivered_at"]
+
+
+def test_the_legacy_get_send_works(api_client, sending_setup, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_client.get(SEND, {"sender": "ACMEIN", "service": "T", "message": OTP, "to": "919876543210"})
+    assert res.status_code == 200 and res.json()["message"] == "1 numbers accepted for delivery."
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"to": "12345"}, "INV-NUMBER"),
+        ({"to": "447400123456"}, "NOTALLOWED"),
+        ({"sender": "OTHERS"}, "INV-SENDER"),
+        ({"message": "Totally different text here"}, "TEMPLATE-NOT-FOUND"),
+        ({"message": "Your OTP is " + "9" * 31 + ". Do not share it."}, "DLT-TM-VAR-EXECEED"),
+        ({"template_id": "999"}, "INV-TEMPLATE"),
+    ],
+)
+def test_each_rule_rejects_with_its_status_and_charges_nothing(
+    api_client, account, sending_setup, params, status, django_capture_on_commit_callbacks
+):
+    body = send(api_client, django_capture_on_commit_callbacks, **params).json()
+    assert body["message"] == "0 numbers accepted for delivery."
+    assert body["data"][0]["status"] == status and body["data"][0]["charges"] == 0
+    assert credits.balance(account) == Decimal("100")
+    assert Message.objects.get(account=account).state == State.REJECTED
+
+
+def test_blocked_templates_and_unsubscribers_are_refused(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks
+):
+    suppressions.add_unsubscriber(account=account, data={"receiver": "919876543211"})
+    data = send(api_client, django_capture_on_commit_callbacks, to="919876543210,919876543211").json()["data"]
+    assert [d["status"] for d in data] == ["AWAITING-DLR", "OPTOUT-REJ"]
+    suppressions.add_blocked_template(account=account, data={"template_id": "1107161521283358301"})
+    data = send(api_client, django_capture_on_commit_callbacks, to="919876543212").json()["data"]
+    assert data[0]["status"] == "DLT-TM-BLACKLST"
+
+
+def test_the_repetition_rule(api_client, sending_setup, django_capture_on_commit_callbacks):
+    first = send(api_client, django_capture_on_commit_callbacks, to="919876543210,919876543210").json()["data"]
+    assert [d["status"] for d in first] == ["AWAITING-DLR", "DUPLICATE"]
+    again = send(api_client, django_capture_on_commit_callbacks).json()["data"]
+    assert again[0]["status"] == "DUPLICATE"
+
+
+def test_an_unaffordable_send_is_refused_whole(api_client, account, sending_setup, django_capture_on_commit_callbacks):
+    credits.debit(account=account, amount="99.9", reason="drain")
+    res = send(api_client, django_capture_on_commit_callbacks, to="919876543210")
+    assert res.status_code == 422 and res.json()["message"] == "Insufficient credits."
+    assert not Batch.objects.filter(account=account).exists() and not Message.objects.filter(account=account).exists()
+
+
+def test_the_idempotency_key_returns_the_first_answer_and_charges_once(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api_client.post(
+            SEND,
+            {"sender": "ACMEIN", "service": "T", "message": OTP, "to": "919876543210"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="abc",
+        )
+        second = api_client.post(
+            SEND,
+            {"sender": "ACMEIN", "service": "T", "message": OTP, "to": "919876543210"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="abc",
+        )
+    assert first.json() == second.json()
+    assert credits.balance(account) == Decimal("99.75") and Batch.objects.filter(account=account).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"sender": ""}, "sender"),
+        ({"message": ""}, "message"),
+        ({"to": ""}, "to"),
+        ({"service": "ZZ"}, "service"),
+        ({"type": "X"}, "type"),
+        ({"max_units": "7"}, "max_units"),
+        ({"time": "tomorrow"}, "time"),
+        ({"time": "2000-01-01 10:00:00"}, "time"),
+    ],
+)
+def test_request_errors_are_422(api_client, sending_setup, params, field, django_capture_on_commit_callbacks):
+    res = send(api_client, django_capture_on_commit_callbacks, **params)
+    assert res.status_code == 422 and field in res.json()["errors"]
+
+
+def test_max_units_caps_parts_and_charges(api_client, account, sending_setup, django_capture_on_commit_callbacks):
+    long = "Hello " * 60  # 360 GSM characters: 3 parts
+    data = send(
+        api_client,
+        django_capture_on_commit_callbacks,
+        sender="AcmeUK",
+        service="G",
+        to="447400123456",
+        message=long,
+        max_units="2",
+    ).json()["data"][0]
+    assert data["units"] == 2 and data["length"] == 306 and data["charges"] == 4.0
+
+
+def test_unicode_is_detected_and_counted(api_client, sending_setup, django_capture_on_commit_callbacks):
+    data = send(
+        api_client,
+        django_capture_on_commit_callbacks,
+        sender="AcmeUK",
+        service="G",
+        to="447400123456",
+        message="नमस्ते " * 12,
+    ).json()["data"][0]
+    assert data["units"] == 2 and data["charges"] == 4.0
+
+
+def test_a_scheduled_send_waits(api_client, account, sending_setup, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    at = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    data = send(api_client, django_capture_on_commit_callbacks, time=at).json()["data"]
+    assert data[0]["status"] == "SCHEDULED"
+    assert Message.objects.get(account=account).state == State.SCHEDULED
+
+
+def test_send_json_merges_root_and_nodes(api_client, account, sending_setup, django_capture_on_commit_callbacks):
+    body = {
+        "root": {"sender": "ACMEIN", "service": "T", "message": OTP, "name": "November"},
+        "nodes": [
+            {"to": "919876543210", "custom": "a"},
+            {"to": "919876543211", "message": "Your OTP is 77. Do not share it.", "custom": "b"},
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_client.post("/api/v2/sms/send/json", body, format="json")
+    out = res.json()
+    assert out["message"] == "2 numbers accepted for delivery." and "group_id" in out
+    assert [d["customid"] for d in out["data"]] == ["a", "b"]
+    assert Message.objects.get(account=account, custom="b").text == "Your OTP is 77. Do not share it."
+    body["nodes"][0]["service"] = "P"
+    del body["root"]["name"]
+    res = api_client.post("/api/v2/sms/send/json", body, format="json")
+    assert res.status_code == 422 and "nodes.0.service" in res.json()["errors"]
+    body["nodes"][0].pop("service")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "group_id" not in api_client.post("/api/v2/sms/send/json", body, format="json").json()
+
+
+def test_dlrs_are_forward_only_and_idempotent(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks, settings
+):
+    settings.SIMULATOR = {"delivery_ratio": 1.0, "dlr_delay_seconds": 0, "seed": 1}
+    send(api_client, django_capture_on_commit_callbacks)
+    message = Message.objects.get(account=account)
+    assert message.status == "DELIVRD"
+    changed = apply_dlr(
+        supplier=message.supplier, supplier_message_id=message.supplier_message_id, status="UNDELIV", code="034"
+    )
+    message.refresh_from_db()
+    assert changed == 0 and message.status == "DELIVRD"
+    assert Event.objects.filter(type="sms:message:status").count() == 1
+
+
+def test_status_pull_by_mobile_cid_group_and_date(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    group = send(api_client, django_capture_on_commit_callbacks, custom="c-9").json()["group_id"]
+    pull = api_client.get
+    assert pull("/api/v2/sms/status", {"mobile": "+919876543210"}).json()["data"][0]["custom"] == "c-9"
+    assert pull("/api/v2/sms/status", {"cid": "c-9"}).json()["data"][0]["sender"] == "ACMEIN"
+    paged = pull("/api/v2/sms/status", {"group_id": group}).json()
+    assert paged["meta"]["per_page"] == 100 and paged["meta"]["total"] == 1
+    today = timezone.now().strftime("%Y-%m-%d")
+    assert pull("/api/v2/sms/status", {"date": today}).json()["meta"]["total"] == 1
+    assert pull("/api/v2/sms/status").status_code == 422
+    assert pull("/api/v2/sms/status", {"id": "nonsense"}).json()["data"] == []
+
+
+def test_another_account_cannot_see_my_messages(
+    api_client, account, other_account, sending_setup, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    from tests.factories import make_key
+
+    group = send(api_client, django_capture_on_commit_callbacks).json()["group_id"]
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {make_key(other_account)[1]}")
+    assert other.get("/api/v2/sms/status", {"group_id": group}).json()["data"] == []
+    assert other.get("/api/v2/sms/status", {"id": f"{group}:1"}).json()["data"] == []
+
+
+def test_promotional_traffic_respects_the_recipient_time_window(
+    api_client, account, sending_setup, settings, django_capture_on_commit_callbacks
+):
+    from messaging.review import services as review
+    from messaging.senders import services as registry
+
+    promo = registry.create_sender(
+        account=account,
+        data={
+            "name": "123456",
+            "service": "P",
+            "country_code": "IN",
+            "entity_id": "1101234567890",
+            "entity_name": "Acme",
+        },
+    )
+    review.approve(item=promo)
+    template = registry.create_template(
+        account=account,
+        data={
+            "sender": promo.name,
+            "name": "Sale",
+            "type": "P",
+            "template_id": "1107161521283358399",
+            "body": "Big sale on {#var#} this weekend only",
+        },
+    )
+    review.approve(item=template)
+    settings.PROMO_WINDOW = "00:00-00:00"  # an empty window
+    data = send(
+        api_client,
+        django_capture_on_commit_callbacks,
+        sender="123456",
+        service="P",
+        message="Big sale on shoes this weekend only",
+    ).json()["data"]
+    assert data[0]["status"] == "PROMO-TMOUT"
+    settings.PROMO_WINDOW = "00:00-23:59"
+    data = send(
+        api_client,
+        django_capture_on_commit_callbacks,
+        sender="123456",
+        service="P",
+        to="919876543219",
+        message="Big sale on shoes this weekend only",
+    ).json()["data"]
+    assert data[0]["status"] == "AWAITING-DLR"
