@@ -33,7 +33,7 @@ def _window():
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def build(account, service, *, mobiles, senders, tags=(), now):
+def build(account, service, *, mobiles, senders, texts, tags=(), now):
     """`mobiles` and `senders` are the request's distinct numbers and sender IDs."""
     approved = {
         name.upper()
@@ -67,11 +67,11 @@ def build(account, service, *, mobiles, senders, tags=(), now):
             .exclude(template_id="")
             .values_list("template_id", "sender__name", "body")
         }
+    # The repetition rule looks at what the same senders sent with the same texts in the window:
+    # one query however many recipients.
     since = now - timedelta(minutes=settings.REPETITION_WINDOW_MINUTES)
-    recent = Message.objects.for_account(account).filter(submitted_at__gte=since, sender__in=senders)
-    for i in range(0, len(mobiles), 10_000):
-        ctx.recent.update(
-            (s.upper(), m, t)
-            for s, m, t in recent.filter(mobile__in=mobiles[i : i + 10_000]).values_list("sender", "mobile", "text")
-        )
+    recent = Message.objects.for_account(account).filter(
+        submitted_at__gte=since, sender__in=senders, text__in=list(texts)
+    )
+    ctx.recent = {(s.upper(), m, t) for s, m, t in recent.values_list("sender", "mobile", "text")}
     return ctx

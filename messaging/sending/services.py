@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.services import credits
@@ -115,11 +115,21 @@ def submit(
             except InvalidNumber:
                 numbers[o.to] = None
     mobiles = {n[0] for n in numbers.values() if n}
+    analyses = {}
+    for o in outgoing:
+        key = (o.message, o.type, o.max_units)
+        if key not in analyses:
+            analyses[key] = _cap_units(o.message, analyze(o.message, o.type), o.max_units)
     ctx = scrub_context.build(
-        account, service, mobiles=mobiles, senders={o.sender for o in outgoing}, tags=tags, now=now
+        account,
+        service,
+        mobiles=mobiles,
+        senders={o.sender for o in outgoing},
+        texts={a.text for a in analyses.values()},
+        tags=tags,
+        now=now,
     )
     send_at = schedule or now
-    analyses = {}
     batch = Batch(
         account=account,
         api_key=api_key,
@@ -130,14 +140,13 @@ def submit(
         scheduled_at=schedule,
         idempotency_key=idempotency_key or None,
     )
-    rows, total_cost, seen = [], Decimal(0), set()
+    rows, items, total_cost, accepted, seen = [], [], Decimal(0), 0, set()
+    priority = Priority.BULK if service.is_promotional or len(outgoing) > 1000 else Priority.HIGH
+    submitted = message_time(now)
     for index, o in enumerate(outgoing, start=1):
-        key = (o.message, o.type, o.max_units)
-        if key not in analyses:
-            analyses[key] = _cap_units(o.message, analyze(o.message, o.type), o.max_units)
-        a = analyses[key]
+        a = analyses[(o.message, o.type, o.max_units)]
         number = numbers[o.to]
-        mobile, iso = number if number else (o.to, "")
+        mobile, iso = number if number else (o.to[:16], "")
         if number is None:
             rejection, dlt_id = _invalid_number(), ""
         else:
@@ -147,39 +156,54 @@ def submit(
             if rejection is None and (o.sender.upper(), mobile, a.text) in seen:
                 rejection = _duplicate()
         price = ctx.prices.get(iso, Decimal(0))
-        charges = price * a.units if rejection is None else Decimal(0)
         if rejection is None:
+            charges = price * a.units
             seen.add((o.sender.upper(), mobile, a.text))
             total_cost += charges
+            accepted += 1
+            state, status, code = (State.SCHEDULED, SCHEDULED, "") if schedule else (State.QUEUED, AWAITING, "")
+        else:
+            charges = Decimal(0)
+            state, status, code = State.REJECTED, rejection.status, rejection.code
+        # Plain tuples, not model instances: a 100k batch must fit in memory and time.
         rows.append(
-            Message(
-                account=account,
-                index=index,
-                mobile=mobile,
-                iso=iso,
-                sender=o.sender,
-                service=service.code,
-                text=a.text,
-                encoding=a.encoding,
-                length=a.length,
-                units=a.units,
-                price=price,
-                charges=charges,
-                state=(State.REJECTED if rejection else State.SCHEDULED if schedule else State.QUEUED),
-                status=(rejection.status if rejection else SCHEDULED if schedule else AWAITING),
-                status_code=rejection.code if rejection else "",
-                priority=Priority.BULK if service.is_promotional or len(outgoing) > 1000 else Priority.HIGH,
-                custom=o.custom[:200],
-                flash=o.flash,
-                port=o.port[:10],
-                template_id=dlt_id or o.template_id,
-                entity_id=o.entity_id,
-                webhook_id=o.webhook_id,
-                scheduled_at=schedule,
+            (
+                index,
+                mobile,
+                iso,
+                o.sender,
+                a.text,
+                a.encoding,
+                a.length,
+                a.units,
+                price,
+                charges,
+                state,
+                status,
+                code,
+                o.custom[:200],
+                o.flash,
+                o.port[:10],
+                dlt_id or o.template_id,
+                o.entity_id,
+                o.webhook_id,
             )
         )
+        items.append(
+            {
+                "id": index,
+                "mobile": mobile,
+                "status": status,
+                "units": a.units,
+                "length": a.length,
+                "charges": float(charges),
+                "customid": o.custom,
+                "iso_code": iso or None,
+                "submitted_at": submitted,
+            }
+        )
     batch.total = len(rows)
-    batch.accepted = sum(1 for r in rows if r.state != State.REJECTED)
+    batch.accepted = accepted
     batch.cost = total_cost
     try:
         with transaction.atomic():
@@ -193,11 +217,10 @@ def submit(
                     actor=actor,
                     idempotency_key=f"batch:{batch.uuid}",
                 )
-            for row in rows:
-                row.batch = batch
-                row.submitted_at = now
-            Message.objects.bulk_create(rows, batch_size=5000)
-            items = [_item(batch, row, now) for row in rows]
+            persist_messages(batch, rows, now=now, priority=priority, service_code=service.code, schedule=schedule)
+            group = str(batch.uuid)
+            for item in items:
+                item["id"] = f"{group}:{item['id']}"
             batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
             batch.save(update_fields=["response"])
             if batch.accepted and not schedule:
@@ -208,6 +231,59 @@ def submit(
             return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
         raise
     return Submission(batch=batch, items=items)
+
+
+ROW_FIELDS = [
+    "index",
+    "mobile",
+    "iso",
+    "sender",
+    "text",
+    "encoding",
+    "length",
+    "units",
+    "price",
+    "charges",
+    "state",
+    "status",
+    "status_code",
+    "custom",
+    "flash",
+    "port",
+    "template_id",
+    "entity_id",
+    "webhook_id",
+]
+
+
+def persist_messages(batch, rows, *, now, priority, service_code, schedule):
+    """Write the batch's messages: PostgreSQL COPY for big batches, bulk_create otherwise."""
+    common = {
+        "batch_id": batch.pk,
+        "account_id": batch.account_id,
+        "service": service_code,
+        "priority": priority,
+        "scheduled_at": schedule,
+        "submitted_at": now,
+        "updated_at": now,
+        "supplier": "",
+        "supplier_message_id": "",
+    }
+    if connection.vendor == "postgresql" and len(rows) > 500:
+        columns = [*ROW_FIELDS, *common]
+        tail = tuple(common.values())
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                f"COPY sending_message ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - fixed column names
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row + tail)
+        return
+    Message.objects.bulk_create(
+        [Message(**dict(zip(ROW_FIELDS, row, strict=True)), **common) for row in rows], batch_size=2000
+    )
 
 
 def _invalid_number():
@@ -226,18 +302,3 @@ def _enqueue(batch_id):
 
 def message_time(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-
-def _item(batch, row, now):
-    """A send response item, as catalogued."""
-    return {
-        "id": f"{batch.uuid}:{row.index}",
-        "mobile": row.mobile,
-        "status": row.status,
-        "units": row.units,
-        "length": row.length,
-        "charges": float(row.charges),
-        "customid": row.custom,
-        "iso_code": row.iso or None,
-        "submitted_at": message_time(now),
-    }

@@ -128,6 +128,9 @@ def unsubscribed_set(account, channel, receivers, *, service_code=None, sender=N
     receivers = list(dict.fromkeys(receivers))
     found = set()
     base = Unsubscriber.objects.for_account(account).filter(_scope_filter(service_code, sender, tags), channel=channel)
+    if len(receivers) > CHUNK and base.count() <= len(receivers):
+        # A big send against a smaller list: read the list once and intersect in memory.
+        return set(base.values_list("receiver", flat=True)) & set(receivers)
     for i in range(0, len(receivers), CHUNK):
         found.update(base.filter(receiver__in=receivers[i : i + CHUNK]).values_list("receiver", flat=True))
     return found
