@@ -1,15 +1,14 @@
 """Phone numbers as the contract stores them: E.164 digits without `+`.
 
-Numbers are validated with libphonenumber's metadata (~7 µs each, built without `parse`). Bulk
-imports also cache the verdict per (first 7 digits, length): numbers sharing both belong to the
-same numbering range and have the same validity in practice.
+Numbers are validated against libphonenumber's metadata directly (~3.5 µs each instead of ~20 µs
+through `parse`), with the same verdict: a number the fast path rejects is checked again by `parse`.
 """
 
 import re
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumber
+from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
 SEPARATORS = re.compile(r"[\s().\-+]")
@@ -27,33 +26,93 @@ def digits_of(raw):
     return text
 
 
-def _exact(digits):
-    """libphonenumber's verdict on E.164 digits, built without `parse` (3x faster: the digits are
-    already clean, so only the country code needs finding)."""
-    for size in (1, 2, 3):
-        code = int(digits[:size])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            national = digits[size:]
-            number = PhoneNumber(country_code=code, national_number=int(national or "0"))
-            zeros = len(national) - len(national.lstrip("0"))
-            if zeros:
-                number.italian_leading_zero = True
-                number.number_of_leading_zeros = zeros
-            if not phonenumbers.is_valid_number(number):
-                return None
-            return phonenumbers.region_code_for_number(number) or ""
+_DESCS = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+
+@lru_cache(maxsize=4096)
+def _pattern(pattern):
+    return re.compile(pattern)
+
+
+def _matches(national, desc):
+    if desc is None or desc.national_number_pattern is None:
+        return False
+    if desc.possible_length and len(national) not in desc.possible_length:
+        return False
+    return _pattern(desc.national_number_pattern).fullmatch(national) is not None
+
+
+def _has_type(national, metadata):
+    """libphonenumber's `_number_type_helper(...) != UNKNOWN`, without the per-call overhead."""
+    if not _matches(national, metadata.general_desc):
+        return False
+    return any(_matches(national, getattr(metadata, name)) for name in _DESCS)
+
+
+def _region_for(national, regions):
+    """`region_code_for_number` for a country code shared by several regions."""
+    for candidate in regions:
+        metadata = PhoneMetadata.metadata_for_region(candidate, None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if _pattern(metadata.leading_digits).match(national):
+                return candidate
+        elif _has_type(national, metadata):
+            return candidate
     return None
 
 
-@lru_cache(maxsize=200_000)
-def _verdict(prefix, length, sample):
-    return _exact(sample)
+def _verdict_for(code, national, regions):
+    region = regions[0] if len(regions) == 1 else _region_for(national, regions)
+    if region is None:
+        return None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    if metadata is None or not _has_type(national, metadata):
+        return None
+    return f"{code}{national}", "" if region == "001" else region
 
 
-def normalize(raw, *, exact=False):
-    """(digits, iso) of a valid number; raises InvalidNumber with the reason.
+def _exact(digits):
+    """libphonenumber's verdict on E.164 digits ((digits, region), or None when invalid), computed
+    from its metadata the way `region_code_for_number` + `is_valid_number` do, ~5x faster than
+    `parse`. A trunk prefix kept after the country code (+358 0...) is dropped, as `parse` does."""
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        regions = COUNTRY_CODE_TO_REGION_CODE.get(code)
+        if regions is None:
+            continue
+        national = digits[size:]
+        return _verdict_for(code, national, regions) or _by_parsing(digits)
+    return None
 
-    `exact` validates this very number (single API calls); otherwise the range cache is used."""
+
+def _by_parsing(digits):
+    """The slow, complete path (trunk prefixes and other rewrites `parse` applies); only numbers
+    the fast path finds invalid come here, which real traffic rarely has."""
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    canonical = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    return canonical, phonenumbers.region_code_for_number(number) or ""
+
+
+def normalize(raw):
+    """(digits, iso) of a valid number; raises InvalidNumber with the reason."""
     digits = digits_of(raw)
     if not digits:
         raise InvalidNumber("The number is empty.")
@@ -61,7 +120,7 @@ def normalize(raw, *, exact=False):
         raise InvalidNumber("The number may contain only digits, spaces, +, -, ( and ).")
     if not 8 <= len(digits) <= 15:
         raise InvalidNumber("The number must be 8 to 15 digits including the country code.")
-    iso = _exact(digits) if exact else _verdict(digits[:7], len(digits), digits)
-    if iso is None:
+    found = _exact(digits)
+    if found is None:
         raise InvalidNumber("The number is not a valid phone number (include the country code).")
-    return digits, iso
+    return found

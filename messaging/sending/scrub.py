@@ -54,6 +54,7 @@ class ScrubContext:
     recent: set = field(default_factory=set)  # (sender, mobile, text) sent inside the repetition window
     prices: dict = field(default_factory=dict)  # iso -> price per unit
     promo_window: tuple = (time(9), time(21))
+    content_results: dict = field(default_factory=dict)  # (sender, text, template id) -> (rejection, dlt id)
 
 
 @lru_cache(maxsize=4096)
@@ -75,29 +76,14 @@ def check(ctx, *, mobile, iso, sender, text, template_id="", send_at: datetime):
     """The first rule the message breaks, or None. Returns (rejection, dlt_template_id)."""
     if iso not in ctx.prices:
         return Rejection("NOTALLOWED", f"Sending to {iso or 'this destination'} is not enabled for your account."), ""
-    if sender.upper() not in ctx.approved_senders:
-        return Rejection("INV-SENDER", f"{sender} is not an approved sender ID for service {ctx.service_code}."), ""
-    dlt_id = ""
-    if ctx.requires_dlt:
-        if template_id:
-            registered = ctx.templates_by_dlt_id.get(template_id)
-            if registered is None:
-                return Rejection("INV-TEMPLATE", f"Template {template_id} is not an approved template of yours."), ""
-            dlt_id = template_id
-            result = TemplateMatcher([(template_id, registered[1])]).match(text) if ctx.matcher else None
-        else:
-            result = ctx.matcher.match(text) if ctx.matcher else None
-            if result is not None and result.matched:
-                dlt_id = ctx.template_ids_by_key.get(result.template_key, "")
-        if result is None or not result.matched:
-            if result is not None and result.reason == "variable_too_long":
-                return Rejection("DLT-TM-VAR-EXECEED", result.detail), dlt_id
-            detail = result.detail if result is not None else "No approved template."
-            return Rejection("TEMPLATE-NOT-FOUND", detail), dlt_id
-    if dlt_id and dlt_id in ctx.blocked_template_ids:
-        return Rejection("DLT-TM-BLACKLST", f"Template {dlt_id} is blocked on your account."), dlt_id
-    if template_id and template_id in ctx.blocked_template_ids:
-        return Rejection("DLT-TM-BLACKLST", f"Template {template_id} is blocked on your account."), template_id
+    key = (sender, text, template_id)
+    content = ctx.content_results.get(key)
+    if content is None:
+        # Sender and text rules don't depend on the recipient: once per distinct message.
+        content = ctx.content_results[key] = check_content(ctx, sender=sender, text=text, template_id=template_id)
+    rejection, dlt_id = content
+    if rejection is not None:
+        return rejection, dlt_id
     if mobile in ctx.unsubscribed.get(sender.upper(), ()):
         return Rejection("OPTOUT-REJ", "The number has opted out."), dlt_id
     if ctx.is_promotional:
@@ -109,4 +95,31 @@ def check(ctx, *, mobile, iso, sender, text, template_id="", send_at: datetime):
             ), dlt_id
     if (sender.upper(), mobile, text) in ctx.recent:
         return Rejection("DUPLICATE", "The same message went to this number moments ago."), dlt_id
+    return None, dlt_id
+
+
+def check_content(ctx, *, sender, text, template_id=""):
+    """Sender, DLT template and blocklist rules. Returns (rejection or None, dlt_template_id)."""
+    if sender.upper() not in ctx.approved_senders:
+        return Rejection("INV-SENDER", f"{sender} is not an approved sender ID for service {ctx.service_code}."), ""
+    dlt_id = ""
+    if ctx.requires_dlt:
+        if template_id:
+            registered = ctx.templates_by_dlt_id.get(template_id)
+            if registered is None:
+                return Rejection("INV-TEMPLATE", f"Template {template_id} is not an approved template of yours."), ""
+            dlt_id = template_id
+            result = TemplateMatcher([(template_id, registered[1])]).match(text)
+        else:
+            result = ctx.matcher.match(text) if ctx.matcher else None
+            if result is not None and result.matched:
+                dlt_id = ctx.template_ids_by_key.get(result.template_key, "")
+        if result is None or not result.matched:
+            if result is not None and result.reason == "variable_too_long":
+                return Rejection("DLT-TM-VAR-EXECEED", result.detail), dlt_id
+            detail = result.detail if result is not None else "No approved template."
+            return Rejection("TEMPLATE-NOT-FOUND", detail), dlt_id
+    for blocked in (dlt_id, template_id):
+        if blocked and blocked in ctx.blocked_template_ids:
+            return Rejection("DLT-TM-BLACKLST", f"Template {blocked} is blocked on your account."), blocked
     return None, dlt_id

@@ -46,7 +46,7 @@ def _validated_unsubscriber(data, existing=None):
         errors["receiver"] = ["The receiver field is required."]
     else:
         try:
-            receiver, iso = normalize(raw, exact=True)
+            receiver, iso = normalize(raw)
         except InvalidNumber as exc:
             errors["receiver"] = [str(exc)]
     type_, value = _scope(data, errors, existing)
