@@ -308,3 +308,10 @@ SIMULATOR = {
     "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),
     "seed": env("SIMULATOR_SEED", None),
 }
+DLR_TIMEOUT_HOURS = env_int("DLR_TIMEOUT_HOURS", 72)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "release-scheduled-sms": {"task": "messaging.sending.tasks.release_scheduled", "schedule": 30.0},
+        "sweep-stuck-sms": {"task": "messaging.sending.tasks.sweep_stuck", "schedule": 300.0},
+    }
+)

@@ -302,3 +302,75 @@ def _enqueue(batch_id):
 
 def message_time(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+STUCK_AFTER = timedelta(minutes=5)
+CANCEL_BEFORE = timedelta(minutes=5)
+
+
+def release_due(now=None):
+    """Move due scheduled messages to the queue and dispatch their batches. Safe to run twice:
+    only rows still `scheduled` move."""
+    from messaging.sending.tasks import dispatch_batch
+
+    now = now or timezone.now()
+    batch_ids = list(
+        Message.objects.filter(state=State.SCHEDULED, scheduled_at__lte=now)
+        .values_list("batch_id", flat=True)
+        .distinct()[:200]
+    )
+    released = 0
+    for batch_id in batch_ids:
+        moved = Message.objects.filter(batch_id=batch_id, state=State.SCHEDULED, scheduled_at__lte=now).update(
+            state=State.QUEUED, status=AWAITING, updated_at=now
+        )
+        if moved:
+            released += moved
+            dispatch_batch.delay(batch_id)
+    return released
+
+
+def sweep(now=None):
+    """Re-dispatch batches with messages queued for longer than expected (a lost task or a crashed
+    worker), and mark messages whose supplier never answered as TIMEOUT-DLR; they stay open, so a
+    late receipt still applies."""
+    from messaging.sending.tasks import dispatch_batch
+
+    now = now or timezone.now()
+    stuck = list(
+        Message.objects.filter(state=State.QUEUED, updated_at__lt=now - STUCK_AFTER)
+        .values_list("batch_id", flat=True)
+        .distinct()[:200]
+    )
+    for batch_id in stuck:
+        dispatch_batch.delay(batch_id)
+    silent = (
+        Message.objects.filter(
+            state=State.SUBMITTED, dispatched_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS)
+        )
+        .exclude(status="TIMEOUT-DLR")
+        .update(status="TIMEOUT-DLR", updated_at=now)
+    )
+    return {"redispatched_batches": len(stuck), "timed_out": silent}
+
+
+def cancel_scheduled(*, account, group_id, actor=None):
+    """Cancel a scheduled batch until 5 minutes before it is due; its charges are refunded."""
+    batch = Batch.objects.for_account(account).filter(uuid=group_id).first()
+    if batch is None or batch.scheduled_at is None:
+        raise ValidationFailed({"group_id": ["No scheduled send with this group id."]})
+    if timezone.now() > batch.scheduled_at - CANCEL_BEFORE:
+        raise ValidationFailed({"group_id": ["A scheduled send can be cancelled until 5 minutes before it is due."]})
+    with transaction.atomic():
+        pending = Message.objects.select_for_update().filter(batch=batch, state=State.SCHEDULED)
+        refund = sum((m.charges for m in pending), Decimal(0))
+        cancelled = pending.update(state=State.FINAL, status="DELETED", updated_at=timezone.now())
+        if refund > 0:
+            credits.refund(
+                account=account,
+                amount=refund,
+                reason=f"Cancelled scheduled SMS {batch.uuid}",
+                reference=str(batch.uuid),
+                idempotency_key=f"cancel:{batch.uuid}",
+            )
+    return cancelled, refund

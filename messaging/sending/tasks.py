@@ -50,3 +50,19 @@ def simulate_receipts(supplier_ids):
     sim = SimulatorConnector()
     receipts = [(sid, *reversed(sim.outcome())) for sid in supplier_ids]
     apply_dlrs(supplier=sim.name, receipts=receipts)
+
+
+@shared_task
+def release_scheduled():
+    """Beat: queue scheduled messages that are due, a batch at a time."""
+    from messaging.sending.services import release_due
+
+    return release_due()
+
+
+@shared_task
+def sweep_stuck():
+    """Beat: re-queue batches whose messages wait too long; flag silent suppliers."""
+    from messaging.sending.services import sweep
+
+    return sweep()

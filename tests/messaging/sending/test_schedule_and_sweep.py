@@ -1,0 +1,78 @@
+"""Scheduled sends are released when due and can be cancelled; the sweeper recovers lost work."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.services import credits
+from accounts.services.errors import ValidationFailed
+from messaging.sending import services
+from messaging.sending.models import Message, State
+from messaging.sending.services import Outgoing
+
+OTP = "Your OTP is 4821. Do not share it."
+
+
+@pytest.fixture
+def scheduled(account, sending_setup):
+    at = timezone.now() + timedelta(hours=1)
+    submission = services.submit(
+        account=account,
+        service_code="T",
+        schedule=at,
+        outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)],
+    )
+    return submission.batch
+
+
+def test_scheduled_messages_are_paid_then_released_when_due(account, scheduled, django_capture_on_commit_callbacks):
+    assert credits.balance(account) == Decimal("99.75")
+    assert services.release_due() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.release_due(now=timezone.now() + timedelta(hours=2)) == 1
+    message = Message.objects.get(batch=scheduled)
+    assert message.state == State.FINAL and message.status == "DELIVRD"  # eager: dispatched and delivered
+    assert services.release_due(now=timezone.now() + timedelta(hours=2)) == 0
+
+
+def test_a_scheduled_send_is_cancelled_and_refunded(account, scheduled):
+    cancelled, refund = services.cancel_scheduled(account=account, group_id=scheduled.uuid)
+    assert (cancelled, refund) == (1, Decimal("0.25"))
+    assert credits.balance(account) == Decimal("100")
+    assert Message.objects.get(batch=scheduled).status == "DELETED"
+    with pytest.raises(ValidationFailed):  # nothing left to cancel twice
+        services.cancel_scheduled(account=account, group_id="00000000-0000-0000-0000-000000000000")
+
+
+def test_cancelling_too_late_or_someone_elses_is_refused(account, other_account, scheduled):
+    with pytest.raises(ValidationFailed):
+        services.cancel_scheduled(account=other_account, group_id=scheduled.uuid)
+    type(scheduled).objects.filter(pk=scheduled.pk).update(scheduled_at=timezone.now() + timedelta(minutes=3))
+    with pytest.raises(ValidationFailed):
+        services.cancel_scheduled(account=account, group_id=scheduled.uuid)
+
+
+def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
+    account, sending_setup, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    with mock.patch("messaging.sending.services._enqueue"):  # the dispatch task is "lost"
+        services.submit(
+            account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
+        )
+    message = Message.objects.get(account=account)
+    assert message.state == State.QUEUED
+    Message.objects.filter(pk=message.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.sweep()
+    message.refresh_from_db()
+    assert result["redispatched_batches"] == 1 and message.state == State.FINAL
+    Message.objects.filter(pk=message.pk).update(
+        state=State.SUBMITTED, status="AWAITING-DLR", dispatched_at=timezone.now() - timedelta(hours=100)
+    )
+    assert services.sweep()["timed_out"] == 1
+    message.refresh_from_db()
+    assert message.status == "TIMEOUT-DLR" and message.state == State.SUBMITTED
