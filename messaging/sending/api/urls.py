@@ -5,5 +5,7 @@ from messaging.sending.api import views
 urlpatterns = [
     path("send", views.SendView.as_view(), name="sms-send"),
     path("send/json", views.SendJsonView.as_view(), name="sms-send-json"),
+    path("send/template", views.TemplateSendView.as_view(), name="sms-send-template"),
+    path("message/send", views.ChannelSendView.as_view(), name="sms-message-send"),
     path("status", views.StatusView.as_view(), name="sms-status"),
 ]

@@ -239,3 +239,151 @@ def _is_uuid(value):
     except ValueError:
         return False
     return True
+
+
+def _recipient_numbers(recipient, errors, field="recipient"):
+    if not isinstance(recipient, dict):
+        errors[field] = ["The recipient field is required and must be an object."]
+        return []
+    if recipient.get("group_id") not in (None, "", []):
+        errors[f"{field}.group_id"] = ["Sending to contact segments is not available yet; list the numbers in to."]
+        return []
+    numbers = _recipients(recipient.get("to"))
+    if not numbers:
+        errors[f"{field}.to"] = ["The recipient.to field is required when recipient.group_id is not present."]
+    return numbers
+
+
+class TemplateSendView(V2APIView):
+    """`sms/send/template`: an approved template by `alias` or `id`, variables from `data`."""
+
+    @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
+    def post(self, request):
+        from messaging.senders.models import ReviewStatus, Template
+        from messaging.sending.render import render_template
+
+        body = request.data
+        errors = {}
+        ref_alias, ref_id = str(body.get("alias") or "").strip(), str(body.get("id") or "").strip()
+        template = None
+        qs = Template.objects.for_account(self.account).select_related("sender__service")
+        if ref_alias:
+            template = qs.filter(alias=ref_alias).first()
+        elif ref_id:
+            template = qs.filter(uuid=ref_id).first() if _is_uuid(ref_id) else qs.filter(template_id=ref_id).first()
+        else:
+            errors["alias"] = ["The alias field is required when id is not present."]
+        if (ref_alias or ref_id) and template is None:
+            errors["alias" if ref_alias else "id"] = ["The selected template is invalid."]
+        elif template is not None and template.status != ReviewStatus.APPROVED:
+            errors["alias" if ref_alias else "id"] = ["The template is not approved yet."]
+        data = body.get("data") if isinstance(body.get("data"), dict) else None
+        if data is None:
+            errors["data"] = ["The data field is required and must be an object."]
+        numbers = _recipient_numbers(body.get("recipient"), errors)
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        text = ""
+        if template is not None and data is not None:
+            text, missing = render_template(template.body, data)
+            for name in missing:
+                errors[f"data.{name}"] = [f"The {name} value is required by the template."]
+        if errors:
+            raise ValidationFailed(errors)
+        outgoing = [
+            Outgoing(
+                to=to,
+                sender=template.sender.name,
+                message=text,
+                flash=_flag(meta.get("flash")),
+                custom=str(meta.get("foreign_id") or ""),
+                template_id=template.template_id,
+                entity_id=template.entity_id,
+                webhook_id=str(meta.get("webhook_id") or ""),
+            )
+            for to in numbers
+        ]
+        submission = submit(
+            account=self.account,
+            service_code=template.sender.service.code,
+            outgoing=outgoing,
+            api_key=request.auth,
+            idempotency_key=_idempotency_key(request, {"custom": meta.get("foreign_id")}),
+            tags=_tags({"tags": meta.get("tags")}),
+        )
+        return classic_response(submission)
+
+
+class ChannelSendView(V2APIView):
+    """`sms/message/send`: the channel-style API (`channels[]`, `recipient`, `message.payload.text`)."""
+
+    @extend_schema(summary="Send text message (channel API)", responses={200: envelope("ChannelQueued"), **ERRORS})
+    def post(self, request):
+        from messaging.services.catalog import enabled_services
+
+        body = request.data
+        errors = {}
+        channels = body.get("channels")
+        channel = channels[0] if isinstance(channels, list) and channels and isinstance(channels[0], dict) else None
+        if channel is None:
+            errors["channels"] = ["The channels field is required."]
+            channel = {}
+        elif str(channel.get("name") or "").lower() != "sms":
+            errors["channels.0.name"] = ["The selected channels.0.name is invalid (sms)."]
+        sender = str(channel.get("from") or "").strip()
+        if channel and not sender:
+            errors["channels.0.from"] = ["The channels.0.from field is required."]
+        meta = channel.get("meta") if isinstance(channel.get("meta"), dict) else {}
+        recipient = channel.get("recipient") or body.get("recipient")
+        numbers = _recipient_numbers(recipient, errors)
+        message = body.get("message") if isinstance(body.get("message"), dict) else {}
+        payload = message.get("payload") if isinstance(message.get("payload"), dict) else {}
+        text = str(payload.get("text") or "")
+        if message.get("type") != "text":
+            errors["message.type"] = ["The selected message.type is invalid (text)."]
+        if not text:
+            errors["message.payload.text"] = ["The message.payload.text field is required."]
+        elif len(text) > 4096:
+            errors["message.payload.text"] = ["The message.payload.text may not be greater than 4096 characters."]
+        service = str(meta.get("service") or "").strip()
+        if not service:
+            first = enabled_services(self.account).filter(channel="sms").order_by("sort_order").first()
+            service = first.code if first else ""
+        max_units = _int_or_none(meta.get("max_units"), "channels.0.meta.max_units", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        foreign_id = str(meta.get("foreign_id") or "")
+        outgoing = [
+            Outgoing(
+                to=to,
+                sender=sender,
+                message=text,
+                type=str(meta.get("type") or "A").upper(),
+                custom=foreign_id,
+                template_id=str(meta.get("template_id") or ""),
+                entity_id=str(meta.get("entity_id") or ""),
+                max_units=max_units,
+            )
+            for to in numbers
+        ]
+        submission = submit(
+            account=self.account,
+            service_code=service,
+            outgoing=outgoing,
+            api_key=request.auth,
+            idempotency_key=_idempotency_key(request, {"custom": foreign_id}),
+            tags=_tags({"tags": meta.get("tags")}),
+        )
+        data = [
+            {
+                "id": item["id"],
+                "channel": "sms",
+                "from": sender,
+                "to": item["mobile"],
+                "credits": item["charges"],
+                "created_at": item["submitted_at"],
+                "status": item["status"],
+                "foreign_id": foreign_id,
+            }
+            for item in submission.items
+        ]
+        return Response({"status": "OK", "message": "Message(s) Queued successfully", "data": data})
