@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),
     path("sms/", include("messaging.senders.urls")),
+    path("sms/", include("messaging.sending.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("send/template", views.TemplateSendView.as_view(), name="sms-send-template"),
     path("message/send", views.ChannelSendView.as_view(), name="sms-message-send"),
     path("status", views.StatusView.as_view(), name="sms-status"),
+    path("report", views.ReportView.as_view(), name="sms-report"),
 ]

@@ -387,3 +387,35 @@ class ChannelSendView(V2APIView):
             for item in submission.items
         ]
         return Response({"status": "OK", "message": "Message(s) Queued successfully", "data": data})
+
+
+class ReportView(V2APIView):
+    """`sms/report`: message counts per day and status for a date range."""
+
+    @extend_schema(summary="Pull status summary report", responses={200: envelope("StatusReport"), **ERRORS})
+    def get(self, request):
+        from django.db.models import Count
+        from django.db.models.functions import TruncDate
+
+        raw = request.query_params.get("daterange", "")
+        start_text, _, end_text = raw.partition("|")
+        try:
+            start = datetime.strptime(start_text.strip(), "%Y-%m-%d").date()
+            end = datetime.strptime(end_text.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            raise ValidationFailed({"daterange": ["The daterange must look like yyyy-mm-dd|yyyy-mm-dd."]}) from None
+        if end < start or (end - start).days > 92:
+            raise ValidationFailed({"daterange": ["The date range must be in order and at most 3 months long."]})
+        rows = (
+            Message.objects.for_account(self.account)
+            .filter(submitted_at__date__gte=start, submitted_at__date__lte=end)
+            .annotate(day=TruncDate("submitted_at"))
+            .values("day", "status")
+            .annotate(n=Count("id"))
+            .order_by("day", "status")
+        )
+        data = {}
+        for row in rows:
+            day = row["day"].isoformat()
+            data.setdefault(day, {"date": day, "status": {}})["status"][row["status"]] = row["n"]
+        return Response({"status": 200, "message": "OK", "data": data})

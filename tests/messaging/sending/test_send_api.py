@@ -296,3 +296,15 @@ def test_promotional_traffic_respects_the_recipient_time_window(
         message="Big sale on shoes this weekend only",
     ).json()["data"]
     assert data[0]["status"] == "AWAITING-DLR"
+
+
+def test_the_status_summary_report(api_client, sending_setup, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    send(api_client, django_capture_on_commit_callbacks, to="919876543210,12345")
+    today = timezone.now().date().isoformat()
+    body = api_client.get("/api/v2/sms/report", {"daterange": f"{today}|{today}"}).json()
+    assert body["status"] == 200 and body["message"] == "OK"
+    assert body["data"][today] == {"date": today, "status": {"DELIVRD": 1, "INV-NUMBER": 1}}
+    assert api_client.get("/api/v2/sms/report", {"daterange": "2020-01-01"}).status_code == 422
+    assert api_client.get("/api/v2/sms/report", {"daterange": "2020-05-01|2020-01-01"}).status_code == 422

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from messaging.sending import views
+
+app_name = "sending"
+
+urlpatterns = [
+    path("send/", views.send_page, name="send"),
+    path("send/preview/", views.send_preview, name="send_preview"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<uuid:pk>/", views.batch_detail, name="batch_detail"),
+]

@@ -1,0 +1,131 @@
+"""Pages: send SMS (with a live counter and cost estimate), sent batches and their messages."""
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import redirect, render
+
+from accounts.permissions import account_required
+from accounts.services import credits
+from accounts.services.errors import DomainError
+from messaging.models import Service
+from messaging.numbers import InvalidNumber, normalize
+from messaging.pricing.services import price_table
+from messaging.sending.forms import SendForm
+from messaging.sending.models import Batch, Message, State
+from messaging.sending.services import Outgoing, submit
+from messaging.sms.encoding import analyze
+from portal.pages import form_errors_from
+from portal.pagination import paginate
+from portal.tenancy import get_for_account_or_404
+
+SPLIT = re.compile(r"[\s,;]+")
+
+
+def _numbers(text, upload=None):
+    numbers = [n for n in SPLIT.split(text or "") if n]
+    if upload is not None:
+        reader = csv.reader(io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace"))
+        numbers += [row[0].strip() for row in reader if row and row[0].strip() and any(c.isdigit() for c in row[0])]
+    return numbers
+
+
+def _estimate(account, service_code, numbers, text, message_type):
+    """What the send would cost, before sending: parts per message and the price per destination."""
+    analysis = analyze(text or "", message_type or "A")
+    service = Service.objects.filter(code=service_code).first()
+    prices = price_table(account, service) if service else {}
+    valid, invalid, unpriced, cost = 0, 0, 0, Decimal(0)
+    for raw in numbers[:100_000]:
+        try:
+            _, iso = normalize(raw)
+        except InvalidNumber:
+            invalid += 1
+            continue
+        if iso not in prices:
+            unpriced += 1
+            continue
+        valid += 1
+        cost += prices[iso] * analysis.units
+    balance = credits.balance(account)
+    return {
+        "analysis": analysis,
+        "valid": valid,
+        "invalid": invalid,
+        "unpriced": unpriced,
+        "cost": cost,
+        "balance": balance,
+        "affordable": cost <= balance,
+    }
+
+
+@account_required("send")
+def send_page(request):
+    form = SendForm(request.POST or None, request.FILES or None, account=request.account)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        numbers = _numbers(data["recipients"], data.get("file"))
+        outgoing = [Outgoing(to=n, sender=data["sender"], message=data["message"], type=data["type"]) for n in numbers]
+        try:
+            submission = submit(
+                account=request.account,
+                service_code=data["service"],
+                outgoing=outgoing,
+                name=data["name"],
+                schedule=data["time"],
+                actor=request.user,
+                source="portal",
+            )
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{submission.accepted} of {submission.batch.total} messages accepted.")
+            return redirect("sending:batch_detail", pk=submission.batch.uuid)
+    return render(request, "sending/send.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@account_required("send")
+def send_preview(request):
+    """The live counter and cost estimate under the composer (HTMX, on every edit)."""
+    p = request.POST
+    ctx = _estimate(
+        request.account, p.get("service"), _numbers(p.get("recipients", "")), p.get("message", ""), p.get("type", "A")
+    )
+    return render(request, "sending/partials/preview.html", ctx)
+
+
+@account_required()
+def batch_list(request):
+    batches = Batch.objects.for_account(request.account).select_related("service")
+    q = request.GET.get("q", "").strip()
+    if q:
+        batches = batches.filter(name__icontains=q)
+    ctx = {"page": paginate(request, batches), "q": q}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "sending/partials/batch_table.html", ctx)
+    return render(request, "sending/batch_list.html", ctx)
+
+
+@account_required()
+def batch_detail(request, pk):
+    batch = get_for_account_or_404(Batch.objects.select_related("service"), request.account, uuid=pk)
+    rows = Message.objects.for_account(request.account).filter(batch=batch)
+    status = request.GET.get("status", "")
+    counts = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    in_flight = rows.filter(state__in=[State.QUEUED, State.SUBMITTED, State.SCHEDULED]).exists()
+    if status:
+        rows = rows.filter(status=status)
+    ctx = {
+        "batch": batch,
+        "counts": sorted(counts.items()),
+        "page": paginate(request, rows.order_by("index"), 50),
+        "status": status,
+        "in_flight": in_flight,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "sending/partials/batch_messages.html", ctx)
+    return render(request, "sending/batch_detail.html", ctx)
