@@ -1,6 +1,10 @@
 """Delivery-report intake: forward-only and idempotent."""
 
-from django.db import transaction
+import json
+import uuid
+from collections import namedtuple
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.events.models import Event
@@ -15,8 +19,8 @@ def apply_dlr(*, supplier, supplier_message_id, status, code, delivered_at=None)
 
 
 def apply_dlrs(*, supplier, receipts, delivered_at=None):
-    """Apply many receipts: one conditional UPDATE per distinct outcome and events written in bulk,
-    all in one transaction. Returns how many messages reached a final status."""
+    """Apply many receipts: one conditional UPDATE per distinct outcome and the events written in
+    bulk, all in one transaction. Returns how many messages reached a final status."""
     delivered_at = delivered_at or timezone.now()
     by_outcome = {}
     for supplier_id, status, code in receipts:
@@ -24,46 +28,92 @@ def apply_dlrs(*, supplier, receipts, delivered_at=None):
     changed = 0
     with transaction.atomic():
         for (status, code), ids in by_outcome.items():
-            # Only messages still waiting move: this is what makes receipts idempotent.
-            pending = Message.objects.select_for_update(skip_locked=False).filter(
-                supplier=supplier, supplier_message_id__in=ids, state=State.SUBMITTED
-            )
-            rows = list(
-                pending.select_related("batch").only(
-                    "id",
-                    "index",
-                    "mobile",
-                    "units",
-                    "charges",
-                    "custom",
-                    "iso",
-                    "submitted_at",
-                    "dispatched_at",
-                    "account_id",
-                    "webhook_id",
-                    "batch__uuid",
-                )
-            )
-            if not rows:
-                continue
-            Message.objects.filter(pk__in=[r.pk for r in rows], state=State.SUBMITTED).update(
-                state=State.FINAL, status=status, status_code=code, delivered_at=delivered_at, updated_at=delivered_at
-            )
-            Event.objects.bulk_create(
-                [
-                    Event(account_id=r.account_id, type="sms:message:status", payload=_payload(r, status, delivered_at))
-                    for r in rows
-                ],
-                batch_size=2000,
-            )
-            changed += len(rows)
+            apply = _apply_postgres if connection.vendor == "postgresql" else _apply_orm
+            changed += apply(supplier, ids, status, code, delivered_at)
     return changed
+
+
+# Only messages still waiting move (`state = submitted`): that is what makes receipts idempotent
+# and forward-only. PostgreSQL does it in one UPDATE … RETURNING and writes the events with COPY.
+_FINALISE = """
+UPDATE sending_message AS m
+   SET state = %s, status = %s, status_code = %s, delivered_at = %s, updated_at = %s
+  FROM sending_batch AS b
+ WHERE b.id = m.batch_id AND m.supplier = %s AND m.supplier_message_id = ANY(%s) AND m.state = %s
+RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom, m.iso, m.submitted_at,
+          m.dispatched_at, m.webhook_id
+"""
+
+
+def _apply_postgres(supplier, ids, status, code, delivered_at):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FINALISE, [State.FINAL, status, code, delivered_at, delivered_at, supplier, ids, State.SUBMITTED]
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        with cursor.copy("COPY events_event (uuid, account_id, type, payload, created_at) FROM STDIN") as copy:
+            for account_id, group, index, mobile, units, charges, custom, iso, sent, submitted, webhook in rows:
+                message = _Row(group, index, mobile, units, charges, custom, iso, sent, submitted, webhook)
+                copy.write_row(
+                    (
+                        uuid.uuid4(),
+                        account_id,
+                        "sms:message:status",
+                        json.dumps(_payload(message, status, delivered_at)),
+                        delivered_at,
+                    )
+                )
+    return len(rows)
+
+
+def _apply_orm(supplier, ids, status, code, delivered_at):
+    pending = Message.objects.select_for_update().filter(
+        supplier=supplier, supplier_message_id__in=ids, state=State.SUBMITTED
+    )
+    rows = list(pending.select_related("batch"))
+    if not rows:
+        return 0
+    Message.objects.filter(pk__in=[r.pk for r in rows], state=State.SUBMITTED).update(
+        state=State.FINAL, status=status, status_code=code, delivered_at=delivered_at, updated_at=delivered_at
+    )
+    Event.objects.bulk_create(
+        [
+            Event(
+                account_id=r.account_id,
+                type="sms:message:status",
+                payload=_payload(
+                    _Row(
+                        r.batch.uuid,
+                        r.index,
+                        r.mobile,
+                        r.units,
+                        r.charges,
+                        r.custom,
+                        r.iso,
+                        r.submitted_at,
+                        r.dispatched_at,
+                        r.webhook_id,
+                    ),
+                    status,
+                    delivered_at,
+                ),
+            )
+            for r in rows
+        ],
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+_Row = namedtuple("_Row", "group index mobile units charges custom iso submitted_at dispatched_at webhook_id")
 
 
 def _payload(message, status, delivered_at):
     """The `sms:message:status` callback fields (webhooks catalog)."""
     return {
-        "id": f"{message.batch.uuid}:{message.index}",
+        "id": f"{message.group}:{message.index}",
         "mobile": message.mobile,
         "status": status,
         "credits": f"{message.charges:.4f}",

@@ -1,7 +1,7 @@
 """Celery entry points of the send pipeline (thin; safe to run twice)."""
 
 from celery import shared_task
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.sending.connectors import get_connector
@@ -13,32 +13,42 @@ CHUNK = 1000
 @shared_task(acks_late=True)
 def dispatch_batch(batch_id, connector="simulator"):
     """Hand a batch's queued messages to the connector, a chunk at a time. Each chunk is claimed
-    with a conditional update, so a retried or duplicated task never submits a message twice."""
+    under row locks and moved with a conditional update, so a retried or duplicated task never
+    submits a message twice."""
     conn = get_connector(connector)
+    after = 0  # walk the batch forward: rescanning submitted rows would make this quadratic
     while True:
         with transaction.atomic():
-            ids = list(
-                Message.objects.filter(batch_id=batch_id, state=State.QUEUED)
+            messages = list(
+                Message.objects.select_for_update(skip_locked=True)
+                .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
                 .order_by("index")
-                .values_list("id", flat=True)[:CHUNK]
+                .only("id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port")[:CHUNK]
             )
-            if not ids:
-                return
-            messages = list(Message.objects.select_for_update().filter(pk__in=ids, state=State.QUEUED))
             if not messages:
-                continue
+                return
+            after = messages[-1].index
             supplier_ids = conn.submit(messages)
-            now = timezone.now()
-            for message, supplier_id in zip(messages, supplier_ids, strict=True):
-                message.state = State.SUBMITTED
-                message.supplier = conn.name
-                message.supplier_message_id = supplier_id
-                message.dispatched_at = now
-            Message.objects.bulk_update(
-                messages, ["state", "supplier", "supplier_message_id", "dispatched_at"], batch_size=CHUNK
-            )
+            mark_submitted(messages, supplier_ids, supplier=conn.name, now=timezone.now())
             if hasattr(conn, "schedule_receipts"):
                 transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
+
+
+def mark_submitted(messages, supplier_ids, *, supplier, now):
+    """One UPDATE for the whole chunk (a VALUES join on PostgreSQL; bulk_update elsewhere)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE sending_message AS m SET state = %s, supplier = %s, dispatched_at = %s, "
+                "updated_at = %s, supplier_message_id = v.sid "
+                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id AND m.state = %s",
+                [State.SUBMITTED, supplier, now, now, [m.pk for m in messages], supplier_ids, State.QUEUED],
+            )
+        return
+    for message, supplier_id in zip(messages, supplier_ids, strict=True):
+        message.state, message.supplier = State.SUBMITTED, supplier
+        message.supplier_message_id, message.dispatched_at = supplier_id, now
+    Message.objects.bulk_update(messages, ["state", "supplier", "supplier_message_id", "dispatched_at"])
 
 
 @shared_task(acks_late=True)

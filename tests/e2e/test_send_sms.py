@@ -15,8 +15,9 @@ def test_compose_send_and_watch_delivery(page, site, settings):
     settings.SIMULATOR = {"delivery_ratio": 1.0, "dlr_delay_seconds": 0, "seed": 1}
     account, owner = make_account(name="Sender Co", credits_amount="50")
     save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "2"})
-    review.approve(item=registry.create_sender(account=account, data={"name": "SenderCo", "service": "G",
-                                                                       "country_code": "GB"}))
+    review.approve(
+        item=registry.create_sender(account=account, data={"name": "SenderCo", "service": "G", "country_code": "GB"})
+    )
 
     page.goto(f"{site}/login/")
     page.get_by_label("Email").fill(owner.email)
