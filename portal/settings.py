@@ -315,3 +315,6 @@ CELERY_BEAT_SCHEDULE.update(
         "sweep-stuck-sms": {"task": "messaging.sending.tasks.sweep_stuck", "schedule": 300.0},
     }
 )
+# Messages per second each connector may be handed (a constant rate shared by all workers).
+CONNECTOR_RATES = {"default": env_int("CONNECTOR_RATE", 1000), "simulator": env_int("SIMULATOR_RATE", 5000)}
+CELERY_TASK_DEFAULT_QUEUE = "celery"

@@ -224,7 +224,7 @@ def submit(
             batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
             batch.save(update_fields=["response"])
             if batch.accepted and not schedule:
-                transaction.on_commit(lambda: _enqueue(batch.pk))
+                transaction.on_commit(lambda: _enqueue(batch.pk, priority))
     except IntegrityError:
         if idempotency_key:  # a concurrent identical request won the race: answer with its result
             earlier = Batch.objects.for_account(account).get(idempotency_key=idempotency_key)
@@ -294,10 +294,15 @@ def _duplicate():
     return Rejection("DUPLICATE", "The same message appears twice for this number in the request.")
 
 
-def _enqueue(batch_id):
+def _enqueue(batch_id, priority=Priority.HIGH):
+    """Transactional/OTP traffic and bulk campaigns go to separate queues, so a 100k campaign
+    never sits in front of a one-time password."""
     from messaging.sending.tasks import dispatch_batch
 
-    dispatch_batch.delay(batch_id)
+    dispatch_batch.apply_async(args=[batch_id], queue=QUEUES[priority])
+
+
+QUEUES = {Priority.HIGH: "sms-high", Priority.BULK: "sms-bulk"}
 
 
 def message_time(value):
@@ -326,7 +331,8 @@ def release_due(now=None):
         )
         if moved:
             released += moved
-            dispatch_batch.delay(batch_id)
+            priority = Message.objects.filter(batch_id=batch_id).values_list("priority", flat=True).first()
+            dispatch_batch.apply_async(args=[batch_id], queue=QUEUES[priority or Priority.HIGH])
     return released
 
 
@@ -343,7 +349,7 @@ def sweep(now=None):
         .distinct()[:200]
     )
     for batch_id in stuck:
-        dispatch_batch.delay(batch_id)
+        dispatch_batch.apply_async(args=[batch_id], queue=QUEUES[Priority.BULK])
     silent = (
         Message.objects.filter(
             state=State.SUBMITTED, dispatched_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
+from messaging.sending import throttle
 from messaging.sending.connectors import get_connector
 from messaging.sending.models import Message, State
 
@@ -27,6 +28,8 @@ def dispatch_batch(batch_id, connector="simulator"):
             )
             if not messages:
                 return
+            granted = throttle.take(conn.name, len(messages))
+            messages = messages[:granted]  # the rest waits for the next round (still queued)
             after = messages[-1].index
             supplier_ids = conn.submit(messages)
             mark_submitted(messages, supplier_ids, supplier=conn.name, now=timezone.now())

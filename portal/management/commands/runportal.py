@@ -48,6 +48,9 @@ class Command(BaseCommand):
                 "2",
                 "--hostname",
                 f"worker-{opts['port']}@%h",
+                # Urgent traffic first: the worker takes from the queues in this order.
+                "--queues",
+                "sms-high,celery,sms-bulk",
             ],
             "beat": [
                 python,

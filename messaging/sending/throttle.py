@@ -1,0 +1,38 @@
+"""A constant send rate per connector, shared by every worker through the cache (Redis in
+production): at most `rate` messages are handed to a connector in any one second."""
+
+import contextlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def rate_for(connector):
+    return settings.CONNECTOR_RATES.get(connector, settings.CONNECTOR_RATES.get("default", 1000))
+
+
+def _give_back(key, amount):
+    with contextlib.suppress(ValueError):  # the second's counter already expired: nothing to give back
+        cache.decr(key, amount)
+
+
+def take(connector, wanted, *, clock=None, sleep=None):
+    """Block until up to `wanted` sends are allowed in the current second; returns how many."""
+    clock, sleep = clock or time.time, sleep or time.sleep
+    rate = rate_for(connector)
+    while True:
+        now = clock()
+        key = f"send-rate:{connector}:{int(now)}"
+        cache.add(key, 0, timeout=5)
+        try:
+            used = cache.incr(key, wanted)
+        except ValueError:  # the key expired between add and incr
+            continue
+        granted = wanted - max(0, used - rate)
+        if granted > 0:
+            if granted < wanted:
+                _give_back(key, wanted - granted)  # what this second can't carry
+            return granted
+        _give_back(key, wanted)
+        sleep(max(0.001, 1 - (now % 1)))  # this second is full: wait for the next one
