@@ -24,17 +24,51 @@ def dispatch_batch(batch_id, connector="simulator"):
                 Message.objects.select_for_update(skip_locked=True)
                 .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
                 .order_by("index")
-                .only("id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port")[:CHUNK]
+                .only("id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port", "charges")[
+                    :CHUNK
+                ]
             )
             if not messages:
                 return
             granted = throttle.take(conn.name, len(messages))
             messages = messages[:granted]  # the rest waits for the next round (still queued)
             after = messages[-1].index
-            supplier_ids = conn.submit(messages)
-            mark_submitted(messages, supplier_ids, supplier=conn.name, now=timezone.now())
-            if hasattr(conn, "schedule_receipts"):
-                transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
+            results = conn.submit(messages)  # a supplier id per message, or None when it refused one
+            taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
+            refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
+            if taken:
+                supplier_ids = [sid for _, sid in taken]
+                mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
+                if hasattr(conn, "schedule_receipts"):
+                    transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
+            if refused:
+                refund_refused(batch_id, refused)
+
+
+def refund_refused(batch_id, messages):
+    """Messages the supplier refused after payment: final as REJECTED, their charges refunded
+    through the ledger once (the refund's key names exactly these messages)."""
+    from decimal import Decimal
+
+    from accounts.services import credits
+    from messaging.sending.models import Batch
+
+    ids = [m.pk for m in messages]
+    rows = list(Message.objects.filter(pk__in=ids, state=State.QUEUED).values_list("index", "charges"))
+    Message.objects.filter(pk__in=ids, state=State.QUEUED).update(
+        state=State.FINAL, status="REJECTED", status_code="458", updated_at=timezone.now()
+    )
+    amount = sum((charges for _, charges in rows), Decimal(0))
+    if amount > 0:
+        batch = Batch.objects.select_related("account").get(pk=batch_id)
+        first, last = min(i for i, _ in rows), max(i for i, _ in rows)
+        credits.refund(
+            account=batch.account,
+            amount=amount,
+            reason=f"Refused by the supplier: {len(rows)} of SMS {batch.uuid}",
+            reference=str(batch.uuid),
+            idempotency_key=f"refund:{batch.uuid}:{first}-{last}",
+        )
 
 
 def mark_submitted(messages, supplier_ids, *, supplier, now):

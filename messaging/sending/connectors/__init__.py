@@ -1,5 +1,6 @@
-"""Supplier connectors. Each takes messages and returns the supplier's message ids; delivery
-reports come back through `messaging.sending.dlr.apply_dlr`, whatever the connector."""
+"""Supplier connectors. `submit(messages)` returns, per message, the supplier's message id or None
+when the supplier refused it (the message is then refunded); delivery reports come back through
+`messaging.sending.dlr.apply_dlrs`, whatever the connector."""
 
 from messaging.sending.connectors.simulator import SimulatorConnector
 
