@@ -51,9 +51,9 @@ def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sendin
         mock.patch("messaging.sending.tasks.CHUNK", 2),
         mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.submit", flaky_submit),
         mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"),
+        pytest.raises(RuntimeError),
     ):
-        with pytest.raises(RuntimeError):
-            tasks.dispatch_batch(batch.pk)
+        tasks.dispatch_batch(batch.pk)
     # The first chunk committed; the chunk in flight rolled back and is still queued.
     assert dict(Message.objects.filter(batch=batch).values_list("index", "state")) == {
         1: State.SUBMITTED,
