@@ -77,6 +77,20 @@ def _idempotency_key(request, params):
     return f"custom:{custom}"[:200] if custom else None
 
 
+def _submit(view, request, params, outgoing, schedule):
+    """The classic sends' common call: `params` holds service, name, custom and tags."""
+    return submit(
+        account=view.account,
+        service_code=params.get("service"),
+        outgoing=outgoing,
+        name=str(params.get("name") or ""),
+        schedule=schedule,
+        api_key=request.auth,
+        idempotency_key=_idempotency_key(request, params),
+        tags=_tags(params),
+    )
+
+
 def classic_response(submission):
     count = submission.batch.accepted
     return Response(
@@ -99,17 +113,7 @@ class SendView(V2APIView):
         schedule = _schedule(params.get("time"), errors)
         if errors:
             raise ValidationFailed(errors)
-        submission = submit(
-            account=self.account,
-            service_code=params.get("service"),
-            outgoing=outgoing,
-            name=str(params.get("name") or ""),
-            schedule=schedule,
-            api_key=request.auth,
-            idempotency_key=_idempotency_key(request, params),
-            tags=_tags(params),
-        )
-        return classic_response(submission)
+        return classic_response(_submit(self, request, params, outgoing, schedule))
 
     @extend_schema(summary="Send SMS", responses={200: envelope("SendAccepted"), **ERRORS})
     def post(self, request):
@@ -157,17 +161,7 @@ class SendJsonView(V2APIView):
         schedule = _schedule(root.get("time"), errors)
         if errors:
             raise ValidationFailed(errors)
-        submission = submit(
-            account=self.account,
-            service_code=root.get("service"),
-            outgoing=outgoing,
-            name=str(root.get("name") or ""),
-            schedule=schedule,
-            api_key=request.auth,
-            idempotency_key=_idempotency_key(request, root),
-            tags=_tags(root),
-        )
-        response = classic_response(submission)
+        response = classic_response(_submit(self, request, root, outgoing, schedule))
         if not root.get("name"):
             response.data.pop("group_id")  # catalogued: group_id only when a campaign name is sent
         return response
