@@ -41,7 +41,7 @@ UPDATE sending_message AS m
   FROM sending_batch AS b
  WHERE b.id = m.batch_id AND m.supplier = %s AND m.supplier_message_id = ANY(%s) AND m.state = %s
 RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom, m.iso, m.submitted_at,
-          m.dispatched_at, m.webhook_id
+          m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask
 """
 
 
@@ -54,8 +54,8 @@ def _apply_postgres(supplier, ids, status, code, delivered_at):
         if not rows:
             return 0
         with cursor.copy("COPY events_event (uuid, account_id, type, payload, created_at) FROM STDIN") as copy:
-            for account_id, group, index, mobile, units, charges, custom, iso, sent, submitted, webhook in rows:
-                message = _Row(group, index, mobile, units, charges, custom, iso, sent, submitted, webhook)
+            for account_id, *fields in rows:
+                message = _Row(*fields)
                 copy.write_row(
                     (
                         uuid.uuid4(),
@@ -95,6 +95,8 @@ def _apply_orm(supplier, ids, status, code, delivered_at):
                         r.submitted_at,
                         r.dispatched_at,
                         r.webhook_id,
+                        r.dlr_url,
+                        r.dlr_mask,
                     ),
                     status,
                     delivered_at,
@@ -107,7 +109,9 @@ def _apply_orm(supplier, ids, status, code, delivered_at):
     return len(rows)
 
 
-_Row = namedtuple("_Row", "group index mobile units charges custom iso submitted_at dispatched_at webhook_id")
+_Row = namedtuple(
+    "_Row", "group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url dlr_mask"
+)
 
 
 def _payload(message, status, delivered_at):
@@ -128,4 +132,7 @@ def _payload(message, status, delivered_at):
         "custom": message.custom,
         "location_code": message.iso.lower(),
         "webhook_id": message.webhook_id,
+        # Engage push: the callback target and whether failures are reported (mask 0: successes only).
+        "dlr_url": message.dlr_url,
+        "dlr_mask": message.dlr_mask,
     }

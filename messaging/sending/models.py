@@ -83,6 +83,9 @@ class Message(models.Model):
     supplier = models.CharField(max_length=30, blank=True)
     supplier_message_id = models.CharField(max_length=100, blank=True)
     webhook_id = models.CharField(max_length=64, blank=True)
+    # Engage push: where receipts go (`dlr.url`) and whether failures are reported too (`dlr.mask`).
+    dlr_url = models.CharField(max_length=200, blank=True)
+    dlr_mask = models.PositiveSmallIntegerField(default=1)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)

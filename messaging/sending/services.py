@@ -36,6 +36,8 @@ class Outgoing:
     entity_id: str = ""
     max_units: int | None = None
     webhook_id: str = ""
+    dlr_url: str = ""
+    dlr_mask: int = 1
 
 
 @dataclass
@@ -187,6 +189,8 @@ def submit(
                 dlt_id or o.template_id,
                 o.entity_id,
                 o.webhook_id,
+                o.dlr_url,
+                o.dlr_mask,
             )
         )
         items.append(
@@ -253,6 +257,8 @@ ROW_FIELDS = [
     "template_id",
     "entity_id",
     "webhook_id",
+    "dlr_url",
+    "dlr_mask",
 ]
 
 

@@ -1,0 +1,75 @@
+"""Engage push SMS: its own path, auth headers, error shape and answer."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from messaging.sending.models import Message
+
+URL = "/v1/messaging/sms"
+OTP = "Your OTP is 4821. Do not share it."
+
+
+def body(**over):
+    return {
+        "type": "transactional",
+        "from": "ACMEIN",
+        "transactionID": "tx-1",
+        "to": "919876543210",
+        "msg": OTP,
+        "tiny": "0",
+        "dlr": {"mask": 1, "url": "https://client.example/dlr"},
+        **over,
+    }
+
+
+def test_a_push_is_accepted_with_its_id(api_client, account, sending_setup, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_client.post(URL, body(), format="json")
+    assert res.status_code == 200 and set(res.json()) == {"id"}
+    message = Message.objects.get(account=account)
+    assert message.custom == "tx-1" and message.dlr_url == "https://client.example/dlr" and message.dlr_mask == 1
+    assert message.status == "DELIVRD"
+
+
+def test_the_x_authorization_header_also_carries_the_key(
+    api_key_and_secret, sending_setup, django_capture_on_commit_callbacks
+):
+    client = APIClient()
+    with django_capture_on_commit_callbacks(execute=True):
+        res = client.post(URL, body(), format="json", HTTP_X_AUTHORIZATION=f"Basic {api_key_and_secret[1]}")
+    assert res.status_code == 200
+
+
+def test_a_retried_transaction_id_is_not_sent_twice(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api_client.post(URL, body(), format="json").json()
+        again = api_client.post(URL, body(), format="json").json()
+    assert first == again and Message.objects.filter(account=account).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("over", "param"),
+    [
+        ({"from": "x" * 51}, "from"),
+        ({"type": "other"}, "type"),
+        ({"msg": ""}, "msg"),
+        ({"tiny": "2"}, "tiny"),
+        ({"dlr": {"mask": 5}}, "dlr.mask"),
+        ({"dlr": {"mask": 1, "url": "ftp://x"}}, "dlr.url"),
+        ({"transactionID": ""}, "transactionID"),
+        ({"from": "OTHERS"}, "from"),
+        ({"to": "12345"}, "to"),
+    ],
+)
+def test_errors_use_the_engage_shape(api_client, sending_setup, over, param):
+    res = api_client.post(URL, body(**over), format="json")
+    assert res.status_code == 422
+    out = res.json()
+    assert out["status"] == 0 and out["message"] == "Validation Error."
+    assert param in [d["param"] for d in out["data"]] and all(d["location"] == "body" for d in out["data"])
+
+
+def test_a_missing_key_is_401(db):
+    assert APIClient().post(URL, body(), format="json").status_code == 401
