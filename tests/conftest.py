@@ -7,10 +7,15 @@ from tests.factories import PASSWORD, make_account, make_key
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Rate-limit and throttle counters live in the cache; tests must not share them.
+    # Rate-limit and throttle counters, and the send path's cached rules, must not leak between
+    # tests (rolled-back tests reuse primary keys).
+    from messaging.sending import context
+
     cache.clear()
+    context._STATIC.clear()
     yield
     cache.clear()
+    context._STATIC.clear()
 
 
 @pytest.fixture

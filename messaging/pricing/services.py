@@ -12,6 +12,12 @@ from messaging.models import Service
 from messaging.pricing.models import Price
 
 
+def invalidate(account):
+    from messaging.sending.context import invalidate as invalidate_rules  # the send path caches prices
+
+    invalidate_rules(account)
+
+
 def rate_card(account):
     """The account's effective prices: its own rows plus default rows it does not override."""
     own = Price.objects.filter(account=account, service=OuterRef("service"), iso=OuterRef("iso"))
@@ -61,6 +67,7 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
     try:
         with transaction.atomic():
             row.save()
+            invalidate(account)
             audit.record(
                 "pricing.saved",
                 account=account,
@@ -77,6 +84,7 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
 
 def delete_price(*, row, actor=None, request=None):
     row.delete()
+    invalidate(row.account)
     audit.record(
         "pricing.deleted", account=row.account, actor=actor, request=request, target=f"{row.service.code} {row.iso}"
     )

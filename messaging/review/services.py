@@ -21,6 +21,12 @@ TURNAROUND = timedelta(minutes=30)
 KINDS = {"sender": Sender, "template": Template}
 
 
+def _rules_changed(account):
+    from messaging.sending.context import invalidate  # the send path caches approved senders/templates
+
+    invalidate(account)
+
+
 def kind_of(item):
     return "sender" if isinstance(item, Sender) else "template"
 
@@ -66,6 +72,7 @@ def decide(*, item, approve, actor=None, reason="", request=None):
             link=_link(item),
             level=Level.SUCCESS if approve else Level.ERROR,
         )
+        _rules_changed(item.account)
         emit(
             account=item.account,
             type=f"portal:{kind}:reviewed",

@@ -131,6 +131,7 @@ def update_sender(*, sender, data, actor=None, request=None):
             sender.document = data["document"]
         _back_to_review(sender)
         sender.save()
+        _changed(sender.account)
         audit.record(
             "sender.updated",
             account=sender.account,
@@ -146,9 +147,17 @@ def delete_sender(*, sender, actor=None, request=None):
     try:
         with transaction.atomic():
             sender.delete()
+            _changed(sender.account)
             audit.record("sender.deleted", account=sender.account, actor=actor, request=request, target=sender.name)
     except ProtectedError:
         raise Conflict("This sender still has templates. Delete them first.") from None
+
+
+def _changed(account):
+    """Approved senders and templates feed the send path's cached rules."""
+    from messaging.sending.context import invalidate
+
+    invalidate(account)
 
 
 def _back_to_review(item):
@@ -263,6 +272,7 @@ def update_template(*, template, data, actor=None, request=None):
             setattr(template, key, value)
         _back_to_review(template)
         template.save()
+        _changed(template.account)
         audit.record(
             "template.updated",
             account=template.account,
@@ -277,4 +287,5 @@ def update_template(*, template, data, actor=None, request=None):
 def delete_template(*, template, actor=None, request=None):
     with transaction.atomic():
         template.delete()
+        _changed(template.account)
         audit.record("template.deleted", account=template.account, actor=actor, request=request, target=template.name)

@@ -1,8 +1,11 @@
 """Load what scrubbing needs for one request: a few queries, whatever the number of recipients."""
 
 from datetime import time, timedelta
+from time import monotonic
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max
 
 from messaging.dlt.matcher import TemplateMatcher
@@ -33,21 +36,71 @@ def _window():
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def build(account, service, *, mobiles, senders, texts, tags=(), now):
-    """`mobiles` and `senders` are the request's distinct numbers and sender IDs."""
+STATIC_TTL = 60.0  # seconds a process may reuse an account's senders, prices, templates and blocklist
+_STATIC = {}
+
+
+def invalidate(account=None):
+    """Call after a change to senders, templates, blocked templates or prices (None: every
+    account, e.g. the default rate card). Every process sees it through the shared cache. Bumped
+    at once and again after commit, so a request that cached the old rules in between cannot keep
+    them."""
+    _bump(account)
+    transaction.on_commit(lambda: _bump(account))
+
+
+def _bump(account):
+    key = f"scrub-version:{account.pk if account else 'all'}"
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=None)
+
+
+def _static(account, service):
+    """Rules data that changes rarely, reused by a process: a push SMS then costs a few queries
+    instead of a dozen. Writes bump a version in the shared cache (`invalidate`), so a change is
+    seen at once; the TTL only bounds memory of idle accounts. Opt-outs and the repetition rule
+    are always read fresh."""
+    versions = cache.get_many([f"scrub-version:{account.pk}", "scrub-version:all"])
+    key = (account.pk, service.pk, versions.get(f"scrub-version:{account.pk}"), versions.get("scrub-version:all"))
+    hit = _STATIC.get(key)
+    now = monotonic()
+    if hit and now - hit[0] < STATIC_TTL:
+        return hit[1]
     approved = {
         name.upper()
         for name in Sender.objects.for_account(account)
         .filter(service=service, status=ReviewStatus.APPROVED)
         .values_list("name", flat=True)
     }
+    data = {"approved": approved, "prices": price_table(account, service), "blocked": blocked_template_ids(account)}
+    if service.requires_dlt:
+        data["matcher"], data["keys"] = _matcher(account)
+        data["by_dlt_id"] = {
+            dlt_id: (sender, body)
+            for dlt_id, sender, body in Template.objects.for_account(account)
+            .filter(status=ReviewStatus.APPROVED)
+            .exclude(template_id="")
+            .values_list("template_id", "sender__name", "body")
+        }
+    if len(_STATIC) > 1024:
+        _STATIC.clear()
+    _STATIC[key] = (now, data)
+    return data
+
+
+def build(account, service, *, mobiles, senders, texts, tags=(), now):
+    """`mobiles` and `senders` are the request's distinct numbers and sender IDs."""
+    static = _static(account, service)
     mobiles, senders = list(mobiles), list(senders)
     ctx = ScrubContext(
         service_code=service.code,
         requires_dlt=service.requires_dlt,
         is_promotional=service.is_promotional,
-        approved_senders=approved,
-        prices=price_table(account, service),
+        approved_senders=static["approved"],
+        prices=static["prices"],
         # Opt-outs for everything, this service, the tags, and each sender (usually one sender).
         unsubscribed={
             sender.upper(): unsubscribed_set(
@@ -55,18 +108,12 @@ def build(account, service, *, mobiles, senders, texts, tags=(), now):
             )
             for sender in senders
         },
-        blocked_template_ids=blocked_template_ids(account),
+        blocked_template_ids=static["blocked"],
         promo_window=_window(),
     )
     if service.requires_dlt:
-        ctx.matcher, ctx.template_ids_by_key = _matcher(account)
-        ctx.templates_by_dlt_id = {
-            dlt_id: (sender, body)
-            for dlt_id, sender, body in Template.objects.for_account(account)
-            .filter(status=ReviewStatus.APPROVED)
-            .exclude(template_id="")
-            .values_list("template_id", "sender__name", "body")
-        }
+        ctx.matcher, ctx.template_ids_by_key = static["matcher"], static["keys"]
+        ctx.templates_by_dlt_id = static["by_dlt_id"]
     # The repetition rule looks at what the same senders sent with the same texts in the window:
     # one query however many recipients.
     since = now - timedelta(minutes=settings.REPETITION_WINDOW_MINUTES)

@@ -209,6 +209,10 @@ def submit(
     batch.total = len(rows)
     batch.accepted = accepted
     batch.cost = total_cost
+    group = str(batch.uuid)  # known before saving: the answer is stored with the batch in one INSERT
+    for item in items:
+        item["id"] = f"{group}:{item['id']}"
+    batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
     try:
         with transaction.atomic():
             batch.save()
@@ -222,11 +226,6 @@ def submit(
                     idempotency_key=f"batch:{batch.uuid}",
                 )
             persist_messages(batch, rows, now=now, priority=priority, service_code=service.code, schedule=schedule)
-            group = str(batch.uuid)
-            for item in items:
-                item["id"] = f"{group}:{item['id']}"
-            batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
-            batch.save(update_fields=["response"])
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: _enqueue(batch.pk, priority))
     except IntegrityError:

@@ -198,6 +198,9 @@ def _insert_unsubscribers(job, valid):
 
 
 def _insert_blocked(job, valid):
+    from messaging.sending.context import invalidate
+
+    invalidate(job.account)
     if connection.vendor == "postgresql":
         return _copy_insert(
             "suppressions_blockedtemplate",

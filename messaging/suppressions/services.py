@@ -166,6 +166,7 @@ def add_blocked_template(*, account, data, actor=None, request=None):
             block = BlockedTemplate.objects.create(account=account, **fields)
     except IntegrityError:
         raise ValidationFailed({"template_id": ["This template id is already blocked."]}) from None
+    _blocklist_changed(account)
     audit.record("blocked_template.added", account=account, actor=actor, request=request, target=block.template_id)
     return block
 
@@ -179,6 +180,7 @@ def update_blocked_template(*, block, data, actor=None, request=None):
             block.save()
     except IntegrityError:
         raise ValidationFailed({"template_id": ["This template id is already blocked."]}) from None
+    _blocklist_changed(block.account)
     audit.record(
         "blocked_template.updated",
         account=block.account,
@@ -192,6 +194,7 @@ def update_blocked_template(*, block, data, actor=None, request=None):
 
 def delete_blocked_template(*, block, actor=None, request=None):
     block.delete()
+    _blocklist_changed(block.account)
     audit.record(
         "blocked_template.deleted", account=block.account, actor=actor, request=request, target=block.template_id
     )
@@ -199,8 +202,15 @@ def delete_blocked_template(*, block, actor=None, request=None):
 
 def clean_blocked_templates(*, account, actor=None, request=None):
     deleted, _ = BlockedTemplate.objects.for_account(account).delete()
+    _blocklist_changed(account)
     audit.record("blocked_template.cleaned", account=account, actor=actor, request=request, deleted=deleted)
     return deleted
+
+
+def _blocklist_changed(account):
+    from messaging.sending.context import invalidate
+
+    invalidate(account)
 
 
 def is_blocked(account, template_id):

@@ -308,3 +308,17 @@ def test_the_status_summary_report(api_client, sending_setup, django_capture_on_
     assert body["data"][today] == {"date": today, "status": {"DELIVRD": 1, "INV-NUMBER": 1}}
     assert api_client.get("/api/v2/sms/report", {"daterange": "2020-01-01"}).status_code == 422
     assert api_client.get("/api/v2/sms/report", {"daterange": "2020-05-01|2020-01-01"}).status_code == 422
+
+
+def test_rule_changes_reach_the_cached_send_rules_at_once(api_client, account, sending_setup,
+                                                          django_capture_on_commit_callbacks):
+    from messaging.pricing.services import save_price
+    from messaging.review import services as review
+
+    first = send(api_client, django_capture_on_commit_callbacks, to="919876543210").json()["data"][0]
+    assert first["status"] == "AWAITING-DLR" and first["charges"] == 0.25  # rules now cached
+    save_price(data={"service": "T", "iso": "IN", "country_name": "India", "sale_price": "0.5"})
+    assert send(api_client, django_capture_on_commit_callbacks, to="919876543211").json()["data"][0]["charges"] == 0.5
+    review.reject(item=sending_setup["sender"], reason="Expired LOA")
+    assert send(api_client, django_capture_on_commit_callbacks, to="919876543212").json()["data"][0]["status"] == (
+        "INV-SENDER")
