@@ -310,8 +310,9 @@ def test_the_status_summary_report(api_client, sending_setup, django_capture_on_
     assert api_client.get("/api/v2/sms/report", {"daterange": "2020-05-01|2020-01-01"}).status_code == 422
 
 
-def test_rule_changes_reach_the_cached_send_rules_at_once(api_client, account, sending_setup,
-                                                          django_capture_on_commit_callbacks):
+def test_rule_changes_reach_the_cached_send_rules_at_once(
+    api_client, account, sending_setup, django_capture_on_commit_callbacks
+):
     from messaging.pricing.services import save_price
     from messaging.review import services as review
 
@@ -321,4 +322,5 @@ def test_rule_changes_reach_the_cached_send_rules_at_once(api_client, account, s
     assert send(api_client, django_capture_on_commit_callbacks, to="919876543211").json()["data"][0]["charges"] == 0.5
     review.reject(item=sending_setup["sender"], reason="Expired LOA")
     assert send(api_client, django_capture_on_commit_callbacks, to="919876543212").json()["data"][0]["status"] == (
-        "INV-SENDER")
+        "INV-SENDER"
+    )
