@@ -59,3 +59,21 @@ def dialog_done(request, url_name):
         response["HX-Redirect"] = response["Location"]
         response.status_code = 204
     return response
+
+
+def save_dialog(request, form, save, *, success, list_url, template, **ctx):
+    """The create/edit dialog flow shared by the registry pages: on a valid POST call `save`
+    (a service), report its errors on the form or flash `success(obj)` and reload the list."""
+    from django.contrib import messages
+
+    from accounts.services.errors import DomainError
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = save(form.cleaned_data)
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, success(obj))
+            return dialog_done(request, list_url)
+    return dialog_form(request, template, {"form": form, **ctx}, 422 if form.errors else 200)

@@ -14,7 +14,7 @@ from messaging.senders.forms import SenderForm, TemplateForm
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 from messaging.suppressions.forms import ImportForm
 from messaging.suppressions.models import ImportJob, ImportKind
-from portal.pages import csv_response, dialog_done, dialog_form, form_errors_from, list_page
+from portal.pages import csv_response, list_page, save_dialog
 from portal.tenancy import get_for_account_or_404
 
 
@@ -44,24 +44,17 @@ def _import_context(request, kind):
     return {"jobs": jobs, "import_form": ImportForm()}
 
 
-def _sender_form_page(request, form, sender=None, status=200):
-    return dialog_form(request, "sender_form", {"form": form, "sender": sender}, status)
-
-
 @account_required("send")
 def sender_create(request):
     form = SenderForm(request.POST or None, request.FILES or None, account=request.account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sender = services.create_sender(
-                account=request.account, data=form.cleaned_data, actor=request.user, request=request
-            )
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"Sender ID {sender.name} submitted for approval (usually within 30 minutes).")
-            return dialog_done(request, "senders:sender_list")
-    return _sender_form_page(request, form, status=422 if form.errors else 200)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.create_sender(account=request.account, data=data, actor=request.user, request=request),
+        success=lambda s: f"Sender ID {s.name} submitted for approval (usually within 30 minutes).",
+        list_url="senders:sender_list",
+        template="sender_form",
+    )
 
 
 @account_required("send")
@@ -75,16 +68,20 @@ def sender_edit(request, pk):
         "entity_name": sender.entity_name,
     }
     form = SenderForm(request.POST or None, request.FILES or None, account=request.account, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k != "document"}
-        try:
-            services.update_sender(sender=sender, data=data, actor=request.user, request=request)
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"Sender ID {sender.name} updated and sent for review again.")
-            return dialog_done(request, "senders:sender_list")
-    return _sender_form_page(request, form, sender, status=422 if form.errors else 200)
+
+    def save(data):
+        data = {k: v for k, v in data.items() if k != "document" or v}  # no new file: keep the old one
+        return services.update_sender(sender=sender, data=data, actor=request.user, request=request)
+
+    return save_dialog(
+        request,
+        form,
+        save,
+        success=lambda s: f"Sender ID {s.name} updated and sent for review again.",
+        list_url="senders:sender_list",
+        template="sender_form",
+        sender=sender,
+    )
 
 
 @account_required("send")
@@ -135,24 +132,17 @@ def template_list(request):
     )
 
 
-def _template_form_page(request, form, template=None, status=200):
-    return dialog_form(request, "template_form", {"form": form, "template": template}, status)
-
-
 @account_required("send")
 def template_create(request):
     form = TemplateForm(request.POST or None, account=request.account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            template = services.create_template(
-                account=request.account, data=form.cleaned_data, actor=request.user, request=request
-            )
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"Template “{template.name}” submitted for approval.")
-            return dialog_done(request, "senders:template_list")
-    return _template_form_page(request, form, status=422 if form.errors else 200)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.create_template(account=request.account, data=data, actor=request.user, request=request),
+        success=lambda t: f"Template “{t.name}” submitted for approval.",
+        list_url="senders:template_list",
+        template="template_form",
+    )
 
 
 @account_required("send")
@@ -166,15 +156,15 @@ def template_edit(request, pk):
         "body": template.body,
     }
     form = TemplateForm(request.POST or None, account=request.account, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_template(template=template, data=form.cleaned_data, actor=request.user, request=request)
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"Template “{template.name}” updated and sent for review again.")
-            return dialog_done(request, "senders:template_list")
-    return _template_form_page(request, form, template, status=422 if form.errors else 200)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.update_template(template=template, data=data, actor=request.user, request=request),
+        success=lambda t: f"Template “{t.name}” updated and sent for review again.",
+        list_url="senders:template_list",
+        template="template_form",
+        template_obj=template,
+    )
 
 
 @account_required("send")

@@ -13,7 +13,7 @@ from messaging.suppressions.filters import BlockedTemplateFilterSet, Unsubscribe
 from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm
 from messaging.suppressions.models import BlockedTemplate, Channel, ImportJob, ImportKind, ScopeType, Unsubscriber
 from messaging.suppressions.tasks import run_import
-from portal.pages import csv_response, dialog_done, dialog_form, form_errors_from, list_page
+from portal.pages import csv_response, list_page, save_dialog
 from portal.tenancy import get_for_account_or_404
 
 KINDS = {
@@ -57,17 +57,14 @@ def unsubscriber_list(request):
 @account_required("send")
 def unsubscriber_create(request):
     form = UnsubscriberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unsub = services.add_unsubscriber(
-                account=request.account, data=form.cleaned_data, actor=request.user, request=request
-            )
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"{unsub.receiver} will not receive messages ({unsub.get_type_display()}).")
-            return dialog_done(request, "suppressions:unsubscriber_list")
-    return dialog_form(request, "unsubscriber_form", {"form": form}, 422 if form.errors else 200)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.add_unsubscriber(account=request.account, data=data, actor=request.user, request=request),
+        success=lambda u: f"{u.receiver} will not receive messages ({u.get_type_display()}).",
+        list_url="suppressions:unsubscriber_list",
+        template="unsubscriber_form",
+    )
 
 
 @account_required("send")
@@ -75,15 +72,15 @@ def unsubscriber_edit(request, pk):
     unsub = get_for_account_or_404(_unsubscribers(request), request.account, uuid=pk)
     initial = {"receiver": unsub.receiver, "type": unsub.type, "value": "" if unsub.type == "all" else unsub.value}
     form = UnsubscriberForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_unsubscriber(unsub=unsub, data=form.cleaned_data, actor=request.user, request=request)
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"{unsub.receiver} updated.")
-            return dialog_done(request, "suppressions:unsubscriber_list")
-    return dialog_form(request, "unsubscriber_form", {"form": form, "unsub": unsub}, 422 if form.errors else 200)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.update_unsubscriber(unsub=unsub, data=data, actor=request.user, request=request),
+        success=lambda u: f"{u.receiver} updated.",
+        list_url="suppressions:unsubscriber_list",
+        template="unsubscriber_form",
+        unsub=unsub,
+    )
 
 
 @account_required("send")
@@ -129,17 +126,16 @@ def blocked_list(request):
 @account_required("send")
 def blocked_create(request):
     form = BlockedTemplateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            block = services.add_blocked_template(
-                account=request.account, data=form.cleaned_data, actor=request.user, request=request
-            )
-        except DomainError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"Template {block.template_id} blocked.")
-            return dialog_done(request, "suppressions:blocked_list")
-    return dialog_form(request, "blocked_form", {"form": form}, 422 if form.errors else 200)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.add_blocked_template(
+            account=request.account, data=data, actor=request.user, request=request
+        ),
+        success=lambda b: f"Template {b.template_id} blocked.",
+        list_url="suppressions:blocked_list",
+        template="blocked_form",
+    )
 
 
 @account_required("send")
