@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
-from messaging.sending.engage import PushSmsView
+from messaging.sending.engage import NotifyView, PushSmsView
 from portal import views
 from portal.api.responses import api_not_found
 
@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v3/", include(api_v3)),
     # Engage's push SMS keeps its own path (clients point the Engage host at this portal).
     path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
+    path("notify", NotifyView.as_view(), name="engage-notify"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),

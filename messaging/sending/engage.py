@@ -7,7 +7,8 @@ carries the API key here. Errors use Engage's validation shape, not the v2 envel
 from rest_framework.response import Response
 
 from accounts.services.errors import DomainError
-from messaging.sending.services import Outgoing, submit
+from messaging.sending.models import Message
+from messaging.sending.services import Outgoing, message_time, submit
 from messaging.services.catalog import enabled_services
 from portal.api.authentication import ApiKeyAuthentication
 from portal.api.views import V2APIView
@@ -50,61 +51,78 @@ def _service_for(account, kind, sender):
     return services.filter(pk__in=approved_for).first() or services.first()
 
 
+def _validate(view, body, *, many):
+    """Engage's field rules. Returns (errors, parsed) where parsed holds what the send needs."""
+    errors = []
+    for field in ("type", "from", "msg", "to", "tiny"):
+        if not body.get(field) or str(body.get(field)).strip() == "":
+            errors.append((field, f"{field} is required"))
+    for field, limit in LIMITS.items():
+        if field == "to" and many:
+            continue
+        if len(str(body.get(field) or "")) > limit:
+            errors.append((field, f"maximum charcter length allowed is {limit}"))
+    kind = str(body.get("type") or "").lower()
+    if kind and kind not in TYPES:
+        errors.append(("type", "type must be promotional or transactional"))
+    tiny = str(body.get("tiny") or "")
+    if tiny and tiny not in ("0", "1"):
+        errors.append(("tiny", "tiny must be 0 or 1"))
+    elif tiny == "1":
+        errors.append(("tiny", "URL shortening is not available on this account yet; send tiny 0"))
+    dlr = body.get("dlr") if isinstance(body.get("dlr"), dict) else {}
+    if str(dlr.get("mask", "")) not in ("0", "1"):
+        errors.append(("dlr.mask", "dlr.mask is required and must be 0 or 1"))
+    url = str(dlr.get("url") or "")
+    if len(url) > 200:
+        errors.append(("dlr.url", "maximum charcter length allowed is 200"))
+    elif url and not url.startswith(("http://", "https://")):
+        errors.append(("dlr.url", "dlr.url must be an http or https URL"))
+    transaction_id = str(body.get("transactionID") or "")
+    if kind == "transactional" and not transaction_id:
+        errors.append(("transactionID", "transactionID is required"))
+    numbers = body.get("to") if isinstance(body.get("to"), list) else str(body.get("to") or "").split(",")
+    numbers = [str(n).strip() for n in numbers if str(n).strip()]
+    if many and len(numbers) > 100_000:
+        errors.append(("to", "at most 100000 numbers per request"))
+    service = _service_for(view.account, kind, str(body.get("from") or "")) if kind in TYPES else None
+    if kind in TYPES and service is None:
+        errors.append(("type", f"no {kind} SMS service is enabled for this account"))
+    outgoing = [
+        Outgoing(
+            to=n,
+            sender=str(body.get("from") or ""),
+            message=str(body.get("msg") or ""),
+            custom=transaction_id,
+            dlr_url=url,
+            dlr_mask=int(dlr["mask"]) if str(dlr.get("mask", "")) in ("0", "1") else 1,
+        )
+        for n in (numbers if many else numbers[:1])
+    ]
+    return errors, {"service": service, "outgoing": outgoing, "transaction_id": transaction_id}
+
+
+def _submit(view, request, parsed):
+    return submit(
+        account=view.account,
+        service_code=parsed["service"].code,
+        outgoing=parsed["outgoing"],
+        api_key=request.auth,
+        source="engage",
+        idempotency_key=f"engage:{parsed['transaction_id']}" if parsed["transaction_id"] else None,
+    )
+
+
 class PushSmsView(V2APIView):
     authentication_classes = [EngageAuthentication]
 
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
-        errors = []
-        for field in ("type", "from", "msg", "to", "tiny"):
-            if str(body.get(field) or "").strip() == "":
-                errors.append((field, f"{field} is required"))
-        for field, limit in LIMITS.items():
-            if len(str(body.get(field) or "")) > limit:
-                errors.append((field, f"maximum charcter length allowed is {limit}"))
-        kind = str(body.get("type") or "").lower()
-        if kind and kind not in TYPES:
-            errors.append(("type", "type must be promotional or transactional"))
-        tiny = str(body.get("tiny") or "")
-        if tiny and tiny not in ("0", "1"):
-            errors.append(("tiny", "tiny must be 0 or 1"))
-        elif tiny == "1":
-            errors.append(("tiny", "URL shortening is not available on this account yet; send tiny 0"))
-        dlr = body.get("dlr") if isinstance(body.get("dlr"), dict) else {}
-        if str(dlr.get("mask", "")) not in ("0", "1"):
-            errors.append(("dlr.mask", "dlr.mask is required and must be 0 or 1"))
-        url = str(dlr.get("url") or "")
-        if len(url) > 200:
-            errors.append(("dlr.url", "maximum charcter length allowed is 200"))
-        elif url and not url.startswith(("http://", "https://")):
-            errors.append(("dlr.url", "dlr.url must be an http or https URL"))
-        transaction_id = str(body.get("transactionID") or "")
-        if kind == "transactional" and not transaction_id:
-            errors.append(("transactionID", "transactionID is required"))
-        service = _service_for(self.account, kind, str(body.get("from") or "")) if kind in TYPES else None
-        if kind in TYPES and service is None:
-            errors.append(("type", f"no {kind} SMS service is enabled for this account"))
+        errors, parsed = _validate(self, body, many=False)
         if errors:
             return engage_error(errors)
-        outgoing = [
-            Outgoing(
-                to=str(body["to"]),
-                sender=str(body["from"]),
-                message=str(body["msg"]),
-                custom=transaction_id,
-                dlr_url=url,
-                dlr_mask=int(dlr["mask"]),
-            )
-        ]
         try:
-            submission = submit(
-                account=self.account,
-                service_code=service.code,
-                outgoing=outgoing,
-                api_key=request.auth,
-                source="engage",
-                idempotency_key=f"engage:{transaction_id}" if transaction_id else None,
-            )
+            submission = _submit(self, request, parsed)
         except DomainError as exc:
             return engage_error([(exc.field or "to", exc.message)])
         item = submission.items[0]
@@ -114,3 +132,51 @@ class PushSmsView(V2APIView):
             )
             return engage_error([(param, f"message refused: {item['status']}")])
         return Response({"id": str(submission.batch.uuid)})
+
+
+class NotifyView(V2APIView):
+    """Engage notify (bulk, queued at the constant rate). The catalog documents only the path and the
+    report's paging; the body is the push body with `to` as a list, and the answers are inferred:
+    POST → `{"id", "accepted", "rejected"}`; GET → a page of the account's Engage messages."""
+
+    authentication_classes = [EngageAuthentication]
+
+    def post(self, request):
+        body = request.data if isinstance(request.data, dict) else {}
+        errors, parsed = _validate(self, body, many=True)
+        if errors:
+            return engage_error(errors)
+        try:
+            submission = _submit(self, request, parsed)
+        except DomainError as exc:
+            return engage_error([(exc.field or "to", exc.message)])
+        batch = submission.batch
+        return Response({"id": str(batch.uuid), "accepted": batch.accepted, "rejected": batch.total - batch.accepted})
+
+    def get(self, request):
+        try:
+            number = max(0, int(request.query_params.get("page_number", 0)))
+            size = min(1000, max(1, int(request.query_params.get("page_size", 100))))
+        except ValueError:
+            return engage_error([("page_number", "page_number and page_size must be integers")])
+        rows = (
+            Message.objects.for_account(self.account)
+            .filter(batch__source="engage")
+            .select_related("batch")
+            .order_by("-batch_id", "index")
+        )
+        total = rows.count()
+        page = rows[number * size : (number + 1) * size]
+        data = [
+            {
+                "id": f"{m.batch.uuid}:{m.index}",
+                "to": m.mobile,
+                "from": m.sender,
+                "status": m.status,
+                "transactionID": m.custom,
+                "submitted_at": message_time(m.submitted_at),
+                "delivered_at": message_time(m.delivered_at),
+            }
+            for m in page
+        ]
+        return Response({"page_number": number, "page_size": size, "total": total, "data": data})

@@ -73,3 +73,22 @@ def test_errors_use_the_engage_shape(api_client, sending_setup, over, param):
 
 def test_a_missing_key_is_401(db):
     assert APIClient().post(URL, body(), format="json").status_code == 401
+
+
+def test_notify_sends_to_many_and_reports_pages(api_client, account, sending_setup, django_capture_on_commit_callbacks):
+    payload = body(to=["919876543210", "919876543211", "12345"], transactionID="bulk-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_client.post("/notify", payload, format="json")
+    out = res.json()
+    assert res.status_code == 200 and out["accepted"] == 2 and out["rejected"] == 1 and out["id"]
+    report = api_client.get("/notify", {"page_number": 0, "page_size": 2}).json()
+    assert report["total"] == 3 and report["page_size"] == 2 and len(report["data"]) == 2
+    assert {row["status"] for row in report["data"]} <= {"DELIVRD", "INV-NUMBER"}
+    assert api_client.get("/notify", {"page_number": 1, "page_size": 2}).json()["data"][0]["transactionID"] == "bulk-1"
+    assert api_client.get("/notify", {"page_number": "x"}).status_code == 422
+
+
+def test_notify_validates_like_push(api_client, sending_setup):
+    res = api_client.post("/notify", body(to=[], tiny="1"), format="json")
+    out = res.json()
+    assert res.status_code == 422 and {"to", "tiny"} <= {d["param"] for d in out["data"]}
