@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
 from messaging.sending.engage import NotifyView, PushSmsView
 from portal import views
+from portal.api.docs import ApiDocsView
 from portal.api.responses import api_not_found
 
 api_v2 = [
@@ -35,6 +36,6 @@ urlpatterns = [
     path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
     path("notify", NotifyView.as_view(), name="engage-notify"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),
 ]

@@ -1,71 +1,138 @@
 """Account endpoints of the v2 API: auth/me, bearer tokens, balance, add credits."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from django.utils.cache import add_never_cache_headers
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 
-from accounts.api.serializers import AddCreditsSerializer, account_payload
+from accounts.api.serializers import (
+    AddCreditsSerializer,
+    BalanceItemSerializer,
+    BearerTokenSerializer,
+    MeSerializer,
+    account_payload,
+)
 from accounts.services import credits, tokens
-from portal.api.schema import ERRORS, envelope
+from messaging.models import Service
+from portal.api.schema import ERRORS, FORBIDDEN, UNAUTHENTICATED, UNPROCESSABLE, envelope, error_response
 from portal.api.views import V2APIView
 
-TOKEN = inline_serializer(
-    name="BearerToken",
-    fields={
-        "access_token": serializers.CharField(),
-        "token_type": serializers.CharField(default="bearer"),
-        "expires_in": serializers.IntegerField(default=3600),
-    },
+TOKEN_EXAMPLE = OpenApiExample(
+    "Bearer token",
+    value={"access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9…", "token_type": "bearer", "expires_in": 3600},
+    response_only=True,
 )
-BALANCE_ITEM = inline_serializer(
-    name="BalanceItem",
-    fields={
-        "service": serializers.CharField(),
-        "name": serializers.CharField(),
-        "postpaid": serializers.IntegerField(),
-        "credits": serializers.FloatField(),
-        "charges": serializers.FloatField(),
-    },
+TOKEN_401 = error_response(
+    "The credential is not valid here: `generate` needs the API key, `refresh` a bearer token that has not "
+    "expired; the key behind either must be active.",
+    ("Unauthenticated", 401, "Unauthenticated."),
 )
 
 
 class MeView(V2APIView):
-    @extend_schema(summary="Get authenticated account", responses={200: envelope("Me"), **ERRORS})
+    @extend_schema(
+        summary="Get authenticated account",
+        description="The account the token belongs to, and the token itself.",
+        responses={200: envelope("AuthMe", MeSerializer()), 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: ERRORS[429]},
+        examples=[
+            OpenApiExample(
+                "Account",
+                value={
+                    "status": "OK",
+                    "code": 200,
+                    "message": "OK",
+                    "data": {
+                        "id": "3f1c7f0e-5d7a-4a43-9a57-0d7c1d8e2b11",
+                        "name": "Shop Ltd",
+                        "username": "shop-ltd",
+                        "email": "owner@shop.example",
+                        "mobile": "14155550101",
+                        "is_reseller": 0,
+                        "parent": None,
+                        "services": ["G", "P", "S", "T"],
+                        "rate_limit": 1000,
+                        "token": {"name": "Production", "prefix": "pk_AbCdEfG", "expires_at": None, "ip_whitelist": []},
+                        "created_at": "2022-10-19T07:40:13.000000Z",
+                    },
+                },
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request):
         return self.ok(account_payload(self.account, request.auth))
+
+
+def _token_response(request):
+    response = Response(tokens.issue(request.auth, issuer=request.build_absolute_uri(request.path)))
+    add_never_cache_headers(response)  # a credential: no proxy or browser may keep it
+    response["Pragma"] = "no-cache"
+    return response
 
 
 class TokenGenerateView(V2APIView):
     """Exchange the long-lived API key for a short-lived bearer token (no envelope)."""
 
-    @extend_schema(summary="Generate bearer token", responses={200: TOKEN, 401: ERRORS[401]})
+    @extend_schema(
+        summary="Generate bearer token",
+        description="Send the API key as bearer. The answer has no envelope; honour `expires_in`.",
+        responses={200: BearerTokenSerializer, 401: TOKEN_401, 403: FORBIDDEN, 429: ERRORS[429]},
+        examples=[TOKEN_EXAMPLE],
+    )
     def get(self, request):
         if request.user.via_jwt:
             raise AuthenticationFailed()  # a JWT must be refreshed, not used to mint another
-        return Response(tokens.issue(request.auth, issuer=request.build_absolute_uri(request.path)))
+        return _token_response(request)
 
 
 class TokenRefreshView(V2APIView):
-    @extend_schema(summary="Refresh bearer token", responses={200: TOKEN, 401: ERRORS[401]})
+    @extend_schema(
+        summary="Refresh bearer token",
+        description="Send the current, unexpired bearer token (not the API key) to get a new one.",
+        responses={200: BearerTokenSerializer, 401: TOKEN_401, 403: FORBIDDEN, 429: ERRORS[429]},
+        examples=[TOKEN_EXAMPLE],
+    )
     def get(self, request):
         if not request.user.via_jwt:
             raise AuthenticationFailed()
-        return Response(tokens.issue(request.auth, issuer=request.build_absolute_uri(request.path)))
+        return _token_response(request)
+
+
+GENERAL_WALLET = "General credits"
 
 
 class BalanceView(V2APIView):
     @extend_schema(
         summary="Check account balance",
-        responses={200: envelope("Balance", serializers.ListField(child=BALANCE_ITEM)), **ERRORS},
+        description="One item per wallet. Every account has the general wallet (`service` empty), "
+        "which pays for all services.",
+        responses={
+            200: envelope("Balance", BalanceItemSerializer(many=True)),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            429: ERRORS[429],
+        },
+        examples=[
+            OpenApiExample(
+                "Balance",
+                value={
+                    "status": "OK",
+                    "code": 200,
+                    "message": "OK",
+                    "data": [{"service": "", "name": GENERAL_WALLET, "postpaid": 0, "credits": 69.0, "charges": 0}],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request):
         credits.get_wallet(self.account)  # every account shows at least its general wallet
-        wallets = self.account.wallets.order_by("service")
+        wallets = list(self.account.wallets.order_by("service"))
+        names = dict(Service.objects.filter(code__in=[w.service for w in wallets]).values_list("code", "display_name"))
         data = [
             {
                 "service": w.service,
-                "name": "General credits" if not w.service else w.service,
+                "name": names.get(w.service, w.service) if w.service else GENERAL_WALLET,
                 "postpaid": int(w.postpaid),
                 "credits": float(w.balance),
                 "charges": 0,
@@ -78,18 +145,66 @@ class BalanceView(V2APIView):
 class AddCreditsView(V2APIView):
     @extend_schema(
         summary="Add credits to customer",
+        description="Called with the token of a reseller account: moves credits from its general wallet to "
+        "the general wallet of one of its child accounts. Both ledger entries are written in one transaction.",
         request=AddCreditsSerializer,
-        responses={200: envelope("CreditsAdded", with_code=False, with_data=False), **ERRORS},
+        responses={
+            200: envelope("CreditsAdded", with_code=False, with_data=False),
+            401: UNAUTHENTICATED,
+            403: error_response(
+                "The caller is not a reseller, the customer is not its child, or the IP is not whitelisted.",
+                ("Not a reseller", 403, "Only reseller accounts can add credits to customers."),
+                ("Not a child", 403, "This customer does not belong to your account."),
+                ("IP not whitelisted", 403, "Access from this IP address is not allowed for this token."),
+            ),
+            422: OpenApiResponse(
+                UNPROCESSABLE.response,
+                description="A field is missing or invalid, or the reseller's balance is too low.",
+                examples=[
+                    OpenApiExample(
+                        "Missing field",
+                        value={
+                            "status": "failed",
+                            "code": 422,
+                            "message": "The credits field is required.",
+                            "errors": {"credits": ["The credits field is required."]},
+                        },
+                        response_only=True,
+                    ),
+                    OpenApiExample(
+                        "Insufficient credits",
+                        value={
+                            "status": "failed",
+                            "code": 422,
+                            "message": "Insufficient credits.",
+                            "errors": {"credits": ["Insufficient credits."]},
+                        },
+                        response_only=True,
+                    ),
+                ],
+            ),
+            429: ERRORS[429],
+        },
+        examples=[
+            OpenApiExample(
+                "Add credits",
+                value={"username": "shop-ltd", "credits": "2.34", "service": "", "notes": "Invoice 1001"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Added", value={"status": "OK", "message": "Balance added Successfully"}, response_only=True
+            ),
+        ],
     )
     def post(self, request):
         serializer = AddCreditsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # `service` is validated but credits land in the general wallet: every charge is taken from it.
         credits.transfer_to_child(
             parent=self.account,
             child_username=data["username"],
             amount=data["credits"],
-            service=data["service"],
             notes=data["notes"],
             order_id=data["order_id"],
             request=request._request,

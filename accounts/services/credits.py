@@ -22,11 +22,16 @@ def parse_amount(value, *, field="credits"):
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise DomainError(f"The {field} must be a number.", field=field) from None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite():  # NaN, Infinity
+        raise DomainError(f"The {field} must be a number.", field=field)
+    if amount <= 0:
         raise DomainError(f"The {field} must be greater than 0.", field=field)
     if amount > MAX_AMOUNT:
         raise DomainError(f"The {field} may not be greater than {MAX_AMOUNT}.", field=field)
-    return amount.quantize(PLACES, rounding=ROUND_HALF_UP)
+    amount = amount.quantize(PLACES, rounding=ROUND_HALF_UP)
+    if amount == 0:  # rounds away to nothing: would write a zero movement
+        raise DomainError(f"The {field} must be at least {PLACES}.", field=field)
+    return amount
 
 
 def get_wallet(account, service=""):
@@ -43,12 +48,14 @@ def _move(*, account, delta, kind, service="", actor=None, reason="", reference=
     idempotency key was already used)."""
     get_wallet(account, service)  # make sure the row exists before locking it
     with transaction.atomic():
+        # Lock the wallet row: two requests may race for the last credits. Looking for an earlier
+        # use of the idempotency key only once the lock is held means a retry racing the first
+        # attempt waits for it and then finds its entry.
+        wallet = Wallet.objects.select_for_update().get(account=account, service=service)
         if idempotency_key:
             earlier = LedgerEntry.objects.filter(account=account, idempotency_key=idempotency_key).first()
             if earlier:
                 return earlier
-        # Lock the wallet row: two requests may race for the last credits.
-        wallet = Wallet.objects.select_for_update().get(account=account, service=service)
         new_balance = wallet.balance + delta
         if new_balance < 0 and not wallet.postpaid:
             raise InsufficientCredit("Insufficient credits.")

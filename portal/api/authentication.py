@@ -1,6 +1,7 @@
 """API authentication: `Authorization: Bearer <key or JWT>` or `?access_token=`."""
 
 import jwt
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
@@ -58,9 +59,9 @@ class ApiKeyAuthentication(BaseAuthentication):
     def _key_from_jwt(self, token):
         try:
             claims = tokens.decode(token)
-        except jwt.InvalidTokenError:
+            key = ApiKey.objects.select_related("account").filter(uuid=claims["sub"]).first()
+        except (jwt.InvalidTokenError, DjangoValidationError):  # bad signature, expired, `sub` not a uuid
             return None
-        key = ApiKey.objects.select_related("account").filter(uuid=claims["sub"]).first()
         if key is None or claims.get("prv") != tokens.key_fingerprint(key):
             return None
         return key

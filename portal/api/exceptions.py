@@ -41,13 +41,14 @@ def flatten_errors(detail, prefix=""):
 
 
 def v2_exception_handler(exc, context):
+    # An error answer never commits half of the request's writes (ATOMIC_REQUESTS or not).
+    set_rollback()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, DomainError):
-        set_rollback()
         errors = getattr(exc, "errors", None) or (
             {exc.field: [exc.message]} if exc.field and exc.status_code == 422 else None
         )
@@ -65,8 +66,10 @@ def v2_exception_handler(exc, context):
         wait = int(exc.wait or 1)
         return v2_error(MESSAGES[429], code=429, headers={"Retry-After": str(max(wait, 1))})
 
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return v2_error(MESSAGES[405], code=405)
+
     if isinstance(exc, exceptions.APIException):
-        set_rollback()
         code = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else None
         default = exc.default_detail if isinstance(exc.default_detail, str) else None
@@ -76,5 +79,4 @@ def v2_exception_handler(exc, context):
         return v2_error(message, code=code)
 
     log.exception("Unhandled API error", exc_info=exc)
-    set_rollback()
     return v2_error("Server Error", code=500)

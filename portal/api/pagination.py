@@ -12,13 +12,15 @@ DROPPED_PARAMS = {"access_token", "_method", "page"}
 
 
 def _window(current, last, on_each_side=3):
-    """Page numbers to list, with None for a gap, as Laravel's UrlWindow does."""
-    if last <= on_each_side * 2 + 8:
+    """Page numbers to list, with None for a "..." gap, as Laravel's UrlWindow does (so
+    `meta.links` matches what clients of the catalogued API already render)."""
+    if last < on_each_side * 2 + 8:
         return list(range(1, last + 1))
-    if current <= on_each_side * 2:
-        return [*range(1, on_each_side * 2 + 3), None, last - 1, last]
-    if current > last - on_each_side * 2:
-        return [1, 2, None, *range(last - (on_each_side * 2 + 2), last + 1)]
+    window = on_each_side + 4
+    if current <= window:
+        return [*range(1, window + on_each_side + 1), None, last - 1, last]
+    if current > last - window:
+        return [1, 2, None, *range(last - (window + on_each_side - 1), last + 1)]
     return [1, 2, None, *range(current - on_each_side, current + on_each_side + 1), None, last - 1, last]
 
 
@@ -77,7 +79,7 @@ class V2Pagination(BasePagination):
         per_page = self.paginator.per_page
         last = max(self.paginator.num_pages, 1)
         current = self.number
-        has_prev = 1 < current <= last + 1
+        has_prev = current > 1  # also past the end, as Laravel does
         has_next = current < last
         if self.page is not None and count:
             start, end = self.page.start_index(), self.page.end_index()
@@ -110,14 +112,35 @@ class V2Pagination(BasePagination):
         return v2_response(data, message, links=links, meta=meta)
 
     def get_paginated_response_schema(self, schema):
+        url = {"type": "string", "format": "uri", "nullable": True}
+        integer = {"type": "integer"}
         return {
             "type": "object",
+            "required": ["status", "code", "message", "data", "links", "meta"],
             "properties": {
                 "status": {"type": "string", "example": "OK"},
                 "code": {"type": "integer", "example": 200},
                 "message": {"type": "string"},
                 "data": schema,
-                "links": {"type": "object"},
-                "meta": {"type": "object"},
+                "links": {"type": "object", "properties": {k: url for k in ("first", "last", "prev", "next")}},
+                "meta": {
+                    "type": "object",
+                    "properties": {
+                        "current_page": integer,
+                        "from": {**integer, "nullable": True},
+                        "last_page": integer,
+                        "links": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"url": url, "label": {"type": "string"}, "active": {"type": "boolean"}},
+                            },
+                        },
+                        "path": {"type": "string", "format": "uri"},
+                        "per_page": {**integer, "example": 15},
+                        "to": {**integer, "nullable": True},
+                        "total": integer,
+                    },
+                },
             },
         }

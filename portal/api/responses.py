@@ -1,5 +1,8 @@
 """The v2 response envelope: {status, code, message, data} (+ links/meta on lists)."""
 
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
 OK = "OK"
@@ -28,8 +31,16 @@ def v2_error(message, *, code, errors=None, headers=None):
     return Response(body, status=code, headers=headers)
 
 
+@csrf_exempt  # a POST to an unknown API path gets the JSON 404, not Django's HTML CSRF page
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer in the envelope, not with an HTML page."""
-    from django.http import JsonResponse
-
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        # The catch-all hides APPEND_SLASH: redirect `/api/docs` to `/api/docs/` ourselves.
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
     return JsonResponse({"status": FAILED, "code": 404, "message": "Not Found."}, status=404)

@@ -4,9 +4,12 @@ from rest_framework.views import APIView
 
 from portal.api.pagination import V2Pagination
 from portal.api.responses import v2_response
+from portal.api.schema import V2AutoSchema
 
 
 class V2APIView(APIView):
+    schema = V2AutoSchema()
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         limit = getattr(request._request, "rate_limit", None)

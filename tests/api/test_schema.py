@@ -2,25 +2,146 @@
 
 import re
 
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 
-def test_the_schema_lists_the_endpoints(client, db):
+ACCOUNT_PATHS = {
+    "/api/v2/auth/me": "get",
+    "/api/v2/finance/balance": "get",
+    "/api/v2/finance/credits": "post",
+    "/api/v3/auth/token/generate": "get",
+    "/api/v3/auth/token/refresh": "get",
+}
+
+
+@pytest.fixture
+def schema(client, db):
     res = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert res.status_code == 200
-    paths = res.json()["paths"]
-    for path in [
-        "/api/v2/auth/me",
-        "/api/v2/finance/balance",
-        "/api/v2/finance/credits",
-        "/api/v3/auth/token/generate",
-        "/api/v3/auth/token/refresh",
-    ]:
-        assert path in paths
+    return res.json()
+
+
+def ref(schema, node):
+    """Follow `$ref`s to the component they name."""
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def body_of(schema, path, method, code):
+    return schema["paths"][path][method]["responses"][str(code)]["content"]["application/json"]
+
+
+def test_the_schema_lists_the_account_endpoints(schema):
+    for path, method in ACCOUNT_PATHS.items():
+        assert method in schema["paths"][path], path
+        assert schema["paths"][path][method]["security"] == [{"bearerAuth": []}]
+    assert schema["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "API key (or a bearer token from /api/v3/auth/token/generate). "
+        "Also accepted as the `access_token` query parameter.",
+    }
+
+
+def test_the_schema_is_public_and_needs_no_key(client, db):
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_operations_are_tagged_by_resource(schema):
+    assert schema["paths"]["/api/v2/auth/me"]["get"]["tags"] == ["auth"]
+    assert schema["paths"]["/api/v2/finance/balance"]["get"]["tags"] == ["finance"]
+    assert schema["paths"]["/api/v3/auth/token/generate"]["get"]["tags"] == ["auth"]
+
+
+def test_success_bodies_describe_the_envelope(schema):
+    me = ref(schema, body_of(schema, "/api/v2/auth/me", "get", 200)["schema"])
+    assert set(me["required"]) == {"status", "code", "message", "data"}
+    data = ref(schema, me["properties"]["data"])
+    assert {
+        "id",
+        "name",
+        "username",
+        "email",
+        "mobile",
+        "is_reseller",
+        "parent",
+        "services",
+        "rate_limit",
+        "token",
+    } <= set(data["properties"])
+
+    balance = ref(schema, body_of(schema, "/api/v2/finance/balance", "get", 200)["schema"])
+    item = ref(schema, balance["properties"]["data"]["items"])
+    assert set(item["properties"]) == {"service", "name", "postpaid", "credits", "charges"}
+
+    added = ref(schema, body_of(schema, "/api/v2/finance/credits", "post", 200)["schema"])
+    assert set(added["properties"]) == {"status", "message"}  # no code, no data, as the catalog shows
+
+    token = ref(schema, body_of(schema, "/api/v3/auth/token/generate", "get", 200)["schema"])
+    assert set(token["properties"]) == {"access_token", "token_type", "expires_in"}
+
+
+def test_examples_match_the_catalog(schema):
+    added = body_of(schema, "/api/v2/finance/credits", "post", 200)["examples"]
+    assert [e["value"] for e in added.values()] == [{"status": "OK", "message": "Balance added Successfully"}]
+    token = body_of(schema, "/api/v3/auth/token/refresh", "get", 200)["examples"]
+    value = next(iter(token.values()))["value"]
+    assert value["token_type"] == "bearer" and value["expires_in"] == 3600
+    balance = next(iter(body_of(schema, "/api/v2/finance/balance", "get", 200)["examples"].values()))["value"]
+    assert balance["status"] == "OK" and balance["code"] == 200 and isinstance(balance["data"], list)
+    request = schema["paths"]["/api/v2/finance/credits"]["post"]["requestBody"]
+    assert set(request["content"]["application/json"]["schema"]["$ref"].split("/")[-1:]) == {"AddCredits"}
+    add_credits = ref(schema, request["content"]["application/json"]["schema"])
+    assert set(add_credits["required"]) == {"username", "credits"}
+
+
+def test_errors_are_described_with_their_messages(schema):
+    def messages(path, method, code):
+        return {e["value"]["message"] for e in body_of(schema, path, method, code)["examples"].values()}
+
+    assert messages("/api/v2/auth/me", "get", 401) == {"Unauthenticated."}
+    assert messages("/api/v2/auth/me", "get", 429) == {"Too Many Attempts."}
+    assert "Access from this IP address is not allowed for this token." in messages("/api/v2/auth/me", "get", 403)
+    assert messages("/api/v2/finance/credits", "post", 403) >= {
+        "Only reseller accounts can add credits to customers.",
+        "This customer does not belong to your account.",
+    }
+    assert "Insufficient credits." in messages("/api/v2/finance/credits", "post", 422)
+    error = ref(schema, body_of(schema, "/api/v2/finance/credits", "post", 422)["schema"])
+    assert set(error["properties"]) == {"status", "code", "message", "errors"}
+
+
+def test_rate_limit_headers_are_documented(schema):
+    responses = schema["paths"]["/api/v2/finance/balance"]["get"]["responses"]
+    assert {"X-RateLimit-Limit", "X-RateLimit-Remaining"} <= set(responses["200"]["headers"])
+    assert "Retry-After" in responses["429"]["headers"]
+    assert "headers" not in responses["401"]  # refused before the throttle runs
 
 
 def test_the_docs_page_loads_nothing_from_outside(client, db):
     res = client.get("/api/docs/")
     assert res.status_code == 200
+    assert res["Content-Type"].startswith("text/html")
     html = res.content.decode()
-    assert "redoc" in html.lower()
-    external = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", html)
-    assert [url for url in external if "testserver" not in url] == []
+    assert "redoc" in html.lower() and "/api/schema/" in html
+    assert "https://cdn" not in html and "http://cdn" not in html
+    scripts = re.findall(r"""<script[^>]*\bsrc=["']([^"']+)""", html)
+    assert scripts and all(not re.match(r"(?:https?:)?//", src) for src in scripts)
+    external = re.findall(r"""(?:src|href)=["']((?:https?:)?//[^"']+)""", html)
+    assert external == []
+    for src in scripts:  # shipped with an installed package, served by the portal itself
+        assert finders.find(src.removeprefix(settings.STATIC_URL)), src
+
+
+def test_the_docs_page_forbids_outside_requests(client, db):
+    # Redoc's footer points at an image on the vendor's CDN; the policy stops the browser fetching it.
+    policy = dict(part.strip().split(" ", 1) for part in client.get("/api/docs/")["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'"
+    assert policy["img-src"] == "'self' data:" and policy["connect-src"] == "'self'"
+    assert all("http" not in sources for sources in policy.values())
+
+
+def test_the_docs_and_schema_pages_are_not_operations(schema):
+    assert "/api/docs/" not in schema["paths"] and "/api/schema/" not in schema["paths"]

@@ -3,7 +3,8 @@
 from django.urls import include, path
 from rest_framework import serializers
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, LedgerEntry
+from accounts.services.errors import Conflict
 from portal.api.views import V2APIView
 
 
@@ -19,12 +20,25 @@ class EventList(V2APIView):
         return self.paginated(qs, EventSerializer, "Events List")
 
 
+def ledger_row(entry, request):
+    return {"amount": str(entry.amount), "balance_after": str(entry.balance_after), "kind": entry.kind}
+
+
+class LedgerList(V2APIView):
+    def get(self, request):
+        qs = LedgerEntry.objects.for_account(self.account).order_by("id")
+        return self.paginated(qs, ledger_row, "Ledger List")
+
+
 class Item(V2APIView):
     def get(self, request, pk):
         return self.ok({"pk": pk, "method": "GET"}, "Item Data")
 
     def put(self, request, pk):
         return self.ok({"pk": pk, "method": "PUT", "body": request.data.get("name")}, "Item Updated")
+
+    def patch(self, request, pk):
+        return self.ok({"pk": pk, "method": "PATCH", "body": request.data.get("name")}, "Item Updated")
 
     def delete(self, request, pk):
         return self.ok([], "Deleted Successfully")
@@ -41,9 +55,19 @@ class Strict(V2APIView):
         return self.ok([], "Saved")
 
 
+class Boom(V2APIView):
+    def get(self, request):
+        raise RuntimeError("a bug")
+
+    def post(self, request):
+        raise Conflict("This sender still has templates. Delete them first.")
+
+
 urlpatterns = [
     path("api/v2/test/events", EventList.as_view()),
+    path("api/v2/test/ledger", LedgerList.as_view()),
     path("api/v2/test/items/<int:pk>", Item.as_view()),
     path("api/v2/test/strict", Strict.as_view()),
+    path("api/v2/test/boom", Boom.as_view()),
     path("", include("portal.urls")),
 ]

@@ -1,5 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email, validate_slug
+from django.db import transaction
 
+from accounts.models import Account, User
 from accounts.services import apikeys
 from accounts.services.customers import create_customer
 from accounts.services.errors import DomainError
@@ -19,26 +23,47 @@ class Command(BaseCommand):
         parser.add_argument("--api-key", action="store_true", help="Also create an API key and print its secret")
 
     def handle(self, *args, **opts):
-        from accounts.models import Account
-
+        email = opts["email"].strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise CommandError(f"Not a valid e-mail address: {email!r}.") from None
+        username = opts["username"]
+        if username is not None:
+            try:
+                validate_slug(username)
+            except ValidationError:
+                raise CommandError("The username may contain only letters, numbers, hyphens and underscores.") from None
+            if Account.objects.filter(username=username).exists():
+                raise CommandError(f"An account with username {username!r} already exists.")
         parent = None
         if opts["parent"]:
             parent = Account.objects.filter(username=opts["parent"]).first()
             if parent is None:
                 raise CommandError(f"No account with username {opts['parent']!r}.")
+            if not parent.is_reseller:
+                raise CommandError(f"Account {parent.username!r} is not a reseller and cannot own customers.")
+        existing_user = User.objects.filter(email__iexact=email).exists()
+        # One transaction: a failure (bad amount, key error) leaves no half-made customer behind.
         try:
-            account, user = create_customer(
-                email=opts["email"],
-                password=opts["password"],
-                name=opts["name"],
-                username=opts["username"],
-                credits_amount=opts["credits"],
-                parent=parent,
-                is_reseller=opts["reseller"],
-            )
+            with transaction.atomic():
+                account, user = create_customer(
+                    email=email,
+                    password=opts["password"],
+                    name=opts["name"],
+                    username=username,
+                    credits_amount=opts["credits"],
+                    parent=parent,
+                    is_reseller=opts["reseller"],
+                )
+                secret = None
+                if opts["api_key"]:
+                    _, secret = apikeys.create_api_key(account=account, name="Default key", actor=user)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"Created account {account.username} ({account.uuid}) owned by {user.email}")
-        if opts["api_key"]:
-            _, secret = apikeys.create_api_key(account=account, name="Default key", actor=user)
+        if existing_user:
+            self.stdout.write(f"{user.email} already had a login: it now also owns this account; password unchanged.")
+        if secret:
+            # Last line on its own, so scripts can take it with `tail -n 1`.
             self.stdout.write(secret)
