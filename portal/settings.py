@@ -177,9 +177,11 @@ STORAGES = {
 REDIS_URL = env("REDIS_URL", "")
 CACHE_URL = env("CACHE_URL", REDIS_URL)
 if TESTING and CACHE_URL.startswith("redis") and os.environ.get("PYTEST_XDIST_WORKER"):
-    # Parallel test workers each get their own Redis database: tests flush the cache.
+    # Parallel test workers each get their own Redis database: tests flush the cache. Two suites
+    # running side by side (REDIS_URL on databases 0, 1, 2) keep apart too: 10-11, 12-13, 14-15.
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].lstrip("gw") or 0)
-    CACHE_URL = urlsplit(CACHE_URL)._replace(path=f"/{10 + _worker}").geturl()
+    _base = int(urlsplit(CACHE_URL).path.strip("/") or 0)
+    CACHE_URL = urlsplit(CACHE_URL)._replace(path=f"/{10 + 2 * _base + _worker}").geturl()
 if CACHE_URL.startswith("redis"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
