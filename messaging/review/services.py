@@ -14,7 +14,7 @@ from accounts.notifications.models import Level
 from accounts.notifications.services import notify
 from accounts.services import audit
 from accounts.services.errors import DomainError
-from messaging.events.services import emit
+from messaging import events
 from messaging.senders.models import ReviewStatus, Sender, Template
 
 TURNAROUND = timedelta(minutes=30)
@@ -73,9 +73,9 @@ def decide(*, item, approve, actor=None, reason="", request=None):
             level=Level.SUCCESS if approve else Level.ERROR,
         )
         _rules_changed(item.account)
-        emit(
+        events.emit(
             account=item.account,
-            type=f"portal:{kind}:reviewed",
+            type=events.SENDER_REVIEWED if kind == "sender" else events.TEMPLATE_REVIEWED,
             payload={
                 "id": str(item.uuid),
                 "kind": kind,

@@ -1,13 +1,11 @@
 """Delivery-report intake: forward-only and idempotent."""
 
-import json
-import uuid
 from collections import namedtuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging.events.models import Event
+from messaging import events
 from messaging.sending.models import Message, State
 from messaging.sending.services import message_time
 
@@ -34,14 +32,15 @@ def apply_dlrs(*, supplier, receipts, delivered_at=None):
 
 
 # Only messages still waiting move (`state = submitted`): that is what makes receipts idempotent
-# and forward-only. PostgreSQL does it in one UPDATE … RETURNING and writes the events with COPY.
+# and forward-only. PostgreSQL does it in one UPDATE … RETURNING; the events go out through
+# emit_many (COPY for large sets).
 _FINALISE = """
 UPDATE sending_message AS m
    SET state = %s, status = %s, status_code = %s, delivered_at = %s, updated_at = %s
   FROM sending_batch AS b
  WHERE b.id = m.batch_id AND m.supplier = %s AND m.supplier_message_id = ANY(%s) AND m.state = %s
 RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom, m.iso, m.submitted_at,
-          m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask
+          m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask, m.sender
 """
 
 
@@ -51,20 +50,12 @@ def _apply_postgres(supplier, ids, status, code, delivered_at):
             _FINALISE, [State.FINAL, status, code, delivered_at, delivered_at, supplier, ids, State.SUBMITTED]
         )
         rows = cursor.fetchall()
-        if not rows:
-            return 0
-        with cursor.copy("COPY events_event (uuid, account_id, type, payload, created_at) FROM STDIN") as copy:
-            for account_id, *fields in rows:
-                message = _Row(*fields)
-                copy.write_row(
-                    (
-                        uuid.uuid4(),
-                        account_id,
-                        "sms:message:status",
-                        json.dumps(_payload(message, status, delivered_at)),
-                        delivered_at,
-                    )
-                )
+    if not rows:
+        return 0
+    events.emit_many(
+        (_event(account_id, _Row(*fields), status, delivered_at) for account_id, *fields in rows),
+        created_at=delivered_at,
+    )
     return len(rows)
 
 
@@ -78,40 +69,53 @@ def _apply_orm(supplier, ids, status, code, delivered_at):
     Message.objects.filter(pk__in=[r.pk for r in rows], state=State.SUBMITTED).update(
         state=State.FINAL, status=status, status_code=code, delivered_at=delivered_at, updated_at=delivered_at
     )
-    Event.objects.bulk_create(
-        [
-            Event(
-                account_id=r.account_id,
-                type="sms:message:status",
-                payload=_payload(
-                    _Row(
-                        r.batch.uuid,
-                        r.index,
-                        r.mobile,
-                        r.units,
-                        r.charges,
-                        r.custom,
-                        r.iso,
-                        r.submitted_at,
-                        r.dispatched_at,
-                        r.webhook_id,
-                        r.dlr_url,
-                        r.dlr_mask,
-                    ),
-                    status,
-                    delivered_at,
+    events.emit_many(
+        (
+            _event(
+                r.account_id,
+                _Row(
+                    r.batch.uuid,
+                    r.index,
+                    r.mobile,
+                    r.units,
+                    r.charges,
+                    r.custom,
+                    r.iso,
+                    r.submitted_at,
+                    r.dispatched_at,
+                    r.webhook_id,
+                    r.dlr_url,
+                    r.dlr_mask,
+                    r.sender,
                 ),
+                status,
+                delivered_at,
             )
             for r in rows
-        ],
-        batch_size=2000,
+        ),
+        created_at=delivered_at,
     )
     return len(rows)
 
 
 _Row = namedtuple(
-    "_Row", "group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url dlr_mask"
+    "_Row",
+    "group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url dlr_mask sender",
 )
+
+
+def _event(account_id, message, status, delivered_at):
+    """Routing beside the payload: the request's webhook, the sender for subscriptions, and the
+    Engage `dlr.url` (mask 0 reports successes only)."""
+    callback = message.dlr_url if message.dlr_url and (message.dlr_mask or status == "DELIVRD") else ""
+    return events.pending(
+        account_id=account_id,
+        type=events.SMS_MESSAGE_STATUS,
+        payload=_payload(message, status, delivered_at),
+        webhook_id=message.webhook_id,
+        identity=f"sender:{message.sender}",
+        callback_url=callback,
+    )
 
 
 def _payload(message, status, delivered_at):
@@ -131,8 +135,4 @@ def _payload(message, status, delivered_at):
         "cid": message.custom,
         "custom": message.custom,
         "location_code": message.iso.lower(),
-        "webhook_id": message.webhook_id,
-        # Engage push: the callback target and whether failures are reported (mask 0: successes only).
-        "dlr_url": message.dlr_url,
-        "dlr_mask": message.dlr_mask,
     }

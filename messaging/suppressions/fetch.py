@@ -1,38 +1,19 @@
 """Download a customer-supplied file URL without letting it reach private networks (SSRF).
 
-Every hop (the URL and each redirect) must be http(s) on a host whose every address is public;
-the connection is pinned to the checked address, so DNS cannot change between check and use.
+Every hop (the URL and each redirect) must be http(s) on a host whose every address is public
+(the checks are portal/outbound.py's, shared with webhook delivery); the connection is pinned to
+the checked address, so DNS cannot change between check and use.
 """
 
-import ipaddress
-import socket
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from portal.outbound import Refused as FetchRefused
+from portal.outbound import public_address
+
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-class FetchRefused(ValueError):
-    pass
-
-
-def public_address(host):
-    """The first address of `host` if all of them are public; else FetchRefused."""
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise FetchRefused(f"The host {host} could not be resolved.") from None
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    if not addresses:
-        raise FetchRefused(f"The host {host} could not be resolved.")
-    for address in addresses:
-        if address.version == 6 and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            raise FetchRefused("The URL points to a private or reserved address.")
-    return str(addresses[0])
 
 
 def fetch(url, *, max_bytes, client=None):

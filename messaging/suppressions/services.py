@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from accounts.services import audit
 from accounts.services.errors import ValidationFailed
-from messaging.events.services import emit
+from messaging import events
 from messaging.numbers import InvalidNumber, normalize
 from messaging.suppressions.models import ALL_VALUE, BlockedTemplate, Channel, ScopeType, Unsubscriber
 from portal.api.formats import resource_time
@@ -55,6 +55,15 @@ def _validated_unsubscriber(data, existing=None):
     return {"receiver": receiver, "iso": iso, "type": type_, "value": value}
 
 
+UNSUBSCRIPTION_EVENTS = {
+    "sms": events.SMS_UNSUBSCRIPTION,
+    "whatsapp": events.WHATSAPP_UNSUBSCRIPTION,
+    "rcs": events.RCS_UNSUBSCRIPTION,
+    "viber": events.VIBER_UNSUBSCRIPTION,
+    "voice": events.VOICE_UNSUBSCRIPTION,
+}
+
+
 def unsubscription_payload(unsub):
     """The `sms:unsubscription` event body (see the webhooks catalog)."""
     return {
@@ -75,7 +84,12 @@ def add_unsubscriber(*, account, data, channel=Channel.SMS, actor=None, request=
     with transaction.atomic():
         unsub, created = Unsubscriber.objects.get_or_create(account=account, channel=channel, **fields)
         if created:
-            emit(account=account, type=f"{channel}:unsubscription", payload=unsubscription_payload(unsub))
+            events.emit(
+                account=account,
+                type=UNSUBSCRIPTION_EVENTS[channel],
+                payload=unsubscription_payload(unsub),
+                identity=f"number:{unsub.receiver}",
+            )
             audit.record("unsubscriber.added", account=account, actor=actor, request=request, target=unsub.receiver)
     return unsub
 
