@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "messaging.suppressions",
     "messaging.pricing",
     "messaging.sending",
+    "messaging.webhooks",
     "voice",
     "contacts",
 ]
@@ -317,6 +318,24 @@ CELERY_BEAT_SCHEDULE.update(
         "sweep-stuck-sms": {"task": "messaging.sending.tasks.sweep_stuck", "schedule": 300.0},
     }
 )
+# Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).
+# Loopback receivers for tests and local development only; private and metadata ranges stay closed.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "3"))
+# The catalogued schedule: the first try plus two more, 10 s then 100 s apart (x10 each, capped).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 3)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10)
+WEBHOOK_RETRY_CAP_SECONDS = env_int("WEBHOOK_RETRY_CAP_SECONDS", 100_000)
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 200)
+WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 32)
+WEBHOOK_FAILURE_THRESHOLD = env_int("WEBHOOK_FAILURE_THRESHOLD", 10)
+WEBHOOK_RESPONSE_LOG_BYTES = env_int("WEBHOOK_RESPONSE_LOG_BYTES", 2048)
+WEBHOOK_WORKER_SECONDS = env_int("WEBHOOK_WORKER_SECONDS", 50)
+CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
+    "task": "messaging.webhooks.tasks.deliver_webhooks",
+    "schedule": 2.0,
+    "options": {"expires": 10},
+}
 # Messages per second each connector may be handed (a constant rate shared by all workers).
 CONNECTOR_RATES = {"default": env_int("CONNECTOR_RATE", 1000), "simulator": env_int("SIMULATOR_RATE", 5000)}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
