@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "messaging.webhooks",
     "voice",
     "contacts",
+    "contacts.imports",
 ]
 
 MIDDLEWARE = [
@@ -339,3 +340,12 @@ CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
 # Messages per second each connector may be handed (a constant rate shared by all workers).
 CONNECTOR_RATES = {"default": env_int("CONNECTOR_RATE", 1000), "simulator": env_int("SIMULATOR_RATE", 5000)}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+
+# Contact imports: the catalogued 5 MB upload limit; a running job whose heartbeat is older than
+# CONTACT_IMPORT_STALE_SECONDS is resumed (or failed after 3 attempts) by the sweeper.
+CONTACT_IMPORT_MAX_BYTES = env_int("CONTACT_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+CONTACT_IMPORT_STALE_SECONDS = env_int("CONTACT_IMPORT_STALE_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["sweep-contact-imports"] = {
+    "task": "contacts.imports.tasks.sweep_contact_imports",
+    "schedule": 60.0,
+}

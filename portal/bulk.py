@@ -1,0 +1,46 @@
+"""Bulk writes shared by the import jobs: PostgreSQL COPY into a staging table, then one
+INSERT … ON CONFLICT DO NOTHING, so duplicates (also ones written meanwhile by another job) are
+skipped instead of failing the whole batch."""
+
+import itertools
+
+from django.db import connection
+
+_names = itertools.count(1)
+
+
+def copy_insert(table, columns, rows, *, defaults=None, returning=None):
+    """Insert `rows` (tuples matching `columns`) into `table`; `defaults` maps further columns to
+    SQL expressions (`now()`, `gen_random_uuid()`). Returns the RETURNING values when asked,
+    else the number of rows inserted. PostgreSQL only; call inside a transaction."""
+    defaults = defaults or {}
+    stage = f"bulk_stage_{next(_names)}"
+    cols = ", ".join(columns)
+    all_cols = ", ".join([*columns, *defaults])
+    values = ", ".join([*columns, *defaults.values()])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608 - fixed identifiers
+        )
+        with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        sql = f"INSERT INTO {table} ({all_cols}) SELECT {values} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608
+        if returning:
+            cursor.execute(f"{sql} RETURNING {returning}")
+            result = cursor.fetchall()
+        else:
+            cursor.execute(sql)
+            result = cursor.rowcount
+        cursor.execute(f"DROP TABLE {stage}")
+        return result
+
+
+def next_ids(table, count):
+    """Reserve `count` primary keys of `table` from its sequence (one round trip), so rows can
+    be COPYed with their ids known up front."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]
