@@ -61,6 +61,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# Engage `tiny` links are `<SHORT_URL_BASE>/<code>`; a short domain points its `/s/` path here.
+SHORT_URL_BASE = env("SHORT_URL_BASE", f"{SITE_URL}/s").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Portal")
 
 INSTALLED_APPS = [
@@ -86,12 +88,14 @@ INSTALLED_APPS = [
     "messaging.pricing",
     "messaging.sending",
     "messaging.webhooks",
+    "messaging.links",
     "voice",
     "contacts",
     "contacts.imports",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.MethodOverrideMiddleware",

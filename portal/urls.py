@@ -35,6 +35,8 @@ urlpatterns = [
     # Engage's push SMS keeps its own path (clients point the Engage host at this portal).
     path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
     path("notify", NotifyView.as_view(), name="engage-notify"),
+    # Engage `tiny` short links (SHORT_URL_BASE points here).
+    path("s/", include("messaging.links.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),

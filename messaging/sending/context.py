@@ -58,13 +58,34 @@ def _bump(account):
             cache.set(key, 1, timeout=None)
 
 
+def _versions(account):
+    versions = cache.get_many([f"scrub-version:{account.pk}", "scrub-version:all"])
+    return versions.get(f"scrub-version:{account.pk}"), versions.get("scrub-version:all")
+
+
+def cached(account, name, load):
+    """`load()` reused by this process until the account's rules change (`invalidate`) or
+    STATIC_TTL passes. For rarely-changing lookups on the send path (enabled services, the
+    service a sender is approved for); `None` results are not kept."""
+    key = (account.pk, name, *_versions(account))
+    hit = _STATIC.get(key)
+    now = monotonic()
+    if hit and now - hit[0] < STATIC_TTL:
+        return hit[1]
+    value = load()
+    if value is not None:
+        if len(_STATIC) > 1024:
+            _STATIC.clear()
+        _STATIC[key] = (now, value)
+    return value
+
+
 def _static(account, service):
     """Rules data that changes rarely, reused by a process: a push SMS then costs a few queries
     instead of a dozen. Writes bump a version in the shared cache (`invalidate`), so a change is
     seen at once; the TTL only bounds memory of idle accounts. Opt-outs and the repetition rule
     are always read fresh."""
-    versions = cache.get_many([f"scrub-version:{account.pk}", "scrub-version:all"])
-    key = (account.pk, service.pk, versions.get(f"scrub-version:{account.pk}"), versions.get("scrub-version:all"))
+    key = (account.pk, service.pk, *_versions(account))
     hit = _STATIC.get(key)
     now = monotonic()
     if hit and now - hit[0] < STATIC_TTL:

@@ -4,9 +4,14 @@ Engage clients send `Authorization: Bearer <token>` and `X-Authorization: Basic 
 carries the API key here. Errors use Engage's validation shape, not the v2 envelope.
 """
 
+from contextlib import nullcontext
+
+from django.db import transaction
 from rest_framework.response import Response
 
 from accounts.services.errors import DomainError
+from messaging.links.services import save_links, shorten
+from messaging.sending import context as scrub_context
 from messaging.sending.models import Message
 from messaging.sending.services import Outgoing, message_time, submit
 from messaging.services.catalog import enabled_services
@@ -38,7 +43,14 @@ def engage_error(errors, status=422):
 
 def _service_for(account, kind, sender):
     """Engage names no service: take the service the sender ID is approved for (of the right kind),
-    else the account's first service of that kind."""
+    else the account's first service of that kind. Cached with the account's send rules (sender
+    reviews and service changes invalidate them)."""
+    return scrub_context.cached(
+        account, ("engage-service", kind, sender.upper()), lambda: _find_service(account, kind, sender)
+    )
+
+
+def _find_service(account, kind, sender):
     from messaging.senders.models import ReviewStatus, Sender
 
     promotional = kind == "promotional"
@@ -68,8 +80,6 @@ def _validate(view, body, *, many):
     tiny = str(body.get("tiny") or "")
     if tiny and tiny not in ("0", "1"):
         errors.append(("tiny", "tiny must be 0 or 1"))
-    elif tiny == "1":
-        errors.append(("tiny", "URL shortening is not available on this account yet; send tiny 0"))
     dlr = body.get("dlr") if isinstance(body.get("dlr"), dict) else {}
     if str(dlr.get("mask", "")) not in ("0", "1"):
         errors.append(("dlr.mask", "dlr.mask is required and must be 0 or 1"))
@@ -88,29 +98,52 @@ def _validate(view, body, *, many):
     service = _service_for(view.account, kind, str(body.get("from") or "")) if kind in TYPES else None
     if kind in TYPES and service is None:
         errors.append(("type", f"no {kind} SMS service is enabled for this account"))
+    text, links = str(body.get("msg") or ""), []
+    if tiny == "1":
+        text, links = shorten(text)  # before the send counts units: the short text is what goes out
     outgoing = [
         Outgoing(
             to=n,
             sender=str(body.get("from") or ""),
-            message=str(body.get("msg") or ""),
+            message=text,
             custom=transaction_id,
             dlr_url=url,
             dlr_mask=int(dlr["mask"]) if str(dlr.get("mask", "")) in ("0", "1") else 1,
         )
         for n in (numbers if many else numbers[:1])
     ]
-    return errors, {"service": service, "outgoing": outgoing, "transaction_id": transaction_id}
+    return errors, {
+        "service": service,
+        "outgoing": outgoing,
+        "transaction_id": transaction_id,
+        "links": links,
+        "dlr_url": url,
+    }
 
 
 def _submit(view, request, parsed):
-    return submit(
-        account=view.account,
-        service_code=parsed["service"].code,
-        outgoing=parsed["outgoing"],
-        api_key=request.auth,
-        source="engage",
-        idempotency_key=f"engage:{parsed['transaction_id']}" if parsed["transaction_id"] else None,
-    )
+    links = parsed["links"]
+    # Short links are saved with the send or not at all; without them, no extra transaction.
+    with transaction.atomic() if links else nullcontext():
+        submission = submit(
+            account=view.account,
+            service_code=parsed["service"].code,
+            outgoing=parsed["outgoing"],
+            api_key=request.auth,
+            source="engage",
+            idempotency_key=f"engage:{parsed['transaction_id']}" if parsed["transaction_id"] else None,
+        )
+        if links and submission.batch.accepted and not submission.replayed:
+            single = len(parsed["outgoing"]) == 1
+            save_links(
+                account=view.account,
+                pairs=links,
+                batch=submission.batch,
+                message_index=1 if single else None,
+                mobile=submission.items[0]["mobile"] if single else "",
+                callback_url=parsed["dlr_url"],
+            )
+    return submission
 
 
 class PushSmsView(V2APIView):

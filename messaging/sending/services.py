@@ -104,7 +104,9 @@ def submit(
         if earlier:
             return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
     try:
-        service = require_service(account, service_code)
+        service = scrub_context.cached(
+            account, ("service", (service_code or "").strip().upper()), lambda: require_service(account, service_code)
+        )
     except ServiceNotEnabled as exc:
         raise ValidationFailed({"service": [exc.message]}) from None
     _validate(service_code, outgoing, schedule, now)
@@ -217,13 +219,13 @@ def submit(
         with transaction.atomic():
             batch.save()
             if total_cost > 0:
-                credits.debit(
+                credits.debit_new(
                     account=account,
                     amount=total_cost,
                     reason=f"SMS {batch.uuid} ({batch.accepted} messages)",
                     reference=str(batch.uuid),
                     actor=actor,
-                    idempotency_key=f"batch:{batch.uuid}",
+                    key=f"batch:{batch.uuid}",
                 )
             persist_messages(batch, rows, now=now, priority=priority, service_code=service.code, schedule=schedule)
             if batch.accepted and not schedule:

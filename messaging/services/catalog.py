@@ -25,6 +25,9 @@ def set_account_services(account, codes):
     AccountService.objects.bulk_create(
         [AccountService(account=account, service=s) for s in services], ignore_conflicts=True
     )
+    from messaging.sending.context import invalidate  # the send path caches enabled services
+
+    invalidate(account)
 
 
 def enabled_services(account):

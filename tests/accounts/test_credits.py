@@ -359,3 +359,50 @@ def test_concurrent_transfers_and_debits_on_one_reseller(catalogue):
     assert credits.balance(parent) == Decimal("0")
     assert_chain(parent)
     assert_chain(child)
+
+
+# The one-statement debit of a new batch
+
+
+def test_debit_new_writes_the_entry_and_balance_in_one_move(account, owner):
+    credits.debit_new(account=account, amount="12.5", reason="SMS batch", key="batch:1", reference="b1", actor=owner)
+    entry = ledger(account)[-1]
+    assert (entry.kind, entry.amount, entry.reason, entry.reference, entry.actor) == (
+        LedgerKind.DEBIT,
+        Decimal("-12.5"),
+        "SMS batch",
+        "b1",
+        owner,
+    )
+    assert entry.idempotency_key == "batch:1" and entry.uuid
+    assert credits.balance(account) == Decimal("87.5")
+    assert_chain(account)
+
+
+def test_debit_new_refuses_what_the_wallet_cannot_cover(account):
+    with pytest.raises(InsufficientCredit):
+        credits.debit_new(account=account, amount="100.0001", reason="too much", key="batch:2")
+    assert credits.balance(account) == Decimal("100")
+    assert len(ledger(account)) == 1
+
+
+def test_debit_new_creates_a_missing_wallet_and_lets_postpaid_go_negative(db):
+    account, _ = make_account()
+    with pytest.raises(InsufficientCredit):
+        credits.debit_new(account=account, amount="1", reason="x", key="batch:3", service="P")
+    assert Wallet.objects.filter(account=account, service="P").exists()
+    Wallet.objects.filter(account=account, service="P").update(postpaid=True)
+    credits.debit_new(account=account, amount="5", reason="x", key="batch:4", service="P")
+    assert credits.balance(account, "P") == Decimal("-5")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_new_batch_debits_never_overdraw(catalogue):
+    account, _ = make_account(credits_amount="50")
+    results = _race(range(80), lambda i: credits.debit_new(account=account, amount="1", reason="x", key=f"batch:{i}"))
+    assert results.count("ok") == 50 and results.count("refused") == 30
+    assert credits.balance(account) == 0
+    debits = LedgerEntry.objects.filter(account=account, kind=LedgerKind.DEBIT)
+    assert sorted(e.balance_after for e in debits) == [Decimal(n) for n in range(50)]
+    assert_chain(account)

@@ -89,6 +89,21 @@ def test_notify_sends_to_many_and_reports_pages(api_client, account, sending_set
 
 
 def test_notify_validates_like_push(api_client, sending_setup):
-    res = api_client.post("/notify", body(to=[], tiny="1"), format="json")
+    res = api_client.post("/notify", body(to=[], tiny="2"), format="json")
     out = res.json()
     assert res.status_code == 422 and {"to", "tiny"} <= {d["param"] for d in out["data"]}
+
+
+def test_responses_carry_server_timing(api_client, sending_setup):
+    res = api_client.post(URL, body(), format="json")
+    name, _, duration = res["Server-Timing"].partition(";dur=")
+    assert name == "app" and float(duration) > 0
+
+
+def test_a_service_change_reaches_the_cached_send_rules_at_once(api_client, account, sending_setup):
+    from messaging.services.catalog import set_account_services
+
+    assert api_client.post(URL, body(transactionID="a"), format="json").status_code == 200
+    set_account_services(account, ["P"])  # the transactional service is switched off
+    res = api_client.post(URL, body(transactionID="b"), format="json")
+    assert res.status_code == 422 and res.json()["data"][0]["param"] == "type"
