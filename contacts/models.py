@@ -86,6 +86,9 @@ class Identifier(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers")
     type = models.CharField(max_length=10, choices=IdentifierType.choices)
     value = models.CharField(max_length=255)
+    # The contact's `phone` / `email` of the API; without one, its oldest identifier of the type is used.
+    # A database default, so bulk writers (imports) may leave the column out.
+    is_primary = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

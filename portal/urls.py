@@ -15,6 +15,7 @@ api_v2 = [
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
     path("sms/", include("messaging.pricing.api.urls")),
     path("sms/", include("messaging.sending.api.urls")),
+    path("", include("contacts.api.urls")),
 ]
 api_v3 = [*accounts_v3]
 

@@ -1,0 +1,372 @@
+"""v2 contacts endpoints: contacts, merge, identifiers, tags, segments and contact subscriptions."""
+
+from django.db.models import Count
+from django.http import QueryDict
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from contacts.filters import ContactFilterSet, IdentifierFilterSet, SegmentFilterSet, TagFilterSet
+from contacts.models import Contact, Identifier, Segment, Subscription, Tag
+from contacts.services import contacts as contact_services
+from contacts.services import identifiers as identifier_services
+from contacts.services import merge as merge_services
+from contacts.services import segments as segment_services
+from contacts.services import subscriptions as subscription_services
+from contacts.services import tags as tag_services
+from portal.api.filters import apply_filterset
+from portal.api.pagination import V2Pagination
+from portal.api.schema import ERRORS, envelope
+from portal.api.views import V2APIView
+
+# Body keys that may arrive as repeated form fields (`tags[]=a&tags[]=b`).
+LIST_KEYS = ("tags", "positive_tags", "negative_tags", "members", "subscriptions")
+PAGED = {"paginated": True}
+
+
+def body(request):
+    """The request body as a plain dict (JSON as sent; form data with list keys kept as lists)."""
+    data = request.data
+    if not isinstance(data, QueryDict):
+        return data if isinstance(data, dict) else {}
+    out = {}
+    for key in data:
+        name = key[:-2] if key.endswith("[]") else key
+        out[name] = data.getlist(key) if name in LIST_KEYS else data.get(key)
+    return out
+
+
+def _contact_row(contact, request=None):
+    return contact_services.contact_data(contact)
+
+
+def _identifier_row(identifier, request=None):
+    return identifier_services.identifier_data(identifier)
+
+
+def _tag_row(tag, request=None):
+    return tag_services.tag_data(tag)
+
+
+def _subscription_row(sub, request=None):
+    return subscription_services.subscription_data(sub)
+
+
+class ContactView(V2APIView):
+    def contact(self, pk):
+        return self.get_for_account(contact_services.with_relations(Contact.objects.all()), pk=pk)
+
+
+# --- contacts ---------------------------------------------------------------------------------------
+
+
+class ContactList(ContactView):
+    @extend_schema(summary="Get all contacts", responses={200: envelope("Contacts", **PAGED), **ERRORS})
+    def get(self, request):
+        qs = contact_services.with_relations(Contact.objects.for_account(self.account))
+        return self.paginated(apply_filterset(ContactFilterSet, request, qs), _contact_row)
+
+    @extend_schema(summary="Create contact", responses={200: envelope("ContactCreated"), **ERRORS})
+    def post(self, request):
+        contact = contact_services.create_contact(account=self.account, data=body(request), request=request._request)
+        return self.ok(contact_services.contact_data(contact), contact_services.CREATED)
+
+
+class ContactDetail(ContactView):
+    @extend_schema(summary="View contact by id", responses={200: envelope("ContactData"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(contact_services.contact_data(self.contact(pk)))
+
+    @extend_schema(summary="Edit contact", responses={200: envelope("ContactUpdated"), **ERRORS})
+    def put(self, request, pk):
+        contact = contact_services.update_contact(
+            contact=self.contact(pk), data=body(request), request=request._request
+        )
+        return self.ok(contact_services.contact_data(contact), contact_services.UPDATED)
+
+    @extend_schema(summary="Delete contact", responses={200: envelope("ContactDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        contact_services.delete_contact(contact=self.contact(pk), request=request._request)
+        return self.ok([], contact_services.DELETED)
+
+
+class ContactMerge(V2APIView):
+    @extend_schema(summary="Merge contacts", responses={200: envelope("ContactsMerged"), **ERRORS})
+    def post(self, request):
+        data = body(request)
+        contact = merge_services.merge_contacts(
+            account=self.account,
+            origin=data.get("origin"),
+            destination=data.get("destination"),
+            request=request._request,
+        )
+        return self.ok(contact_services.contact_data(contact), "Contacts merged successfully")
+
+
+# --- identifiers ------------------------------------------------------------------------------------
+
+
+class IdentifierList(V2APIView):
+    @extend_schema(summary="Get all identifiers", responses={200: envelope("Identifiers", **PAGED), **ERRORS})
+    def get(self, request):
+        qs = Identifier.objects.for_account(self.account).order_by("-id")
+        return self.paginated(apply_filterset(IdentifierFilterSet, request, qs), _identifier_row)
+
+
+class ContactIdentifierList(ContactView):
+    @extend_schema(
+        summary="Get all identifiers of a contact", responses={200: envelope("ContactIdentifiers", **PAGED), **ERRORS}
+    )
+    def get(self, request, pk):
+        contact = self.get_for_account(Contact.objects.all(), pk=pk)
+        return self.paginated(Identifier.objects.filter(contact=contact).order_by("id"), _identifier_row)
+
+    @extend_schema(summary="Add an identifier to a contact", responses={200: envelope("IdentifierAdded"), **ERRORS})
+    def post(self, request, pk):
+        contact = self.get_for_account(Contact.objects.all(), pk=pk)
+        identifier = identifier_services.add_identifier(contact=contact, data=body(request), request=request._request)
+        return self.ok(identifier_services.identifier_data(identifier))
+
+
+class ContactIdentifierDetail(ContactView):
+    def identifier(self, pk, iid):
+        return self.get_for_account(Identifier.objects.all(), pk=iid, contact_id=pk)
+
+    @extend_schema(summary="Get an identifier of a contact", responses={200: envelope("IdentifierData"), **ERRORS})
+    def get(self, request, pk, iid):
+        return self.ok(identifier_services.identifier_data(self.identifier(pk, iid)))
+
+    @extend_schema(summary="Edit identifier", responses={200: envelope("IdentifierUpdated"), **ERRORS})
+    def put(self, request, pk, iid):
+        identifier = identifier_services.update_identifier(
+            identifier=self.identifier(pk, iid), data=body(request), request=request._request
+        )
+        return self.ok(identifier_services.identifier_data(identifier), identifier_services.UPDATED)
+
+    @extend_schema(
+        summary="Delete an identifier from a contact", responses={200: envelope("IdentifierDeleted"), **ERRORS}
+    )
+    def delete(self, request, pk, iid):
+        identifier_services.delete_identifier(identifier=self.identifier(pk, iid), request=request._request)
+        return self.ok([], identifier_services.DELETED)
+
+
+# --- tags ---------------------------------------------------------------------------------------------
+
+
+class TagList(V2APIView):
+    @extend_schema(summary="Get all tags", responses={200: envelope("ContactTags", **PAGED), **ERRORS})
+    def get(self, request):
+        qs = Tag.objects.for_account(self.account).annotate(contacts_count=Count("contact_links"))
+        return self.paginated(apply_filterset(TagFilterSet, request, qs), _tag_row)
+
+    @extend_schema(summary="Create tag", responses={200: envelope("ContactTagCreated"), **ERRORS})
+    def post(self, request):
+        tag = tag_services.create_tag(account=self.account, data=body(request), request=request._request)
+        return self.ok(tag_services.tag_data(tag), tag_services.CREATED)
+
+
+class TagDetail(V2APIView):
+    def tag(self, pk):
+        return self.get_for_account(Tag.objects.annotate(contacts_count=Count("contact_links")), pk=pk)
+
+    @extend_schema(summary="Get tag by id", responses={200: envelope("ContactTagData"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(tag_services.tag_data(self.tag(pk)))
+
+    @extend_schema(summary="Edit tag", responses={200: envelope("ContactTagUpdated"), **ERRORS})
+    def put(self, request, pk):
+        tag = tag_services.update_tag(tag=self.tag(pk), data=body(request), request=request._request)
+        return self.ok(tag_services.tag_data(tag), tag_services.UPDATED)
+
+    @extend_schema(summary="Delete tag", responses={200: envelope("ContactTagDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        tag_services.delete_tag(tag=self.tag(pk), request=request._request)
+        return self.ok([], tag_services.DELETED)
+
+
+# --- segments -------------------------------------------------------------------------------------------
+
+
+def legacy_page(paginator, rows):
+    """The legacy paginator object the segment list carries in `data` (Laravel's `paginate()` array)."""
+    links, meta = paginator.links_and_meta()
+    return {
+        "current_page": meta["current_page"],
+        "data": rows,
+        "first_page_url": links["first"],
+        "from": meta["from"],
+        "last_page": meta["last_page"],
+        "last_page_url": links["last"],
+        "links": meta["links"],
+        "next_page_url": links["next"],
+        "path": meta["path"],
+        "per_page": meta["per_page"],
+        "prev_page_url": links["prev"],
+        "to": meta["to"],
+        "total": meta["total"],
+    }
+
+
+class SegmentList(V2APIView):
+    @extend_schema(summary="Get all segments", responses={200: envelope("Segments", with_code=False), **ERRORS})
+    def get(self, request):
+        qs = apply_filterset(SegmentFilterSet, request, Segment.objects.for_account(self.account))
+        paginator = V2Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        names = segment_services.tag_names_for(page)
+        rows = [segment_services.segment_data(s, names) for s in page]
+        # Catalogued: integer status, no `code`, the page object under `data`.
+        return Response({"data": legacy_page(paginator, rows), "message": "OK", "status": 200})
+
+    @extend_schema(summary="Create segment", responses={200: envelope("SegmentCreated"), **ERRORS})
+    def post(self, request):
+        segment = segment_services.create_segment(account=self.account, data=body(request), request=request._request)
+        return self.ok(segment_services.segment_data(segment), segment_services.CREATED)
+
+
+class SegmentView(V2APIView):
+    def segment(self, pk):
+        return self.get_for_account(Segment.objects.all(), pk=pk)
+
+
+class SegmentDetail(SegmentView):
+    @extend_schema(summary="Get segment by id", responses={200: envelope("SegmentData"), **ERRORS})
+    def get(self, request, pk):
+        segment = self.segment(pk)
+        segment_services.count_segment(segment)
+        return self.ok(segment_services.segment_data(segment))
+
+    @extend_schema(summary="Edit segment details", responses={200: envelope("SegmentUpdated"), **ERRORS})
+    def put(self, request, pk):
+        segment = segment_services.update_segment(
+            segment=self.segment(pk), data=body(request), request=request._request
+        )
+        return self.ok(segment_services.segment_data(segment), segment_services.UPDATED)
+
+    @extend_schema(summary="Delete segment", responses={200: envelope("SegmentDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        segment_services.delete_segment(segment=self.segment(pk), request=request._request)
+        return self.ok([], segment_services.DELETED)
+
+
+def _percent(part, total):
+    if not total:
+        return "0"
+    value = round(part * 100 / total, 2)
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+class SegmentSubscribers(SegmentView):
+    @extend_schema(
+        summary="Get subscribers of a segment", responses={200: envelope("SegmentSubscribers", **PAGED), **ERRORS}
+    )
+    def get(self, request, pk):
+        segment = self.segment(pk)
+        members = segment_services.count_segment(segment)
+        total = Contact.objects.for_account(self.account).count()
+        qs = contact_services.with_relations(segment_services.segment_contacts(segment))
+        message = f"Subscription is {_percent(members, total)} % of the total of {total} subscribers"
+        return self.paginated(qs, _contact_row, message)
+
+
+# --- contact subscriptions ------------------------------------------------------------------------------
+
+
+def _subscriptions(qs):
+    return qs.select_related("identifier").order_by("id")
+
+
+class SubscriptionList(V2APIView):
+    @extend_schema(summary="Get all subscriptions", responses={200: envelope("Subscriptions", **PAGED), **ERRORS})
+    def get(self, request):
+        qs = _subscriptions(Subscription.objects.for_account(self.account))
+        channel = request.query_params.get("filter[channel]")
+        if channel:
+            qs = qs.filter(channel=channel.strip().lower())
+        status = request.query_params.get("filter[status]")
+        if status:
+            qs = qs.filter(status=status.strip().lower())
+        return self.paginated(qs, _subscription_row)
+
+
+class ContactSubscriptionList(V2APIView):
+    @extend_schema(
+        summary="Get all subscriptions of a contact",
+        responses={200: envelope("ContactSubscriptions", **PAGED), **ERRORS},
+    )
+    def get(self, request, pk):
+        contact = self.get_for_account(Contact.objects.all(), pk=pk)
+        return self.paginated(_subscriptions(Subscription.objects.filter(contact=contact)), _subscription_row)
+
+    @extend_schema(
+        summary="Create subscriptions for a contact", responses={200: envelope("SubscriptionsCreated"), **ERRORS}
+    )
+    def post(self, request, pk):
+        contact = self.get_for_account(Contact.objects.all(), pk=pk)
+        subs = subscription_services.create_subscriptions(
+            contact=contact, items=body(request).get("subscriptions"), request=request._request
+        )
+        return self.ok([subscription_services.subscription_data(s) for s in subs], subscription_services.CREATED)
+
+
+class ContactSubscriptionDetail(V2APIView):
+    def subscription(self, pk, sid):
+        return self.get_for_account(Subscription.objects.select_related("identifier", "contact"), pk=sid, contact_id=pk)
+
+    @extend_schema(summary="Get a subscription of a contact", responses={200: envelope("SubscriptionData"), **ERRORS})
+    def get(self, request, pk, sid):
+        return self.ok(subscription_services.subscription_data(self.subscription(pk, sid)))
+
+    @extend_schema(
+        summary="Edit a subscription of a contact", responses={200: envelope("SubscriptionUpdated"), **ERRORS}
+    )
+    def put(self, request, pk, sid):
+        sub = subscription_services.update_subscription(
+            subscription=self.subscription(pk, sid), data=body(request), request=request._request
+        )
+        return self.ok(subscription_services.subscription_data(sub), subscription_services.SUB_UPDATED)
+
+    @extend_schema(
+        summary="Delete a subscription of a contact", responses={200: envelope("SubscriptionDeleted"), **ERRORS}
+    )
+    def delete(self, request, pk, sid):
+        subscription_services.delete_subscription(subscription=self.subscription(pk, sid), request=request._request)
+        return self.ok([], subscription_services.DELETED)
+
+
+class _OptView(V2APIView):
+    """Unsubscribe / resubscribe a contact: all its subscriptions, or one (`sid`)."""
+
+    service = None
+    message = ""
+
+    def post(self, request, pk, sid=None):
+        contact = self.get_for_account(Contact.objects.all(), pk=pk)
+        subscription = None
+        if sid is not None:
+            subscription = self.get_for_account(
+                Subscription.objects.select_related("identifier"), pk=sid, contact_id=contact.pk
+            )
+        changed = type(self).service(contact=contact, subscription=subscription, request=request._request)
+        if subscription is not None:
+            return self.ok(subscription_services.subscription_data(changed[0]), self.message)
+        rows = _subscriptions(Subscription.objects.filter(contact=contact))
+        return self.ok([subscription_services.subscription_data(s) for s in rows], self.message)
+
+
+class Unsubscribe(_OptView):
+    service = staticmethod(subscription_services.unsubscribe)
+    message = subscription_services.UNSUBSCRIBED
+
+    @extend_schema(summary="Unsubscribe contact", responses={200: envelope("Unsubscribed"), **ERRORS})
+    def post(self, request, pk, sid=None):
+        return super().post(request, pk, sid)
+
+
+class Resubscribe(_OptView):
+    service = staticmethod(subscription_services.resubscribe)
+    message = subscription_services.RESUBSCRIBED
+
+    @extend_schema(summary="Resubscribe contact", responses={200: envelope("Resubscribed"), **ERRORS})
+    def post(self, request, pk, sid=None):
+        return super().post(request, pk, sid)

@@ -1,0 +1,261 @@
+"""Channel subscriptions of a contact, kept in step with the channel unsubscriber lists.
+
+The send path scrubs against messaging.suppressions (an unsubscribed number is refused as OPTOUT-REJ), so an
+unsubscribe here adds the number to that channel's list ("everything" scope) and a resubscribe removes the
+entry again. Contacts without a subscription row on a channel count as subscribed.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.services import audit
+from accounts.services.errors import ValidationFailed
+from contacts.models import (
+    NUMBER_TYPES,
+    Contact,
+    Identifier,
+    IdentifierType,
+    Subscription,
+    SubscriptionChannel,
+    SubscriptionStatus,
+)
+from contacts.services.contacts import EVENT, UPDATED, event_payload, with_relations
+from messaging import events
+from messaging.suppressions import services as suppressions
+from messaging.suppressions.models import ALL_VALUE, MESSAGE_CHANNELS, ScopeType, Unsubscriber
+from portal.api.formats import resource_time
+
+CREATED = "Subscription created successfully"
+SUB_UPDATED = "Subscription updated successfully"
+DELETED = "Subscription deleted successfully"
+UNSUBSCRIBED = "Unsubscribed successfully"
+RESUBSCRIBED = "Resubscribed successfully"
+
+# Which identifier types can carry each channel's messages.
+CHANNEL_TYPES = {
+    SubscriptionChannel.SMS: {IdentifierType.PHONE},
+    SubscriptionChannel.VOICE: {IdentifierType.PHONE},
+    SubscriptionChannel.WHATSAPP: {IdentifierType.WHATSAPP, IdentifierType.PHONE},
+    SubscriptionChannel.RCS: {IdentifierType.RCS, IdentifierType.PHONE},
+    SubscriptionChannel.VIBER: {IdentifierType.VIBER, IdentifierType.PHONE},
+    SubscriptionChannel.EMAIL: {IdentifierType.EMAIL},
+}
+# "Unsubscribe from all" also covers identifiers that never had a row: their natural channel.
+NATIVE_CHANNEL = {
+    IdentifierType.PHONE: SubscriptionChannel.SMS,
+    IdentifierType.WHATSAPP: SubscriptionChannel.WHATSAPP,
+    IdentifierType.RCS: SubscriptionChannel.RCS,
+    IdentifierType.VIBER: SubscriptionChannel.VIBER,
+    IdentifierType.EMAIL: SubscriptionChannel.EMAIL,
+}
+SUPPRESSIBLE = {value for value, _ in MESSAGE_CHANNELS}
+
+
+def subscription_data(sub):
+    identifier = sub.identifier
+    return {
+        "id": sub.pk,
+        "contact_id": sub.contact_id,
+        "channel": sub.channel,
+        "channel_id": sub.channel_id,
+        "identifier_id": sub.identifier_id,
+        "identifier": {"type": identifier.type, "value": identifier.value},
+        "status": sub.status,
+        "subscribed": sub.is_subscribed,
+        "unsubscribed_at": resource_time(sub.unsubscribed_at),
+        "created_at": resource_time(sub.created_at),
+        "updated_at": resource_time(sub.updated_at),
+    }
+
+
+def _item(contact, item, prefix, existing=None):
+    errors = {}
+    if not isinstance(item, dict):
+        raise ValidationFailed({prefix.rstrip("."): ["Each subscription must be an object."]})
+    channel = str(item.get("channel", existing.channel if existing else "") or "").strip().lower()
+    if not channel:
+        errors[f"{prefix}channel"] = [f"The {prefix}channel field is required."]
+    elif channel not in SubscriptionChannel.values:
+        errors[f"{prefix}channel"] = [
+            f"The selected {prefix}channel is invalid ({', '.join(SubscriptionChannel.values)})."
+        ]
+    channel_id = str(item.get("channel_id") or "").strip() or (existing.channel_id if existing else channel)
+    if len(channel_id) > 100:
+        errors[f"{prefix}channel_id"] = [f"The {prefix}channel id may not be greater than 100 characters."]
+    raw_id = item.get("identifier_id", existing.identifier_id if existing else None)
+    identifier = None
+    if raw_id in (None, ""):
+        errors[f"{prefix}identifier_id"] = [f"The {prefix}identifier id field is required."]
+    else:
+        try:
+            identifier = contact.identifiers.filter(pk=int(raw_id)).first()
+        except (TypeError, ValueError):
+            identifier = None
+        if identifier is None:
+            errors[f"{prefix}identifier_id"] = [f"The selected {prefix}identifier id is invalid."]
+        elif channel in CHANNEL_TYPES and identifier.type not in CHANNEL_TYPES[channel]:
+            errors[f"{prefix}identifier_id"] = [f"A {identifier.type} identifier cannot subscribe to {channel}."]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"channel": channel, "channel_id": channel_id, "identifier": identifier}
+
+
+def mirror_optouts(subscriptions, *, request=None):
+    """Put the numbers of unsubscribed subscriptions on their channel's unsubscriber list."""
+    for sub in subscriptions:
+        if sub.channel in SUPPRESSIBLE and sub.identifier.type in NUMBER_TYPES:
+            suppressions.add_unsubscriber(
+                account=sub.account, data={"receiver": sub.identifier.value}, channel=sub.channel, request=request
+            )
+
+
+def _lift_optouts(subscriptions, *, request=None):
+    """Remove the "everything" entries an unsubscribe added; scoped opt-outs (a tag, a sender) stay."""
+    for sub in subscriptions:
+        if sub.channel not in SUPPRESSIBLE or sub.identifier.type not in NUMBER_TYPES:
+            continue
+        entries = Unsubscriber.objects.for_account(sub.account).filter(
+            channel=sub.channel, receiver=sub.identifier.value, type=ScopeType.ALL, value=ALL_VALUE
+        )
+        for unsub in entries:
+            suppressions.delete_unsubscriber(unsub=unsub, request=request)
+
+
+def _emit(contact):
+    contact = with_relations(Contact.objects.filter(pk=contact.pk)).get()
+    subs = Subscription.objects.filter(contact=contact).select_related("identifier")
+    payload = {**event_payload(contact, UPDATED), "subscriptions": [subscription_data(s) for s in subs]}
+    events.emit(account=contact.account, type=EVENT, payload=payload)
+
+
+def create_subscriptions(*, contact, items, actor=None, request=None):
+    """Create one subscription per item ({channel, channel_id, identifier_id}); an item that already exists
+    is returned unchanged (use resubscribe to lift an opt-out). Raises ValidationFailed (`subscriptions.N.x`)."""
+    if not isinstance(items, list) or not items:
+        raise ValidationFailed({"subscriptions": ["The subscriptions field is required and must be an array."]})
+    errors, cleaned = {}, []
+    for i, item in enumerate(items):
+        try:
+            cleaned.append(_item(contact, item, f"subscriptions.{i}."))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    out = []
+    with transaction.atomic():
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        for fields in cleaned:
+            sub, _ = Subscription.objects.get_or_create(account=contact.account, contact=contact, **fields)
+            out.append(sub)
+        _emit(contact)
+    audit.record(
+        "contact_subscription.created", account=contact.account, actor=actor, request=request, target=contact.identity
+    )
+    return out
+
+
+def update_subscription(*, subscription, data, actor=None, request=None):
+    """Change channel, channel_id or identifier; an opt-out follows the subscription to its new address."""
+    fields = _item(subscription.contact, data, "", existing=subscription)
+    for key, value in fields.items():
+        setattr(subscription, key, value)
+    try:
+        with transaction.atomic():
+            subscription.save()
+            if not subscription.is_subscribed:
+                mirror_optouts([subscription], request=request)
+            _emit(subscription.contact)
+    except IntegrityError:
+        raise ValidationFailed({"identifier_id": ["This identifier already has that subscription."]}) from None
+    audit.record(
+        "contact_subscription.updated",
+        account=subscription.account,
+        actor=actor,
+        request=request,
+        target=subscription.contact.identity,
+    )
+    return subscription
+
+
+def delete_subscription(*, subscription, actor=None, request=None):
+    """Remove the subscription record. An opt-out already on the unsubscriber list stays there."""
+    contact = subscription.contact
+    with transaction.atomic():
+        subscription.delete()
+        _emit(contact)
+    audit.record(
+        "contact_subscription.deleted", account=contact.account, actor=actor, request=request, target=contact.identity
+    )
+
+
+def _targets(contact, subscription):
+    if subscription is not None:
+        if subscription.contact_id != contact.pk:
+            raise ValidationFailed({"subscription": ["The subscription does not belong to this contact."]})
+        return [subscription]
+    return list(Subscription.objects.filter(contact=contact).select_related("identifier"))
+
+
+def unsubscribe(*, contact, subscription=None, actor=None, request=None):
+    """Opt the contact out of one subscription, or of every channel it can be reached on (identifiers
+    without a row get one on their natural channel). Each number joins the channel's unsubscriber list."""
+    now = timezone.now()
+    with transaction.atomic():
+        # One change at a time per contact: two unsubscribes must not race on the missing rows.
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        if subscription is None:
+            covered = set(Subscription.objects.filter(contact=contact).values_list("identifier_id", "channel"))
+            missing = [
+                Subscription(
+                    account=contact.account,
+                    contact=contact,
+                    identifier=identifier,
+                    channel=NATIVE_CHANNEL[identifier.type],
+                    channel_id=NATIVE_CHANNEL[identifier.type],
+                )
+                for identifier in Identifier.objects.filter(contact=contact)
+                if identifier.type in NATIVE_CHANNEL and (identifier.pk, NATIVE_CHANNEL[identifier.type]) not in covered
+            ]
+            Subscription.objects.bulk_create(missing, ignore_conflicts=True)
+        targets = _targets(contact, subscription)
+        Subscription.objects.filter(pk__in=[s.pk for s in targets]).update(
+            status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=now, updated_at=now
+        )
+        for sub in targets:
+            sub.status, sub.unsubscribed_at, sub.updated_at = SubscriptionStatus.UNSUBSCRIBED, now, now
+        mirror_optouts(targets, request=request)
+        _emit(contact)
+    audit.record(
+        "contact.unsubscribed",
+        account=contact.account,
+        actor=actor,
+        request=request,
+        target=contact.identity,
+        subscriptions=[s.pk for s in targets],
+    )
+    return targets
+
+
+def resubscribe(*, contact, subscription=None, actor=None, request=None):
+    """Lift the opt-out of one subscription or of all of them, and remove the numbers' "everything" entries
+    from the channel unsubscriber lists so sends reach them again."""
+    now = timezone.now()
+    with transaction.atomic():
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        targets = _targets(contact, subscription)
+        Subscription.objects.filter(pk__in=[s.pk for s in targets]).update(
+            status=SubscriptionStatus.SUBSCRIBED, unsubscribed_at=None, updated_at=now
+        )
+        for sub in targets:
+            sub.status, sub.unsubscribed_at, sub.updated_at = SubscriptionStatus.SUBSCRIBED, None, now
+        _lift_optouts(targets, request=request)
+        _emit(contact)
+    audit.record(
+        "contact.resubscribed",
+        account=contact.account,
+        actor=actor,
+        request=request,
+        target=contact.identity,
+        subscriptions=[s.pk for s in targets],
+    )
+    return targets
