@@ -16,6 +16,7 @@ api_v2 = [
     path("sms/", include("messaging.pricing.api.urls")),
     path("sms/", include("messaging.sending.api.urls")),
     path("", include("contacts.api.urls")),
+    path("contacts/import/", include("contacts.imports.api.urls")),
 ]
 api_v3 = [*accounts_v3]
 

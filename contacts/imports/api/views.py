@@ -1,0 +1,56 @@
+"""v2 endpoints 24–27: /contacts/import/subscribers (list, import, show, delete)."""
+
+from drf_spectacular.utils import extend_schema
+
+from accounts.services.errors import ValidationFailed
+from contacts.imports import services
+from contacts.imports.filters import ContactImportFilterSet
+from contacts.imports.models import ContactImport
+from contacts.imports.serializers import import_data
+from portal.api.filters import apply_filterset
+from portal.api.formats import parse_flag
+from portal.api.schema import ERRORS, envelope
+from portal.api.views import V2APIView
+
+
+class SubscriberImportList(V2APIView):
+    @extend_schema(
+        summary="Get all subscriber imports", responses={200: envelope("ContactImports", paginated=True), **ERRORS}
+    )
+    def get(self, request):
+        qs = ContactImport.objects.for_account(self.account)
+        return self.paginated(apply_filterset(ContactImportFilterSet, request, qs), import_data)
+
+    @extend_schema(
+        summary="Import subscribers",
+        description="multipart/form-data: `file` (txt, csv, xls, xlsx; at most 5 MB) and optional "
+        "`replace_tags` (1/0). Columns are mapped from their headers; the import runs in the "
+        "background and `n` in the message is the number of rows accepted for import.",
+        responses={200: envelope("ContactImportAccepted"), **ERRORS},
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": ["The file field is required."]})
+        try:
+            replace_tags = parse_flag(request.data.get("replace_tags"), default=False)
+        except ValueError:
+            raise ValidationFailed({"replace_tags": ["The replace tags field must be 1 or 0."]}) from None
+        job = services.import_file(
+            account=self.account, upload=upload, replace_tags=replace_tags, request=request._request
+        )
+        return self.ok(import_data(job), f"{job.total} subscriber(s) imported successfully")
+
+
+class SubscriberImportDetail(V2APIView):
+    def _get(self, pk):
+        return self.get_for_account(ContactImport.objects.all(), pk=pk)
+
+    @extend_schema(summary="Get subscriber import by ID", responses={200: envelope("ContactImport"), **ERRORS})
+    def get(self, request, pk):
+        return self.ok(import_data(self._get(pk)))
+
+    @extend_schema(summary="Delete import entry", responses={200: envelope("ContactImportDeleted"), **ERRORS})
+    def delete(self, request, pk):
+        services.delete_import(job=self._get(pk), request=request._request)
+        return self.ok([], "Import record deleted successfully")
