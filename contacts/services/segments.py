@@ -650,9 +650,13 @@ def resolve_segments(*, account, segment_ids, field="group_id"):
 
 def recipients_queryset(account, segments, channel=SubscriptionChannel.SMS):
     """Identifier values that can receive `channel` messages for the segments' members, minus opt-outs."""
-    q = Q(pk__in=[])
-    for segment in segments:
-        q |= segment_q(segment)
+    parts = [segment_q(segment) for segment in segments]
+    # An empty Q (a segment without rules: everyone) would vanish from an OR, so it wins outright.
+    q = Q()
+    if all(parts):
+        q = parts[0]
+        for part in parts[1:]:
+            q |= part
     members = Contact.objects.for_account(account).filter(q).values("pk")
     types = RECIPIENT_TYPES.get(channel, (IdentifierType.PHONE,))
     opted_out = Subscription.objects.filter(
@@ -671,9 +675,8 @@ def recipients_queryset(account, segments, channel=SubscriptionChannel.SMS):
 def segment_recipients(account, segment_ids, channel="sms"):
     """Distinct mobile numbers (E.164 digits) of the segments' members that are not unsubscribed on
     `channel`, streamed from one query. `segment_ids` as resolve_segments takes them (422 on a bad id)."""
-    segments = (
-        segment_ids
-        if segment_ids and all(isinstance(s, Segment) for s in segment_ids)
-        else resolve_segments(account=account, segment_ids=segment_ids)
-    )
+    if isinstance(segment_ids, list | tuple) and segment_ids and all(isinstance(s, Segment) for s in segment_ids):
+        segments = [s for s in segment_ids if s.account_id == account.pk]
+    else:
+        segments = resolve_segments(account=account, segment_ids=segment_ids)
     return recipients_queryset(account, segments, channel).iterator(chunk_size=5000)

@@ -235,15 +235,27 @@ def _is_uuid(value):
     return True
 
 
-def _recipient_numbers(recipient, errors, field="recipient"):
+def _recipient_numbers(recipient, errors, field="recipient", *, account):
+    """`recipient.to` numbers plus the mobile numbers of the `recipient.group_id` segments (contacts)."""
     if not isinstance(recipient, dict):
         errors[field] = ["The recipient field is required and must be an object."]
         return []
-    if recipient.get("group_id") not in (None, "", []):
-        errors[f"{field}.group_id"] = ["Sending to contact segments is not available yet; list the numbers in to."]
-        return []
     numbers = _recipients(recipient.get("to"))
-    if not numbers:
+    group = recipient.get("group_id")
+    if group not in (None, "", []):
+        from contacts.services.segments import segment_recipients
+
+        try:
+            members = list(segment_recipients(account, group))
+        except ValidationFailed as exc:
+            errors[f"{field}.group_id"] = next(iter(exc.errors.values()))
+            return []
+        if not members and not numbers:
+            errors[f"{field}.group_id"] = ["The selected segment has no subscribed mobile numbers."]
+        # Segment numbers are E.164 digits already; a number also listed in `to` is sent once.
+        listed = set(numbers)
+        numbers += [n for n in members if n not in listed]
+    elif not numbers:
         errors[f"{field}.to"] = ["The recipient.to field is required when recipient.group_id is not present."]
     return numbers
 
@@ -274,7 +286,7 @@ class TemplateSendView(V2APIView):
         data = body.get("data") if isinstance(body.get("data"), dict) else None
         if data is None:
             errors["data"] = ["The data field is required and must be an object."]
-        numbers = _recipient_numbers(body.get("recipient"), errors)
+        numbers = _recipient_numbers(body.get("recipient"), errors, account=self.account)
         meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
         text = ""
         if template is not None and data is not None:
@@ -328,7 +340,7 @@ class ChannelSendView(V2APIView):
             errors["channels.0.from"] = ["The channels.0.from field is required."]
         meta = channel.get("meta") if isinstance(channel.get("meta"), dict) else {}
         recipient = channel.get("recipient") or body.get("recipient")
-        numbers = _recipient_numbers(recipient, errors)
+        numbers = _recipient_numbers(recipient, errors, account=self.account)
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
         payload = message.get("payload") if isinstance(message.get("payload"), dict) else {}
         text = str(payload.get("text") or "")
