@@ -15,6 +15,7 @@ api_v2 = [
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
     path("sms/", include("messaging.pricing.api.urls")),
     path("sms/", include("messaging.sending.api.urls")),
+    path("developer/", include("messaging.webhooks.api.urls")),
     path("", include("contacts.api.urls")),
     path("contacts/import/", include("contacts.imports.api.urls")),
 ]
@@ -31,6 +32,7 @@ urlpatterns = [
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.sending.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
+    path("developer/webhooks/", include("messaging.webhooks.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),
     path("api/v3/", include(api_v3)),

@@ -85,7 +85,9 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "event", "identity", "webhook"], name="uniq_webhook_subscription"),
+            models.UniqueConstraint(
+                fields=["account", "event", "identity", "webhook"], name="uniq_webhook_subscription"
+            ),
         ]
         indexes = [models.Index(fields=["account", "event", "identity"])]
 

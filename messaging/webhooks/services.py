@@ -1,0 +1,353 @@
+"""Webhooks and subscriptions: the operations pages, API and tasks share."""
+
+import copy
+import re
+import secrets
+
+import httpx
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.services import audit
+from accounts.services.errors import DomainError, ValidationFailed
+from messaging import events
+from messaging.events import registry
+from messaging.webhooks import signing, worker
+from messaging.webhooks.models import BodyFormat, DeliveryStatus, Kind, Method, Subscription, Webhook
+from portal.outbound import Refused, check_url, pinned_client
+
+IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
+
+
+class _Errors(dict):
+    def add(self, field, message):
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self):
+        if self:
+            raise ValidationFailed(self)
+
+
+def _text(value):
+    return str(value).strip() if value is not None else ""
+
+
+def _status(value, errors, default):
+    if value in (None, ""):
+        return default
+    text = str(value).strip().lower()
+    if text in ("1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    errors.add("status", "The selected status is invalid.")
+    return default
+
+
+def validate_uri(uri, errors, field="uri"):
+    if not uri:
+        errors.add(field, f"The {field} field is required.")
+        return
+    if len(uri) > 2000:
+        errors.add(field, f"The {field} may not be greater than 2000 characters.")
+        return
+    try:
+        # Names are resolved at connect time, every time (DNS may change); literal addresses and
+        # localhost can be refused now.
+        check_url(uri.replace("{{", "").replace("}}", ""), allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK)
+    except Refused as exc:
+        message = str(exc)
+        if message.startswith("Only http"):
+            message = f"The {field} must be a valid URL (http or https)."
+        errors.add(field, message)
+
+
+def _pairs(rows, field, errors):
+    """[[key, value], ...] from a list of pairs or a dict; keys required, at most 30."""
+    if rows in (None, ""):
+        return []
+    items = rows.items() if isinstance(rows, dict) else rows
+    out = []
+    try:
+        for key, value in items:
+            key, value = _text(key), _text(value)
+            if key:
+                out.append([key[:200], value[:2000]])
+    except (TypeError, ValueError):
+        errors.add(field, f"The {field} must be a list of key/value pairs.")
+        return []
+    if len(out) > 30:
+        errors.add(field, f"The {field} may not have more than 30 items.")
+    return out
+
+
+def _validated(data, *, existing=None):
+    errors = _Errors()
+    current = (lambda name, default="": getattr(existing, name)) if existing else (lambda name, default="": default)
+    name = _text(data.get("name", current("name")))
+    uri = _text(data.get("uri", current("uri")))
+    if not name:
+        errors.add("name", "The name field is required.")
+    elif len(name) > 200:
+        errors.add("name", "The name may not be greater than 200 characters.")
+    validate_uri(uri, errors)
+    fields = {
+        "name": name,
+        "uri": uri,
+        "secret": _text(data.get("secret", current("secret")))[:255],
+        "is_active": _status(data.get("status"), errors, existing.is_active if existing else True),
+    }
+    token = data.get("token", data.get("verification_code"))
+    if token is not None or existing is None:
+        fields["token"] = _text(token)[:255]
+    kind = _text(data.get("kind", current("kind", Kind.STANDARD))) or Kind.STANDARD
+    if kind not in Kind.values:
+        errors.add("kind", "The selected kind is invalid.")
+    fields["kind"] = kind
+    if kind == Kind.CUSTOM:
+        method = _text(data.get("method", current("method", Method.GET))).upper() or Method.GET
+        if method not in Method.values:
+            errors.add("method", "The method must be GET, POST or PUT.")
+        body_format = _text(data.get("body_format", current("body_format", BodyFormat.RAW))) or BodyFormat.RAW
+        if body_format not in BodyFormat.values:
+            errors.add("body_format", "The body format must be raw or form.")
+        fields.update(
+            method=method,
+            body_format=body_format,
+            params=_pairs(data.get("params", current("params", [])), "params", errors),
+            headers=_pairs(data.get("headers", current("headers", [])), "headers", errors),
+            body=_pairs(data.get("body", current("body", [])), "body", errors),
+        )
+    else:
+        fields.update(method=Method.POST, params=[], headers=[], body=[], body_format=BodyFormat.RAW)
+    errors.raise_if_any()
+    return fields
+
+
+def _check_custom_subscriptions(webhook):
+    if webhook.kind != Kind.CUSTOM:
+        return
+    allowed = set(registry.customizable())
+    bad = webhook.subscriptions.exclude(event__in=allowed).values_list("event", flat=True)
+    if bad:
+        raise ValidationFailed(
+            {
+                "kind": [
+                    f"Customized webhooks only receive {', '.join(sorted(allowed))}; remove the {bad[0]} subscription."
+                ]
+            }
+        )
+
+
+def _after_commit_verify(webhook):
+    if webhook.needs_verification:
+        from messaging.webhooks.tasks import verify_webhook
+
+        transaction.on_commit(lambda: verify_webhook.delay(webhook.pk))
+
+
+def create_webhook(*, account, data, actor=None, request=None):
+    """Create a webhook (standard unless `kind` is custom). With a `token` it stays unverified,
+    and receives nothing, until it answers the verification challenge."""
+    fields = _validated(data)
+    with transaction.atomic():
+        webhook = Webhook.objects.create(account=account, **fields)
+        audit.record("webhook.created", account=account, actor=actor, request=request, target=webhook.name)
+        _after_commit_verify(webhook)
+    return webhook
+
+
+def update_webhook(*, webhook, data, actor=None, request=None):
+    fields = _validated(data, existing=webhook)
+    target_changed = fields["uri"] != webhook.uri or fields.get("token", webhook.token) != webhook.token
+    for key, value in fields.items():
+        setattr(webhook, key, value)
+    if target_changed:
+        webhook.verified_at = None
+        webhook.verification_error = ""
+    with transaction.atomic():
+        _check_custom_subscriptions(webhook)
+        webhook.save()
+        audit.record("webhook.updated", account=webhook.account, actor=actor, request=request, target=webhook.name)
+        if target_changed:
+            _after_commit_verify(webhook)
+    return webhook
+
+
+def delete_webhook(*, webhook, actor=None, request=None):
+    """The catalog's soft delete: the webhook becomes inactive (a later status 1 restores it)."""
+    with transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk).update(is_active=False, updated_at=timezone.now())
+        webhook.refresh_from_db()
+        audit.record("webhook.deleted", account=webhook.account, actor=actor, request=request, target=webhook.name)
+    return webhook
+
+
+def set_active(*, webhook, active, actor=None, request=None):
+    with transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk).update(is_active=active, updated_at=timezone.now())
+        webhook.refresh_from_db()
+        audit.record(
+            "webhook.restored" if active else "webhook.deactivated",
+            account=webhook.account,
+            actor=actor,
+            request=request,
+            target=webhook.name,
+        )
+    return webhook
+
+
+# ---- subscriptions --------------------------------------------------------------------------
+
+
+def _webhook_of(account, value):
+    from django.http import Http404
+
+    from portal.tenancy import get_for_account_or_404
+
+    try:
+        return get_for_account_or_404(Webhook, account, uuid=_text(value))
+    except Http404:
+        return None
+
+
+def create_subscription(*, account, data, actor=None, request=None):
+    """Bind an event (for `all` sources or one) to a webhook; an identical subscription already
+    there is returned unchanged."""
+    errors = _Errors()
+    event = _text(data.get("event"))
+    identity = _text(data.get("identity"))
+    webhook_id = _text(data.get("webhook_id"))
+    if not event:
+        errors.add("event", "The event field is required.")
+    elif event not in registry.subscribable():
+        errors.add("event", "The selected event is invalid.")
+    if not identity:
+        errors.add("identity", "The identity field is required.")
+    elif not IDENTITY.match(identity):
+        errors.add("identity", "The identity must be all or <kind>:<id> (sender:, number:, keyword:).")
+    webhook = None
+    if not webhook_id:
+        errors.add("webhook_id", "The webhook id field is required.")
+    else:
+        webhook = _webhook_of(account, webhook_id)
+        if webhook is None:
+            errors.add("webhook_id", "The selected webhook id is invalid.")
+    if webhook is not None and webhook.kind == Kind.CUSTOM and event and event not in registry.customizable():
+        errors.add("event", "Customized webhooks only receive " + ", ".join(registry.customizable()) + ".")
+    errors.raise_if_any()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                subscription, created = Subscription.objects.get_or_create(
+                    account=account, event=event, identity=identity, webhook=webhook
+                )
+        except IntegrityError:
+            subscription, created = (
+                Subscription.objects.get(account=account, event=event, identity=identity, webhook=webhook),
+                False,
+            )
+        if created:
+            audit.record(
+                "webhook.subscribed", account=account, actor=actor, request=request, target=f"{event} {identity}"
+            )
+    return subscription
+
+
+def delete_subscription(*, subscription, actor=None, request=None):
+    with transaction.atomic():
+        subscription.delete()
+        audit.record(
+            "webhook.unsubscribed",
+            account=subscription.account,
+            actor=actor,
+            request=request,
+            target=f"{subscription.event} {subscription.identity}",
+        )
+
+
+# ---- test events, replays, verification -----------------------------------------------------
+
+
+def send_test_event(*, webhook, event_type=registry.SMS_MESSAGE_STATUS, actor=None, request=None):
+    """Send the catalogued example of `event_type` to this webhook only (not to subscriptions)."""
+    if event_type not in registry.EVENTS:
+        raise DomainError("Choose one of the listed events.", field="event")
+    if not webhook.is_active:
+        raise DomainError("This webhook is inactive. Activate it before sending a test event.")
+    if webhook.kind == Kind.CUSTOM and event_type not in registry.customizable():
+        raise DomainError("Customized webhooks only receive " + ", ".join(registry.customizable()) + ".")
+    with transaction.atomic():
+        event = events.emit(
+            account=webhook.account,
+            type=event_type,
+            payload=copy.deepcopy(registry.get(event_type).example),
+            webhook_id=str(webhook.uuid),
+        )
+        audit.record("webhook.tested", account=webhook.account, actor=actor, request=request, target=webhook.name)
+        _deliver_soon()
+    return event
+
+
+def replay(*, account, deliveries, actor=None, request=None):
+    """Send failed deliveries again (a fresh attempt budget each); others are left alone."""
+    with transaction.atomic():
+        count = worker.replay(deliveries=[d for d in deliveries if d.account_id == account.pk])
+        if count:
+            audit.record("webhook.replayed", account=account, actor=actor, request=request, target=f"{count}")
+            _deliver_soon()
+    return count
+
+
+def replay_failed(*, account, queryset, actor=None, request=None):
+    """Replay every failed delivery of `queryset` (already filtered by the caller), at most 10,000."""
+    rows = list(queryset.filter(account=account, status=DeliveryStatus.FAILED)[:10_000])
+    return replay(account=account, deliveries=rows, actor=actor, request=request)
+
+
+def _deliver_soon():
+    from messaging.webhooks.tasks import deliver_webhooks
+
+    transaction.on_commit(lambda: deliver_webhooks.delay(seconds=10))
+
+
+def verify(*, webhook, client=None):
+    """The verification challenge: POST {uri}?token=<key> with {validation_key, challenge}; the
+    receiver must answer 200 with the same challenge. Returns True when verified."""
+    challenge = secrets.token_urlsafe(12)
+    body = {"validation_key": webhook.token, "challenge": challenge}
+    content = httpx.Request("POST", "http://x", json=body).content
+    now = timezone.now()
+    headers = {
+        "Content-Type": "application/json",
+        "Signature": signing.header(key=str(webhook.uuid), timestamp=now.timestamp(), content=content),
+        "X-Webhook-Timestamp": str(int(now.timestamp())),
+    }
+    if webhook.secret:
+        headers["Authorization"] = f"Bearer {webhook.secret}"
+    error = ""
+    client = client or pinned_client(
+        timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK
+    )
+    try:
+        with client:
+            response = client.post(webhook.uri, params={"token": webhook.token}, content=content, headers=headers)
+            if response.status_code != 200:
+                error = f"The URL answered HTTP {response.status_code}; 200 with the challenge is needed."
+            else:
+                try:
+                    answered = response.json().get("challenge")
+                except (ValueError, AttributeError):
+                    answered = None
+                if answered != challenge:
+                    error = "The answer did not contain the challenge."
+    except Refused as exc:
+        error = str(exc)
+    except httpx.HTTPError as exc:
+        error = f"The URL could not be reached ({type(exc).__name__})."
+    Webhook.objects.filter(pk=webhook.pk, uri=webhook.uri, token=webhook.token).update(
+        verified_at=None if error else now, verification_error=error[:300]
+    )
+    webhook.refresh_from_db()
+    return not error

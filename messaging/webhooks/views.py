@@ -1,0 +1,254 @@
+"""Customer pages: webhooks, subscriptions, the delivery log (with replay) and the event catalogue."""
+
+import json
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import account_required
+from accounts.services.errors import DomainError
+from messaging.events import registry
+from messaging.webhooks import services
+from messaging.webhooks.filters import DeliveryFilterSet, SubscriptionFilterSet, WebhookFilterSet
+from messaging.webhooks.forms import SubscriptionForm, TestEventForm, WebhookForm
+from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
+from portal.pages import list_page, save_dialog
+from portal.tenancy import get_for_account_or_404
+
+
+def _webhooks(request):
+    return Webhook.objects.for_account(request.account)
+
+
+@account_required()
+def webhook_list(request):
+    return list_page(
+        request,
+        _webhooks(request),
+        WebhookFilterSet,
+        "webhooks/webhook_list.html",
+        "webhooks/partials/webhook_table.html",
+    )
+
+
+@account_required("manage_keys")
+def webhook_create(request):
+    form = WebhookForm(request.POST or None)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.create_webhook(
+            account=request.account, data=form.service_data(), actor=request.user, request=request
+        ),
+        success=lambda w: f"Webhook {w.name} created. Send it a test event from its page.",
+        list_url="webhooks:webhook_list",
+        template="webhook_form",
+    )
+
+
+@account_required("manage_keys")
+def webhook_edit(request, pk):
+    webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
+    form = WebhookForm(request.POST or None, initial=WebhookForm.initial_for(webhook))
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.update_webhook(
+            webhook=webhook, data=form.service_data(), actor=request.user, request=request
+        ),
+        success=lambda w: f"Webhook {w.name} saved.",
+        list_url="webhooks:webhook_list",
+        template="webhook_form",
+        webhook=webhook,
+        test_form=TestEventForm(webhook=webhook),
+        subscriptions=webhook.subscriptions.all()[:50],
+        recent=webhook.deliveries.all()[:10],
+    )
+
+
+@account_required("manage_keys")
+@require_POST
+def webhook_toggle(request, pk):
+    webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
+    services.set_active(webhook=webhook, active=not webhook.is_active, actor=request.user, request=request)
+    messages.success(request, f"Webhook {webhook.name} is now {'active' if webhook.is_active else 'inactive'}.")
+    return redirect("webhooks:webhook_list")
+
+
+@account_required("manage_keys")
+@require_POST
+def webhook_test(request, pk):
+    """Send a test event; HTMX gets a short result fragment, others a redirect with a message."""
+    webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
+    form = TestEventForm(request.POST, webhook=webhook)
+    ctx = {"webhook": webhook}
+    if not form.is_valid():
+        ctx["error"] = "Choose one of the listed events."
+    else:
+        try:
+            event = services.send_test_event(
+                webhook=webhook, event_type=form.cleaned_data["event"], actor=request.user, request=request
+            )
+        except DomainError as exc:
+            ctx["error"] = exc.message
+        else:
+            ctx["event"] = event
+    if request.htmx:
+        return render(request, "webhooks/partials/test_result.html", ctx, status=422 if "error" in ctx else 200)
+    if "error" in ctx:
+        messages.error(request, ctx["error"])
+    else:
+        messages.success(request, "Test event queued. It appears in the delivery log within seconds.")
+    return redirect("webhooks:webhook_edit", pk=webhook.uuid)
+
+
+@account_required("manage_keys")
+@require_POST
+def webhook_verify(request, pk):
+    webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
+    if not webhook.token:
+        messages.error(request, "This webhook has no verification token.")
+    elif services.verify(webhook=webhook):
+        messages.success(request, f"{webhook.uri} answered the challenge: verified.")
+    else:
+        messages.error(request, f"Not verified: {webhook.verification_error}")
+    return redirect("webhooks:webhook_edit", pk=webhook.uuid)
+
+
+# ---- subscriptions --------------------------------------------------------------------------
+
+
+@account_required()
+def subscription_list(request):
+    qs = Subscription.objects.for_account(request.account).select_related("webhook")
+    return list_page(
+        request,
+        qs,
+        SubscriptionFilterSet,
+        "webhooks/subscription_list.html",
+        "webhooks/partials/subscription_table.html",
+        events=registry.choices(),
+    )
+
+
+@account_required("manage_keys")
+def subscription_create(request):
+    form = SubscriptionForm(request.POST or None, account=request.account, initial=request.GET.dict() or None)
+    return save_dialog(
+        request,
+        form,
+        lambda data: services.create_subscription(
+            account=request.account, data=data, actor=request.user, request=request
+        ),
+        success=lambda s: f"{s.webhook.name} now receives {s.event} for {s.identity}.",
+        list_url="webhooks:subscription_list",
+        template="subscription_form",
+    )
+
+
+@account_required("manage_keys")
+@require_POST
+def subscription_delete(request, pk):
+    subscription = get_for_account_or_404(Subscription, request.account, pk=pk)
+    services.delete_subscription(subscription=subscription, actor=request.user, request=request)
+    messages.success(request, f"Subscription to {subscription.event} removed.")
+    return redirect("webhooks:subscription_list")
+
+
+# ---- delivery log ---------------------------------------------------------------------------
+
+
+def _deliveries(request):
+    return Delivery.objects.for_account(request.account).select_related("webhook")
+
+
+@account_required()
+def delivery_list(request):
+    return list_page(
+        request,
+        _deliveries(request),
+        DeliveryFilterSet,
+        "webhooks/delivery_list.html",
+        "webhooks/partials/delivery_table.html",
+        events=registry.choices(),
+        statuses=DeliveryStatus.choices,
+        webhooks=_webhooks(request),
+    )
+
+
+@account_required()
+def delivery_detail(request, pk):
+    delivery = get_for_account_or_404(_deliveries(request).select_related("event"), request.account, uuid=pk)
+    attempts = list(delivery.attempt_log.all())
+    for a in attempts:
+        a.request_headers_text = "\n".join(f"{k}: {v}" for k, v in a.request_headers.items())
+        a.response_headers_text = "\n".join(f"{k}: {v}" for k, v in a.response_headers.items())
+        a.request_body_pretty = _pretty(a.request_body)
+        a.response_body_pretty = _pretty(a.response_body)
+    return render(
+        request,
+        "webhooks/delivery_detail.html",
+        {
+            "delivery": delivery,
+            "attempts": attempts,
+            "payload": json.dumps(delivery.event.payload, indent=2, ensure_ascii=False),
+        },
+    )
+
+
+def _pretty(text):
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, TypeError):
+        return text
+
+
+@account_required("manage_keys")
+@require_POST
+def delivery_replay(request):
+    """Replay the ticked deliveries, or (`all`) every failed one matching the log's filters."""
+    if request.POST.get("all"):
+        filterset = DeliveryFilterSet(request.POST, queryset=_deliveries(request))
+        count = services.replay_failed(
+            account=request.account,
+            queryset=filterset.qs if filterset.is_valid() else Delivery.objects.none(),
+            actor=request.user,
+            request=request,
+        )
+    else:
+        ids = request.POST.getlist("ids")
+        rows = _deliveries(request).filter(uuid__in=[i for i in ids if _is_uuid(i)])
+        count = services.replay(account=request.account, deliveries=list(rows), actor=request.user, request=request)
+    if count:
+        messages.success(request, f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again.")
+    else:
+        messages.warning(request, "Nothing to replay: only failed deliveries can be replayed.")
+    back = request.POST.get("next") or ""
+    return redirect(back if back.startswith("/developer/") else "webhooks:delivery_list")
+
+
+def _is_uuid(value):
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@account_required()
+def event_catalogue(request):
+    rows = [
+        {
+            "type": e,
+            "example": json.dumps(
+                {"event": e.name, "payload": e.example} if e.form != registry.FLAT else e.example,
+                indent=2,
+                ensure_ascii=False,
+            ),
+        }
+        for e in registry.EVENTS.values()
+    ]
+    return render(request, "webhooks/event_catalogue.html", {"rows": rows})
