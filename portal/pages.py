@@ -47,8 +47,11 @@ def csv_response(filename, header, rows):
 
 def dialog_form(request, name, ctx, status=200):
     """A create/edit form: the bare form for HTMX (it goes into the page's dialog), else a full
-    page. Templates: `messaging/partials/<name>.html` and `messaging/<name>_page.html`."""
-    template = f"messaging/partials/{name}.html" if request.htmx else f"messaging/{name}_page.html"
+    page. Templates: `<app>/partials/<name>.html` and `<app>/<name>_page.html`; `name` may be
+    `app/name` (the app defaults to messaging)."""
+    app, _, name = name.rpartition("/")
+    app = app or "messaging"
+    template = f"{app}/partials/{name}.html" if request.htmx else f"{app}/{name}_page.html"
     return render(request, template, ctx, status=status)
 
 
