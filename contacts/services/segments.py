@@ -78,22 +78,24 @@ UNARY = {"empty", "not_empty", "exists", "not_exists", "subscribed", "unsubscrib
 # --- output -------------------------------------------------------------------------------
 
 
-def _tag_names(account, ids, names_by_id=None):
+def _tag_names(account_id, ids, names_by_id=None):
+    if not ids:
+        return []
     if names_by_id is None:
-        names_by_id = dict(Tag.objects.for_account(account).filter(pk__in=ids).values_list("pk", "name"))
+        names_by_id = dict(Tag.objects.filter(account_id=account_id, pk__in=ids).values_list("pk", "name"))
     return [names_by_id[i] for i in ids if i in names_by_id]
 
 
 def segment_data(segment, names_by_id=None):
     """The segment object: the catalogued tag fields (names) plus type, rules and the last member count."""
-    account = segment.account
+    account_id = segment.account_id
     return {
         "id": segment.pk,
         "name": segment.name,
         "type": segment.type,
-        "positive_tags": _tag_names(account, segment.positive_tags, names_by_id),
+        "positive_tags": _tag_names(account_id, segment.positive_tags, names_by_id),
         "positive_tags_operator": segment.positive_tags_operator,
-        "negative_tags": _tag_names(account, segment.negative_tags, names_by_id),
+        "negative_tags": _tag_names(account_id, segment.negative_tags, names_by_id),
         "negative_tags_operator": segment.negative_tags_operator,
         "rules": segment.rules or {},
         "subscribers_count": segment.member_count,
@@ -109,7 +111,7 @@ def tag_names_for(segments):
     ids = {i for s in segments for i in (*s.positive_tags, *s.negative_tags)}
     if not segments or not ids:
         return {}
-    return dict(Tag.objects.for_account(segments[0].account).filter(pk__in=ids).values_list("pk", "name"))
+    return dict(Tag.objects.filter(account_id=segments[0].account_id, pk__in=ids).values_list("pk", "name"))
 
 
 # --- validation -----------------------------------------------------------------------------
