@@ -23,7 +23,7 @@ urlpatterns = [
         name="contact-subscription",
     ),
     path("contacts/<int:pk>/unsubscribe", views.Unsubscribe.as_view(), name="contact-unsubscribe"),
-    path("contacts/<int:pk>/unsubscribe/<int:sid>", views.Unsubscribe.as_view(), name="contact-unsubscribe-one"),
+    path("contacts/<int:pk>/unsubscribe/<int:sid>", views.UnsubscribeOne.as_view(), name="contact-unsubscribe-one"),
     path("contacts/<int:pk>/resubscribe", views.Resubscribe.as_view(), name="contact-resubscribe"),
-    path("contacts/<int:pk>/resubscribe/<int:sid>", views.Resubscribe.as_view(), name="contact-resubscribe-one"),
+    path("contacts/<int:pk>/resubscribe/<int:sid>", views.ResubscribeOne.as_view(), name="contact-resubscribe-one"),
 ]

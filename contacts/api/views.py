@@ -60,37 +60,61 @@ class ContactView(V2APIView):
 
 
 class ContactList(ContactView):
-    @extend_schema(summary="Get all contacts", responses={200: envelope("Contacts", **PAGED), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_all_contacts",
+        summary="Get all contacts",
+        responses={200: envelope("Contacts", **PAGED), **ERRORS},
+    )
     def get(self, request):
         qs = contact_services.with_relations(Contact.objects.for_account(self.account))
         return self.paginated(apply_filterset(ContactFilterSet, request, qs), _contact_row)
 
-    @extend_schema(summary="Create contact", responses={200: envelope("ContactCreated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_create_contact",
+        summary="Create contact",
+        responses={200: envelope("ContactCreated"), **ERRORS},
+    )
     def post(self, request):
         contact = contact_services.create_contact(account=self.account, data=body(request), request=request._request)
         return self.ok(contact_services.contact_data(contact), contact_services.CREATED)
 
 
 class ContactDetail(ContactView):
-    @extend_schema(summary="View contact by id", responses={200: envelope("ContactData"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_view_contact_by_id",
+        summary="View contact by id",
+        responses={200: envelope("ContactData"), **ERRORS},
+    )
     def get(self, request, pk):
         return self.ok(contact_services.contact_data(self.contact(pk)))
 
-    @extend_schema(summary="Edit contact", responses={200: envelope("ContactUpdated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_edit_contact",
+        summary="Edit contact",
+        responses={200: envelope("ContactUpdated"), **ERRORS},
+    )
     def put(self, request, pk):
         contact = contact_services.update_contact(
             contact=self.contact(pk), data=body(request), request=request._request
         )
         return self.ok(contact_services.contact_data(contact), contact_services.UPDATED)
 
-    @extend_schema(summary="Delete contact", responses={200: envelope("ContactDeleted"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_delete_contact",
+        summary="Delete contact",
+        responses={200: envelope("ContactDeleted"), **ERRORS},
+    )
     def delete(self, request, pk):
         contact_services.delete_contact(contact=self.contact(pk), request=request._request)
         return self.ok([], contact_services.DELETED)
 
 
 class ContactMerge(V2APIView):
-    @extend_schema(summary="Merge contacts", responses={200: envelope("ContactsMerged"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_merge_contacts",
+        summary="Merge contacts",
+        responses={200: envelope("ContactsMerged"), **ERRORS},
+    )
     def post(self, request):
         data = body(request)
         contact = merge_services.merge_contacts(
@@ -106,7 +130,11 @@ class ContactMerge(V2APIView):
 
 
 class IdentifierList(V2APIView):
-    @extend_schema(summary="Get all identifiers", responses={200: envelope("Identifiers", **PAGED), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_all_identifiers",
+        summary="Get all identifiers",
+        responses={200: envelope("ContactIdentifiersAll", **PAGED), **ERRORS},
+    )
     def get(self, request):
         qs = Identifier.objects.for_account(self.account).order_by("-id")
         return self.paginated(apply_filterset(IdentifierFilterSet, request, qs), _identifier_row)
@@ -114,13 +142,19 @@ class IdentifierList(V2APIView):
 
 class ContactIdentifierList(ContactView):
     @extend_schema(
-        summary="Get all identifiers of a contact", responses={200: envelope("ContactIdentifiers", **PAGED), **ERRORS}
+        operation_id="contacts_get_all_identifiers_of_a_contact",
+        summary="Get all identifiers of a contact",
+        responses={200: envelope("ContactIdentifiers", **PAGED), **ERRORS},
     )
     def get(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
         return self.paginated(Identifier.objects.filter(contact=contact).order_by("id"), _identifier_row)
 
-    @extend_schema(summary="Add an identifier to a contact", responses={200: envelope("IdentifierAdded"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_add_an_identifier_to_a_contact",
+        summary="Add an identifier to a contact",
+        responses={200: envelope("IdentifierAdded"), **ERRORS},
+    )
     def post(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
         identifier = identifier_services.add_identifier(contact=contact, data=body(request), request=request._request)
@@ -131,11 +165,19 @@ class ContactIdentifierDetail(ContactView):
     def identifier(self, pk, iid):
         return self.get_for_account(Identifier.objects.all(), pk=iid, contact_id=pk)
 
-    @extend_schema(summary="Get an identifier of a contact", responses={200: envelope("IdentifierData"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_an_identifier_of_a_contact",
+        summary="Get an identifier of a contact",
+        responses={200: envelope("IdentifierData"), **ERRORS},
+    )
     def get(self, request, pk, iid):
         return self.ok(identifier_services.identifier_data(self.identifier(pk, iid)))
 
-    @extend_schema(summary="Edit identifier", responses={200: envelope("IdentifierUpdated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_edit_identifier",
+        summary="Edit identifier",
+        responses={200: envelope("IdentifierUpdated"), **ERRORS},
+    )
     def put(self, request, pk, iid):
         identifier = identifier_services.update_identifier(
             identifier=self.identifier(pk, iid), data=body(request), request=request._request
@@ -143,7 +185,9 @@ class ContactIdentifierDetail(ContactView):
         return self.ok(identifier_services.identifier_data(identifier), identifier_services.UPDATED)
 
     @extend_schema(
-        summary="Delete an identifier from a contact", responses={200: envelope("IdentifierDeleted"), **ERRORS}
+        operation_id="contacts_delete_an_identifier_from_a_contact",
+        summary="Delete an identifier from a contact",
+        responses={200: envelope("IdentifierDeleted"), **ERRORS},
     )
     def delete(self, request, pk, iid):
         identifier_services.delete_identifier(identifier=self.identifier(pk, iid), request=request._request)
@@ -154,12 +198,20 @@ class ContactIdentifierDetail(ContactView):
 
 
 class TagList(V2APIView):
-    @extend_schema(summary="Get all tags", responses={200: envelope("ContactTags", **PAGED), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_all_tags",
+        summary="Get all tags",
+        responses={200: envelope("ContactTags", **PAGED), **ERRORS},
+    )
     def get(self, request):
         qs = Tag.objects.for_account(self.account).annotate(contacts_count=Count("contact_links"))
         return self.paginated(apply_filterset(TagFilterSet, request, qs), _tag_row)
 
-    @extend_schema(summary="Create tag", responses={200: envelope("ContactTagCreated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_create_tag",
+        summary="Create tag",
+        responses={200: envelope("ContactTagCreated"), **ERRORS},
+    )
     def post(self, request):
         tag = tag_services.create_tag(account=self.account, data=body(request), request=request._request)
         return self.ok(tag_services.tag_data(tag), tag_services.CREATED)
@@ -169,16 +221,26 @@ class TagDetail(V2APIView):
     def tag(self, pk):
         return self.get_for_account(Tag.objects.annotate(contacts_count=Count("contact_links")), pk=pk)
 
-    @extend_schema(summary="Get tag by id", responses={200: envelope("ContactTagData"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_tag_by_id",
+        summary="Get tag by id",
+        responses={200: envelope("ContactTagData"), **ERRORS},
+    )
     def get(self, request, pk):
         return self.ok(tag_services.tag_data(self.tag(pk)))
 
-    @extend_schema(summary="Edit tag", responses={200: envelope("ContactTagUpdated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_edit_tag", summary="Edit tag", responses={200: envelope("ContactTagUpdated"), **ERRORS}
+    )
     def put(self, request, pk):
         tag = tag_services.update_tag(tag=self.tag(pk), data=body(request), request=request._request)
         return self.ok(tag_services.tag_data(tag), tag_services.UPDATED)
 
-    @extend_schema(summary="Delete tag", responses={200: envelope("ContactTagDeleted"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_delete_tag",
+        summary="Delete tag",
+        responses={200: envelope("ContactTagDeleted"), **ERRORS},
+    )
     def delete(self, request, pk):
         tag_services.delete_tag(tag=self.tag(pk), request=request._request)
         return self.ok([], tag_services.DELETED)
@@ -208,7 +270,11 @@ def legacy_page(paginator, rows):
 
 
 class SegmentList(V2APIView):
-    @extend_schema(summary="Get all segments", responses={200: envelope("Segments", with_code=False), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_all_segments",
+        summary="Get all segments",
+        responses={200: envelope("ContactSegments", with_code=False), **ERRORS},
+    )
     def get(self, request):
         qs = apply_filterset(SegmentFilterSet, request, Segment.objects.for_account(self.account))
         paginator = V2Pagination()
@@ -218,7 +284,11 @@ class SegmentList(V2APIView):
         # Catalogued: integer status, no `code`, the page object under `data`.
         return Response({"data": legacy_page(paginator, rows), "message": "OK", "status": 200})
 
-    @extend_schema(summary="Create segment", responses={200: envelope("SegmentCreated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_create_segment",
+        summary="Create segment",
+        responses={200: envelope("SegmentCreated"), **ERRORS},
+    )
     def post(self, request):
         segment = segment_services.create_segment(account=self.account, data=body(request), request=request._request)
         return self.ok(segment_services.segment_data(segment), segment_services.CREATED)
@@ -230,20 +300,32 @@ class SegmentView(V2APIView):
 
 
 class SegmentDetail(SegmentView):
-    @extend_schema(summary="Get segment by id", responses={200: envelope("SegmentData"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_segment_by_id",
+        summary="Get segment by id",
+        responses={200: envelope("SegmentData"), **ERRORS},
+    )
     def get(self, request, pk):
         segment = self.segment(pk)
         segment_services.count_segment(segment)
         return self.ok(segment_services.segment_data(segment))
 
-    @extend_schema(summary="Edit segment details", responses={200: envelope("SegmentUpdated"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_edit_segment_details",
+        summary="Edit segment details",
+        responses={200: envelope("SegmentUpdated"), **ERRORS},
+    )
     def put(self, request, pk):
         segment = segment_services.update_segment(
             segment=self.segment(pk), data=body(request), request=request._request
         )
         return self.ok(segment_services.segment_data(segment), segment_services.UPDATED)
 
-    @extend_schema(summary="Delete segment", responses={200: envelope("SegmentDeleted"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_delete_segment",
+        summary="Delete segment",
+        responses={200: envelope("SegmentDeleted"), **ERRORS},
+    )
     def delete(self, request, pk):
         segment_services.delete_segment(segment=self.segment(pk), request=request._request)
         return self.ok([], segment_services.DELETED)
@@ -258,7 +340,9 @@ def _percent(part, total):
 
 class SegmentSubscribers(SegmentView):
     @extend_schema(
-        summary="Get subscribers of a segment", responses={200: envelope("SegmentSubscribers", **PAGED), **ERRORS}
+        operation_id="contacts_get_subscribers_of_a_segment",
+        summary="Get subscribers of a segment",
+        responses={200: envelope("SegmentSubscribers", **PAGED), **ERRORS},
     )
     def get(self, request, pk):
         segment = self.segment(pk)
@@ -277,7 +361,11 @@ def _subscriptions(qs):
 
 
 class SubscriptionList(V2APIView):
-    @extend_schema(summary="Get all subscriptions", responses={200: envelope("Subscriptions", **PAGED), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_all_subscriptions",
+        summary="Get all subscriptions",
+        responses={200: envelope("ContactSubscriptionsAll", **PAGED), **ERRORS},
+    )
     def get(self, request):
         qs = _subscriptions(Subscription.objects.for_account(self.account))
         channel = request.query_params.get("filter[channel]")
@@ -291,6 +379,7 @@ class SubscriptionList(V2APIView):
 
 class ContactSubscriptionList(V2APIView):
     @extend_schema(
+        operation_id="contacts_get_all_subscriptions_of_a_contact",
         summary="Get all subscriptions of a contact",
         responses={200: envelope("ContactSubscriptions", **PAGED), **ERRORS},
     )
@@ -299,7 +388,9 @@ class ContactSubscriptionList(V2APIView):
         return self.paginated(_subscriptions(Subscription.objects.filter(contact=contact)), _subscription_row)
 
     @extend_schema(
-        summary="Create subscriptions for a contact", responses={200: envelope("SubscriptionsCreated"), **ERRORS}
+        operation_id="contacts_create_subscriptions_for_a_contact",
+        summary="Create subscriptions for a contact",
+        responses={200: envelope("ContactSubscriptionsCreated"), **ERRORS},
     )
     def post(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -313,12 +404,18 @@ class ContactSubscriptionDetail(V2APIView):
     def subscription(self, pk, sid):
         return self.get_for_account(Subscription.objects.select_related("identifier", "contact"), pk=sid, contact_id=pk)
 
-    @extend_schema(summary="Get a subscription of a contact", responses={200: envelope("SubscriptionData"), **ERRORS})
+    @extend_schema(
+        operation_id="contacts_get_a_subscription_of_a_contact",
+        summary="Get a subscription of a contact",
+        responses={200: envelope("ContactSubscriptionData"), **ERRORS},
+    )
     def get(self, request, pk, sid):
         return self.ok(subscription_services.subscription_data(self.subscription(pk, sid)))
 
     @extend_schema(
-        summary="Edit a subscription of a contact", responses={200: envelope("SubscriptionUpdated"), **ERRORS}
+        operation_id="contacts_edit_a_subscription_of_a_contact",
+        summary="Edit a subscription of a contact",
+        responses={200: envelope("ContactSubscriptionUpdated"), **ERRORS},
     )
     def put(self, request, pk, sid):
         sub = subscription_services.update_subscription(
@@ -327,7 +424,9 @@ class ContactSubscriptionDetail(V2APIView):
         return self.ok(subscription_services.subscription_data(sub), subscription_services.SUB_UPDATED)
 
     @extend_schema(
-        summary="Delete a subscription of a contact", responses={200: envelope("SubscriptionDeleted"), **ERRORS}
+        operation_id="contacts_delete_a_subscription_of_a_contact",
+        summary="Delete a subscription of a contact",
+        responses={200: envelope("ContactSubscriptionDeleted"), **ERRORS},
     )
     def delete(self, request, pk, sid):
         subscription_services.delete_subscription(subscription=self.subscription(pk, sid), request=request._request)
@@ -340,7 +439,7 @@ class _OptView(V2APIView):
     service = None
     message = ""
 
-    def post(self, request, pk, sid=None):
+    def change(self, request, pk, sid=None):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
         subscription = None
         if sid is not None:
@@ -358,15 +457,49 @@ class Unsubscribe(_OptView):
     service = staticmethod(subscription_services.unsubscribe)
     message = subscription_services.UNSUBSCRIBED
 
-    @extend_schema(summary="Unsubscribe contact", responses={200: envelope("Unsubscribed"), **ERRORS})
-    def post(self, request, pk, sid=None):
-        return super().post(request, pk, sid)
+    @extend_schema(
+        operation_id="contacts_unsubscribe_from_all",
+        summary="Unsubscribe contact from all subscriptions",
+        responses={200: envelope("ContactUnsubscribed"), **ERRORS},
+    )
+    def post(self, request, pk):
+        return self.change(request, pk)
+
+
+class UnsubscribeOne(_OptView):
+    service = staticmethod(subscription_services.unsubscribe)
+    message = subscription_services.UNSUBSCRIBED
+
+    @extend_schema(
+        operation_id="contacts_unsubscribe_from_one",
+        summary="Unsubscribe contact from a subscription",
+        responses={200: envelope("ContactUnsubscribedOne"), **ERRORS},
+    )
+    def post(self, request, pk, sid):
+        return self.change(request, pk, sid)
 
 
 class Resubscribe(_OptView):
     service = staticmethod(subscription_services.resubscribe)
     message = subscription_services.RESUBSCRIBED
 
-    @extend_schema(summary="Resubscribe contact", responses={200: envelope("Resubscribed"), **ERRORS})
-    def post(self, request, pk, sid=None):
-        return super().post(request, pk, sid)
+    @extend_schema(
+        operation_id="contacts_resubscribe_to_all",
+        summary="Resubscribe contact to all subscriptions",
+        responses={200: envelope("ContactResubscribed"), **ERRORS},
+    )
+    def post(self, request, pk):
+        return self.change(request, pk)
+
+
+class ResubscribeOne(_OptView):
+    service = staticmethod(subscription_services.resubscribe)
+    message = subscription_services.RESUBSCRIBED
+
+    @extend_schema(
+        operation_id="contacts_resubscribe_to_one",
+        summary="Resubscribe contact to a subscription",
+        responses={200: envelope("ContactResubscribedOne"), **ERRORS},
+    )
+    def post(self, request, pk, sid):
+        return self.change(request, pk, sid)
