@@ -32,6 +32,8 @@ urlpatterns = [
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.sending.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
+    path("contacts/imports/", include("contacts.imports.urls")),
+    path("contacts/", include("contacts.pages.urls")),
     path("developer/webhooks/", include("messaging.webhooks.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),
