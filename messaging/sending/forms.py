@@ -13,6 +13,12 @@ class SendForm(forms.Form):
         help_text="Numbers with their country code, separated by commas, spaces or new lines.",
     )
     file = forms.FileField(required=False, label="…or a file of numbers", help_text="CSV or TXT, first column.")
+    segments = forms.MultipleChoiceField(
+        required=False,
+        label="…and/or segments",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every member's mobile number that has not unsubscribed from SMS.",
+    )
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     type = forms.ChoiceField(choices=[("A", "Automatic"), ("N", "Normal text (GSM-7)"), ("U", "Unicode")], initial="A")
     name = forms.CharField(max_length=200, required=False, label="Campaign name")
@@ -29,3 +35,13 @@ class SendForm(forms.Form):
         self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in services]
         senders = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).select_related("service")
         self.fields["sender"].choices = [(s.name, f"{s.name} ({s.service.code})") for s in senders.order_by("name")]
+        self.fields["segments"].choices = segment_choices(account)
+        if not self.fields["segments"].choices:
+            del self.fields["segments"]
+
+
+def segment_choices(account):
+    from contacts.models import Segment
+
+    segments = Segment.objects.for_account(account).order_by("name")
+    return [(str(s.pk), f"{s.name} ({s.member_count} contact{'s' if s.member_count != 1 else ''})") for s in segments]
