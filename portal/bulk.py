@@ -4,7 +4,7 @@ skipped instead of failing the whole batch."""
 
 import itertools
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 _names = itertools.count(1)
 
@@ -44,3 +44,43 @@ def next_ids(table, count):
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
         return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(table, columns, rows):
+    """COPY `rows` straight into `table` inside a savepoint (no staging table: the fast path when
+    the caller has already checked for duplicates). Returns False, with nothing written, when a
+    unique constraint refused a row (a concurrent writer won); the caller then uses copy_insert."""
+    from psycopg import errors
+
+    cols = ", ".join(columns)
+    try:
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    except (IntegrityError, errors.UniqueViolation):
+        return False
+    return True
+
+
+def copy_update(table, key, columns, rows):
+    """UPDATE many rows with their own values in one statement: COPY (key, *columns) into a
+    staging table, then UPDATE … FROM it (a CASE per column, as bulk_update writes, grows with the
+    batch and is planned row by row). PostgreSQL only; call inside a transaction."""
+    stage = f"bulk_stage_{next(_names)}"
+    cols = ", ".join([key, *columns])
+    assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608 - fixed identifiers
+        )
+        with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {stage} s WHERE t.{key} = s.{key}")  # noqa: S608
+        updated = cursor.rowcount
+        cursor.execute(f"DROP TABLE {stage}")
+        return updated

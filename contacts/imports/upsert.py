@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contacts.imports.mapping import MATCH_ORDER, PROFILE_NAMES
 from contacts.models import Contact, ContactTag, Identifier, Tag
-from portal.bulk import copy_insert, next_ids
+from portal.bulk import copy_insert, copy_rows, copy_update, next_ids
 
 CONTACT_COLUMNS = ["id", "account_id", "identity", *PROFILE_NAMES, "attributes"]
 
@@ -53,18 +53,22 @@ class ChunkWriter:
 
     def _match(self, records):
         """contact id per record (None = new), and the identifier values already taken."""
-        scope = {"account_id": self.account_id}
-        by_identity = dict(
-            Contact.objects.filter(**scope, identity__in=[r.identity for r in records]).values_list("identity", "id")
-        )
-        taken = {}
-        for kind in MATCH_ORDER:
-            values = [r.identifiers[kind] for r in records if kind in r.identifiers]
-            if values:
-                rows = Identifier.objects.filter(**scope, type=kind, value__in=values).values_list(
-                    "value", "contact_id"
+        identities = [r.identity for r in records]
+        values_by_kind = {k: [r.identifiers[k] for r in records if k in r.identifiers] for k in MATCH_ORDER}
+        if self.postgres:
+            by_identity, taken = self._lookup_postgres(identities, values_by_kind)
+        else:
+            scope = Contact.objects.filter(account_id=self.account_id)
+            by_identity = dict(scope.filter(identity__in=identities).values_list("identity", "id"))
+            taken = {
+                kind: dict(
+                    Identifier.objects.filter(account_id=self.account_id, type=kind, value__in=values).values_list(
+                        "value", "contact_id"
+                    )
                 )
-                taken[kind] = dict(rows)
+                for kind, values in values_by_kind.items()
+                if values
+            }
         matches = []
         for record in records:
             contact_id = by_identity.get(record.identity)
@@ -79,6 +83,26 @@ class ChunkWriter:
                 )
             matches.append(contact_id)
         return matches, taken
+
+    def _lookup_postgres(self, identities, values_by_kind):
+        """One array parameter per lookup (`= ANY(%s)`) instead of thousands of placeholders: the
+        query is converted and planned in constant time and served by the unique indexes."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT identity, id FROM {Contact._meta.db_table} WHERE account_id = %s AND identity = ANY(%s)",  # noqa: S608
+                [self.account_id, identities],
+            )
+            by_identity = dict(cursor.fetchall())
+            taken = {}
+            for kind, values in values_by_kind.items():
+                if values:
+                    cursor.execute(
+                        f"SELECT value, contact_id FROM {Identifier._meta.db_table} "  # noqa: S608
+                        "WHERE account_id = %s AND type = %s AND value = ANY(%s)",
+                        [self.account_id, kind, values],
+                    )
+                    taken[kind] = dict(cursor.fetchall())
+        return by_identity, taken
 
     # -- tags -------------------------------------------------------------------------------
 
@@ -133,10 +157,14 @@ class ChunkWriter:
             return {}
         if self.postgres:
             ids = next_ids(Contact._meta.db_table, len(records))
-            rows = (
+            now = timezone.now()
+            rows = [
                 (pk, self.account_id, r.identity, *self._contact_row(r), json.dumps(r.attributes))
                 for pk, r in zip(ids, records, strict=True)
-            )
+            ]
+            table = Contact._meta.db_table
+            if copy_rows(table, [*CONTACT_COLUMNS, "created_at", "updated_at"], [(*r, now, now) for r in rows]):
+                return {r.identity: pk for pk, r in zip(ids, records, strict=True)}
             inserted = copy_insert(
                 Contact._meta.db_table,
                 CONTACT_COLUMNS,
@@ -210,7 +238,14 @@ class ChunkWriter:
                     touched = True
             if touched:
                 changed.add(contact_id)
-        if dirty:
+        if dirty and self.postgres:
+            columns = [*fields, "updated_at"]
+            rows = (
+                [c.pk, *(json.dumps(c.attributes) if f == "attributes" else getattr(c, f) for f in columns)]
+                for c in dirty
+            )
+            copy_update(Contact._meta.db_table, "id", columns, rows)
+        elif dirty:
             Contact.objects.bulk_update(dirty, [*fields, "updated_at"], batch_size=1000)
         for contact_id, stale in drop:
             ContactTag.objects.filter(contact_id=contact_id, tag_id__in=stale).delete()
@@ -220,12 +255,15 @@ class ChunkWriter:
         if not identifiers:
             return
         if self.postgres:
-            copy_insert(
-                Identifier._meta.db_table,
-                ["account_id", "contact_id", "type", "value"],
-                ((self.account_id, *row) for row in identifiers),
-                defaults={"created_at": "now()", "updated_at": "now()"},
-            )
+            now = timezone.now()
+            columns = ["account_id", "contact_id", "type", "value"]
+            rows = [(self.account_id, *row) for row in identifiers]
+            if not copy_rows(
+                Identifier._meta.db_table, [*columns, "created_at", "updated_at"], [(*r, now, now) for r in rows]
+            ):
+                copy_insert(
+                    Identifier._meta.db_table, columns, rows, defaults={"created_at": "now()", "updated_at": "now()"}
+                )
             return
         Identifier.objects.bulk_create(
             [Identifier(account_id=self.account_id, contact_id=c, type=t, value=v) for c, t, v in identifiers],
@@ -236,6 +274,9 @@ class ChunkWriter:
         if not links:
             return
         if self.postgres:
-            copy_insert(ContactTag._meta.db_table, ["contact_id", "tag_id"], links, defaults={"created_at": "now()"})
+            now = timezone.now()
+            table = ContactTag._meta.db_table
+            if not copy_rows(table, ["contact_id", "tag_id", "created_at"], [(*link, now) for link in links]):
+                copy_insert(table, ["contact_id", "tag_id"], links, defaults={"created_at": "now()"})
             return
         ContactTag.objects.bulk_create([ContactTag(contact_id=c, tag_id=t) for c, t in links], ignore_conflicts=True)

@@ -207,11 +207,11 @@ def test_cancelling_a_running_job_keeps_committed_chunks_only(account, monkeypat
     original = services._write_chunk
     calls = []
 
-    def cancel_after_first(job_, writer, chunk):
+    def cancel_after_first(job_, writer, chunk, *args):
         calls.append(len(chunk))
         if len(calls) == 2:
             ContactImport.objects.filter(pk=job_.pk).update(cancel_requested=True)
-        original(job_, writer, chunk)
+        original(job_, writer, chunk, *args)
 
     monkeypatch.setattr(services, "_write_chunk", cancel_after_first)
     with django_capture_on_commit_callbacks(execute=True):
@@ -238,10 +238,10 @@ def test_a_stale_running_job_resumes_after_its_last_chunk(account, monkeypatch, 
     services.start_import(job=job)  # queued, the task not run (callbacks not executed)
     original = services._write_chunk
 
-    def die_on_second(job_, writer, chunk):
+    def die_on_second(job_, writer, chunk, *args):
         if job_.processed == 0 and ContactImport.objects.get(pk=job_.pk).processed == 2:
             raise SystemExit  # the worker process dies mid-job
-        original(job_, writer, chunk)
+        original(job_, writer, chunk, *args)
 
     monkeypatch.setattr(services, "_write_chunk", die_on_second)
     with pytest.raises(SystemExit):
