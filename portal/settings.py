@@ -314,6 +314,10 @@ SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
 SIMULATOR = {
     "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),
     "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),
+    "submit_latency_ms": float(env("SIMULATOR_SUBMIT_LATENCY_MS", "0")),
+    "refuse_ratio": float(env("SIMULATOR_REFUSE_RATIO", "0")),
+    # `code:STATUS` pairs for undelivered messages, e.g. "001:INVALID-SUB,034:UNDELIV".
+    "failures": [tuple(item.split(":", 1)) for item in env_list("SIMULATOR_FAILURES") if ":" in item],
     "seed": env("SIMULATOR_SEED", None),
 }
 DLR_TIMEOUT_HOURS = env_int("DLR_TIMEOUT_HOURS", 72)

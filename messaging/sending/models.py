@@ -12,6 +12,7 @@ class State(models.TextChoices):
 
     SCHEDULED = "scheduled", "Scheduled"
     QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Being handed to the supplier"
     SUBMITTED = "submitted", "Submitted to the supplier"
     FINAL = "final", "Final"
     REJECTED = "rejected", "Rejected before sending"
@@ -110,7 +111,7 @@ class Message(models.Model):
             # The sweeper and the scheduler look only at messages still in flight.
             models.Index(
                 fields=["state", "priority", "id"],
-                condition=models.Q(state__in=["scheduled", "queued", "submitted"]),
+                condition=models.Q(state__in=["scheduled", "queued", "submitting", "submitted"]),
                 name="sending_msg_inflight",
             ),
         ]
@@ -121,3 +122,18 @@ class Message(models.Model):
     @property
     def public_id(self):
         return f"{self.batch.uuid}:{self.index}"
+
+
+class SimulatedSubmission(models.Model):
+    """What the built-in carrier simulator has accepted, keyed by our message id: like a supplier
+    that deduplicates on the client's reference, it accepts a resubmitted message once and answers
+    with the id it gave the first time. Written outside the sender's transaction (the carrier's
+    memory survives our crashes); `attempts` shows how often a message was handed over."""
+
+    message_id = models.BigIntegerField(unique=True)
+    supplier_message_id = models.CharField(max_length=100)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.message_id} -> {self.supplier_message_id}"

@@ -12,7 +12,7 @@ from accounts.services import credits
 from accounts.services.errors import ValidationFailed
 from messaging.numbers import InvalidNumber, normalize
 from messaging.sending import context as scrub_context
-from messaging.sending.models import AWAITING, SCHEDULED, Batch, Message, Priority, State
+from messaging.sending.models import AWAITING, SCHEDULED, Batch, Message, Priority, SimulatedSubmission, State
 from messaging.sending.scrub import Rejection, check
 from messaging.services.catalog import ServiceNotEnabled, require_service
 from messaging.sms.encoding import analyze, split
@@ -347,7 +347,7 @@ def sweep(now=None):
     """Re-dispatch batches with messages queued for longer than expected (a lost task or a crashed
     worker), and mark messages whose supplier never answered as TIMEOUT-DLR; they stay open, so a
     late receipt still applies."""
-    from messaging.sending.tasks import dispatch_batch
+    from messaging.sending.tasks import dispatch_batch, resubmit_stuck
 
     now = now or timezone.now()
     stuck = list(
@@ -357,6 +357,18 @@ def sweep(now=None):
     )
     for batch_id in stuck:
         dispatch_batch.apply_async(args=[batch_id], queue=QUEUES[Priority.BULK])
+    # Claimed but never recorded: the worker died while the supplier had the chunk.
+    half_sent = list(
+        Message.objects.filter(state=State.SUBMITTING, dispatched_at__lt=now - STUCK_AFTER)
+        .values_list("batch_id", "supplier")
+        .distinct()[:200]
+    )
+    for batch_id, supplier in half_sent:
+        resubmit_stuck.apply_async(
+            args=[batch_id, supplier or "simulator", (now - STUCK_AFTER).isoformat()], queue=QUEUES[Priority.BULK]
+        )
+    # The simulator's memory of what it took only matters while a resubmission can come.
+    SimulatedSubmission.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     silent = (
         Message.objects.filter(
             state=State.SUBMITTED, dispatched_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS)
@@ -364,7 +376,7 @@ def sweep(now=None):
         .exclude(status="TIMEOUT-DLR")
         .update(status="TIMEOUT-DLR", updated_at=now)
     )
-    return {"redispatched_batches": len(stuck), "timed_out": silent}
+    return {"redispatched_batches": len(stuck), "resubmitted_batches": len(half_sent), "timed_out": silent}
 
 
 def cancel_scheduled(*, account, group_id, actor=None):

@@ -13,9 +13,14 @@ CHUNK = 1000
 
 @shared_task(acks_late=True)
 def dispatch_batch(batch_id, connector="simulator"):
-    """Hand a batch's queued messages to the connector, a chunk at a time. Each chunk is claimed
-    under row locks and moved with a conditional update, so a retried or duplicated task never
-    submits a message twice."""
+    """Hand a batch's queued messages to the connector, a chunk at a time.
+
+    A chunk is claimed (queued → submitting) and committed before the supplier is called, and
+    moved on (→ submitted, or rejected and refunded) in a second transaction after it answers; no
+    row lock is held across the supplier call. A duplicated task finds nothing left to claim. A
+    worker that dies between the two leaves the chunk `submitting`: the sweeper hands it to the
+    connector again with the same message ids, which an idempotent connector (the simulator, HTTP
+    suppliers with a client reference) accepts only once."""
     conn = get_connector(connector)
     after = 0  # walk the batch forward: rescanning submitted rows would make this quadratic
     while True:
@@ -24,25 +29,70 @@ def dispatch_batch(batch_id, connector="simulator"):
                 Message.objects.select_for_update(skip_locked=True)
                 .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
                 .order_by("index")
-                .only("id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port", "charges")[
-                    :CHUNK
-                ]
+                .only(*SUBMIT_FIELDS)[:CHUNK]
             )
             if not messages:
                 return
             granted = throttle.take(conn.name, len(messages))
             messages = messages[:granted]  # the rest waits for the next round (still queued)
             after = messages[-1].index
-            results = conn.submit(messages)  # a supplier id per message, or None when it refused one
-            taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
-            refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
-            if taken:
-                supplier_ids = [sid for _, sid in taken]
-                mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
-                if hasattr(conn, "schedule_receipts"):
-                    transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
-            if refused:
-                refund_refused(batch_id, refused)
+            _claim(messages, supplier=conn.name, now=timezone.now())
+        submit_chunk(conn, batch_id, messages)
+
+
+SUBMIT_FIELDS = ("id", "batch_id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port", "charges")
+
+
+def _claim(messages, *, supplier, now):
+    Message.objects.filter(pk__in=[m.pk for m in messages], state=State.QUEUED).update(
+        state=State.SUBMITTING, supplier=supplier, dispatched_at=now, updated_at=now
+    )
+
+
+def submit_chunk(conn, batch_id, messages):
+    """Call the supplier for claimed messages, then record what it said in one transaction."""
+    results = conn.submit(messages)  # a supplier id per message, or None when it refused one
+    with transaction.atomic():
+        taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
+        refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
+        if taken:
+            supplier_ids = [sid for _, sid in taken]
+            moved = mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
+            if moved and hasattr(conn, "schedule_receipts"):
+                transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
+        if refused:
+            refund_refused(batch_id, refused)
+
+
+@shared_task(acks_late=True)
+def resubmit_stuck(batch_id, connector="simulator", claimed_before=None):
+    """Sweeper: messages left `submitting` by a worker that died mid-chunk (claimed before
+    `claimed_before`, an ISO time; default five minutes ago) go to the connector again, only when
+    it is idempotent (it must not deliver twice what it already took)."""
+    from datetime import datetime, timedelta
+
+    conn = get_connector(connector)
+    if not getattr(conn, "idempotent", False):
+        return 0
+    now = timezone.now()
+    cutoff = datetime.fromisoformat(claimed_before) if claimed_before else now - timedelta(minutes=5)
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(
+                batch_id=batch_id,
+                state=State.SUBMITTING,
+                supplier=conn.name,
+                dispatched_at__lt=cutoff,
+            )
+            .order_by("index")
+            .only(*SUBMIT_FIELDS)[:CHUNK]
+        )
+        # Re-claim (a fresh claim time) so a second sweeper run does not take them too.
+        Message.objects.filter(pk__in=[m.pk for m in messages]).update(dispatched_at=now, updated_at=now)
+    if messages:
+        submit_chunk(conn, batch_id, messages)
+    return len(messages)
 
 
 def refund_refused(batch_id, messages):
@@ -54,8 +104,9 @@ def refund_refused(batch_id, messages):
     from messaging.sending.models import Batch
 
     ids = [m.pk for m in messages]
-    rows = list(Message.objects.filter(pk__in=ids, state=State.QUEUED).values_list("index", "charges"))
-    Message.objects.filter(pk__in=ids, state=State.QUEUED).update(
+    claimed = Message.objects.select_for_update().filter(pk__in=ids, state=State.SUBMITTING)
+    rows = list(claimed.values_list("index", "charges"))
+    Message.objects.filter(pk__in=ids, state=State.SUBMITTING).update(
         state=State.FINAL, status="REJECTED", status_code="458", updated_at=timezone.now()
     )
     amount = sum((charges for _, charges in rows), Decimal(0))
@@ -72,20 +123,23 @@ def refund_refused(batch_id, messages):
 
 
 def mark_submitted(messages, supplier_ids, *, supplier, now):
-    """One UPDATE for the whole chunk (a VALUES join on PostgreSQL; bulk_update elsewhere)."""
+    """One UPDATE for the whole chunk (a VALUES join on PostgreSQL). Only claimed rows move, so a
+    chunk recorded twice (a slow worker and the sweeper) is recorded once. Returns rows moved."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE sending_message AS m SET state = %s, supplier = %s, dispatched_at = %s, "
+                "UPDATE sending_message AS m SET state = %s, supplier = %s, "
                 "updated_at = %s, supplier_message_id = v.sid "
                 "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id AND m.state = %s",
-                [State.SUBMITTED, supplier, now, now, [m.pk for m in messages], supplier_ids, State.QUEUED],
+                [State.SUBMITTED, supplier, now, [m.pk for m in messages], supplier_ids, State.SUBMITTING],
             )
-        return
+            return cursor.rowcount
+    moved = 0
     for message, supplier_id in zip(messages, supplier_ids, strict=True):
-        message.state, message.supplier = State.SUBMITTED, supplier
-        message.supplier_message_id, message.dispatched_at = supplier_id, now
-    Message.objects.bulk_update(messages, ["state", "supplier", "supplier_message_id", "dispatched_at"])
+        moved += Message.objects.filter(pk=message.pk, state=State.SUBMITTING).update(
+            state=State.SUBMITTED, supplier=supplier, supplier_message_id=supplier_id, updated_at=now
+        )
+    return moved
 
 
 @shared_task(acks_late=True)

@@ -1,9 +1,11 @@
 """Dispatch never loses or double-sends a message, and money follows the messages."""
 
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
@@ -38,39 +40,46 @@ def test_messages_the_supplier_refuses_are_refunded_once(account, sending_setup)
 
 
 def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sending_setup):
-    batch = _batch(account, n=5)
-    submitted = []
+    from messaging.sending.connectors.simulator import SimulatorConnector
+    from messaging.sending.models import SimulatedSubmission
 
-    def flaky_submit(self, messages):
-        submitted.extend(m.index for m in messages)
-        if len(submitted) > 2:
-            raise RuntimeError("worker killed")
-        return [f"s{m.index}" for m in messages]
+    batch = _batch(account, n=5)
+    real_submit = SimulatorConnector.submit
+    calls = []
+
+    def dies_after_the_supplier_took_it(self, messages):
+        calls.append([m.index for m in messages])
+        result = real_submit(self, messages)  # the carrier has them...
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")  # ...but the worker dies before recording it
+        return result
 
     with (
         mock.patch("messaging.sending.tasks.CHUNK", 2),
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.submit", flaky_submit),
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"),
+        mock.patch.object(SimulatorConnector, "submit", dies_after_the_supplier_took_it),
+        mock.patch.object(SimulatorConnector, "schedule_receipts"),
         pytest.raises(RuntimeError),
     ):
         tasks.dispatch_batch(batch.pk)
-    # The first chunk committed; the chunk in flight rolled back and is still queued.
+    # The first chunk is recorded; the second was claimed and handed over, not recorded.
     assert dict(Message.objects.filter(batch=batch).values_list("index", "state")) == {
         1: State.SUBMITTED,
         2: State.SUBMITTED,
-        3: State.QUEUED,
-        4: State.QUEUED,
+        3: State.SUBMITTING,
+        4: State.SUBMITTING,
         5: State.QUEUED,
     }
-    sent = []
-    with (
-        mock.patch(
-            "messaging.sending.connectors.simulator.SimulatorConnector.submit",
-            lambda self, ms: sent.extend(m.index for m in ms) or [f"t{m.index}" for m in ms],
-        ),
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"),
-    ):
-        tasks.dispatch_batch(batch.pk)  # the redelivered task (late ack) or the sweeper
-    assert sent == [3, 4, 5]
+    later = (timezone.now() + timedelta(seconds=1)).isoformat()
+    with mock.patch.object(SimulatorConnector, "schedule_receipts"):
+        tasks.dispatch_batch(batch.pk)  # the redelivered task (late ack) takes only what is still queued
+        assert tasks.resubmit_stuck(batch.pk, claimed_before=later) == 2  # the sweeper's turn for 3 and 4
+        assert tasks.resubmit_stuck(batch.pk, claimed_before=later) == 0
     assert Message.objects.filter(batch=batch, state=State.SUBMITTED).count() == 5
+    log = {s.message_id: s for s in SimulatedSubmission.objects.all()}
+    assert len(log) == 5  # the carrier took each message once...
+    by_index = dict(Message.objects.filter(batch=batch).values_list("index", "id"))
+    assert [log[by_index[i]].attempts for i in range(1, 6)] == [1, 1, 2, 2, 1]  # ...though 3 and 4 came twice
+    # and the ids we recorded are the ones it gave the first time
+    for index, supplier_id in Message.objects.filter(batch=batch).values_list("index", "supplier_message_id"):
+        assert log[by_index[index]].supplier_message_id == supplier_id
     assert LedgerEntry.objects.filter(account=account, kind=LedgerKind.DEBIT).count() == 1

@@ -76,3 +76,55 @@ def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
     assert services.sweep()["timed_out"] == 1
     message.refresh_from_db()
     assert message.status == "TIMEOUT-DLR" and message.state == State.SUBMITTED
+
+
+def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, sending_setup):
+    from unittest import mock
+
+    from messaging.sending.models import SimulatedSubmission
+
+    with mock.patch("messaging.sending.services._enqueue"):
+        batch = services.submit(
+            account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
+        ).batch
+    old = timezone.now() - timedelta(minutes=10)
+    Message.objects.filter(batch=batch).update(state=State.SUBMITTING, supplier="simulator", dispatched_at=old)
+    fresh = services.submit(
+        account=account, service_code="T", outgoing=[Outgoing(to="919876543211", sender="ACMEIN", message=OTP)]
+    ).batch
+    Message.objects.filter(batch=fresh).update(
+        state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now()
+    )
+    with mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"):
+        report = services.sweep()
+    assert report["resubmitted_batches"] == 1
+    assert Message.objects.get(batch=batch).state == State.SUBMITTED
+    assert Message.objects.get(batch=fresh).state == State.SUBMITTING  # a worker may still be on it
+    assert SimulatedSubmission.objects.count() == 1
+
+
+def test_a_connector_that_cannot_deduplicate_is_never_resubmitted(account, sending_setup):
+    from unittest import mock
+
+    from messaging.sending import tasks
+
+    with mock.patch("messaging.sending.services._enqueue"):
+        batch = services.submit(
+            account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
+        ).batch
+    Message.objects.filter(batch=batch).update(
+        state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now() - timedelta(hours=1)
+    )
+    with mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.idempotent", False):
+        assert tasks.resubmit_stuck(batch.pk) == 0
+    assert Message.objects.get(batch=batch).state == State.SUBMITTING
+
+
+def test_old_simulator_records_are_pruned(db):
+    from messaging.sending.models import SimulatedSubmission
+
+    SimulatedSubmission.objects.create(message_id=1, supplier_message_id="a")
+    SimulatedSubmission.objects.create(message_id=2, supplier_message_id="b")
+    SimulatedSubmission.objects.filter(message_id=1).update(created_at=timezone.now() - timedelta(days=2))
+    services.sweep()
+    assert list(SimulatedSubmission.objects.values_list("message_id", flat=True)) == [2]
