@@ -36,12 +36,10 @@ class Refused(ValueError):
 
 
 def _embedded_ipv4(address):
-    """IPv4 addresses hidden inside an IPv6 one (mapped, 6to4, Teredo, NAT64)."""
+    """IPv4 addresses hidden inside an IPv6 one (6to4, Teredo, NAT64)."""
     if address.version != 6:
         return []
     inner = []
-    if address.ipv4_mapped:
-        inner.append(address.ipv4_mapped)
     if address.sixtofour:
         inner.append(address.sixtofour)
     if address.teredo:
@@ -58,6 +56,9 @@ def check_address(address, *, allow_loopback=False):
             address = ipaddress.ip_address(address.split("%", 1)[0])
         except ValueError:
             raise Refused(PRIVATE) from None
+    if address.version == 6 and address.ipv4_mapped:
+        # ::ffff:a.b.c.d is the IPv4 address itself on a dual-stack socket.
+        return check_address(address.ipv4_mapped, allow_loopback=allow_loopback)
     for inner in _embedded_ipv4(address):
         check_address(inner, allow_loopback=allow_loopback)
     if address in METADATA:

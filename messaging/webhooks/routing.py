@@ -51,9 +51,9 @@ def _delivery(event, *, webhook=None, subscription=None, url, wrapped, now):
     )
 
 
-def targets(events):
+def targets(events, *, now=None):
     """Deliveries (unsaved) for `events`: two queries however many events there are."""
-    now = timezone.now()
+    now = now or timezone.now()
     named = {(e.account_id, u) for e in events if (u := _uuid_or_none(e.webhook_id))}
     webhooks = {}
     if named:
@@ -99,7 +99,7 @@ def targets(events):
     return out
 
 
-def fan_out(*, limit=1000):
+def fan_out(*, limit=1000, now=None):
     """Process up to `limit` unprocessed events; returns (events, deliveries) counts."""
     with transaction.atomic():
         events = list(
@@ -110,7 +110,7 @@ def fan_out(*, limit=1000):
         )
         if not events:
             return 0, 0
-        deliveries = targets([e for e in events if e.type in registry.EVENTS])
+        deliveries = targets([e for e in events if e.type in registry.EVENTS], now=now)
         Delivery.objects.bulk_create(deliveries, batch_size=2000)
         Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=timezone.now())
     return len(events), len(deliveries)

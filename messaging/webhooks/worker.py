@@ -14,6 +14,7 @@ attempt twice; a crashed worker's rows are claimable again when their lease ends
 
 import asyncio
 import json
+import logging
 import queue
 import threading
 import time
@@ -34,6 +35,8 @@ from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out
 from messaging.webhooks.schedule import next_attempt
 from portal.outbound import Refused, pinned_async_client
+
+log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60
 REQUEST_LOG_BYTES = 16_384
@@ -76,12 +79,15 @@ async def send(client, request, *, timeout, cap):
             ) as response:
                 status = response.status_code
                 headers = dict(list(response.headers.items())[:40])
-                buffer = bytearray()
-                async for chunk in response.aiter_raw():
-                    buffer.extend(chunk)
-                    if len(buffer) >= cap:
-                        break
-                body = bytes(buffer[:cap])
+                if hasattr(response, "_content"):  # already read (in-memory transports)
+                    body = response.content[:cap]
+                else:
+                    buffer = bytearray()
+                    async for chunk in response.aiter_raw():
+                        buffer.extend(chunk)
+                        if len(buffer) >= cap:
+                            break
+                    body = bytes(buffer[:cap])
                 if response.is_redirect:
                     error = f"Redirect to {response.headers.get('location', '?')[:200]} not followed."
     except Refused as exc:
@@ -111,17 +117,21 @@ class _Engine:
     async def _make(self, factory):
         return factory(self.timeout)
 
-    async def _one(self, endpoint, limit, job):
-        semaphore = self.semaphores.setdefault(endpoint, asyncio.Semaphore(limit))
-        async with semaphore:
-            outcome = job
-            status, headers, body, error, latency = await send(
-                self.client, outcome.request, timeout=self.timeout, cap=self.cap
-            )
+    async def _one(self, endpoint, limit, outcome):
+        try:
+            semaphore = self.semaphores.setdefault(endpoint, asyncio.Semaphore(limit))
+            async with semaphore:
+                status, headers, body, error, latency = await send(
+                    self.client, outcome.request, timeout=self.timeout, cap=self.cap
+                )
             outcome.status_code, outcome.response_headers, outcome.latency_ms = status, headers, latency
             outcome.response_body = body.decode("utf-8", "replace")
             outcome.error = error
-        self.results.put((endpoint, outcome))
+        except Exception as exc:  # never lose the slot: an unexpected error is a failed attempt
+            log.exception("webhook delivery crashed")
+            outcome.error = f"Internal error: {type(exc).__name__}"
+        finally:
+            self.results.put((endpoint, outcome))
 
     def submit(self, endpoint, limit, outcome):
         asyncio.run_coroutine_threadsafe(self._one(endpoint, limit, outcome), self.loop)
@@ -401,7 +411,7 @@ def run(*, seconds=None, stop_when_idle=True, clock=timezone.now, client_factory
             accepting = time.monotonic() < deadline
             claimed = 0
             if accepting:
-                events, _ = fan_out(limit=fan_out_limit)
+                events, _ = fan_out(limit=fan_out_limit, now=clock())
                 counts["events"] += events
                 free = total - running
                 if free >= min(50, total // 4) or running == 0:
