@@ -9,4 +9,5 @@ urlpatterns = [
     path("send/preview/", views.send_preview, name="send_preview"),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/<uuid:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<uuid:pk>/cancel/", views.batch_cancel, name="batch_cancel"),
 ]

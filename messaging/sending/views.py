@@ -11,16 +11,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services import credits
+from accounts.services import audit, credits
 from accounts.services.errors import DomainError
 from messaging.models import Service
 from messaging.numbers import InvalidNumber, normalize
 from messaging.pricing.services import price_table
 from messaging.sending.forms import SendForm
 from messaging.sending.models import Batch, Message, State
-from messaging.sending.services import Outgoing, submit
+from messaging.sending.services import CANCEL_BEFORE, Outgoing, cancel_scheduled, submit
 from messaging.sms.encoding import analyze
 from portal.pages import form_errors_from
 from portal.pagination import paginate
@@ -132,7 +134,7 @@ def batch_detail(request, pk):
     rows = Message.objects.for_account(request.account).filter(batch=batch)
     status = request.GET.get("status", "")
     counts = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    in_flight = rows.filter(state__in=[State.QUEUED, State.SUBMITTED, State.SCHEDULED]).exists()
+    in_flight = rows.filter(state__in=[State.QUEUED, State.SUBMITTING, State.SUBMITTED, State.SCHEDULED]).exists()
     if status:
         rows = rows.filter(status=status)
     ctx = {
@@ -141,7 +143,32 @@ def batch_detail(request, pk):
         "page": paginate(request, rows.order_by("index"), 50),
         "status": status,
         "in_flight": in_flight,
+        "cancellable": batch.scheduled_at is not None
+        and counts.get("SCHEDULED")
+        and timezone.now() <= batch.scheduled_at - CANCEL_BEFORE,
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "sending/partials/batch_messages.html", ctx)
     return render(request, "sending/batch_detail.html", ctx)
+
+
+@require_POST
+@account_required("send")
+def batch_cancel(request, pk):
+    """Cancel a scheduled send (until 5 minutes before it is due); its charges come back."""
+    batch = get_for_account_or_404(Batch, request.account, uuid=pk)
+    try:
+        cancelled, refund = cancel_scheduled(account=request.account, group_id=batch.uuid, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        audit.record(
+            "sms.schedule_cancelled",
+            account=request.account,
+            actor=request.user,
+            target=str(batch.uuid),
+            reason=f"{cancelled} messages, {refund} credits refunded",
+            request=request,
+        )
+        messages.success(request, f"Scheduled send cancelled: {cancelled} messages, {refund:.4f} credits refunded.")
+    return redirect("sending:batch_detail", pk=batch.uuid)

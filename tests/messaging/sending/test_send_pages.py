@@ -66,3 +66,58 @@ def test_another_accounts_batch_is_404(user_client, other_account, sending_setup
 
     batch = Batch.objects.create(account=other_account, service=Service.objects.get(code="T"))
     assert user_client.get(f"/sms/batches/{batch.uuid}/").status_code == 404
+
+
+def test_a_scheduled_send_can_be_cancelled_from_its_page(user_client, account, sending_setup):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import AuditEvent
+    from accounts.services import credits
+    from messaging.sending import services
+    from messaging.sending.services import Outgoing
+
+    at = timezone.now() + timedelta(hours=2)
+    batch = services.submit(
+        account=account,
+        service_code="T",
+        schedule=at,
+        outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message="Your OTP is 4821. Do not share it.")],
+    ).batch
+    page = user_client.get(f"/sms/batches/{batch.uuid}/")
+    assert b"Cancel scheduled send" in page.content
+    res = user_client.post(f"/sms/batches/{batch.uuid}/cancel/", follow=True)
+    assert b"Scheduled send cancelled: 1 messages" in res.content
+    assert b"Cancel scheduled send" not in res.content
+    assert credits.balance(account) == 100
+    assert AuditEvent.objects.filter(account=account, action="sms.schedule_cancelled").exists()
+    again = user_client.post(f"/sms/batches/{batch.uuid}/cancel/", follow=True)
+    assert b"No scheduled send" in again.content or credits.balance(account) == 100
+
+
+def test_cancelling_needs_post_and_stays_inside_the_account(user_client, other_account, sending_setup):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.pricing.services import save_price
+    from messaging.review import services as review
+    from messaging.senders import services as registry
+    from messaging.sending import services
+    from messaging.sending.services import Outgoing
+
+    review.approve(
+        item=registry.create_sender(account=other_account, data={"name": "Other", "service": "G", "country_code": "GB"})
+    )
+    save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "2"})
+    theirs = services.submit(
+        account=other_account,
+        service_code="G",
+        schedule=timezone.now() + timedelta(hours=2),
+        outgoing=[Outgoing(to="447400123456", sender="Other", message="Hello")],
+    ).batch
+    assert user_client.post(f"/sms/batches/{theirs.uuid}/cancel/").status_code == 404
+    assert user_client.get(f"/sms/batches/{theirs.uuid}/cancel/").status_code == 405
+    theirs.refresh_from_db()
+    assert theirs.messages.filter(status="SCHEDULED").count() == 1
