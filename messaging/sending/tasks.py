@@ -24,28 +24,56 @@ def dispatch_batch(batch_id, connector="simulator"):
     conn = get_connector(connector)
     after = 0  # walk the batch forward: rescanning submitted rows would make this quadratic
     while True:
-        with transaction.atomic():
-            messages = list(
-                Message.objects.select_for_update(skip_locked=True)
-                .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
-                .order_by("index")
-                .only(*SUBMIT_FIELDS)[:CHUNK]
-            )
-            if not messages:
-                return
-            granted = throttle.take(conn.name, len(messages))
-            messages = messages[:granted]  # the rest waits for the next round (still queued)
-            after = messages[-1].index
-            _claim(messages, supplier=conn.name, now=timezone.now())
+        messages = claim(batch_id, after=after, supplier=conn.name, now=timezone.now())
+        if not messages:
+            return
+        granted = throttle.take(conn.name, len(messages))
+        if granted < len(messages):  # the rest waits for the next round
+            release(messages[granted:])
+            messages = messages[:granted]
+        after = messages[-1].index
         submit_chunk(conn, batch_id, messages)
 
 
 SUBMIT_FIELDS = ("id", "batch_id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port", "charges")
 
+# Pick and claim a chunk in one statement (its own transaction): the row locks last only as long
+# as the UPDATE, and rows another worker holds are skipped, not waited for.
+_CLAIM = f"""
+UPDATE sending_message SET state = %s, supplier = %s, dispatched_at = %s, updated_at = %s
+ WHERE id IN (SELECT id FROM sending_message
+               WHERE batch_id = %s AND state = %s AND index > %s
+               ORDER BY index LIMIT %s FOR UPDATE SKIP LOCKED)
+RETURNING {", ".join(SUBMIT_FIELDS)}
+"""  # noqa: S608 - fixed column names
 
-def _claim(messages, *, supplier, now):
-    Message.objects.filter(pk__in=[m.pk for m in messages], state=State.QUEUED).update(
-        state=State.SUBMITTING, supplier=supplier, dispatched_at=now, updated_at=now
+
+def claim(batch_id, *, after, supplier, now, limit=None):
+    """Move up to CHUNK queued messages of a batch (after index `after`) to `submitting` and
+    return them in index order."""
+    limit = limit or CHUNK
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM, [State.SUBMITTING, supplier, now, now, batch_id, State.QUEUED, after, limit])
+            rows = cursor.fetchall()
+        return sorted((Message(**dict(zip(SUBMIT_FIELDS, row, strict=True))) for row in rows), key=lambda m: m.index)
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
+            .order_by("index")
+            .only(*SUBMIT_FIELDS)[:limit]
+        )
+        Message.objects.filter(pk__in=[m.pk for m in messages], state=State.QUEUED).update(
+            state=State.SUBMITTING, supplier=supplier, dispatched_at=now, updated_at=now
+        )
+    return messages
+
+
+def release(messages):
+    """Give claimed messages back to the queue (the send rate had no room for them)."""
+    Message.objects.filter(pk__in=[m.pk for m in messages], state=State.SUBMITTING).update(
+        state=State.QUEUED, supplier="", dispatched_at=None, updated_at=timezone.now()
     )
 
 
