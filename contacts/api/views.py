@@ -204,7 +204,9 @@ class TagList(V2APIView):
         responses={200: envelope("ContactTags", **PAGED), **ERRORS},
     )
     def get(self, request):
-        qs = Tag.objects.for_account(self.account).annotate(contacts_count=Count("contact_links"))
+        qs = (
+            Tag.objects.for_account(self.account).annotate(contacts_count=Count("contact_links")).order_by("name", "id")
+        )
         return self.paginated(apply_filterset(TagFilterSet, request, qs), _tag_row)
 
     @extend_schema(
