@@ -13,35 +13,12 @@ import http.client
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
-from _setup import ROOT, percentile, scratch_database, setup_django
+from _setup import percentile, scratch_database, setup_django, start_gunicorn
 
 BENCH_BROKER_DB = 7
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port, deadline=30):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status < 500:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def main():
@@ -54,8 +31,6 @@ def main():
     teardown = scratch_database()
     server = None
     try:
-        from django.conf import settings
-
         from accounts.services.apikeys import create_api_key
         from accounts.services.customers import create_customer
         from messaging.pricing.services import save_price
@@ -71,33 +46,8 @@ def main():
         )
         _, secret = create_api_key(account=account, name="push")
 
-        db = settings.DATABASES["default"]
         redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-        broker = re.sub(r"/\d*$", f"/{BENCH_BROKER_DB}", redis_url)
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            "CELERY_BROKER_URL": broker,
-            "SECRET_KEY": "benchmark-only",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DEBUG": "false",
-        }
-        server = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_ready(port)
+        server, port = start_gunicorn(workers=args.workers, broker=re.sub(r"/\d*$", f"/{BENCH_BROKER_DB}", redis_url))
 
         counter = iter(range(10**9))
         lock = threading.Lock()
