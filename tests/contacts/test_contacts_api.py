@@ -240,3 +240,35 @@ def test_tag_and_segment_rows_survive_contact_deletion(api_client, account):
     api_client.delete(f"{URL}/{contact.pk}")
     assert Tag.objects.filter(account=account, name="keep").exists()
     assert Segment.objects.count() == 0
+
+
+CATALOGUED = {
+    "/api/v2/contacts": {"get", "post"},
+    "/api/v2/contacts/{id}": {"get", "put", "delete"},
+    "/api/v2/contacts/merge": {"post"},
+    "/api/v2/contacts/{id}/identifiers": {"get", "post"},
+    "/api/v2/contacts/{id}/identifiers/{iid}": {"get", "put", "delete"},
+    "/api/v2/contacts/identifiers": {"get"},
+    "/api/v2/contacts/tags": {"get", "post"},
+    "/api/v2/contacts/tags/{id}": {"get", "put", "delete"},
+    "/api/v2/contacts/segments": {"get", "post"},
+    "/api/v2/contacts/segments/{id}": {"get", "put", "delete"},
+    "/api/v2/contacts/segments/{id}/subscribers": {"get"},
+    "/api/v2/contacts/subscriptions": {"get"},
+    "/api/v2/contacts/{id}/subscriptions": {"get", "post"},
+    "/api/v2/contacts/{id}/subscriptions/{sid}": {"get", "put", "delete"},
+    "/api/v2/contacts/{id}/unsubscribe": {"post"},
+    "/api/v2/contacts/{id}/unsubscribe/{sid}": {"post"},
+    "/api/v2/contacts/{id}/resubscribe": {"post"},
+    "/api/v2/contacts/{id}/resubscribe/{sid}": {"post"},
+}
+
+
+def test_the_schema_documents_every_catalogued_contacts_operation(client, db):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    for path, methods in CATALOGUED.items():
+        assert methods <= set(paths[path]), path
+        for method in methods:
+            operation = paths[path][method]
+            assert operation["summary"] and operation["tags"] == ["contacts"], (path, method)
+            assert "200" in operation["responses"] and "422" in operation["responses"]
