@@ -347,6 +347,8 @@ CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
 }
 # Messages per second each connector may be handed (a constant rate shared by all workers).
 CONNECTOR_RATES = {"default": env_int("CONNECTOR_RATE", 1000), "simulator": env_int("SIMULATOR_RATE", 5000)}
+# Share of each connector's rate that bulk traffic may not use: kept for urgent (OTP, push) sends.
+CONNECTOR_URGENT_RESERVE = float(env("CONNECTOR_URGENT_RESERVE", "0.2"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 
 # Contact imports: the catalogued 5 MB upload limit; a running job whose heartbeat is older than

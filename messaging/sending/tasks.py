@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from messaging.sending import throttle
 from messaging.sending.connectors import get_connector
-from messaging.sending.models import Message, State
+from messaging.sending.models import Message, Priority, State
 
 CHUNK = 1000
 
@@ -27,7 +27,7 @@ def dispatch_batch(batch_id, connector="simulator"):
         messages = claim(batch_id, after=after, supplier=conn.name, now=timezone.now())
         if not messages:
             return
-        granted = throttle.take(conn.name, len(messages))
+        granted = throttle.take(conn.name, len(messages), bulk=messages[0].priority == Priority.BULK)
         if granted < len(messages):  # the rest waits for the next round
             release(messages[granted:])
             messages = messages[:granted]
@@ -35,7 +35,20 @@ def dispatch_batch(batch_id, connector="simulator"):
         submit_chunk(conn, batch_id, messages)
 
 
-SUBMIT_FIELDS = ("id", "batch_id", "index", "mobile", "sender", "text", "encoding", "units", "flash", "port", "charges")
+SUBMIT_FIELDS = (
+    "id",
+    "batch_id",
+    "index",
+    "mobile",
+    "sender",
+    "text",
+    "encoding",
+    "units",
+    "flash",
+    "port",
+    "charges",
+    "priority",
+)
 
 # Pick and claim a chunk in one statement (its own transaction): the row locks last only as long
 # as the UPDATE, and rows another worker holds are skipped, not waited for.

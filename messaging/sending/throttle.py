@@ -17,10 +17,16 @@ def _give_back(key, amount):
         cache.decr(key, amount)
 
 
-def take(connector, wanted, *, clock=None, sleep=None):
-    """Block until up to `wanted` sends are allowed in the current second; returns how many."""
+def take(connector, wanted, *, bulk=False, clock=None, sleep=None):
+    """Block until up to `wanted` sends are allowed in the current second; returns how many.
+
+    Bulk traffic may fill only `1 - CONNECTOR_URGENT_RESERVE` of each second, so a 100k campaign
+    draining at full speed still leaves room for one-time passwords and push messages, which may
+    use the whole rate."""
     clock, sleep = clock or time.time, sleep or time.sleep
     rate = rate_for(connector)
+    if bulk:
+        rate = max(1, int(rate * (1 - settings.CONNECTOR_URGENT_RESERVE)))
     while True:
         now = clock()
         key = f"send-rate:{connector}:{int(now)}"
