@@ -102,3 +102,22 @@ def peak_rss_mb(pid):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def push_account():
+    """An account with an approved UK sender `Push`, a price, plenty of credits and no practical
+    rate limit; returns its API key's secret."""
+    from accounts.services.apikeys import create_api_key
+    from accounts.services.customers import create_customer
+    from messaging.pricing.services import save_price
+    from messaging.review import services as review
+    from messaging.senders import services as registry
+
+    account, _ = create_customer(email="push@example.com", password="x", credits_amount="1000000")
+    account.api_rate_limit = 10_000_000
+    account.save()
+    save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1"})
+    review.approve(
+        item=registry.create_sender(account=account, data={"name": "Push", "service": "G", "country_code": "GB"})
+    )
+    return create_api_key(account=account, name="push")[1]

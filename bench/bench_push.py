@@ -9,7 +9,7 @@ import argparse
 import time
 from unittest import mock
 
-from _setup import percentile, scratch_database, setup_django
+from _setup import percentile, push_account, scratch_database, setup_django
 
 
 def main():
@@ -21,20 +21,7 @@ def main():
     try:
         from rest_framework.test import APIClient
 
-        from accounts.services.apikeys import create_api_key
-        from accounts.services.customers import create_customer
-        from messaging.pricing.services import save_price
-        from messaging.review import services as review
-        from messaging.senders import services as registry
-
-        account, _ = create_customer(email="push@example.com", password="x", credits_amount="1000000")
-        account.api_rate_limit = 10_000_000
-        account.save()
-        save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1"})
-        review.approve(
-            item=registry.create_sender(account=account, data={"name": "Push", "service": "G", "country_code": "GB"})
-        )
-        _, secret = create_api_key(account=account, name="push")
+        secret = push_account()
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         latencies = []

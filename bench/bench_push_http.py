@@ -16,7 +16,7 @@ import re
 import threading
 import time
 
-from _setup import percentile, scratch_database, setup_django, start_gunicorn
+from _setup import percentile, push_account, scratch_database, setup_django, start_gunicorn
 
 BENCH_BROKER_DB = 7
 
@@ -31,20 +31,7 @@ def main():
     teardown = scratch_database()
     server = None
     try:
-        from accounts.services.apikeys import create_api_key
-        from accounts.services.customers import create_customer
-        from messaging.pricing.services import save_price
-        from messaging.review import services as review
-        from messaging.senders import services as registry
-
-        account, _ = create_customer(email="push@example.com", password="x", credits_amount="1000000")
-        account.api_rate_limit = 10_000_000
-        account.save()
-        save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1"})
-        review.approve(
-            item=registry.create_sender(account=account, data={"name": "Push", "service": "G", "country_code": "GB"})
-        )
-        _, secret = create_api_key(account=account, name="push")
+        secret = push_account()
 
         redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         server, port = start_gunicorn(workers=args.workers, broker=re.sub(r"/\d*$", f"/{BENCH_BROKER_DB}", redis_url))
