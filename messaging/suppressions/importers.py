@@ -216,20 +216,12 @@ def _insert_blocked(job, valid):
 
 
 def _copy_insert(table, columns, rows, job):
-    """PostgreSQL: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING; the
-    number of rows inserted is exact even when other imports run at the same time."""
-    data_columns = [c for c in columns if c not in ("uuid", "created_at", "updated_at")]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS "  # noqa: S608 - fixed identifiers only
-            f"SELECT {', '.join(data_columns)} FROM {table} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY import_rows ({', '.join(data_columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - fixed identifiers only
-            f"SELECT gen_random_uuid(), {', '.join(data_columns)}, now(), now() FROM import_rows "
-            "ON CONFLICT DO NOTHING"
-        )
-        return cursor.rowcount
+    """PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING (shared with
+    the contact imports in portal.bulk); the number of rows inserted is exact even when other
+    imports run at the same time."""
+    from portal.bulk import copy_insert
+
+    defaults = {"uuid": "gen_random_uuid()", "created_at": "now()", "updated_at": "now()"}
+    data_columns = [c for c in columns if c not in defaults]
+    with transaction.atomic():
+        return copy_insert(table, data_columns, rows, defaults={c: defaults[c] for c in columns if c in defaults})
