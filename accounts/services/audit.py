@@ -72,6 +72,10 @@ ACTION_LABELS = {
     "blocked_template.cleaned": "All blocked templates deleted",
     "pricing.saved": "Price saved",
     "pricing.deleted": "Price deleted",
+    "contact_import.uploaded": "Contact file uploaded",
+    "contact_import.started": "Contact import started",
+    "contact_import.cancelled": "Contact import cancelled",
+    "contact_import.deleted": "Contact import record deleted",
 }
 
 
