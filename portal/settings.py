@@ -304,7 +304,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs every request at INFO: the webhook worker makes a thousand a second.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 # Sending
@@ -336,6 +337,7 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 3)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10)
 WEBHOOK_RETRY_CAP_SECONDS = env_int("WEBHOOK_RETRY_CAP_SECONDS", 100_000)
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 200)
+WEBHOOK_BACKLOG = env_int("WEBHOOK_BACKLOG", 2000)
 WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 32)
 WEBHOOK_FAILURE_THRESHOLD = env_int("WEBHOOK_FAILURE_THRESHOLD", 10)
 WEBHOOK_RESPONSE_LOG_BYTES = env_int("WEBHOOK_RESPONSE_LOG_BYTES", 2048)
