@@ -149,3 +149,15 @@ def test_a_link_without_callback_or_webhook_emits_nothing(client, account):
 )
 def test_user_agents_are_described_coarsely(agent, expected):
     assert services.describe_agent(agent) == expected
+
+
+def test_a_click_becomes_a_delivery_to_the_sends_dlr_url(client, api_client, account, sending_setup):
+    from messaging.webhooks.models import Delivery
+    from messaging.webhooks.routing import fan_out
+
+    api_client.post(URL, push(type="transactional", **{"from": "AcmeUK"}), format="json")
+    link = Link.objects.get(account=account)
+    client.get(f"/s/{link.code}")
+    fan_out()
+    delivery = Delivery.objects.get(account=account, event_type="link:visit")
+    assert delivery.url == "https://client.example/dlr" and delivery.wrapped is False
