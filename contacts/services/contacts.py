@@ -281,7 +281,8 @@ def create_contact(*, account, data, actor=None, request=None):
             events.emit(account=account, type=EVENT, payload=event_payload(contact, CREATED))
             audit.record("contact.created", account=account, actor=actor, request=request, target=contact.identity)
     except IntegrityError:
-        # A concurrent create took the identity or a number between the check and the insert.
+        # A concurrent create took the identity or a number between the check and the insert: name it.
+        _check_unique(account, {"identity": fields["identity"], "phone": phone, "email": email})
         raise ValidationFailed({"identity": ["The identity has already been taken."]}) from None
     return contact
 

@@ -634,7 +634,8 @@ def segment_contacts(segment):
 
 def preview_contacts(*, account, data):
     """Members of an unsaved segment body (the rule builder's live count). Raises ValidationFailed."""
-    fields, members = _validated(account, {"name": "preview", **data})
+    # The name is irrelevant to membership: an unnamed draft in the rule builder still counts.
+    fields, members = _validated(account, {**data, "name": "preview"})
     segment = Segment(account=account, **{k: v for k, v in fields.items() if k != "name"})
     if segment.type == SegmentType.STATIC:
         return Contact.objects.for_account(account).filter(pk__in=members or [])

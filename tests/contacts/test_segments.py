@@ -356,3 +356,11 @@ def test_another_accounts_segment_is_404(api_client, other_account):
         assert getattr(api_client, method)(f"{URL}/{theirs.pk}", {"name": "x"}, format="json").status_code == 404
     assert api_client.get(f"{URL}/{theirs.pk}/subscribers").status_code == 404
     assert Segment.objects.get(pk=theirs.pk).name == "Theirs"
+
+
+def test_the_live_count_of_an_unnamed_draft(account, people):
+    draft = {"name": "", "positive_tags": ["vip"], "rules": {"conditions": [cond("city", "eq", "pune")]}}
+    assert services.preview_contacts(account=account, data=draft).count() == 1
+    with pytest.raises(Exception) as exc:
+        services.preview_contacts(account=account, data={"positive_tags": ["missing"]})
+    assert "positive_tags" in exc.value.errors
