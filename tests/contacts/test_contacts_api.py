@@ -272,3 +272,10 @@ def test_the_schema_documents_every_catalogued_contacts_operation(client, db):
             operation = paths[path][method]
             assert operation["summary"] and operation["tags"] == ["contacts"], (path, method)
             assert "200" in operation["responses"] and "422" in operation["responses"]
+
+
+def test_form_encoded_bodies_keep_repeated_tags(api_client):
+    res = api_client.post(
+        URL, "identity=form&phone=919876543210&tags[]=a&tags[]=b", content_type="application/x-www-form-urlencoded"
+    )
+    assert res.status_code == 200 and res.json()["data"]["tags"] == ["a", "b"]
