@@ -33,13 +33,15 @@ contacts.services.tags
     set_contact_tags(*, contact, names) -> None          replace the contact's tags
     add_contact_tags(*, contact, names) -> None / remove_contact_tags(*, contact, names) -> None
     tag_data(tag) -> dict
+    tag_usage(*, account, tag_id) -> int                 segments naming the tag (delete warning)
 
 contacts.services.segments
     create_segment(*, account, data, actor=None, request=None) -> Segment
         data: name (required), type ("dynamic" default | "static"), positive_tags / negative_tags (tag names),
         positive_tags_operator / negative_tags_operator ("any" | "all"), rules (rule tree, see docs/contacts.md),
         members (contact ids, static segments)
-    update_segment(*, segment, data, actor=None, request=None) -> Segment
+    update_segment(*, segment, data, actor=None, request=None, full=True) -> Segment
+        full=True is the v2 PUT rule (name + the four tag fields required for dynamic segments)
     delete_segment(*, segment, actor=None, request=None) -> None
     add_segment_members(*, segment, contact_ids) -> int / remove_segment_members(*, segment, contact_ids) -> int
     segment_contacts(segment) -> QuerySet[Contact]       members, evaluated in SQL (no Python loop)
@@ -49,7 +51,9 @@ contacts.services.segments
     segment_recipients(account, segment_ids, channel="sms") -> Iterator[str]
         distinct mobile numbers (E.164 digits) of the segments' members, minus identifiers unsubscribed on
         `channel`; streamed with .iterator() so 100k members never sit in memory as model instances
-    segment_data(segment) -> dict
+    segment_data(segment, names_by_id=None) -> dict   tag_names_for(segments) gives names_by_id for a page
+    segment_q(segment) -> Q / rules_q(rules, account_id) -> Q / normalize_rules(account, rules) -> dict
+    drop_tag_from_segments(*, account, tag_id) -> None  (called by delete_tag)
 
 contacts.services.subscriptions
     create_subscriptions(*, contact, items, actor=None, request=None) -> list[Subscription]
@@ -61,6 +65,7 @@ contacts.services.subscriptions
         both keep the channel unsubscriber lists (messaging.suppressions) in step, so the send path
         scrubs an unsubscribed number (OPTOUT-REJ), and emit `contacts:subscriber:subscription`
     subscription_data(subscription) -> dict
+    mirror_optouts(subscriptions) -> None                put unsubscribed numbers on the channel lists
 
 contacts.services.merge
     merge_contacts(*, account, origin, destination, actor=None, request=None) -> Contact
