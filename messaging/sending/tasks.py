@@ -1,5 +1,7 @@
 """Celery entry points of the send pipeline (thin; safe to run twice)."""
 
+from collections import namedtuple
+
 from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,6 +52,17 @@ SUBMIT_FIELDS = (
     "priority",
 )
 
+class Claimed(namedtuple("Claimed", SUBMIT_FIELDS)):
+    """A claimed message as connectors see it: a tuple, since a model instance per message costs
+    more than the dispatch itself."""
+
+    __slots__ = ()
+
+    @property
+    def pk(self):
+        return self.id
+
+
 # Pick and claim a chunk in one statement (its own transaction): the row locks last only as long
 # as the UPDATE, and rows another worker holds are skipped, not waited for.
 _CLAIM = f"""
@@ -69,7 +82,7 @@ def claim(batch_id, *, after, supplier, now, limit=None):
         with connection.cursor() as cursor:
             cursor.execute(_CLAIM, [State.SUBMITTING, supplier, now, now, batch_id, State.QUEUED, after, limit])
             rows = cursor.fetchall()
-        return sorted((Message(**dict(zip(SUBMIT_FIELDS, row, strict=True))) for row in rows), key=lambda m: m.index)
+        return sorted(map(Claimed._make, rows), key=lambda m: m.index)
     with transaction.atomic():
         messages = list(
             Message.objects.select_for_update(skip_locked=True)
