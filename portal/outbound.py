@@ -13,6 +13,7 @@ are ignored. Loopback may be allowed for local development and tests (`allow_loo
 private, link-local, metadata or other reserved ranges.
 """
 
+import asyncio
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -181,3 +182,171 @@ def pinned_async_client(*, timeout, allow_loopback=False, limits=None, **kwargs)
         network_backend=_PinnedAsyncBackend(allow_loopback), **_pool_options(limits)
     )
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False, **kwargs)
+
+
+class Response:
+    __slots__ = ("status_code", "headers", "body")
+
+    def __init__(self, status_code, headers, body):
+        self.status_code, self.headers, self.body = status_code, headers, body
+
+    @property
+    def is_redirect(self):
+        return 300 <= self.status_code < 400 and "location" in self.headers
+
+
+class ProtocolError(OSError):
+    pass
+
+
+class PinnedPool:
+    """A small asyncio HTTP/1.1 client for high-volume callbacks (webhook delivery).
+
+    httpx's async pool loses most of its throughput under concurrency (hundreds of requests a
+    second on this hardware); this one keeps idle keep-alive connections per origin and does only
+    what callbacks need: one request, status, headers, a body read up to a cap. Every new
+    connection resolves the name, checks every address (`public_addresses`) and connects to a
+    checked one, with TLS (SNI and certificate) for the name. Redirects are returned, not followed.
+    Callers bound each request with `asyncio.timeout`; a cancelled request closes its connection.
+    """
+
+    def __init__(self, *, allow_loopback=False, max_idle_per_origin=64, ssl_context=None):
+        self.allow_loopback = allow_loopback
+        self.max_idle = max_idle_per_origin
+        self.ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        self.idle = {}
+
+    async def _connect(self, scheme, host, port):
+        loop = asyncio.get_running_loop()
+        addresses = await loop.run_in_executor(
+            None, lambda: public_addresses(host, port, allow_loopback=self.allow_loopback)
+        )
+        error = None
+        for address in addresses:
+            try:
+                if scheme == "https":
+                    return await asyncio.open_connection(
+                        address, port, ssl=self.ssl_context, server_hostname=host, limit=65536
+                    )
+                return await asyncio.open_connection(address, port, limit=65536)
+            except OSError as exc:
+                error = exc
+        raise error
+
+    async def request(self, method, url, *, headers, content=b"", cap=65536):
+        parts = check_url(url, allow_loopback=self.allow_loopback)
+        scheme, host = parts.scheme, parts.hostname
+        port = parts.port or (443 if scheme == "https" else 80)
+        origin = (scheme, host, port)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        host_header = f"[{host}]" if ":" in host else host
+        if parts.port:
+            host_header += f":{parts.port}"
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {host_header}", f"Content-Length: {len(content)}"]
+        for name, value in headers.items():
+            name, value = str(name), str(value)
+            if "\r" in name or "\n" in name or "\r" in value or "\n" in value or ":" in name:
+                raise ProtocolError("Header names and values may not contain line breaks.")
+            if name.lower() not in ("host", "content-length", "transfer-encoding"):
+                lines.append(f"{name}: {value}")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + content
+        pool = self.idle.setdefault(origin, [])
+        connection = None
+        while pool and connection is None:
+            reader, writer = pool.pop()
+            if not writer.is_closing() and not reader.at_eof():
+                connection = (reader, writer)
+        fresh = connection is None
+        reader, writer = connection if connection else await self._connect(scheme, host, port)
+        reusable = False
+        try:
+            try:
+                writer.write(data)
+                await writer.drain()
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                if fresh or getattr(exc, "partial", b""):
+                    raise
+                # A kept-alive connection the server had closed: one retry on a new one.
+                writer.close()
+                reader, writer = await self._connect(scheme, host, port)
+                writer.write(data)
+                await writer.drain()
+                head = await reader.readuntil(b"\r\n\r\n")
+            status, response_headers = _parse_head(head)
+            body, complete = await _read_body(reader, method, status, response_headers, cap)
+            reusable = complete and response_headers.get("connection", "").lower() != "close"
+            return Response(status, response_headers, body)
+        finally:
+            if reusable and len(pool) < self.max_idle:
+                pool.append((reader, writer))
+            else:
+                writer.close()
+
+    async def aclose(self):
+        for pool in self.idle.values():
+            for _, writer in pool:
+                writer.close()
+        self.idle.clear()
+
+
+def _parse_head(head):
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        version, code, *_ = lines[0].split(" ", 2)
+        status = int(code)
+    except ValueError:
+        raise ProtocolError("The answer is not HTTP.") from None
+    if not version.startswith("HTTP/1."):
+        raise ProtocolError("The answer is not HTTP/1.x.")
+    headers = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+async def _read_body(reader, method, status, headers, cap):
+    """(body up to `cap`, whether the body was read to its end so the connection can be reused)."""
+    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        return b"", True
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = bytearray()
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            try:
+                size = int(size_line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise ProtocolError("Bad chunked encoding.") from None
+            if size == 0:
+                await _skip_trailers(reader)
+                return bytes(body[:cap]), True
+            if len(body) + size > cap:
+                body.extend(await reader.read(cap - len(body)))
+                return bytes(body[:cap]), False
+            body.extend(await reader.readexactly(size))
+            await reader.readexactly(2)
+    if "content-length" in headers:
+        try:
+            length = int(headers["content-length"])
+        except ValueError:
+            raise ProtocolError("Bad Content-Length.") from None
+        if length <= cap:
+            return await reader.readexactly(length), True
+        return await reader.readexactly(cap), False
+    # Delimited by the connection closing: read up to the cap, never reuse.
+    body = bytearray()
+    while len(body) < cap:
+        chunk = await reader.read(cap - len(body))
+        if not chunk:
+            break
+        body.extend(chunk)
+    return bytes(body), False
+
+
+async def _skip_trailers(reader):
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        if line == b"\r\n":
+            return

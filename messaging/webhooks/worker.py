@@ -3,7 +3,7 @@
 One loop (the calling thread) does all database work: fan out new events, claim due deliveries,
 record outcomes. The HTTP calls run concurrently on an asyncio loop in a helper thread, through one
 SSRF-checked client with connection reuse per endpoint. Limits:
-- WEBHOOK_CONCURRENCY requests in flight in total;
+- WEBHOOK_CONCURRENCY requests in flight in total (WEBHOOK_BACKLOG rows claimed at most);
 - WEBHOOK_ENDPOINT_CONCURRENCY per endpoint (scheme://host:port) -- a receiver that hangs holds
   at most that many slots, each for at most WEBHOOK_TIMEOUT_SECONDS, while others keep flowing.
 
@@ -34,7 +34,7 @@ from messaging.webhooks import health, render
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out
 from messaging.webhooks.schedule import next_attempt
-from portal.outbound import Refused, pinned_async_client
+from portal.outbound import PinnedPool, Refused, Response
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +54,36 @@ class Outcome:
     response_headers: dict = field(default_factory=dict)
     response_body: str = ""
     success: bool = False
+    send_by: float = float("inf")  # monotonic time after which the claim may have lapsed
+    skipped: bool = False
 
 
 def _client(timeout):
-    limits = httpx.Limits(
-        max_connections=settings.WEBHOOK_CONCURRENCY,
-        max_keepalive_connections=settings.WEBHOOK_CONCURRENCY,
-        keepalive_expiry=30,
-    )
-    return pinned_async_client(
-        timeout=httpx.Timeout(timeout), allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK, limits=limits
-    )
+    return PinnedPool(allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK, max_idle_per_origin=settings.WEBHOOK_CONCURRENCY)
+
+
+class _HttpxClient:
+    """Adapter so an httpx.AsyncClient (tests: MockTransport) stands in for the PinnedPool."""
+
+    def __init__(self, client):
+        self.client = client
+
+    async def request(self, method, url, *, headers, content=b"", cap=65536):
+        async with self.client.stream(method, url, headers=headers, content=content or None) as response:
+            if hasattr(response, "_content"):  # already read (in-memory transports)
+                body = response.content[:cap]
+            else:
+                buffer = bytearray()
+                async for chunk in response.aiter_raw():
+                    buffer.extend(chunk)
+                    if len(buffer) >= cap:
+                        break
+                body = bytes(buffer[:cap])
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return Response(response.status_code, headers, body)
+
+    async def aclose(self):
+        await self.client.aclose()
 
 
 async def send(client, request, *, timeout, cap):
@@ -74,30 +93,21 @@ async def send(client, request, *, timeout, cap):
     status, headers, body, error = None, {}, b"", ""
     try:
         async with asyncio.timeout(timeout):
-            async with client.stream(
-                request.method, request.url, headers=request.headers, content=request.content or None
-            ) as response:
-                status = response.status_code
-                headers = dict(list(response.headers.items())[:40])
-                if hasattr(response, "_content"):  # already read (in-memory transports)
-                    body = response.content[:cap]
-                else:
-                    buffer = bytearray()
-                    async for chunk in response.aiter_raw():
-                        buffer.extend(chunk)
-                        if len(buffer) >= cap:
-                            break
-                    body = bytes(buffer[:cap])
-                if response.is_redirect:
-                    error = f"Redirect to {response.headers.get('location', '?')[:200]} not followed."
+            response = await client.request(
+                request.method, request.url, headers=request.headers, content=request.content, cap=cap
+            )
+        status, body = response.status_code, response.body
+        headers = dict(list(response.headers.items())[:40])
+        if response.is_redirect:
+            error = f"Redirect to {response.headers.get('location', '?')[:200]} not followed."
     except Refused as exc:
         error = str(exc)
     except TimeoutError:
         error = f"No answer within {timeout:g} s."
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
-    except OSError as exc:
-        error = f"Connection failed: {exc}"[:300]
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+        error = f"Connection failed: {type(exc).__name__} {exc}"[:300]
     latency = int((time.perf_counter() - start) * 1000)
     return status, headers, body, error, latency
 
@@ -105,8 +115,9 @@ async def send(client, request, *, timeout, cap):
 class _Engine:
     """The asyncio side: a loop thread, one client, per-endpoint semaphores, a result queue."""
 
-    def __init__(self, client_factory, timeout, cap):
+    def __init__(self, client_factory, timeout, cap, concurrency):
         self.results = queue.SimpleQueue()
+        self.concurrency = concurrency
         self.timeout, self.cap = timeout, cap
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="webhook-http", daemon=True)
@@ -115,12 +126,20 @@ class _Engine:
         self.semaphores = {}
 
     async def _make(self, factory):
-        return factory(self.timeout)
+        # Created on the loop: the global limit on requests in flight.
+        self.slots = asyncio.Semaphore(self.concurrency)
+        client = factory(self.timeout)
+        return _HttpxClient(client) if isinstance(client, httpx.AsyncClient) else client
 
     async def _one(self, endpoint, limit, outcome):
         try:
             semaphore = self.semaphores.setdefault(endpoint, asyncio.Semaphore(limit))
-            async with semaphore:
+            # Endpoint first, then a global slot: rows queued behind a slow endpoint hold no slot.
+            async with semaphore, self.slots:
+                if time.monotonic() + self.timeout > outcome.send_by:
+                    # Our claim would lapse mid-request: leave the row for whoever claims it next.
+                    outcome.skipped = True
+                    return
                 status, headers, body, error, latency = await send(
                     self.client, outcome.request, timeout=self.timeout, cap=self.cap
                 )
@@ -184,7 +203,7 @@ def claim(*, limit, busy, per_endpoint, now, token):
                 {
                     "now": now,
                     "busy": list(busy),
-                    "window": max(limit * 20, 2000),
+                    "window": max(limit * 4, 5000),
                     "per_endpoint": per_endpoint,
                     "limit": limit,
                     "claim": token,
@@ -224,6 +243,7 @@ def _is_success(outcome, event_type):
 def record(outcomes, *, token, now):
     """Write the attempts and move each delivery on (delivered, retry later, or failed), only
     where our claim still holds. Returns how many were delivered."""
+    outcomes = [o for o in outcomes if not o.skipped]
     if not outcomes:
         return 0
     by_id = {o.delivery_id: o for o in outcomes}
@@ -393,61 +413,66 @@ def _requests_for(ids, *, now_ts):
 
 def run(*, seconds=None, stop_when_idle=True, clock=timezone.now, client_factory=None, fan_out_limit=2000):
     """Deliver what is due for up to `seconds`; returns counts. With `stop_when_idle` it returns as
-    soon as nothing is due and nothing is in flight (the beat task runs it every few seconds)."""
+    soon as nothing is due and nothing is in flight (the beat task runs it every few seconds).
+
+    Rows are claimed in large batches (up to WEBHOOK_BACKLOG, and 8 x the endpoint limit per
+    endpoint) so one loop turn feeds many requests; the engine's semaphores do the pacing."""
     seconds = settings.WEBHOOK_WORKER_SECONDS if seconds is None else seconds
-    total = settings.WEBHOOK_CONCURRENCY
     per_endpoint = settings.WEBHOOK_ENDPOINT_CONCURRENCY
+    backlog, endpoint_backlog = settings.WEBHOOK_BACKLOG, per_endpoint * 8
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     token = uuid.uuid4()
-    engine = _Engine(client_factory or _client, timeout, settings.WEBHOOK_RESPONSE_LOG_BYTES)
+    engine = _Engine(
+        client_factory or _client, timeout, settings.WEBHOOK_RESPONSE_LOG_BYTES, settings.WEBHOOK_CONCURRENCY
+    )
     deadline = time.monotonic() + seconds
-    in_flight = {}  # endpoint -> count
+    claimed = {}  # endpoint -> rows claimed and not finished
     counts = {"events": 0, "attempts": 0, "delivered": 0}
     finished = []
-    last_flush = time.monotonic()
+    last_flush = last_fan_out = 0.0
+    fan_out_more = True
     try:
         while True:
-            running = sum(in_flight.values())
+            pending = sum(claimed.values())
             accepting = time.monotonic() < deadline
-            claimed = 0
-            if accepting:
+            got = 0
+            if accepting and (fan_out_more or time.monotonic() - last_fan_out > 0.5):
                 events, _ = fan_out(limit=fan_out_limit, now=clock())
                 counts["events"] += events
-                free = total - running
-                if free >= min(50, total // 4) or running == 0:
-                    busy = [e for e, n in in_flight.items() if n >= per_endpoint]
-                    now = clock()
-                    ids = claim(limit=free, busy=busy, per_endpoint=per_endpoint, now=now, token=token)
-                    claimed = len(ids)
-                    now_ts = now.timestamp()
-                    for delivery, request in _requests_for(ids, now_ts=now_ts):
-                        in_flight[delivery.endpoint] = in_flight.get(delivery.endpoint, 0) + 1
-                        outcome = Outcome(delivery.pk, delivery.attempts + 1, now, request)
-                        engine.submit(delivery.endpoint, per_endpoint, outcome)
-            running = sum(in_flight.values())
-            if not running and not finished:
-                if claimed == 0 and (stop_when_idle or not accepting):
+                fan_out_more, last_fan_out = events == fan_out_limit, time.monotonic()
+            if accepting and (backlog - pending >= backlog // 4 or pending == 0):
+                busy = [e for e, n in claimed.items() if n >= endpoint_backlog]
+                now = clock()
+                ids = claim(limit=backlog - pending, busy=busy, per_endpoint=endpoint_backlog, now=now, token=token)
+                got = len(ids)
+                send_by = time.monotonic() + LEASE_SECONDS - 5
+                for delivery, request in _requests_for(ids, now_ts=now.timestamp()):
+                    claimed[delivery.endpoint] = claimed.get(delivery.endpoint, 0) + 1
+                    outcome = Outcome(delivery.pk, delivery.attempts + 1, now, request, send_by=send_by)
+                    engine.submit(delivery.endpoint, per_endpoint, outcome)
+            pending = sum(claimed.values())
+            if not pending and not finished:
+                if got == 0 and not fan_out_more and (stop_when_idle or not accepting):
                     break
-                if claimed == 0:
+                if got == 0 and not fan_out_more:
                     time.sleep(0.5)
                 continue
             try:
-                wait = 0.02 if claimed else 0.2
-                while True:
+                wait = 0.05 if got else 0.2
+                while len(finished) < 1000:
                     endpoint, outcome = engine.results.get(timeout=wait)
-                    in_flight[endpoint] -= 1
+                    claimed[endpoint] -= 1
                     finished.append(outcome)
-                    wait = 0.001
-                    if len(finished) >= 500:
-                        break
+                    wait = 0.002
             except queue.Empty:
                 pass
-            if finished and (len(finished) >= 100 or time.monotonic() - last_flush > 0.1 or not running):
-                counts["attempts"] += len(finished)
+            pending = sum(claimed.values())
+            if finished and (len(finished) >= 500 or time.monotonic() - last_flush > 0.25 or not pending):
+                counts["attempts"] += sum(1 for o in finished if not o.skipped)
                 counts["delivered"] += record(finished, token=token, now=clock())
                 finished = []
                 last_flush = time.monotonic()
-            if not accepting and not sum(in_flight.values()) and not finished:
+            if not accepting and not pending and not finished:
                 break
     finally:
         engine.close()
