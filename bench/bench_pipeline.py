@@ -17,6 +17,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument("--rate", type=int, default=1_000_000, help="simulator send rate per second")
     args = parser.parse_args()
     setup_django()
     teardown = scratch_database()
@@ -24,6 +25,9 @@ def main():
         from django.conf import settings
 
         settings.SIMULATOR = {"delivery_ratio": 0.95, "dlr_delay_seconds": 0, "seed": 7}
+        # The pipeline's own capacity is measured: the connector's configured send rate (5,000/s
+        # for the simulator by default) would otherwise set the pace.
+        settings.CONNECTOR_RATES = {**settings.CONNECTOR_RATES, "simulator": args.rate}
         from accounts.services.customers import create_customer
         from messaging.events.models import Event
         from messaging.pricing.services import save_price
