@@ -1,6 +1,7 @@
 """Streaming readers for contact files: CSV/TXT through the csv module, XLSX through openpyxl's
 read-only mode. Rows come out one at a time as lists of strings, so memory stays flat whatever
-the file's size."""
+the file's size. Legacy binary .xls (BIFF) has no streaming reader: xlrd reads the workbook whole,
+which the upload limit bounds."""
 
 import codecs
 import csv
@@ -12,6 +13,7 @@ from accounts.services.errors import ValidationFailed
 
 CSV_EXTENSIONS = {"csv", "txt"}
 XLSX_EXTENSIONS = {"xlsx"}
+XLS_EXTENSIONS = {"xls"}
 ACCEPTED = ("txt", "csv", "xls", "xlsx")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy binary .xls
@@ -30,12 +32,10 @@ def detect_format(name, head):
     if ext not in ACCEPTED:
         raise ValidationFailed({"file": [f"The file must be a file of type: {', '.join(ACCEPTED)}."]})
     if head.startswith(OLE_MAGIC):
-        raise ValidationFailed(
-            {"file": ["Legacy .xls workbooks cannot be read: save the sheet as .xlsx or CSV and upload that."]}
-        )
+        return "xls"
     if head.startswith(ZIP_MAGIC):
         return "xlsx"
-    if ext in XLSX_EXTENSIONS or ext == "xls":
+    if ext in XLSX_EXTENSIONS or ext in XLS_EXTENSIONS:
         raise ValidationFailed({"file": ["The file is not a valid Excel workbook."]})
     if b"\x00" in head[:4096]:
         raise ValidationFailed({"file": ["The file is not a text file (save it as CSV with UTF-8 encoding)."]})
@@ -118,9 +118,37 @@ def xlsx_rows(handle):
         workbook.close()
 
 
+def xls_rows(handle):
+    """Rows of the first sheet of a legacy .xls workbook (read whole: BIFF files cannot stream)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=handle.read(), on_demand=True)
+        sheet = book.sheet_by_index(0)
+    except Exception as exc:  # noqa: BLE001 - xlrd raises many kinds for a broken file
+        raise ValidationFailed({"file": ["The file is not a valid Excel workbook."]}) from exc
+    try:
+        for index in range(sheet.nrows):
+            cells = []
+            for cell in sheet.row(index):
+                value = cell.value
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    value = xlrd.xldate_as_datetime(value, book.datemode)
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    value = bool(value)
+                cells.append(_cell(value))
+            yield cells
+    finally:
+        book.release_resources()
+
+
 def rows(handle, file_format):
     """Every row of the file (the header included), as lists of strings."""
-    return xlsx_rows(handle) if file_format == "xlsx" else csv_rows(handle)
+    if file_format == "xlsx":
+        return xlsx_rows(handle)
+    if file_format == "xls":
+        return xls_rows(handle)
+    return csv_rows(handle)
 
 
 def is_blank(row):

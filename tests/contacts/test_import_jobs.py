@@ -118,6 +118,22 @@ def test_an_xlsx_import_reads_numbers_and_dates(account, django_capture_on_commi
     assert Contact.objects.get(identity="919876543210").birth_date == datetime.date(1990, 4, 1)
 
 
+def test_a_legacy_xls_workbook_is_read(account, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    data = (Path(__file__).parent / "fixtures" / "contacts.xls").read_bytes()
+    job = services.create_import(account=account, upload=csv_upload(data, "contacts.xls"))
+    assert job.file_format == "xls" and job.total == 3
+    assert job.mapping == ["phone", "first_name", "birth_date", "attr:vip"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_import(job=job)
+    job.refresh_from_db()
+    assert (job.status, job.added, job.invalid) == (ImportStatus.DONE, 2, 1)
+    asha = Contact.objects.get(account=account, identity="919876543210")
+    assert asha.birth_date == datetime.date(1990, 4, 1) and asha.attributes == {"vip": "1"}
+    assert job.rows.get().row == 3
+
+
 def test_a_headerless_file_is_recognised_by_its_values(account, django_capture_on_commit_callbacks):
     job = services.create_import(account=account, upload=csv_upload("919876543210\n447400123456\n", "list.txt"))
     assert not job.has_header and job.total == 2 and job.mapping == ["phone"]
@@ -147,7 +163,7 @@ def test_undecodable_rows_are_rejected_not_guessed(account, django_capture_on_co
     [
         ("list.pdf", b"%PDF", "txt, csv, xls, xlsx"),
         ("list.csv", b"", "empty"),
-        ("list.xls", b"\xd0\xcf\x11\xe0rest", "Legacy .xls"),
+        ("list.xls", b"\xd0\xcf\x11\xe0rest", "not a valid Excel"),
         ("list.xlsx", b"not a zip", "not a valid Excel"),
         ("list.csv", b"phone\n", "no contacts"),
         ("list.csv", b"\n\n", "no rows"),
