@@ -6,7 +6,7 @@ from contacts.imports.services import max_bytes
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="File",
-        help_text=f"CSV, TXT or XLSX with one contact per row, up to {max_bytes() // (1024 * 1024)} MB. "
+        help_text=f"CSV, TXT, XLS or XLSX with one contact per row, up to {max_bytes() // (1024 * 1024)} MB. "
         "The first row may hold column titles.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,.xls"}),
     )
