@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, Exists, FloatField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -654,6 +654,23 @@ def count_segment(segment):
     Segment.objects.filter(pk=segment.pk).update(member_count=count, counted_at=now)
     segment.member_count, segment.counted_at = count, now
     return count
+
+
+def refresh_counts(*, max_age_seconds=900, limit=100):
+    """Recount segments whose figure is older than `max_age_seconds` (cross-account system job: contacts
+    change under dynamic segments and deleted contacts leave static ones, so list pages would otherwise
+    show stale counts). Oldest first, at most `limit` per run; returns how many were recounted."""
+    cutoff = timezone.now() - timedelta(seconds=max_age_seconds)
+    stale = (
+        Segment.objects.filter(Q(counted_at__isnull=True) | Q(counted_at__lt=cutoff))
+        .select_related("account")
+        .order_by(F("counted_at").asc(nulls_first=True), "id")[:limit]
+    )
+    done = 0
+    for segment in stale:
+        count_segment(segment)
+        done += 1
+    return done
 
 
 def resolve_segments(*, account, segment_ids, field="group_id"):

@@ -364,3 +364,24 @@ def test_the_live_count_of_an_unnamed_draft(account, people):
     with pytest.raises(Exception) as exc:
         services.preview_contacts(account=account, data={"positive_tags": ["missing"]})
     assert "positive_tags" in exc.value.errors
+
+
+def test_stale_counts_are_refreshed_by_the_beat_task(account, other_account, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contacts.tasks import refresh_segment_counts
+
+    dynamic = services.create_segment(account=account, data={"name": "VIP", "positive_tags": ["vip"]})
+    static = services.create_segment(account=account, data={"name": "S", "type": "static"})
+    theirs = services.create_segment(account=other_account, data={"name": "Theirs"})
+    make_contact(account, "fay", "919876543219", tags=["vip"])
+    old = timezone.now() - timedelta(hours=1)
+    Segment.objects.update(counted_at=old)
+    assert refresh_segment_counts() == 3  # every account's segments (a system job)
+    for segment in (dynamic, static, theirs):
+        segment.refresh_from_db()
+        assert segment.counted_at > old
+    assert dynamic.member_count == 3 and static.member_count == 0
+    assert refresh_segment_counts() == 0
