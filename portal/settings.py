@@ -361,5 +361,5 @@ CELERY_BEAT_SCHEDULE["sweep-contact-imports"] = {
     "task": "contacts.imports.tasks.sweep_contact_imports",
     "schedule": 60.0,
 }
-# Dynamic segment counts shown on lists are refreshed when older than 15 minutes.
+# Segment member counts shown on lists are recounted when older than 15 minutes.
 CELERY_BEAT_SCHEDULE["refresh-segment-counts"] = {"task": "contacts.tasks.refresh_segment_counts", "schedule": 300.0}
