@@ -196,6 +196,20 @@ def test_a_mapping_without_an_identifier_is_refused(account):
         services.start_import(job=job, mapping=["phone", "phone"])
 
 
+def test_short_and_long_rows_are_read_by_position(account, django_capture_on_commit_callbacks):
+    text = "phone,first_name,city\n919876543210\n447400123456,Tom,Leeds,extra,cells\n"
+    job = run_upload(account, csv_upload(text), capture=django_capture_on_commit_callbacks)
+    assert (job.added, job.invalid) == (2, 0)
+    assert Contact.objects.get(identity="919876543210").city is None
+    assert Contact.objects.get(identity="447400123456").city == "Leeds"
+
+
+def test_overlong_values_are_invalid_with_the_field_named(account, django_capture_on_commit_callbacks):
+    text = f"phone,city\n919876543210,{'x' * 101}\n"
+    job = run_upload(account, csv_upload(text), capture=django_capture_on_commit_callbacks)
+    assert job.invalid == 1 and job.rows.get().reason == "City is longer than 100 characters."
+
+
 def test_rows_without_any_identifier_are_invalid(account, django_capture_on_commit_callbacks):
     job = run_upload(
         account, csv_upload("phone,first_name\n,Asha\n919876543210,Bo\n"), capture=django_capture_on_commit_callbacks
