@@ -33,7 +33,9 @@ def _matcher(account):
 
 def _window():
     start, _, end = settings.PROMO_WINDOW.partition("-")
-    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+    end = end.strip()
+    # "24:00" closes the window at midnight, so "00:00-24:00" allows the whole day.
+    return time.fromisoformat(start.strip()), time.max if end == "24:00" else time.fromisoformat(end)
 
 
 STATIC_TTL = 60.0  # seconds a process may reuse an account's senders, prices, templates and blocklist

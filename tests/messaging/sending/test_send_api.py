@@ -286,7 +286,7 @@ def test_promotional_traffic_respects_the_recipient_time_window(
         message="Big sale on shoes this weekend only",
     ).json()["data"]
     assert data[0]["status"] == "PROMO-TMOUT"
-    settings.PROMO_WINDOW = "00:00-23:59"
+    settings.PROMO_WINDOW = "00:00-24:00"  # the whole day
     data = send(
         api_client,
         django_capture_on_commit_callbacks,
@@ -324,3 +324,33 @@ def test_rule_changes_reach_the_cached_send_rules_at_once(
     assert send(api_client, django_capture_on_commit_callbacks, to="919876543212").json()["data"][0]["status"] == (
         "INV-SENDER"
     )
+
+
+def test_large_batches_store_every_character_as_sent(account, sending_setup):
+    """Above 500 recipients messages are written with COPY in text format: tabs, newlines,
+    backslashes and non-GSM text must come back exactly."""
+    from unittest import mock
+
+    from accounts.services import credits
+    from messaging.sending import services
+    from messaging.sending.services import Outgoing
+
+    credits.top_up(account=account, amount="5000")
+    text = "Tab\there, line\nbreak, back\\slash \\N and ünïcödé ✓"
+    custom = "ref\t1\\x"
+    with mock.patch("messaging.sending.services._enqueue"):
+        batch = services.submit(
+            account=account,
+            service_code="G",
+            outgoing=[
+                Outgoing(to=f"4474001{i:05d}", sender="AcmeUK", message=text, custom=custom, flash=i == 3)
+                for i in range(600)
+            ],
+        ).batch
+    rows = Message.objects.filter(batch=batch)
+    assert rows.count() == 600
+    assert set(rows.values_list("text", "custom")) == {(text, custom)}
+    third = rows.get(index=4)
+    assert third.flash is True and rows.filter(flash=True).count() == 1
+    assert third.scheduled_at is None and third.submitted_at is not None and third.encoding == "ucs2"
+    assert third.charges == third.price * third.units and third.mobile == "447400100003"
