@@ -40,7 +40,7 @@ class WebhookForm(forms.Form):
     )
     status = forms.ChoiceField(choices=[("1", "Active"), ("0", "Inactive")], initial="1")
     kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.STANDARD, label="Type")
-    method = forms.ChoiceField(choices=Method.choices, initial=Method.GET, help_text="Customized webhooks only.")
+    method = forms.ChoiceField(choices=Method.choices, initial=Method.GET)
     params = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=PAIRS_HELP)
     headers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text=PAIRS_HELP)
     body_format = forms.ChoiceField(choices=BodyFormat.choices, initial=BodyFormat.RAW, label="Body format")
@@ -49,6 +49,14 @@ class WebhookForm(forms.Form):
         required=False,
         help_text="Key=value fields of the body (POST/PUT); empty sends the event's JSON.",
     )
+
+    CUSTOM_FIELDS = ("method", "params", "headers", "body_format", "body")
+
+    def basic_fields(self):
+        return [self[name] for name in self.fields if name not in self.CUSTOM_FIELDS]
+
+    def custom_fields(self):
+        return [self[name] for name in self.CUSTOM_FIELDS]
 
     def service_data(self):
         data = dict(self.cleaned_data)

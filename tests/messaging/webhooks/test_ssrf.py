@@ -66,7 +66,7 @@ def test_loopback_switch_opens_loopback_only():
 def test_the_switch_is_off_by_default():
     from django.conf import settings
 
-    assert settings.WEBHOOKS_ALLOW_LOOPBACK is False or settings.TESTING
+    assert settings.WEBHOOKS_ALLOW_LOOPBACK is False
 
 
 @pytest.mark.parametrize(
