@@ -406,3 +406,47 @@ def test_inactive_webhooks_receive_nothing(account, receiver, deliver):
     deliver(receiver)
     assert receiver.requests == [] and not Delivery.objects.exists()
     assert Webhook.objects.get().is_active is False
+
+
+def test_a_hanging_endpoint_holds_only_its_own_slots(account, clock, settings):
+    """Per-endpoint limits: with 2 slots per endpoint, a receiver that never answers in time has at
+    most 2 requests open, and the healthy endpoint's deliveries all complete in the same run."""
+    import asyncio
+
+    settings.WEBHOOK_ENDPOINT_CONCURRENCY = 2
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    slow = hook(account, name="slow", uri="https://slow.example.com/")
+    fast = hook(account, name="fast", uri="https://fast.example.com/")
+    for webhook, n in ((slow, 6), (fast, 30)):
+        for _ in range(n):
+            events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(webhook.uuid))
+    open_now, most = {"slow": 0}, {"slow": 0}
+
+    async def handler(request):
+        if request.url.host == "slow.example.com":
+            open_now["slow"] += 1
+            most["slow"] = max(most["slow"], open_now["slow"])
+            try:
+                await asyncio.sleep(5)
+            finally:
+                open_now["slow"] -= 1
+        return httpx.Response(200)
+
+    worker.run(
+        seconds=10, clock=clock, client_factory=lambda t: httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
+    assert most["slow"] == 2
+    assert Delivery.objects.filter(webhook=fast, status=DeliveryStatus.DELIVERED).count() == 30
+    assert Delivery.objects.filter(webhook=slow, status=DeliveryStatus.FAILED).count() == 6
+
+
+def test_beat_runs_the_delivery_task():
+    from django.conf import settings
+
+    from portal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deliver-webhooks"]
+    assert entry["task"] == "messaging.webhooks.tasks.deliver_webhooks" and entry["schedule"] <= 5
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
