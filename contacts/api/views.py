@@ -5,6 +5,7 @@ from django.http import QueryDict
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from contacts.api import schema as S
 from contacts.filters import ContactFilterSet, IdentifierFilterSet, SegmentFilterSet, TagFilterSet
 from contacts.models import Contact, Identifier, Segment, Subscription, Tag
 from contacts.services import contacts as contact_services
@@ -63,7 +64,7 @@ class ContactList(ContactView):
     @extend_schema(
         operation_id="contacts_get_all_contacts",
         summary="Get all contacts",
-        responses={200: envelope("Contacts", **PAGED), **ERRORS},
+        responses={200: envelope("Contacts", S.many(S.CONTACT), **PAGED), **ERRORS},
     )
     def get(self, request):
         qs = contact_services.with_relations(Contact.objects.for_account(self.account))
@@ -72,7 +73,8 @@ class ContactList(ContactView):
     @extend_schema(
         operation_id="contacts_create_contact",
         summary="Create contact",
-        responses={200: envelope("ContactCreated"), **ERRORS},
+        request=S.CONTACT_CREATE,
+        responses={200: envelope("ContactCreated", S.CONTACT), **ERRORS},
     )
     def post(self, request):
         contact = contact_services.create_contact(account=self.account, data=body(request), request=request._request)
@@ -83,7 +85,7 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_view_contact_by_id",
         summary="View contact by id",
-        responses={200: envelope("ContactData"), **ERRORS},
+        responses={200: envelope("ContactData", S.CONTACT), **ERRORS},
     )
     def get(self, request, pk):
         return self.ok(contact_services.contact_data(self.contact(pk)))
@@ -91,7 +93,8 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_edit_contact",
         summary="Edit contact",
-        responses={200: envelope("ContactUpdated"), **ERRORS},
+        request=S.CONTACT_EDIT,
+        responses={200: envelope("ContactUpdated", S.CONTACT), **ERRORS},
     )
     def put(self, request, pk):
         contact = contact_services.update_contact(
@@ -113,7 +116,8 @@ class ContactMerge(V2APIView):
     @extend_schema(
         operation_id="contacts_merge_contacts",
         summary="Merge contacts",
-        responses={200: envelope("ContactsMerged"), **ERRORS},
+        request=S.MERGE,
+        responses={200: envelope("ContactsMerged", S.CONTACT), **ERRORS},
     )
     def post(self, request):
         data = body(request)
@@ -133,7 +137,7 @@ class IdentifierList(V2APIView):
     @extend_schema(
         operation_id="contacts_get_all_identifiers",
         summary="Get all identifiers",
-        responses={200: envelope("ContactIdentifiersAll", **PAGED), **ERRORS},
+        responses={200: envelope("ContactIdentifiersAll", S.many(S.IDENTIFIER), **PAGED), **ERRORS},
     )
     def get(self, request):
         qs = Identifier.objects.for_account(self.account).order_by("-id")
@@ -144,7 +148,7 @@ class ContactIdentifierList(ContactView):
     @extend_schema(
         operation_id="contacts_get_all_identifiers_of_a_contact",
         summary="Get all identifiers of a contact",
-        responses={200: envelope("ContactIdentifiers", **PAGED), **ERRORS},
+        responses={200: envelope("ContactIdentifiers", S.many(S.IDENTIFIER), **PAGED), **ERRORS},
     )
     def get(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -153,7 +157,8 @@ class ContactIdentifierList(ContactView):
     @extend_schema(
         operation_id="contacts_add_an_identifier_to_a_contact",
         summary="Add an identifier to a contact",
-        responses={200: envelope("IdentifierAdded"), **ERRORS},
+        request=S.IDENTIFIER_BODY,
+        responses={200: envelope("IdentifierAdded", S.IDENTIFIER), **ERRORS},
     )
     def post(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -168,7 +173,7 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_get_an_identifier_of_a_contact",
         summary="Get an identifier of a contact",
-        responses={200: envelope("IdentifierData"), **ERRORS},
+        responses={200: envelope("IdentifierData", S.IDENTIFIER), **ERRORS},
     )
     def get(self, request, pk, iid):
         return self.ok(identifier_services.identifier_data(self.identifier(pk, iid)))
@@ -176,7 +181,8 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_edit_identifier",
         summary="Edit identifier",
-        responses={200: envelope("IdentifierUpdated"), **ERRORS},
+        request=S.IDENTIFIER_BODY,
+        responses={200: envelope("IdentifierUpdated", S.IDENTIFIER), **ERRORS},
     )
     def put(self, request, pk, iid):
         identifier = identifier_services.update_identifier(
@@ -201,7 +207,7 @@ class TagList(V2APIView):
     @extend_schema(
         operation_id="contacts_get_all_tags",
         summary="Get all tags",
-        responses={200: envelope("ContactTags", **PAGED), **ERRORS},
+        responses={200: envelope("ContactTags", S.many(S.TAG), **PAGED), **ERRORS},
     )
     def get(self, request):
         qs = (
@@ -212,7 +218,8 @@ class TagList(V2APIView):
     @extend_schema(
         operation_id="contacts_create_tag",
         summary="Create tag",
-        responses={200: envelope("ContactTagCreated"), **ERRORS},
+        request=S.TAG_BODY,
+        responses={200: envelope("ContactTagCreated", S.TAG), **ERRORS},
     )
     def post(self, request):
         tag = tag_services.create_tag(account=self.account, data=body(request), request=request._request)
@@ -226,13 +233,16 @@ class TagDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_get_tag_by_id",
         summary="Get tag by id",
-        responses={200: envelope("ContactTagData"), **ERRORS},
+        responses={200: envelope("ContactTagData", S.TAG), **ERRORS},
     )
     def get(self, request, pk):
         return self.ok(tag_services.tag_data(self.tag(pk)))
 
     @extend_schema(
-        operation_id="contacts_edit_tag", summary="Edit tag", responses={200: envelope("ContactTagUpdated"), **ERRORS}
+        operation_id="contacts_edit_tag",
+        summary="Edit tag",
+        request=S.TAG_BODY,
+        responses={200: envelope("ContactTagUpdated", S.TAG), **ERRORS},
     )
     def put(self, request, pk):
         tag = tag_services.update_tag(tag=self.tag(pk), data=body(request), request=request._request)
@@ -289,7 +299,8 @@ class SegmentList(V2APIView):
     @extend_schema(
         operation_id="contacts_create_segment",
         summary="Create segment",
-        responses={200: envelope("SegmentCreated"), **ERRORS},
+        request=S.SEGMENT_BODY,
+        responses={200: envelope("SegmentCreated", S.SEGMENT), **ERRORS},
     )
     def post(self, request):
         segment = segment_services.create_segment(account=self.account, data=body(request), request=request._request)
@@ -305,7 +316,7 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_get_segment_by_id",
         summary="Get segment by id",
-        responses={200: envelope("SegmentData"), **ERRORS},
+        responses={200: envelope("SegmentData", S.SEGMENT), **ERRORS},
     )
     def get(self, request, pk):
         segment = self.segment(pk)
@@ -315,7 +326,8 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_edit_segment_details",
         summary="Edit segment details",
-        responses={200: envelope("SegmentUpdated"), **ERRORS},
+        request=S.SEGMENT_BODY,
+        responses={200: envelope("SegmentUpdated", S.SEGMENT), **ERRORS},
     )
     def put(self, request, pk):
         segment = segment_services.update_segment(
@@ -344,7 +356,7 @@ class SegmentSubscribers(SegmentView):
     @extend_schema(
         operation_id="contacts_get_subscribers_of_a_segment",
         summary="Get subscribers of a segment",
-        responses={200: envelope("SegmentSubscribers", **PAGED), **ERRORS},
+        responses={200: envelope("SegmentSubscribers", S.many(S.CONTACT), **PAGED), **ERRORS},
     )
     def get(self, request, pk):
         segment = self.segment(pk)
@@ -366,7 +378,7 @@ class SubscriptionList(V2APIView):
     @extend_schema(
         operation_id="contacts_get_all_subscriptions",
         summary="Get all subscriptions",
-        responses={200: envelope("ContactSubscriptionsAll", **PAGED), **ERRORS},
+        responses={200: envelope("ContactSubscriptionsAll", S.many(S.SUBSCRIPTION), **PAGED), **ERRORS},
     )
     def get(self, request):
         qs = _subscriptions(Subscription.objects.for_account(self.account))
@@ -383,7 +395,7 @@ class ContactSubscriptionList(V2APIView):
     @extend_schema(
         operation_id="contacts_get_all_subscriptions_of_a_contact",
         summary="Get all subscriptions of a contact",
-        responses={200: envelope("ContactSubscriptions", **PAGED), **ERRORS},
+        responses={200: envelope("ContactSubscriptions", S.many(S.SUBSCRIPTION), **PAGED), **ERRORS},
     )
     def get(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -392,7 +404,8 @@ class ContactSubscriptionList(V2APIView):
     @extend_schema(
         operation_id="contacts_create_subscriptions_for_a_contact",
         summary="Create subscriptions for a contact",
-        responses={200: envelope("ContactSubscriptionsCreated"), **ERRORS},
+        request=S.SUBSCRIPTIONS_BODY,
+        responses={200: envelope("ContactSubscriptionsCreated", S.many(S.SUBSCRIPTION)), **ERRORS},
     )
     def post(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -409,7 +422,7 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_get_a_subscription_of_a_contact",
         summary="Get a subscription of a contact",
-        responses={200: envelope("ContactSubscriptionData"), **ERRORS},
+        responses={200: envelope("ContactSubscriptionData", S.SUBSCRIPTION), **ERRORS},
     )
     def get(self, request, pk, sid):
         return self.ok(subscription_services.subscription_data(self.subscription(pk, sid)))
@@ -417,7 +430,8 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_edit_a_subscription_of_a_contact",
         summary="Edit a subscription of a contact",
-        responses={200: envelope("ContactSubscriptionUpdated"), **ERRORS},
+        request=S.SUBSCRIPTION_BODY,
+        responses={200: envelope("ContactSubscriptionUpdated", S.SUBSCRIPTION), **ERRORS},
     )
     def put(self, request, pk, sid):
         sub = subscription_services.update_subscription(
@@ -462,7 +476,7 @@ class Unsubscribe(_OptView):
     @extend_schema(
         operation_id="contacts_unsubscribe_from_all",
         summary="Unsubscribe contact from all subscriptions",
-        responses={200: envelope("ContactUnsubscribed"), **ERRORS},
+        responses={200: envelope("ContactUnsubscribed", S.many(S.SUBSCRIPTION)), **ERRORS},
     )
     def post(self, request, pk):
         return self.change(request, pk)
@@ -475,7 +489,7 @@ class UnsubscribeOne(_OptView):
     @extend_schema(
         operation_id="contacts_unsubscribe_from_one",
         summary="Unsubscribe contact from a subscription",
-        responses={200: envelope("ContactUnsubscribedOne"), **ERRORS},
+        responses={200: envelope("ContactUnsubscribedOne", S.SUBSCRIPTION), **ERRORS},
     )
     def post(self, request, pk, sid):
         return self.change(request, pk, sid)
@@ -488,7 +502,7 @@ class Resubscribe(_OptView):
     @extend_schema(
         operation_id="contacts_resubscribe_to_all",
         summary="Resubscribe contact to all subscriptions",
-        responses={200: envelope("ContactResubscribed"), **ERRORS},
+        responses={200: envelope("ContactResubscribed", S.many(S.SUBSCRIPTION)), **ERRORS},
     )
     def post(self, request, pk):
         return self.change(request, pk)
@@ -501,7 +515,7 @@ class ResubscribeOne(_OptView):
     @extend_schema(
         operation_id="contacts_resubscribe_to_one",
         summary="Resubscribe contact to a subscription",
-        responses={200: envelope("ContactResubscribedOne"), **ERRORS},
+        responses={200: envelope("ContactResubscribedOne", S.SUBSCRIPTION), **ERRORS},
     )
     def post(self, request, pk, sid):
         return self.change(request, pk, sid)
