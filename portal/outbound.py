@@ -1,12 +1,13 @@
 """Outbound HTTP to customer-supplied URLs that cannot be turned against our own network (SSRF).
 
-Two ways to use it:
+Three ways to use it:
 - `public_address(host)` resolves a name once and answers an address only if *every* address of
   the name is public (the URL import pins its request to that address).
-- `pinned_client()` / `pinned_async_client()` give httpx clients whose connections are checked at
-  connect time: the hostname is resolved, every address checked, and the socket opened to a
-  checked address while TLS (SNI, certificate) and the Host header keep the name. DNS rebinding
-  cannot slip in between check and use, and connection pools keep per-name reuse.
+- `pinned_client()` gives an httpx client whose connections are checked at connect time: the
+  hostname is resolved, every address checked, and the socket opened to a checked address while
+  TLS (SNI, certificate) and the Host header keep the name. DNS rebinding cannot slip in between
+  check and use, and the connection pool keeps per-name reuse.
+- `PinnedPool` does the same for high-volume asyncio callers (webhook delivery).
 
 Redirects are never followed by these clients (callers decide), and proxies from the environment
 are ignored. Loopback may be allowed for local development and tests (`allow_loopback`), never
@@ -18,7 +19,6 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-import anyio
 import httpcore
 import httpx
 
@@ -138,23 +138,6 @@ class _PinnedSyncBackend(httpcore.SyncBackend):
         raise error
 
 
-class _PinnedAsyncBackend(httpcore.AnyIOBackend):
-    def __init__(self, allow_loopback):
-        self.allow_loopback = allow_loopback
-
-    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        addresses = await anyio.to_thread.run_sync(
-            lambda: public_addresses(host, port, allow_loopback=self.allow_loopback)
-        )
-        error = None
-        for address in addresses:
-            try:
-                return await super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                error = exc
-        raise error
-
-
 def _pool_options(limits):
     return {
         "ssl_context": httpx.create_ssl_context(trust_env=False),
@@ -172,16 +155,6 @@ def pinned_client(*, timeout, allow_loopback=False, limits=None, **kwargs):
         network_backend=_PinnedSyncBackend(allow_loopback), **_pool_options(limits)
     )
     return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False, **kwargs)
-
-
-def pinned_async_client(*, timeout, allow_loopback=False, limits=None, **kwargs):
-    """The asyncio form of `pinned_client()`."""
-    limits = limits or httpx.Limits()
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    transport._pool = httpcore.AsyncConnectionPool(
-        network_backend=_PinnedAsyncBackend(allow_loopback), **_pool_options(limits)
-    )
-    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False, **kwargs)
 
 
 class Response:

@@ -12,7 +12,7 @@ from messaging import events
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Attempt
 from portal import outbound
-from portal.outbound import Refused, check_address, check_url, pinned_async_client, pinned_client
+from portal.outbound import Refused, check_address, check_url, pinned_client
 
 PRIVATE = [
     "127.0.0.1",
@@ -160,7 +160,6 @@ def test_the_socket_goes_to_the_checked_address_not_a_second_lookup(monkeypatch)
 
 def test_pinned_clients_do_not_follow_redirects():
     assert pinned_client(timeout=1).follow_redirects is False
-    assert pinned_async_client(timeout=1).follow_redirects is False
 
 
 def test_the_worker_refuses_a_private_target_at_connect_time(account, monkeypatch, settings, clock):
