@@ -172,3 +172,41 @@ def test_another_accounts_contact_and_subscriptions_are_404(api_client, account,
     assert api_client.delete(f"/api/v2/contacts/{contact.pk}/subscriptions/{their_sub.pk}").status_code == 404
     assert Subscription.objects.get(pk=their_sub.pk).status == "subscribed"
     assert not api_client.get("/api/v2/contacts/subscriptions").json()["data"]
+
+
+def test_edit_bad_input_and_conflicts(api_client, account, contact):
+    subs = services.create_subscriptions(
+        contact=contact,
+        items=[
+            {"channel": "sms", "identifier_id": ids(contact)["phone"]},
+            {"channel": "whatsapp", "identifier_id": ids(contact)["whatsapp"]},
+        ],
+    )
+    url = f"/api/v2/contacts/{contact.pk}/subscriptions/{subs[1].pk}"
+    res = api_client.put(url, {"channel": "fax"}, format="json")
+    assert res.status_code == 422 and "channel" in res.json()["errors"]
+    res = api_client.put(url, {"channel": "sms", "identifier_id": ids(contact)["email"]}, format="json")
+    assert res.status_code == 422 and "identifier_id" in res.json()["errors"]
+    res = api_client.put(
+        url, {"channel": "sms", "channel_id": "sms", "identifier_id": ids(contact)["phone"]}, format="json"
+    )
+    assert res.status_code == 422
+    assert res.json()["errors"]["identifier_id"] == ["This identifier already has that subscription."]
+    assert Subscription.objects.get(pk=subs[1].pk).channel == "whatsapp"
+
+
+def test_an_unsubscribed_subscription_moved_to_another_number_takes_the_opt_out_along(api_client, account, contact):
+    phone = ids(contact)["phone"]
+    other = Identifier.objects.create(account=account, contact=contact, type="phone", value="919876543219")
+    sub = services.create_subscriptions(contact=contact, items=[{"channel": "sms", "identifier_id": phone}])[0]
+    services.unsubscribe(contact=contact, subscription=sub)
+    res = api_client.put(
+        f"/api/v2/contacts/{contact.pk}/subscriptions/{sub.pk}",
+        {"channel": "sms", "identifier_id": other.pk},
+        format="json",
+    )
+    assert res.status_code == 200 and res.json()["data"]["status"] == "unsubscribed"
+    assert set(Unsubscriber.objects.filter(account=account).values_list("receiver", flat=True)) == {
+        "919876543210",
+        "919876543219",
+    }
