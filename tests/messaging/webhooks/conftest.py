@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from messaging.webhooks import worker
+from tests.messaging.sending.conftest import sending_setup  # noqa: F401  (shared fixture)
 
 
 class FakeClock:
