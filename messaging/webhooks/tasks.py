@@ -16,3 +16,9 @@ def verify_webhook(webhook_id):
     webhook = Webhook.objects.filter(pk=webhook_id).first()
     if webhook is not None and webhook.needs_verification:
         services.verify(webhook=webhook)
+
+
+@shared_task(ignore_result=True)
+def purge_delivery_log():
+    """Daily: drop finished deliveries (and their attempts) older than WEBHOOK_LOG_RETENTION_DAYS."""
+    return services.purge_delivery_log()

@@ -450,3 +450,21 @@ def test_beat_runs_the_delivery_task():
     assert entry["task"] == "messaging.webhooks.tasks.deliver_webhooks" and entry["schedule"] <= 5
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_old_finished_deliveries_are_purged_open_ones_kept(account, deliver, clock, settings):
+    from datetime import timedelta
+
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    subscribe(account, hook(account))
+    for _ in range(2):
+        events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    answers = iter([200, 500])
+    deliver(Receiver(status=lambda request: next(answers)))
+    Delivery.objects.update(created_at=timezone.now() - timedelta(days=31))
+    open_ids = set(Delivery.objects.filter(status="retrying").values_list("pk", flat=True))
+    assert len(open_ids) == 1
+    assert services.purge_delivery_log(batch=1) == 1
+    assert set(Delivery.objects.values_list("pk", flat=True)) == open_ids
+    assert Attempt.objects.filter(delivery_id__in=open_ids).count() == Attempt.objects.count()
