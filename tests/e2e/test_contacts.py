@@ -1,6 +1,8 @@
 """A customer imports contacts from a CSV through the wizard, builds a segment watching its live
 count, and sends an SMS to it."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -68,11 +70,15 @@ def test_import_segment_and_send(page, site, settings, tmp_path):
     page.get_by_role("button", name="Add rule").click()
     rows = page.locator(".rule-row")
     expect(rows).to_have_count(2)
+    # htmx wires a swapped-in row up once it settles (the class goes then).
+    expect(rows.nth(1)).not_to_have_class(re.compile("htmx-(added|settling)"))
     rows.nth(1).get_by_label("Field").select_option("city")
     expect(rows.nth(1).get_by_label("Operator")).to_have_value("eq")
     rows.nth(1).get_by_label("Value").fill("Leeds")
     expect(count).to_contain_text("2 contacts match")
     page.get_by_role("button", name="Add rule").click()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).not_to_have_class(re.compile("htmx-(added|settling)"))
     rows.nth(2).get_by_label("Value").fill("vip")
     expect(count).to_contain_text("2 contacts match")
     rows.nth(2).get_by_role("button", name="Remove this rule").click()
