@@ -3,6 +3,7 @@ identifiers, tags, subscriptions, static segments and message history."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -83,7 +84,7 @@ def contact_edit(request, pk):
         contact=contact,
     )
     if response.status_code == 204 and request.GET.get("next") == "detail":
-        response["HX-Redirect"] = request.build_absolute_uri(f"/contacts/{contact.pk}/")
+        response["HX-Redirect"] = reverse("contacts:contact_detail", args=[contact.pk])
     return response
 
 
