@@ -30,14 +30,22 @@ class WebhookForm(forms.Form):
         help_text="http(s) URL that receives the events. Customized webhooks may use {{variables}} in it.",
     )
     secret = forms.CharField(
-        max_length=255, required=False, help_text="Sent as Authorization: Bearer <secret> with every callback."
+        max_length=255,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Sent as Authorization: Bearer <secret> with every callback. Stored secrets are never shown: "
+        "leave empty to keep the current one.",
     )
+    clear_secret = forms.BooleanField(required=False, label="Remove the secret")
     token = forms.CharField(
         max_length=255,
         required=False,
+        widget=forms.PasswordInput(render_value=False),
         label="Verification token",
-        help_text="Optional: the URL must answer the verification challenge before it receives events.",
+        help_text="Optional: the URL must answer the verification challenge before it receives events "
+        "(leave empty to keep the current one).",
     )
+    clear_token = forms.BooleanField(required=False, label="Remove the verification token")
     status = forms.ChoiceField(choices=[("1", "Active"), ("0", "Inactive")], initial="1")
     kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.STANDARD, label="Type")
     method = forms.ChoiceField(choices=Method.choices, initial=Method.GET)
@@ -58,10 +66,22 @@ class WebhookForm(forms.Form):
     def custom_fields(self):
         return [self[name] for name in self.CUSTOM_FIELDS]
 
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:
+            del self.fields["clear_secret"]
+            del self.fields["clear_token"]
+
     def service_data(self):
         data = dict(self.cleaned_data)
         for name in ("params", "headers", "body"):
             data[name] = parse_pairs(data.get(name))
+        for name in ("secret", "token"):
+            # Empty keeps the stored value (it is never sent back to the browser); the box clears it.
+            if data.pop(f"clear_{name}", False):
+                data[name] = ""
+            elif not data.get(name) and "clear_secret" in self.fields:
+                data.pop(name, None)
         return data
 
     @classmethod
@@ -69,8 +89,6 @@ class WebhookForm(forms.Form):
         return {
             "name": webhook.name,
             "uri": webhook.uri,
-            "secret": webhook.secret,
-            "token": webhook.token,
             "status": "1" if webhook.is_active else "0",
             "kind": webhook.kind,
             "method": webhook.method,

@@ -50,7 +50,7 @@ def webhook_create(request):
 @account_required("manage_keys")
 def webhook_edit(request, pk):
     webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
-    form = WebhookForm(request.POST or None, initial=WebhookForm.initial_for(webhook))
+    form = WebhookForm(request.POST or None, initial=WebhookForm.initial_for(webhook), editing=True)
     return save_dialog(
         request,
         form,

@@ -229,3 +229,39 @@ def test_another_accounts_delivery_and_subscription_are_404(user_client, other_a
 def test_pages_need_login(client):
     res = client.get("/developer/webhooks/")
     assert res.status_code == 302 and "/login/" in res["Location"]
+
+
+def test_edit_never_shows_the_secret_and_keeps_or_clears_it(user_client, account):
+    webhook = hook(account, secret="s3cret-value", token="tok-1")
+    page = user_client.get(f"/developer/webhooks/{webhook.uuid}/").content.decode()
+    assert "s3cret-value" not in page and "tok-1" not in page
+    base = {
+        "name": "Orders",
+        "uri": "https://hooks.example.com/",
+        "status": "1",
+        "kind": "standard",
+        "method": "POST",
+        "body_format": "raw",
+    }
+    user_client.post(f"/developer/webhooks/{webhook.uuid}/", base)
+    webhook.refresh_from_db()
+    assert webhook.secret == "s3cret-value" and webhook.token == "tok-1"
+    user_client.post(f"/developer/webhooks/{webhook.uuid}/", {**base, "secret": "new"})
+    webhook.refresh_from_db()
+    assert webhook.secret == "new"
+    user_client.post(f"/developer/webhooks/{webhook.uuid}/", {**base, "clear_secret": "on", "clear_token": "on"})
+    webhook.refresh_from_db()
+    assert webhook.secret == "" and webhook.token == ""
+
+
+def test_analysts_see_the_lists_but_cannot_edit(client, account):
+    from accounts.models import Role
+    from tests.factories import make_member
+
+    hook(account)
+    analyst = make_member(account, role=Role.ANALYST)
+    client.force_login(analyst)
+    html = client.get("/developer/webhooks/").content.decode()
+    assert "Orders" in html and "New webhook" not in html and "/developer/webhooks/new/" not in html
+    assert client.get("/developer/webhooks/deliveries/").status_code == 200
+    assert client.get("/developer/webhooks/new/").status_code == 403
