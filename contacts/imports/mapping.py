@@ -199,49 +199,94 @@ def _birth_date(value):
 GENDERS = {"male": "male", "m": "male", "female": "female", "f": "female"}
 
 
+NUMBER_LABELS = {t: label for t, label in IDENTIFIER_FIELDS if t in ("phone", "whatsapp", "rcs", "viber")}
+(_IDENTITY, _NUMBER, _EMAIL, _CUSTOM, _TAGS, _GENDER, _BIRTH, _ATTRIBUTE, _TEXT) = range(9)
+
+
+def _plan(mapping):
+    """(column, kind, target, extra) for each mapped column: the per-column decisions taken once
+    per job instead of once per cell."""
+    plan = []
+    for index, target in enumerate(mapping):
+        if not target:
+            continue
+        if target == "identity":
+            plan.append((index, _IDENTITY, target, MAX_LENGTH["identity"]))
+        elif target in NUMBER_LABELS:
+            plan.append((index, _NUMBER, target, NUMBER_LABELS[target]))
+        elif target == "email":
+            plan.append((index, _EMAIL, target, None))
+        elif target == "custom":
+            plan.append((index, _CUSTOM, target, None))
+        elif target == "tags":
+            plan.append((index, _TAGS, target, None))
+        elif target == "gender":
+            plan.append((index, _GENDER, target, None))
+        elif target == "birth_date":
+            plan.append((index, _BIRTH, target, None))
+        elif target.startswith(ATTRIBUTE_PREFIX):
+            plan.append((index, _ATTRIBUTE, target[len(ATTRIBUTE_PREFIX) :], None))
+        else:
+            label = target.replace("_", " ").capitalize()
+            plan.append((index, _TEXT, target, (MAX_LENGTH.get(target), label)))
+    return plan
+
+
+_plans = {}
+
+
 def parse_row(number, cells, mapping):
     """A validated Record from one row, or RowInvalid with the reason the report shows."""
-    identifiers, profile, attributes, tags = {}, {}, {}, []
+    key = tuple(mapping)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _plan(mapping)
+    identifiers, profile, attributes, tags = {}, {}, {}, ()
     identity = ""
-    for index, target in enumerate(mapping):
-        if not target or index >= len(cells):
+    width = len(cells)
+    for index, kind, target, extra in plan:
+        if index >= width:
             continue
-        value = (cells[index] or "").strip()
+        value = cells[index]
+        if not value:
+            continue
+        value = value.strip()
         if not value:
             continue
         if "\ufffd" in value:
             raise RowInvalid("The row is not valid UTF-8 text.")
-        if target == "identity":
-            if any(ch.isspace() for ch in value):
-                raise RowInvalid(f"Identity “{value}” may not contain spaces.")
-            if len(value) > MAX_LENGTH["identity"]:
-                raise RowInvalid("Identity is longer than 255 characters.")
-            identity = value
-        elif target in ("phone", "whatsapp", "rcs", "viber"):
-            identifiers[target] = _number(value, dict(IDENTIFIER_FIELDS)[target])
-        elif target == "email":
-            if not EMAIL.match(value) or len(value) > MAX_IDENTIFIER:
+        if kind == _NUMBER:
+            identifiers[target] = _number(value, extra)
+        elif kind == _TEXT:
+            limit, label = extra
+            if limit and len(value) > limit:
+                raise RowInvalid(f"{label} is longer than {limit} characters.")
+            profile[target] = value
+        elif kind == _EMAIL:
+            if len(value) > MAX_IDENTIFIER or not EMAIL.match(value):
                 raise RowInvalid(f"E-mail “{value}” is not a valid address.")
             identifiers["email"] = value.lower()
-        elif target == "custom":
-            identifiers["custom"] = value[:MAX_IDENTIFIER]
-        elif target == "tags":
+        elif kind == _ATTRIBUTE:
+            attributes[target] = value[:MAX_ATTRIBUTE]
+        elif kind == _TAGS:
             tags = [t.strip()[:MAX_TAG] for t in TAG_SPLIT.split(value) if t.strip()]
-        elif target == "gender":
-            if value.lower() not in GENDERS:
+        elif kind == _IDENTITY:
+            if any(ch.isspace() for ch in value):
+                raise RowInvalid(f"Identity “{value}” may not contain spaces.")
+            if len(value) > extra:
+                raise RowInvalid("Identity is longer than 255 characters.")
+            identity = value
+        elif kind == _CUSTOM:
+            identifiers["custom"] = value[:MAX_IDENTIFIER]
+        elif kind == _GENDER:
+            gender = GENDERS.get(value.lower())
+            if gender is None:
                 raise RowInvalid(f"Gender “{value}” must be male or female.")
-            profile["gender"] = GENDERS[value.lower()]
-        elif target == "birth_date":
-            profile["birth_date"] = _birth_date(value)
-        elif target.startswith(ATTRIBUTE_PREFIX):
-            attributes[target[len(ATTRIBUTE_PREFIX) :]] = value[:MAX_ATTRIBUTE]
+            profile["gender"] = gender
         else:
-            limit = MAX_LENGTH.get(target)
-            if limit and len(value) > limit:
-                raise RowInvalid(f"{target.replace('_', ' ').capitalize()} is longer than {limit} characters.")
-            profile[target] = value
+            profile["birth_date"] = _birth_date(value)
     if not identity:
         identity = next((identifiers[t] for t in MATCH_ORDER if t in identifiers), "")
     if not identity:
         raise RowInvalid("The row has no identity, mobile number, e-mail or other identifier.")
-    return Record(number, identity, identifiers, profile, attributes, list(dict.fromkeys(tags)))
+    return Record(number, identity, identifiers, profile, attributes, list(dict.fromkeys(tags)) if tags else [])
