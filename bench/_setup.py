@@ -121,3 +121,9 @@ def push_account():
         item=registry.create_sender(account=account, data={"name": "Push", "service": "G", "country_code": "GB"})
     )
     return create_api_key(account=account, name="push")[1]
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

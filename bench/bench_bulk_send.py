@@ -13,7 +13,7 @@ import random
 import resource
 import time
 
-from _setup import peak_rss_mb, scratch_database, setup_django, start_gunicorn, worker_pids
+from _setup import cpu_seconds, peak_rss_mb, scratch_database, setup_django, start_gunicorn, worker_pids
 
 
 def main():
@@ -106,6 +106,7 @@ def main():
             ):
                 body = json.dumps({"sender": "ACMEIN", "service": "T", "message": text2, "to": ",".join(numbers)})
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                cpu_before = cpu_seconds(worker)
                 start = time.perf_counter()
                 conn.request(
                     "POST",
@@ -122,7 +123,8 @@ def main():
                     f"through gunicorn (POST /api/v2/sms/send, {len(body) / 1e6:.1f} MB in, "
                     f"{len(payload) / 1e6:.1f} MB out), "
                     f"{label}: {json.loads(payload)['message']} answered in {http_elapsed:.2f} s "
-                    f"(server-side {server_ms / 1000:.2f} s); worker peak RSS {peak_rss_mb(worker):.0f} MB "
+                    f"(server-side {server_ms / 1000:.2f} s, worker CPU {cpu_seconds(worker) - cpu_before:.2f} s); "
+                    f"worker peak RSS {peak_rss_mb(worker):.0f} MB "
                     f"(idle {base_mb:.0f} MB)"
                 )
         finally:
