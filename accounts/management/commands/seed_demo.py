@@ -107,6 +107,37 @@ class Command(BaseCommand):
             suppressions.add_unsubscriber(account=demo, actor=owner, data={"receiver": number, **scope})
         suppressions.add_blocked_template(account=demo, actor=owner, data={"template_id": "1107161521283350000"})
 
+    def _contacts(self, demo, owner):
+        """A few contacts with tags and a segment, so the audience pages and segment sends have data."""
+        from contacts.services.contacts import create_contact
+        from contacts.services.segments import count_segment, create_segment
+
+        people = [
+            ("asha", "Asha", "Rao", "919812300001", ["vip", "newsletter"], "Bengaluru"),
+            ("ravi", "Ravi", "Kumar", "919812300002", ["newsletter"], "Mumbai"),
+            ("mira", "Mira", "Shah", "919812300003", ["vip"], "Pune"),
+            ("tom", "Tom", "Evans", "447400123999", ["newsletter"], "London"),
+            ("lena", "Lena", "Fischer", "4915112345678", [], "Berlin"),
+            ("omar", "Omar", "Haddad", "971501234567", ["vip"], "Dubai"),
+        ]
+        for identity, first, last, phone, tags, city in people:
+            create_contact(
+                account=demo,
+                actor=owner,
+                data={
+                    "identity": identity,
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": phone,
+                    "email": f"{identity}@example.com",
+                    "city": city,
+                    "tags": tags,
+                    "attributes": {"plan": "gold" if "vip" in tags else "standard"},
+                },
+            )
+        for name, tags in (("VIP customers", ["vip"]), ("Newsletter", ["newsletter"])):
+            count_segment(create_segment(account=demo, actor=owner, data={"name": name, "positive_tags": tags}))
+
     def _create(self):
         demo, owner = create_customer(
             email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Demo Retail Ltd", username="demo", credits_amount="2500"
@@ -119,6 +150,7 @@ class Command(BaseCommand):
         credits.debit(account=demo, amount="12.5", reason="Campaign: November newsletter")
         _, secret = apikeys.create_api_key(account=demo, name="Demo key", actor=owner)
         self._registry(demo, owner)
+        self._contacts(demo, owner)
 
         reseller, _ = create_customer(
             email=RESELLER_EMAIL,
