@@ -411,7 +411,9 @@ def _requests_for(ids, *, now_ts):
     return jobs
 
 
-def run(*, seconds=None, stop_when_idle=True, clock=timezone.now, client_factory=None, fan_out_limit=2000):
+def run(
+    *, seconds=None, stop_when_idle=True, clock=timezone.now, client_factory=None, fan_out_limit=2000, should_stop=None
+):
     """Deliver what is due for up to `seconds`; returns counts. With `stop_when_idle` it returns as
     soon as nothing is due and nothing is in flight (the beat task runs it every few seconds).
 
@@ -434,7 +436,7 @@ def run(*, seconds=None, stop_when_idle=True, clock=timezone.now, client_factory
     try:
         while True:
             pending = sum(claimed.values())
-            accepting = time.monotonic() < deadline
+            accepting = time.monotonic() < deadline and not (should_stop and should_stop())
             got = 0
             if accepting and (fan_out_more or time.monotonic() - last_fan_out > 0.5):
                 events, _ = fan_out(limit=fan_out_limit, now=clock())
@@ -456,6 +458,8 @@ def run(*, seconds=None, stop_when_idle=True, clock=timezone.now, client_factory
                     break
                 if got == 0 and not fan_out_more:
                     time.sleep(0.5)
+                if should_stop and should_stop():
+                    break
                 continue
             try:
                 wait = 0.05 if got else 0.2

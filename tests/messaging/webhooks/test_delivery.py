@@ -468,3 +468,31 @@ def test_old_finished_deliveries_are_purged_open_ones_kept(account, deliver, clo
     assert services.purge_delivery_log(batch=1) == 1
     assert set(Delivery.objects.values_list("pk", flat=True)) == open_ids
     assert Attempt.objects.filter(delivery_id__in=open_ids).count() == Attempt.objects.count()
+
+
+def test_a_continuous_worker_stops_when_asked(account, clock):
+    import time
+
+    start = time.monotonic()
+    counts = worker.run(seconds=30, stop_when_idle=False, clock=clock, should_stop=lambda: True)
+    assert counts["attempts"] == 0 and time.monotonic() - start < 5
+
+
+def test_the_worker_command_runs_until_signalled(monkeypatch):
+    from django.core.management import call_command
+
+    from messaging.webhooks.management.commands import webhook_worker
+
+    calls = []
+
+    def fake_run(**kwargs):
+        calls.append(kwargs)
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler records it; the loop ends
+        return {"attempts": 2, "delivered": 2}
+
+    monkeypatch.setattr(webhook_worker.worker, "run", fake_run)
+    call_command("webhook_worker", "--seconds", "5")
+    assert len(calls) == 1 and calls[0]["stop_when_idle"] is False
