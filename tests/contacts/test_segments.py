@@ -385,3 +385,30 @@ def test_stale_counts_are_refreshed_by_the_beat_task(account, other_account, peo
         assert segment.counted_at > old
     assert dynamic.member_count == 3 and static.member_count == 0
     assert refresh_segment_counts() == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"positive_tags": ["vip"]},
+        {"positive_tags": ["vip", "newsletter"], "positive_tags_operator": "any"},
+        {"positive_tags": ["vip", "newsletter"], "positive_tags_operator": "all"},
+        {"positive_tags": ["vip", "newsletter"], "negative_tags": ["newsletter"]},
+        {"positive_tags": ["vip", "newsletter", "blocked"], "negative_tags": ["vip", "newsletter"]},
+        {
+            "positive_tags": ["vip", "newsletter", "blocked"],
+            "negative_tags": ["vip", "newsletter"],
+            "negative_tags_operator": "all",
+        },
+        {"positive_tags": ["vip", "blocked"], "positive_tags_operator": "all"},
+    ],
+)
+def test_the_tag_only_count_agrees_with_the_member_query(
+    account, other_account, people, data, django_assert_num_queries
+):
+    make_contact(other_account, "stranger", "919876543299", tags=["vip"])
+    segment = services.create_segment(account=account, data={"name": "T", **data})
+    expected = services.segment_contacts(segment).count()
+    assert services._tag_only_count(segment) == expected
+    with django_assert_num_queries(5):  # savepoint, SET LOCAL jit, the count, release, the stored figure
+        assert services.count_segment(segment) == expected
