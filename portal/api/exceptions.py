@@ -72,7 +72,7 @@ def v2_exception_handler(exc, context):
     if isinstance(exc, exceptions.APIException):
         code = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else None
-        default = exc.default_detail if isinstance(exc.default_detail, str) else None
+        default = str(exc.default_detail)  # DRF's defaults are lazy translations, not str
         message = str(detail) if detail and detail != default else MESSAGES.get(code, str(detail or default))
         if isinstance(exc, IpNotAllowed):
             message = str(exc.detail)

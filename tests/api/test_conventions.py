@@ -334,3 +334,11 @@ def test_method_override_is_limited_to_api_paths():
     assert seen["method"] == "POST"
     middleware(RequestFactory().post("/api/v2/sms/senders/1?_method=DELETE"))
     assert seen["method"] == "DELETE"
+
+
+def test_an_unknown_object_and_an_unknown_path_say_the_same(api_client):
+    """A missing object (Http404 from a view) and an unknown path answer the same 404 body."""
+    missing = api_client.get("/api/v2/developer/webhooks/00000000-0000-0000-0000-000000000000")
+    unknown = api_client.get("/api/v2/no/such/path")
+    assert missing.status_code == unknown.status_code == 404
+    assert missing.json() == unknown.json() == {"status": "failed", "code": 404, "message": "Not Found."}

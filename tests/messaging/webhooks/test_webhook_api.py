@@ -118,7 +118,7 @@ def test_other_accounts_webhook_is_404_everywhere(api_client, other_account):
     theirs = make(other_account)
     for method in ("get", "put", "delete"):
         res = getattr(api_client, method)(f"{URL}/{theirs.uuid}", {"name": "x", "uri": "https://e.com"}, format="json")
-        assert res.status_code == 404 and res.json()["message"] == "Not found."
+        assert res.status_code == 404 and res.json()["message"] == "Not Found."
     assert api_client.post(f"{URL}/{theirs.uuid}/test", format="json").status_code == 404
     assert api_client.get(f"{URL}/not-a-uuid").status_code == 404
     theirs.refresh_from_db()
