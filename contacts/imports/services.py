@@ -18,7 +18,6 @@ from contacts.imports import readers
 from contacts.imports.mapping import (
     IDENTIFIER_NAMES,
     RowInvalid,
-    guess_field,
     guess_mapping,
     looks_like_data,
     parse_row,
@@ -363,17 +362,3 @@ def field_label(value):
     from contacts.imports.mapping import FIELD_CHOICES
 
     return dict(FIELD_CHOICES).get(value, value)
-
-
-__all__ = [
-    "cancel_import",
-    "create_import",
-    "delete_import",
-    "guess_field",
-    "import_file",
-    "recover_stale",
-    "run_import",
-    "set_header",
-    "start_import",
-    "sweep_stale",
-]

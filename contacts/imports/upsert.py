@@ -29,7 +29,6 @@ class ChunkWriter:
     def __init__(self, *, account_id, mapping, replace_tags=False, extra_tags=()):
         self.account_id = account_id
         self.profile_fields = [f for f in PROFILE_NAMES if f in mapping]
-        self.has_attributes = any(m.startswith("attr:") for m in mapping)
         self.has_tags = "tags" in mapping
         self.replace_tags = replace_tags and self.has_tags
         self.extra_tags = list(extra_tags)
