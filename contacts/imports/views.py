@@ -30,14 +30,17 @@ def _htmx_redirect(request, url_name, *args):
 
 @account_required()
 def import_list(request):
+    jobs = ContactImport.objects.for_account(request.account)
     return list_page(
         request,
-        ContactImport.objects.for_account(request.account),
+        jobs,
         ContactImportFilterSet,
         "contacts/import_list.html",
         "contacts/partials/import_table.html",
         upload_form=UploadForm(),
         statuses=ImportStatus.choices,
+        # While an import runs, the table refreshes itself to show its progress.
+        has_active=jobs.filter(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).exists(),
     )
 
 

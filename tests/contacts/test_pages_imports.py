@@ -29,6 +29,15 @@ def test_the_list_filters_by_status_as_an_htmx_fragment(user_client, account):
     assert html.startswith('<div id="import-table"') and "done.csv" in html and "waiting.csv" not in html
 
 
+def test_the_list_refreshes_itself_while_an_import_runs(user_client, account):
+    job = services.create_import(account=account, upload=csv_upload(CSV))
+    url = reverse("contact_imports:import_list")
+    assert 'hx-trigger="every 2s"' not in user_client.get(url).content.decode()
+    ContactImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    html = user_client.get(url, **HTMX).content.decode()
+    assert 'hx-trigger="every 2s"' in html and "Running" in html
+
+
 def test_uploading_leads_to_the_mapping_step(user_client, account):
     res = user_client.post(reverse("contact_imports:import_upload"), {"file": csv_upload(CSV)})
     job = ContactImport.objects.get(account=account)
