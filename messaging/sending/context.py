@@ -60,16 +60,18 @@ def _bump(account):
             cache.set(key, 1, timeout=None)
 
 
-def _versions(account):
+def versions(account):
+    """The account's rules version (one cache round trip). A request reads it once and passes it
+    to `cached` and `build`, so every lookup of that request sees the same rules."""
     versions = cache.get_many([f"scrub-version:{account.pk}", "scrub-version:all"])
     return versions.get(f"scrub-version:{account.pk}"), versions.get("scrub-version:all")
 
 
-def cached(account, name, load):
+def cached(account, name, load, version=None):
     """`load()` reused by this process until the account's rules change (`invalidate`) or
     STATIC_TTL passes. For rarely-changing lookups on the send path (enabled services, the
     service a sender is approved for); `None` results are not kept."""
-    key = (account.pk, name, *_versions(account))
+    key = (account.pk, name, *(version or versions(account)))
     hit = _STATIC.get(key)
     now = monotonic()
     if hit and now - hit[0] < STATIC_TTL:
@@ -82,12 +84,12 @@ def cached(account, name, load):
     return value
 
 
-def _static(account, service):
+def _static(account, service, version=None):
     """Rules data that changes rarely, reused by a process: a push SMS then costs a few queries
     instead of a dozen. Writes bump a version in the shared cache (`invalidate`), so a change is
     seen at once; the TTL only bounds memory of idle accounts. Opt-outs and the repetition rule
     are always read fresh."""
-    key = (account.pk, service.pk, *_versions(account))
+    key = (account.pk, service.pk, *(version or versions(account)))
     hit = _STATIC.get(key)
     now = monotonic()
     if hit and now - hit[0] < STATIC_TTL:
@@ -114,9 +116,9 @@ def _static(account, service):
     return data
 
 
-def build(account, service, *, mobiles, senders, texts, tags=(), now):
+def build(account, service, *, mobiles, senders, texts, tags=(), now, version=None):
     """`mobiles` and `senders` are the request's distinct numbers and sender IDs."""
-    static = _static(account, service)
+    static = _static(account, service, version)
     mobiles, senders = list(mobiles), list(senders)
     ctx = ScrubContext(
         service_code=service.code,

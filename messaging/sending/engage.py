@@ -41,12 +41,12 @@ def engage_error(errors, status=422):
     )
 
 
-def _service_for(account, kind, sender):
+def _service_for(account, kind, sender, version):
     """Engage names no service: take the service the sender ID is approved for (of the right kind),
     else the account's first service of that kind. Cached with the account's send rules (sender
     reviews and service changes invalidate them)."""
     return scrub_context.cached(
-        account, ("engage-service", kind, sender.upper()), lambda: _find_service(account, kind, sender)
+        account, ("engage-service", kind, sender.upper()), lambda: _find_service(account, kind, sender), version
     )
 
 
@@ -95,7 +95,8 @@ def _validate(view, body, *, many):
     numbers = [str(n).strip() for n in numbers if str(n).strip()]
     if many and len(numbers) > 100_000:
         errors.append(("to", "at most 100000 numbers per request"))
-    service = _service_for(view.account, kind, str(body.get("from") or "")) if kind in TYPES else None
+    version = scrub_context.versions(view.account)  # one read of the rules version for the whole request
+    service = _service_for(view.account, kind, str(body.get("from") or ""), version) if kind in TYPES else None
     if kind in TYPES and service is None:
         errors.append(("type", f"no {kind} SMS service is enabled for this account"))
     text, links = str(body.get("msg") or ""), []
@@ -118,6 +119,7 @@ def _validate(view, body, *, many):
         "transaction_id": transaction_id,
         "links": links,
         "dlr_url": url,
+        "version": version,
     }
 
 
@@ -132,6 +134,7 @@ def _submit(view, request, parsed):
             api_key=request.auth,
             source="engage",
             idempotency_key=f"engage:{parsed['transaction_id']}" if parsed["transaction_id"] else None,
+            rules_version=parsed["version"],
         )
         if links and submission.batch.accepted and not submission.replayed:
             single = len(parsed["outgoing"]) == 1

@@ -92,6 +92,7 @@ def submit(
     actor=None,
     source="api",
     tags=(),
+    rules_version=None,
 ):
     """Accept a submission. Every message is scrubbed; the accepted ones are paid with one debit
     and persisted in the same transaction; dispatch is queued after commit. A retried request with
@@ -106,8 +107,12 @@ def submit(
         if earlier:
             return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
     try:
+        version = rules_version or scrub_context.versions(account)
         service = scrub_context.cached(
-            account, ("service", (service_code or "").strip().upper()), lambda: require_service(account, service_code)
+            account,
+            ("service", (service_code or "").strip().upper()),
+            lambda: require_service(account, service_code),
+            version,
         )
     except ServiceNotEnabled as exc:
         raise ValidationFailed({"service": [exc.message]}) from None
@@ -129,6 +134,7 @@ def submit(
     ctx = scrub_context.build(
         account,
         service,
+        version=version,
         mobiles=mobiles,
         senders={o.sender for o in outgoing},
         texts={a.text for a in analyses.values()},

@@ -1,11 +1,11 @@
 """A constant send rate per connector, shared by every worker through the cache (Redis in
 production): at most `rate` messages are handed to a connector in any one second."""
 
-import contextlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from portal import counters
 
 
 def rate_for(connector):
@@ -13,8 +13,7 @@ def rate_for(connector):
 
 
 def _give_back(key, amount):
-    with contextlib.suppress(ValueError):  # the second's counter already expired: nothing to give back
-        cache.decr(key, amount)
+    counters.decr(key, amount)  # an expired second needs nothing given back
 
 
 def take(connector, wanted, *, bulk=False, clock=None, sleep=None):
@@ -30,11 +29,7 @@ def take(connector, wanted, *, bulk=False, clock=None, sleep=None):
     while True:
         now = clock()
         key = f"send-rate:{connector}:{int(now)}"
-        cache.add(key, 0, timeout=5)
-        try:
-            used = cache.incr(key, wanted)
-        except ValueError:  # the key expired between add and incr
-            continue
+        used = counters.incr(key, wanted, timeout=5)
         granted = wanted - max(0, used - rate)
         if granted > 0:
             if granted < wanted:

@@ -2,9 +2,9 @@
 
 import time
 
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+from portal import counters
 from portal.net import client_ip
 
 ANONYMOUS_LIMIT = 120  # per minute per address, for requests without a valid key
@@ -20,13 +20,7 @@ class ApiKeyRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // 60)
         bucket = f"ratelimit:{ident}:{window}"
-        # add() is a no-op when the bucket exists; incr() is atomic on Redis.
-        cache.add(bucket, 0, timeout=70)
-        try:
-            count = cache.incr(bucket)
-        except ValueError:  # expired between add and incr
-            cache.set(bucket, 1, timeout=70)
-            count = 1
+        count = counters.incr(bucket, timeout=70)
         self.wait_seconds = max(1, int(60 - (now % 60)) + 1)
         request._request.rate_limit = (limit, max(limit - count, 0), self.wait_seconds)
         return count <= limit
