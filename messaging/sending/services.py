@@ -70,6 +70,10 @@ def _validate(service_code, outgoing, schedule, now):
     for field_name, label in (("sender", "sender"), ("message", "message")):
         if any(not (getattr(o, field_name) or "").strip() for o in outgoing):
             errors[field_name] = [f"The {label} field is required."]
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail on the insert.
+    for field_name in ("message", "sender", "custom", "port", "template_id", "entity_id", "webhook_id", "dlr_url"):
+        if any("\x00" in getattr(o, field_name) for o in outgoing):
+            errors[field_name] = [f"The {field_name.replace('_', ' ')} may not contain NUL characters."]
     if any(o.type not in ("A", "N", "U") for o in outgoing):
         errors["type"] = ["The selected type is invalid (U, N or A)."]
     if any(o.max_units not in (None, 1, 2, 3) for o in outgoing):
@@ -158,7 +162,7 @@ def submit(
     for index, o in enumerate(outgoing, start=1):
         a = analyses[(o.message, o.type, o.max_units)]
         number = numbers[o.to]
-        mobile, iso = number if number else (o.to[:16], "")
+        mobile, iso = number if number else (o.to.replace("\x00", "")[:16], "")
         if number is None:
             rejection, dlt_id = _invalid_number(), ""
         else:
@@ -421,8 +425,8 @@ def sweep(now=None):
         resubmit_stuck.apply_async(
             args=[batch_id, supplier or "simulator", (now - STUCK_AFTER).isoformat()], queue=QUEUES[Priority.BULK]
         )
-    # The simulator's memory of what it took only matters while a resubmission can come.
-    SimulatedSubmission.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    # The simulator's memory of what it took only matters while a resubmission can come (after 5 min).
+    SimulatedSubmission.objects.filter(created_at__lt=now - timedelta(hours=1)).delete()
     silent = (
         Message.objects.filter(
             state=State.SUBMITTED, dispatched_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS)

@@ -125,6 +125,6 @@ def test_old_simulator_records_are_pruned(db):
 
     SimulatedSubmission.objects.create(message_id=1, supplier_message_id="a")
     SimulatedSubmission.objects.create(message_id=2, supplier_message_id="b")
-    SimulatedSubmission.objects.filter(message_id=1).update(created_at=timezone.now() - timedelta(days=2))
+    SimulatedSubmission.objects.filter(message_id=1).update(created_at=timezone.now() - timedelta(hours=2))
     services.sweep()
     assert list(SimulatedSubmission.objects.values_list("message_id", flat=True)) == [2]
