@@ -102,6 +102,8 @@ def submit(
     and persisted in the same transaction; dispatch is queued after commit. A retried request with
     the same idempotency key (per account, 24 h) returns the first answer and charges nothing."""
     now = timezone.now()
+    if idempotency_key and "\x00" in idempotency_key:  # from `custom`: PostgreSQL text cannot hold it
+        raise ValidationFailed({"custom": ["The custom may not contain NUL characters."]})
     if idempotency_key:
         earlier = (
             Batch.objects.for_account(account)

@@ -52,6 +52,7 @@ SUBMIT_FIELDS = (
     "priority",
 )
 
+
 class Claimed(namedtuple("Claimed", SUBMIT_FIELDS)):
     """A claimed message as connectors see it: a tuple, since a model instance per message costs
     more than the dispatch itself."""
