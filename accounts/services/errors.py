@@ -34,3 +34,14 @@ class ValidationFailed(DomainError):
         self.errors = {field: list(messages) for field, messages in errors.items()}
         first_field = next(iter(self.errors))
         super().__init__(self.errors[first_field][0], field=first_field)
+
+
+class FieldErrors(dict):
+    """Collects field -> messages while a service validates input, then raises them all at once."""
+
+    def add(self, field, message):
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self):
+        if self:
+            raise ValidationFailed(self)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.services import audit
-from accounts.services.errors import Conflict, ValidationFailed
+from accounts.services.errors import Conflict, FieldErrors, ValidationFailed
 from messaging.dlt.rules import normalize_body, validate_body
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 from messaging.services.catalog import ServiceNotEnabled, require_service
@@ -21,15 +21,6 @@ ENTITY_ID = re.compile(r"\d{12,19}\Z")
 DLT_TEMPLATE_ID = re.compile(r"\d{1,30}\Z")
 GLOBAL_ALPHA = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}\Z")
 GLOBAL_NUMERIC = re.compile(r"\d{1,15}\Z")
-
-
-class _Errors(dict):
-    def add(self, field, message):
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self):
-        if self:
-            raise ValidationFailed(self)
 
 
 def _clean(value):
@@ -50,7 +41,7 @@ def _check_document(document, errors):
 
 
 def _validated_sender(account, data, *, existing=None):
-    errors = _Errors()
+    errors = FieldErrors()
     name = _clean(data.get("name", existing.name if existing else ""))
     iso = _clean(data.get("country_code", data.get("iso", existing.iso if existing else ""))).upper()
     entity_id = _clean(data.get("entity_id", existing.entity_id if existing else ""))
@@ -197,7 +188,7 @@ def _unique_alias(account, name, existing=None):
 
 
 def _validated_template(account, data, *, existing=None):
-    errors = _Errors()
+    errors = FieldErrors()
     sender_ref = data.get("sender", existing.sender.uuid if existing else "")
     sender = find_sender(account, sender_ref) if sender_ref else None
     if not sender_ref:

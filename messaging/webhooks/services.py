@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import audit
-from accounts.services.errors import DomainError, ValidationFailed
+from accounts.services.errors import DomainError, FieldErrors, ValidationFailed
 from messaging import events
 from messaging.events import registry
 from messaging.webhooks import signing, worker
@@ -18,15 +18,6 @@ from messaging.webhooks.models import BodyFormat, DeliveryStatus, Kind, Method, 
 from portal.outbound import Refused, check_url, pinned_client
 
 IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
-
-
-class _Errors(dict):
-    def add(self, field, message):
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self):
-        if self:
-            raise ValidationFailed(self)
 
 
 def _text(value):
@@ -83,7 +74,7 @@ def _pairs(rows, field, errors):
 
 
 def _validated(data, *, existing=None):
-    errors = _Errors()
+    errors = FieldErrors()
     current = (lambda name, default="": getattr(existing, name)) if existing else (lambda name, default="": default)
     name = _text(data.get("name", current("name")))
     uri = _text(data.get("uri", current("uri")))
@@ -215,7 +206,7 @@ def _webhook_of(account, value):
 def create_subscription(*, account, data, actor=None, request=None):
     """Bind an event (for `all` sources or one) to a webhook; an identical subscription already
     there is returned unchanged."""
-    errors = _Errors()
+    errors = FieldErrors()
     event = _text(data.get("event"))
     identity = _text(data.get("identity"))
     webhook_id = _text(data.get("webhook_id"))
