@@ -149,18 +149,25 @@ def _submit(view, request, parsed):
     return submission
 
 
+def _accept(view, request, *, many):
+    """Validate and submit an Engage body: (submission, None), or (None, the Engage error answer)."""
+    body = request.data if isinstance(request.data, dict) else {}
+    errors, parsed = _validate(view, body, many=many)
+    if errors:
+        return None, engage_error(errors)
+    try:
+        return _submit(view, request, parsed), None
+    except DomainError as exc:
+        return None, engage_error([(exc.field or "to", exc.message)])
+
+
 class PushSmsView(V2APIView):
     authentication_classes = [EngageAuthentication]
 
     def post(self, request):
-        body = request.data if isinstance(request.data, dict) else {}
-        errors, parsed = _validate(self, body, many=False)
-        if errors:
-            return engage_error(errors)
-        try:
-            submission = _submit(self, request, parsed)
-        except DomainError as exc:
-            return engage_error([(exc.field or "to", exc.message)])
+        submission, refusal = _accept(self, request, many=False)
+        if refusal:
+            return refusal
         item = submission.items[0]
         if submission.batch.accepted == 0 and not submission.replayed:
             param = {"INV-SENDER": "from", "INV-NUMBER": "to", "NOTALLOWED": "to", "OPTOUT-REJ": "to"}.get(
@@ -178,14 +185,9 @@ class NotifyView(V2APIView):
     authentication_classes = [EngageAuthentication]
 
     def post(self, request):
-        body = request.data if isinstance(request.data, dict) else {}
-        errors, parsed = _validate(self, body, many=True)
-        if errors:
-            return engage_error(errors)
-        try:
-            submission = _submit(self, request, parsed)
-        except DomainError as exc:
-            return engage_error([(exc.field or "to", exc.message)])
+        submission, refusal = _accept(self, request, many=True)
+        if refusal:
+            return refusal
         batch = submission.batch
         return Response({"id": str(batch.uuid), "accepted": batch.accepted, "rejected": batch.total - batch.accepted})
 
