@@ -41,7 +41,11 @@ class SubscriptionChannel(models.TextChoices):
 
 
 class Contact(models.Model):
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contacts")
+    # No index of its own (uniq_contact_identity and contact_account_id both lead with the account) and no
+    # database FK check per row: see "Foreign keys" in docs/contacts.md.
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="contacts", db_constraint=False, db_index=False
+    )
     identity = models.CharField(max_length=255)  # unique per account, no spaces
     first_name = models.CharField(max_length=100, blank=True, null=True)
     middle_name = models.CharField(max_length=100, blank=True, null=True)
@@ -82,8 +86,16 @@ class Contact(models.Model):
 class Identifier(models.Model):
     """One address of a contact. A value belongs to one contact of the account per type."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contact_identifiers")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers")
+    # Bulk imports write millions of these: no database FK check per row (see "Foreign keys" in
+    # docs/contacts.md; Django still cascades deletes) and no account index (uniq_identifier_value leads with it).
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="contact_identifiers",
+        db_constraint=False,
+        db_index=False,
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers", db_constraint=False)
     type = models.CharField(max_length=10, choices=IdentifierType.choices)
     value = models.CharField(max_length=255)
     # The contact's `phone` / `email` of the API; without one, its oldest identifier of the type is used.
@@ -122,8 +134,14 @@ class Tag(models.Model):
 
 
 class ContactTag(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_links")
+    # As Identifier: no per-row FK check (imports write these in bulk) and no single-column indexes,
+    # which uniq_contact_tag (contact, tag) and contacttag_tag_contact (tag, contact) already cover.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="tag_links", db_constraint=False, db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="contact_links", db_constraint=False, db_index=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

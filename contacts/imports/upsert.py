@@ -3,6 +3,7 @@ or identifier, create the new ones, update the changed ones, add identifiers and
 costs a fixed number of queries whatever its size (PostgreSQL: COPY for the inserts)."""
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -10,9 +11,45 @@ from django.utils import timezone
 
 from contacts.imports.mapping import MATCH_ORDER, PROFILE_NAMES
 from contacts.models import Contact, ContactTag, Identifier, Tag
-from portal.bulk import copy_insert, copy_rows, copy_update, next_ids
+from portal.bulk import copy_escape, copy_insert, copy_rows, copy_update, next_ids
 
-CONTACT_COLUMNS = ["id", "account_id", "identity", *PROFILE_NAMES, "attributes"]
+BLOCK = 1 << 20  # characters of COPY text handed to the connection at a time
+GONE = "The contact was deleted or merged while the file was imported."
+_JSON_PLAIN = re.compile(r'[^"\\\x00-\x1f]*').fullmatch  # text JSON and COPY both take as it is
+
+
+def _attributes_text(attributes):
+    """`attributes` as JSON in COPY's text format; the usual flat {key: text} without quotes,
+    backslashes or control characters is written by hand (json.dumps costs more than the rest of
+    the row)."""
+    if not attributes:
+        return "{}"
+    if all(isinstance(v, str) and _JSON_PLAIN(v) and _JSON_PLAIN(k) for k, v in attributes.items()):
+        return "{" + ", ".join([f'"{k}": "{v}"' for k, v in attributes.items()]) + "}"
+    return copy_escape(json.dumps(attributes))
+
+
+def _array(values):
+    """SQL and parameter for a text array: one newline-joined string split by PostgreSQL, which
+    the driver passes as it is instead of adapting every element; a list holding a newline goes
+    as an array."""
+    joined = "\n".join(values)
+    if joined.count("\n") == len(values) - 1:
+        return "string_to_array(%s, E'\\n')", joined
+    return "%s", values
+
+
+def _blocks(lines):
+    """Join formatted COPY lines into blocks of about BLOCK characters."""
+    block, size = [], 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if size >= BLOCK:
+            yield "".join(block)
+            block, size = [], 0
+    if block:
+        yield "".join(block)
 
 
 @dataclass
@@ -34,6 +71,7 @@ class ChunkWriter:
         self.extra_tags = list(extra_tags)
         self.tag_ids = {}
         self.postgres = connection.vendor == "postgresql"
+        self.contact_columns = ["id", "account_id", "identity", *self.profile_fields, "attributes"]
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -87,18 +125,20 @@ class ChunkWriter:
         """One array parameter per lookup (`= ANY(%s)`) instead of thousands of placeholders: the
         query is converted and planned in constant time and served by the unique indexes."""
         with connection.cursor() as cursor:
+            sql, param = _array(identities)
             cursor.execute(
-                f"SELECT identity, id FROM {Contact._meta.db_table} WHERE account_id = %s AND identity = ANY(%s)",  # noqa: S608
-                [self.account_id, identities],
+                f"SELECT identity, id FROM {Contact._meta.db_table} WHERE account_id = %s AND identity = ANY({sql})",  # noqa: S608
+                [self.account_id, param],
             )
             by_identity = dict(cursor.fetchall())
             taken = {}
             for kind, values in values_by_kind.items():
                 if values:
+                    sql, param = _array(values)
                     cursor.execute(
                         f"SELECT value, contact_id FROM {Identifier._meta.db_table} "  # noqa: S608
-                        "WHERE account_id = %s AND type = %s AND value = ANY(%s)",
-                        [self.account_id, kind, values],
+                        f"WHERE account_id = %s AND type = %s AND value = ANY({sql})",
+                        [self.account_id, kind, param],
                     )
                     taken[kind] = dict(cursor.fetchall())
         return by_identity, taken
@@ -108,15 +148,32 @@ class ChunkWriter:
     def _tag_ids(self, names):
         missing = [n for n in names if n not in self.tag_ids]
         if missing:
-            existing = Tag.objects.filter(account_id=self.account_id, name__in=missing).values_list("name", "id")
-            self.tag_ids.update(existing)
+            self.tag_ids.update(self._find_tags(missing))
             new = [n for n in missing if n not in self.tag_ids]
             if new:
                 Tag.objects.bulk_create([Tag(account_id=self.account_id, name=n) for n in new], ignore_conflicts=True)
-                self.tag_ids.update(
-                    Tag.objects.filter(account_id=self.account_id, name__in=new).values_list("name", "id")
-                )
+                self.tag_ids.update(self._find_tags(new))
         return [self.tag_ids[n] for n in names if n in self.tag_ids]
+
+    def _find_tags(self, names):
+        """(name, id) of the account's tags with these names. On PostgreSQL the rows are locked
+        FOR KEY SHARE until the chunk commits, as a foreign-key check would (the link table has
+        none, see docs/contacts.md): a tag cannot be deleted under the links this chunk writes."""
+        if not self.postgres:
+            return Tag.objects.filter(account_id=self.account_id, name__in=names).values_list("name", "id")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT name, id FROM {Tag._meta.db_table} WHERE account_id = %s AND name = ANY(%s) "  # noqa: S608
+                "ORDER BY id FOR KEY SHARE",
+                [self.account_id, list(names)],
+            )
+            return cursor.fetchall()
+
+    def _lock_cached_tags(self):
+        """Tags remembered from earlier chunks are locked again for this one; one deleted since is
+        forgotten (and made again if a row still names it)."""
+        if self.tag_ids and self.postgres:
+            self.tag_ids = dict(self._find_tags(list(self.tag_ids)))
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -125,6 +182,7 @@ class ChunkWriter:
         records = self._dedupe(records, result)
         if not records:
             return result
+        self._lock_cached_tags()
         matches, taken = self._match(records)
         new = [r for r, cid in zip(records, matches, strict=True) if cid is None]
         existing = [(r, cid) for r, cid in zip(records, matches, strict=True) if cid is not None]
@@ -140,15 +198,24 @@ class ChunkWriter:
             links += [(contact_id, t) for t in self._tag_ids([*record.tags, *self.extra_tags])]
         result.added = len(new_ids)
 
-        changed = self._update_existing(existing, taken, identifiers, links)
+        changed, gone = self._update_existing(existing, taken, identifiers, links)
         result.updated = len(changed)
-        result.unchanged = sum(1 for _, contact_id in existing if contact_id not in changed)
+        result.unchanged = sum(1 for _, contact_id in existing if contact_id not in changed and contact_id not in gone)
+        result.skipped += [(record.row, GONE) for record, contact_id in existing if contact_id in gone]
         self._insert_identifiers(identifiers)
         self._insert_links(links)
         return result
 
     def _contact_row(self, record):
-        return [record.profile.get(f) for f in PROFILE_NAMES]
+        return [record.profile.get(f) for f in self.profile_fields]
+
+    def _contact_lines(self, ids, records, now):
+        head = f"\t{self.account_id}\t"
+        tail = f"\t{now.isoformat()}\t{now.isoformat()}\n"
+        fields = self.profile_fields
+        for pk, r in zip(ids, records, strict=True):
+            profile = "".join(["\t" + copy_escape(r.profile.get(f)) for f in fields])
+            yield f"{pk}{head}{copy_escape(r.identity)}{profile}\t{_attributes_text(r.attributes)}{tail}"
 
     def _insert_contacts(self, records, result):
         """identity -> new contact id for the contacts actually created."""
@@ -156,17 +223,17 @@ class ChunkWriter:
             return {}
         if self.postgres:
             ids = next_ids(Contact._meta.db_table, len(records))
-            now = timezone.now()
+            table = Contact._meta.db_table
+            lines = self._contact_lines(ids, records, timezone.now())
+            if copy_rows(table, [*self.contact_columns, "created_at", "updated_at"], _blocks(lines)):
+                return {r.identity: pk for pk, r in zip(ids, records, strict=True)}
             rows = [
                 (pk, self.account_id, r.identity, *self._contact_row(r), json.dumps(r.attributes))
                 for pk, r in zip(ids, records, strict=True)
             ]
-            table = Contact._meta.db_table
-            if copy_rows(table, [*CONTACT_COLUMNS, "created_at", "updated_at"], [(*r, now, now) for r in rows]):
-                return {r.identity: pk for pk, r in zip(ids, records, strict=True)}
             inserted = copy_insert(
-                Contact._meta.db_table,
-                CONTACT_COLUMNS,
+                table,
+                self.contact_columns,
                 rows,
                 defaults={"created_at": "now()", "updated_at": "now()"},
                 returning="id",
@@ -191,35 +258,31 @@ class ChunkWriter:
         return {c.identity: c.pk for c in objs}
 
     def _update_existing(self, existing, taken, identifiers, links):
-        """Apply the rows that match contacts; returns the ids of contacts that changed."""
+        """Apply the rows that match contacts; returns the ids of contacts that changed and of
+        those that no longer exist. Plain values, not model instances: a chunk has thousands."""
         if not existing:
-            return set()
+            return set(), set()
         ids = [cid for _, cid in existing]
         fields = [*self.profile_fields, "attributes"]
-        current = {c.pk: c for c in Contact.objects.filter(pk__in=ids).only("id", *fields)}
-        current_links = {}
-        if self.has_tags or self.extra_tags:
-            for contact_id, tag_id in ContactTag.objects.filter(contact_id__in=ids).values_list("contact_id", "tag_id"):
-                current_links.setdefault(contact_id, set()).add(tag_id)
+        current = self._current(ids, fields)
+        current_links = self._current_links(ids) if self.has_tags or self.extra_tags else {}
         changed, dirty, drop = set(), [], []
-        now = timezone.now()
         for record, contact_id in existing:
-            contact = current.get(contact_id)
-            if contact is None:
+            values = current.get(contact_id)
+            if values is None:  # deleted or merged away after the match
                 continue
             touched = False
             for name, value in record.profile.items():
-                if getattr(contact, name) != value:
-                    setattr(contact, name, value)
+                if values[name] != value:
+                    values[name] = value
                     touched = True
             if record.attributes:
-                merged = {**(contact.attributes or {}), **record.attributes}
-                if merged != contact.attributes:
-                    contact.attributes = merged
+                merged = {**(values["attributes"] or {}), **record.attributes}
+                if merged != values["attributes"]:
+                    values["attributes"] = merged
                     touched = True
             if touched:
-                contact.updated_at = now
-                dirty.append(contact)
+                dirty.append((contact_id, values))
             for kind, value in record.identifiers.items():
                 if value not in taken.get(kind, {}):
                     identifiers.append((contact_id, kind, value))
@@ -237,29 +300,72 @@ class ChunkWriter:
                     touched = True
             if touched:
                 changed.add(contact_id)
-        if dirty and self.postgres:
-            columns = [*fields, "updated_at"]
-            rows = (
-                [c.pk, *(json.dumps(c.attributes) if f == "attributes" else getattr(c, f) for f in columns)]
-                for c in dirty
-            )
-            copy_update(Contact._meta.db_table, "id", columns, rows)
-        elif dirty:
-            Contact.objects.bulk_update(dirty, [*fields, "updated_at"], batch_size=1000)
+        self._save_dirty(dirty, fields)
         for contact_id, stale in drop:
             ContactTag.objects.filter(contact_id=contact_id, tag_id__in=stale).delete()
-        return changed
+        return changed, set(ids) - current.keys()
+
+    def _save_dirty(self, dirty, fields):
+        if not dirty:
+            return
+        now = timezone.now()
+        if self.postgres:
+            rows = (
+                [pk, *(json.dumps(values[f]) if f == "attributes" else values[f] for f in fields), now]
+                for pk, values in dirty
+            )
+            copy_update(Contact._meta.db_table, "id", [*fields, "updated_at"], rows)
+            return
+        contacts = [Contact(pk=pk, updated_at=now, **values) for pk, values in dirty]
+        Contact.objects.bulk_update(contacts, [*fields, "updated_at"], batch_size=1000)
+
+    def _current(self, ids, fields):
+        """id -> {field: value} of the matched contacts. On PostgreSQL they are locked FOR KEY
+        SHARE until the chunk commits, as the foreign-key checks of the identifiers and tag links
+        written for them would: a concurrent delete or merge waits, or has already happened and
+        the contact is missing here (its rows are reported as skipped)."""
+        if not self.postgres:
+            return {row.pop("id"): row for row in Contact.objects.filter(pk__in=ids).values("id", *fields)}
+        columns = ", ".join(["id", *fields])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {Contact._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
+                [ids],
+            )
+            current = {}
+            for pk, *values in cursor.fetchall():
+                row = dict(zip(fields, values, strict=True))
+                if isinstance(row["attributes"], str):
+                    row["attributes"] = json.loads(row["attributes"])
+                current[pk] = row
+            return current
+
+    def _current_links(self, ids):
+        """contact id -> its tag ids."""
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT contact_id, tag_id FROM {ContactTag._meta.db_table} WHERE contact_id = ANY(%s)",  # noqa: S608
+                    [ids],
+                )
+                pairs = cursor.fetchall()
+        else:
+            pairs = ContactTag.objects.filter(contact_id__in=ids).values_list("contact_id", "tag_id")
+        links = {}
+        for contact_id, tag_id in pairs:
+            links.setdefault(contact_id, set()).add(tag_id)
+        return links
 
     def _insert_identifiers(self, identifiers):
         if not identifiers:
             return
         if self.postgres:
-            now = timezone.now()
+            now = timezone.now().isoformat()
             columns = ["account_id", "contact_id", "type", "value"]
-            rows = [(self.account_id, *row) for row in identifiers]
-            if not copy_rows(
-                Identifier._meta.db_table, [*columns, "created_at", "updated_at"], [(*r, now, now) for r in rows]
-            ):
+            head, tail = f"{self.account_id}\t", f"\t{now}\t{now}\n"
+            lines = (f"{head}{c}\t{t}\t{copy_escape(v)}{tail}" for c, t, v in identifiers)
+            if not copy_rows(Identifier._meta.db_table, [*columns, "created_at", "updated_at"], _blocks(lines)):
+                rows = [(self.account_id, *row) for row in identifiers]
                 copy_insert(
                     Identifier._meta.db_table, columns, rows, defaults={"created_at": "now()", "updated_at": "now()"}
                 )
@@ -273,9 +379,10 @@ class ChunkWriter:
         if not links:
             return
         if self.postgres:
-            now = timezone.now()
+            tail = f"\t{timezone.now().isoformat()}\n"
             table = ContactTag._meta.db_table
-            if not copy_rows(table, ["contact_id", "tag_id", "created_at"], [(*link, now) for link in links]):
+            lines = (f"{c}\t{t}{tail}" for c, t in links)
+            if not copy_rows(table, ["contact_id", "tag_id", "created_at"], _blocks(lines)):
                 copy_insert(table, ["contact_id", "tag_id"], links, defaults={"created_at": "now()"})
             return
         ContactTag.objects.bulk_create([ContactTag(contact_id=c, tag_id=t) for c, t in links], ignore_conflicts=True)
