@@ -219,10 +219,11 @@ def run_import(job_id):
         )
 
 
-def _parsed(job, rows):
+def _parsed(job, rows, writer):
     """(chunk, records, refused rows) per CHUNK data rows: the CPU half of the work."""
     while chunk := list(itertools.islice(rows, CHUNK)):
-        yield chunk, *_parse_chunk(job, chunk)
+        records, refused = _parse_chunk(job, chunk)
+        yield chunk, writer.prepare(records), refused
 
 
 def _parse_chunk(job, chunk):
@@ -240,7 +241,7 @@ def _process(job):
         account_id=job.account_id, mapping=job.mapping, replace_tags=job.replace_tags, extra_tags=job.extra_tags
     )
     rows = itertools.islice(_data_rows(job), job.processed, None)  # resume after the last committed chunk
-    for chunk, records, refused in prefetch(_parsed(job, rows)):
+    for chunk, records, refused in prefetch(_parsed(job, rows, writer)):
         _write_chunk(job, writer, chunk, (records, refused))
     finished = ContactImport.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, cancel_requested=False).update(
         status=ImportStatus.DONE, total=F("processed"), finished_at=timezone.now(), heartbeat_at=timezone.now()

@@ -60,6 +60,14 @@ class ChunkResult:
     skipped: list = field(default_factory=list)  # (row, reason): duplicates and races, reported
 
 
+@dataclass
+class Batch:
+    """A chunk's records ready for writing: in-file duplicates dropped (and listed)."""
+
+    records: list
+    skipped: list
+
+
 class ChunkWriter:
     """Holds what stays valid across chunks of one job (the account's tag ids)."""
 
@@ -177,9 +185,17 @@ class ChunkWriter:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def write(self, records):
+    def prepare(self, records):
+        """The half of a chunk that needs no database (the import runs it in its parsing thread,
+        beside the previous chunk's writes)."""
         result = ChunkResult()
-        records = self._dedupe(records, result)
+        return Batch(self._dedupe(records, result), result.skipped)
+
+    def write(self, records):
+        """Write a chunk (a Batch, or the records themselves); returns its ChunkResult."""
+        batch = records if isinstance(records, Batch) else self.prepare(records)
+        result = ChunkResult(skipped=list(batch.skipped))
+        records = batch.records
         if not records:
             return result
         self._lock_cached_tags()
