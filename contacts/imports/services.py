@@ -264,6 +264,7 @@ def _write_chunk(job, writer, chunk, parsed=None):
             # account is locked here once, as each row's check would have, so it stays until commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                cursor.execute("SET LOCAL jit TO OFF")  # compiling costs more than these short statements
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(
                     f"SELECT 1 FROM {Account._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608

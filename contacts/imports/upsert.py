@@ -36,7 +36,7 @@ def _array(values):
     joined = "\n".join(values)
     if joined.count("\n") == len(values) - 1:
         return "string_to_array(%s, E'\\n')", joined
-    return "%s", values
+    return "CAST(%s AS text[])", values
 
 
 def _blocks(lines):
@@ -130,13 +130,17 @@ class ChunkWriter:
         return matches, taken
 
     def _lookup_postgres(self, identities, values_by_kind):
-        """One array parameter per lookup (`= ANY(%s)`) instead of thousands of placeholders: the
-        query is converted and planned in constant time and served by the unique indexes."""
+        """One index probe per value, whatever the table's statistics say: a plain `= ANY(array)`
+        is planned from them, and while an import grows the account from nothing they are stale —
+        PostgreSQL then reads every contact of the account per chunk (measured: half of a
+        million-row import). A LATERAL subquery with LIMIT is always a nested loop over the
+        unique index. The values go as one text parameter (see _array)."""
         with connection.cursor() as cursor:
             sql, param = _array(identities)
             cursor.execute(
-                f"SELECT identity, id FROM {Contact._meta.db_table} WHERE account_id = %s AND identity = ANY({sql})",  # noqa: S608
-                [self.account_id, param],
+                f"SELECT v.k, c.id FROM unnest({sql}) AS v(k) CROSS JOIN LATERAL "  # noqa: S608
+                f"(SELECT id FROM {Contact._meta.db_table} WHERE account_id = %s AND identity = v.k LIMIT 1) c",
+                [param, self.account_id],
             )
             by_identity = dict(cursor.fetchall())
             taken = {}
@@ -144,9 +148,10 @@ class ChunkWriter:
                 if values:
                     sql, param = _array(values)
                     cursor.execute(
-                        f"SELECT value, contact_id FROM {Identifier._meta.db_table} "  # noqa: S608
-                        f"WHERE account_id = %s AND type = %s AND value = ANY({sql})",
-                        [self.account_id, kind, param],
+                        f"SELECT v.k, i.contact_id FROM unnest({sql}) AS v(k) CROSS JOIN LATERAL "  # noqa: S608
+                        f"(SELECT contact_id FROM {Identifier._meta.db_table} "
+                        "WHERE account_id = %s AND type = %s AND value = v.k LIMIT 1) i",
+                        [param, self.account_id, kind],
                     )
                     taken[kind] = dict(cursor.fetchall())
         return by_identity, taken

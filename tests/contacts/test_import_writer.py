@@ -98,3 +98,11 @@ def test_a_tag_deleted_between_chunks_is_made_again_not_linked_dangling(account)
     assert tag.pk != old.pk
     assert not ContactTag.objects.filter(tag_id=old.pk).exists()
     assert list(tag.contacts.values_list("identity", flat=True)) == ["919800000006"]
+
+
+def test_a_value_holding_a_line_break_is_still_matched(account, django_capture_on_commit_callbacks):
+    text = 'custom,first_name\n"line\nbreak",One\n'
+    first = run_upload(account, csv_upload(text), capture=django_capture_on_commit_callbacks)
+    again = run_upload(account, csv_upload(text.replace("One", "Two")), capture=django_capture_on_commit_callbacks)
+    assert (first.added, again.added, again.updated) == (1, 0, 1)
+    assert Contact.objects.get(account=account, identity="line\nbreak").first_name == "Two"
