@@ -6,7 +6,7 @@ segment endpoints and pages make) for several rule shapes, and `segment_recipien
 send to a segment through `sms/message/send` (`--send`), enqueue mocked as in bench_bulk_send.
 
 Run:  cd bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal ../.venv/bin/python \\
-          bench_segments.py [--contacts 1000000] [--send 100000]
+          bench_segments.py [--contacts 1000000] [--send 100000] [--compare] [--only TEXT] [--keep]
 """
 
 import argparse
@@ -89,6 +89,15 @@ def load(account, n):
             cursor.execute(sql)
 
 
+def member_query_count(segments, segment):
+    """`segment_contacts().count()` under the same settings as `count_segment()` (JIT off)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        return segments.segment_contacts(segment).count()
+
+
 def timed(fn, repeat):
     times, result = [], None
     for _ in range(repeat):
@@ -103,6 +112,15 @@ def main():
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--send", type=int, default=0, help="also send to a static segment of this many members")
+    parser.add_argument("--only", default="", help="time only the segments whose label contains this text")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the scratch database (for EXPLAIN) instead of dropping it"
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also time segment_contacts().count() (the member query, the count path before counted_contacts)",
+    )
     args = parser.parse_args()
     setup_django()
     teardown = scratch_database()
@@ -118,9 +136,16 @@ def main():
         print(f"| segment | members | best | median (of {args.repeat}) |")
         print("|---|---|---|---|")
         for label, data in SEGMENTS.items():
+            if args.only not in label:
+                continue
             segment = segments.create_segment(account=account, data={"name": label, **data})
             count, times = timed(lambda s=segment: segments.count_segment(s), args.repeat)
             print(f"| {label} | {count:,} | {min(times) * 1000:.0f} ms | {statistics.median(times) * 1000:.0f} ms |")
+            if args.compare:
+                members, times = timed(lambda s=segment: member_query_count(segments, s), args.repeat)
+                assert members == count, (label, members, count)
+                best, median = min(times) * 1000, statistics.median(times) * 1000
+                print(f"| {label}: member query | {members:,} | {best:.0f} ms | {median:.0f} ms |")
 
         big = segments.create_segment(account=account, data={"name": "newsletter", "positive_tags": ["newsletter"]})
         start = time.perf_counter()
@@ -139,7 +164,8 @@ def main():
             send(account, segments, args.send)
         print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     finally:
-        teardown()
+        if not args.keep:
+            teardown()
 
 
 def send(account, segments, members):
