@@ -184,8 +184,9 @@ class ChunkWriter:
 
     def _lock_cached_tags(self):
         """Tags remembered from earlier chunks are locked again for this one; one deleted since is
-        forgotten (and made again if a row still names it)."""
-        if self.tag_ids and self.postgres:
+        forgotten (and made again if a row still names it). SQLite needs no lock (one writer at a
+        time) but the same re-check: its link table has no constraint either."""
+        if self.tag_ids:
             self.tag_ids = dict(self._find_tags(list(self.tag_ids)))
 
     # -- writing ----------------------------------------------------------------------------

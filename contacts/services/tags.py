@@ -1,6 +1,6 @@
 """Tags: the account's tag list and which contacts carry them."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.services import audit
@@ -106,8 +106,10 @@ def remove_contact_tags(*, contact, names):
 
 def tag_usage(*, account, tag_id):
     """How many segments refer to the tag (the delete dialog warns about them)."""
-    return (
-        Segment.objects.for_account(account)
-        .filter(Q(positive_tags__contains=[tag_id]) | Q(negative_tags__contains=[tag_id]))
-        .count()
+    segments = Segment.objects.for_account(account)
+    if connection.vendor == "postgresql":
+        return segments.filter(Q(positive_tags__contains=[tag_id]) | Q(negative_tags__contains=[tag_id])).count()
+    # SQLite has no JSON containment; an account's segments are few enough to look at here.
+    return sum(
+        1 for pos, neg in segments.values_list("positive_tags", "negative_tags") if tag_id in (pos or []) + (neg or [])
     )
