@@ -328,7 +328,10 @@ def update_contact(*, contact, data, actor=None, request=None):
 def delete_contact(*, contact, actor=None, request=None):
     """Delete a contact with its identifiers, tags links and subscriptions. Opt-outs it fed into the
     channel unsubscriber lists stay there: a number's refusal outlives the contact record."""
+    from contacts.services.locks import take_contact
+
     with transaction.atomic():
+        take_contact(contact)  # before the cascade collects: a concurrent identifier or tag link waits
         identity = contact.identity
         contact.delete()
         audit.record("contact.deleted", account=contact.account, actor=actor, request=request, target=identity)

@@ -6,6 +6,7 @@ from accounts.services import audit
 from accounts.services.errors import ValidationFailed
 from contacts.models import Identifier, SubscriptionStatus
 from contacts.services.contacts import canonical_type, normalize_identifier
+from contacts.services.locks import hold_contact
 from portal.api.formats import resource_time
 
 UPDATED = "Identifier updated successfully"
@@ -49,6 +50,7 @@ def add_identifier(*, contact, data, actor=None, request=None):
         raise ValidationFailed({"value": ["The value has already been taken."]})
     try:
         with transaction.atomic():
+            hold_contact(contact)
             identifier = Identifier.objects.create(account=contact.account, contact=contact, type=type_, value=value)
     except IntegrityError:
         raise ValidationFailed({"value": ["The value has already been taken."]}) from None
@@ -69,6 +71,7 @@ def update_identifier(*, identifier, data, actor=None, request=None):
     identifier.type, identifier.value = type_, value
     try:
         with transaction.atomic():
+            hold_contact(identifier.contact)
             identifier.save()
             unsubscribed = list(identifier.subscriptions.filter(status=SubscriptionStatus.UNSUBSCRIBED))
             mirror_optouts(unsubscribed)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from accounts.services import audit
 from accounts.services.errors import ValidationFailed
 from contacts.models import ContactTag, Segment, Tag
+from contacts.services.locks import hold_contact, hold_tags, take_tag
 from portal.api.formats import resource_time
 
 CREATED = "Tag created successfully"
@@ -63,6 +64,7 @@ def delete_tag(*, tag, actor=None, request=None):
     from contacts.services.segments import drop_tag_from_segments
 
     with transaction.atomic():
+        take_tag(tag)  # links being written to it finish first, new ones then find it gone
         drop_tag_from_segments(account=tag.account, tag_id=tag.pk)
         name = tag.name
         tag.delete()
@@ -89,15 +91,27 @@ def tags_by_name(*, account, names, create=False):
 
 def set_contact_tags(*, contact, names):
     """Replace the contact's tags with `names` (new names become tags)."""
-    tags = tags_by_name(account=contact.account, names=names, create=True)
     with transaction.atomic():
+        tags = _held_tags(contact, names)
         ContactTag.objects.filter(contact=contact).exclude(tag__in=tags).delete()
         ContactTag.objects.bulk_create([ContactTag(contact=contact, tag=t) for t in tags], ignore_conflicts=True)
 
 
 def add_contact_tags(*, contact, names):
+    with transaction.atomic():
+        tags = _held_tags(contact, names)
+        ContactTag.objects.bulk_create([ContactTag(contact=contact, tag=t) for t in tags], ignore_conflicts=True)
+
+
+def _held_tags(contact, names):
+    """The tags for `names` (made when new), held with the contact until the links are written; a
+    tag deleted between being found and being held is made again."""
+    hold_contact(contact)
     tags = tags_by_name(account=contact.account, names=names, create=True)
-    ContactTag.objects.bulk_create([ContactTag(contact=contact, tag=t) for t in tags], ignore_conflicts=True)
+    held = hold_tags(tags)
+    if len(held) < len(tags):
+        held = hold_tags(tags_by_name(account=contact.account, names=names, create=True))
+    return held
 
 
 def remove_contact_tags(*, contact, names):
