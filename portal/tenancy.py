@@ -1,5 +1,7 @@
 """Tenant scoping: the one way customer data is read."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
@@ -19,3 +21,12 @@ def get_for_account_or_404(model_or_qs, account, **lookup):
         return qs.for_account(account).get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def is_uuid(value):
+    """Whether `value` reads as a UUID (public ids; anything else cannot name a row)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

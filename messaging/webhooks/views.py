@@ -14,7 +14,7 @@ from messaging.webhooks.filters import DeliveryFilterSet, SubscriptionFilterSet,
 from messaging.webhooks.forms import SubscriptionForm, TestEventForm, WebhookForm
 from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
 from portal.pages import list_page, save_dialog
-from portal.tenancy import get_for_account_or_404
+from portal.tenancy import get_for_account_or_404, is_uuid
 
 
 def _webhooks(request):
@@ -218,7 +218,7 @@ def delivery_replay(request):
         )
     else:
         ids = request.POST.getlist("ids")
-        rows = _deliveries(request).filter(uuid__in=[i for i in ids if _is_uuid(i)])
+        rows = _deliveries(request).filter(uuid__in=[i for i in ids if is_uuid(i)])
         count = services.replay(account=request.account, deliveries=list(rows), actor=request.user, request=request)
     if count:
         messages.success(request, f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again.")
@@ -226,16 +226,6 @@ def delivery_replay(request):
         messages.warning(request, "Nothing to replay: only failed deliveries can be replayed.")
     back = request.POST.get("next") or ""
     return redirect(back if back.startswith("/developer/") else "webhooks:delivery_list")
-
-
-def _is_uuid(value):
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 @account_required()

@@ -13,6 +13,7 @@ from messaging.sending.services import Outgoing, message_time, submit
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
+from portal.tenancy import is_uuid
 
 NODE_FORBIDDEN = ("webhook_id", "service", "time")
 FIELDS = ("sender", "message", "type", "flash", "custom", "port", "template_id", "entity_id", "max_units", "webhook_id")
@@ -204,7 +205,7 @@ class StatusView(V2APIView):
         if q.get("group_id"):
             batch = (
                 Batch.objects.for_account(self.account).filter(uuid=q["group_id"]).first()
-                if _is_uuid(q["group_id"])
+                if is_uuid(q["group_id"])
                 else None
             )
             return self._page(qs.filter(batch=batch) if batch else qs.none())
@@ -220,16 +221,6 @@ class StatusView(V2APIView):
         paginator = V2Pagination(page_size=100)
         page = paginator.paginate_queryset(qs, self.request, view=self)
         return paginator.get_paginated_response([dlr_record(m) for m in page], "OK")
-
-
-def _is_uuid(value):
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _recipient_numbers(recipient, errors, field="recipient", *, account):
@@ -273,7 +264,7 @@ class TemplateSendView(V2APIView):
         if ref_alias:
             template = qs.filter(alias=ref_alias).first()
         elif ref_id:
-            template = qs.filter(uuid=ref_id).first() if _is_uuid(ref_id) else qs.filter(template_id=ref_id).first()
+            template = qs.filter(uuid=ref_id).first() if is_uuid(ref_id) else qs.filter(template_id=ref_id).first()
         else:
             errors["alias"] = ["The alias field is required when id is not present."]
         if (ref_alias or ref_id) and template is None:
