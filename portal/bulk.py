@@ -1,4 +1,4 @@
-"""Bulk writes shared by the import jobs: PostgreSQL COPY into a staging table, then one
+"""Bulk writes shared by the import jobs and the send path: PostgreSQL COPY into a staging table, then one
 INSERT … ON CONFLICT DO NOTHING, so duplicates (also ones written meanwhile by another job) are
 skipped instead of failing the whole batch."""
 

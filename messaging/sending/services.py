@@ -18,6 +18,7 @@ from messaging.sending.models import AWAITING, SCHEDULED, Batch, Message, Priori
 from messaging.sending.scrub import Rejection, check
 from messaging.services.catalog import ServiceNotEnabled, require_service
 from messaging.sms.encoding import analyze, split
+from portal.bulk import copy_escape
 
 SCHEDULE_MIN = timedelta(minutes=5)
 SCHEDULE_MAX = timedelta(days=30)
@@ -309,24 +310,16 @@ def persist_messages(batch, rows, *, now, priority, service_code, schedule):
     )
 
 
-_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-@lru_cache(maxsize=8192)
-def _esc(value):
-    return value.translate(_ESCAPE)
+# The strings of a batch repeat (sender, text, ids): escape each distinct one once.
+_esc = lru_cache(maxsize=8192)(copy_escape)
 
 
 def _copy_value(value):
-    if value is None:
-        return "\\N"
     if value is True or value is False:
         return "t" if value else "f"
-    if isinstance(value, str):
-        return _esc(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    return str(value)
+    return copy_escape(value)
 
 
 def copy_text(rows, tail, *, block=1 << 20):
