@@ -217,22 +217,10 @@ def unsubscribe(*, contact, subscription=None, actor=None, request=None):
                 if identifier.type in NATIVE_CHANNEL and (identifier.pk, NATIVE_CHANNEL[identifier.type]) not in covered
             ]
             Subscription.objects.bulk_create(missing, ignore_conflicts=True)
-        targets = _targets(contact, subscription)
-        Subscription.objects.filter(pk__in=[s.pk for s in targets]).update(
-            status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=now, updated_at=now
-        )
-        for sub in targets:
-            sub.status, sub.unsubscribed_at, sub.updated_at = SubscriptionStatus.UNSUBSCRIBED, now, now
+        targets = _set_status(contact, subscription, SubscriptionStatus.UNSUBSCRIBED, now)
         mirror_optouts(targets, request=request)
         _emit(contact)
-    audit.record(
-        "contact.unsubscribed",
-        account=contact.account,
-        actor=actor,
-        request=request,
-        target=contact.identity,
-        subscriptions=[s.pk for s in targets],
-    )
+    _audit("contact.unsubscribed", contact, targets, actor, request)
     return targets
 
 
@@ -242,20 +230,31 @@ def resubscribe(*, contact, subscription=None, actor=None, request=None):
     now = timezone.now()
     with transaction.atomic():
         Contact.objects.select_for_update().filter(pk=contact.pk).first()
-        targets = _targets(contact, subscription)
-        Subscription.objects.filter(pk__in=[s.pk for s in targets]).update(
-            status=SubscriptionStatus.SUBSCRIBED, unsubscribed_at=None, updated_at=now
-        )
-        for sub in targets:
-            sub.status, sub.unsubscribed_at, sub.updated_at = SubscriptionStatus.SUBSCRIBED, None, now
+        targets = _set_status(contact, subscription, SubscriptionStatus.SUBSCRIBED, now)
         _lift_optouts(targets, request=request)
         _emit(contact)
+    _audit("contact.resubscribed", contact, targets, actor, request)
+    return targets
+
+
+def _set_status(contact, subscription, status, now):
+    """Move one subscription (or all of the contact's) to `status`; returns them, updated."""
+    targets = _targets(contact, subscription)
+    unsubscribed_at = now if status == SubscriptionStatus.UNSUBSCRIBED else None
+    Subscription.objects.filter(pk__in=[s.pk for s in targets]).update(
+        status=status, unsubscribed_at=unsubscribed_at, updated_at=now
+    )
+    for sub in targets:
+        sub.status, sub.unsubscribed_at, sub.updated_at = status, unsubscribed_at, now
+    return targets
+
+
+def _audit(action, contact, targets, actor, request):
     audit.record(
-        "contact.resubscribed",
+        action,
         account=contact.account,
         actor=actor,
         request=request,
         target=contact.identity,
         subscriptions=[s.pk for s in targets],
     )
-    return targets
