@@ -23,6 +23,16 @@ def copy_escape(value):
     return value.translate(_ESCAPE) if _SPECIAL(value) else value
 
 
+def _stage(cursor, stage, table, cols, rows):
+    """A temporary table shaped like `table`'s `cols`, dropped at commit, filled by COPY."""
+    cursor.execute(
+        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608 - fixed identifiers
+    )
+    with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def copy_insert(table, columns, rows, *, defaults=None, returning=None):
     """Insert `rows` (tuples matching `columns`) into `table`; `defaults` maps further columns to
     SQL expressions (`now()`, `gen_random_uuid()`). Returns the RETURNING values when asked,
@@ -33,12 +43,7 @@ def copy_insert(table, columns, rows, *, defaults=None, returning=None):
     all_cols = ", ".join([*columns, *defaults])
     values = ", ".join([*columns, *defaults.values()])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608 - fixed identifiers
-        )
-        with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _stage(cursor, stage, table, cols, rows)
         sql = f"INSERT INTO {table} ({all_cols}) SELECT {values} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608
         if returning:
             cursor.execute(f"{sql} RETURNING {returning}")
@@ -92,12 +97,7 @@ def copy_update(table, key, columns, rows):
     cols = ", ".join([key, *columns])
     assignments = ", ".join(f"{c} = s.{c}" for c in columns)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608 - fixed identifiers
-        )
-        with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _stage(cursor, stage, table, cols, rows)
         cursor.execute(f"UPDATE {table} t SET {assignments} FROM {stage} s WHERE t.{key} = s.{key}")  # noqa: S608
         updated = cursor.rowcount
         cursor.execute(f"DROP TABLE {stage}")
