@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
-from accounts.services import credits
+from accounts.services import audit, credits
 from accounts.services.errors import ValidationFailed
 from messaging.numbers import InvalidNumber, normalize
 from messaging.sending import context as scrub_context
@@ -432,8 +432,9 @@ def sweep(now=None):
     return {"redispatched_batches": len(stuck), "resubmitted_batches": len(half_sent), "timed_out": silent}
 
 
-def cancel_scheduled(*, account, group_id, actor=None):
-    """Cancel a scheduled batch until 5 minutes before it is due; its charges are refunded."""
+def cancel_scheduled(*, account, group_id, actor=None, request=None):
+    """Cancel a scheduled batch until 5 minutes before it is due; its charges are refunded and the
+    cancellation audited."""
     batch = Batch.objects.for_account(account).filter(uuid=group_id).first()
     if batch is None or batch.scheduled_at is None:
         raise ValidationFailed({"group_id": ["No scheduled send with this group id."]})
@@ -451,4 +452,12 @@ def cancel_scheduled(*, account, group_id, actor=None):
                 reference=str(batch.uuid),
                 idempotency_key=f"cancel:{batch.uuid}",
             )
+        audit.record(
+            "sms.schedule_cancelled",
+            account=account,
+            actor=actor,
+            target=str(batch.uuid),
+            reason=f"{cancelled} messages, {refund} credits refunded",
+            request=request,
+        )
     return cancelled, refund

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services import audit, credits
+from accounts.services import credits
 from accounts.services.errors import DomainError
 from messaging.models import Service
 from messaging.numbers import InvalidNumber, normalize
@@ -158,17 +158,11 @@ def batch_cancel(request, pk):
     """Cancel a scheduled send (until 5 minutes before it is due); its charges come back."""
     batch = get_for_account_or_404(Batch, request.account, uuid=pk)
     try:
-        cancelled, refund = cancel_scheduled(account=request.account, group_id=batch.uuid, actor=request.user)
+        cancelled, refund = cancel_scheduled(
+            account=request.account, group_id=batch.uuid, actor=request.user, request=request
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        audit.record(
-            "sms.schedule_cancelled",
-            account=request.account,
-            actor=request.user,
-            target=str(batch.uuid),
-            reason=f"{cancelled} messages, {refund} credits refunded",
-            request=request,
-        )
         messages.success(request, f"Scheduled send cancelled: {cancelled} messages, {refund:.4f} credits refunded.")
     return redirect("sending:batch_detail", pk=batch.uuid)
