@@ -78,6 +78,7 @@ class ChunkWriter:
         self.replace_tags = replace_tags and self.has_tags
         self.extra_tags = list(extra_tags)
         self.tag_ids = {}
+        self._ids_by_tags = {}  # tuple of tag names -> ids, for the chunk being written
         self.postgres = connection.vendor == "postgresql"
         self.contact_columns = ["id", "account_id", "identity", *self.profile_fields, "attributes"]
 
@@ -99,7 +100,10 @@ class ChunkWriter:
     def _match(self, records):
         """contact id per record (None = new), and the identifier values already taken."""
         identities = [r.identity for r in records]
-        values_by_kind = {k: [r.identifiers[k] for r in records if k in r.identifiers] for k in MATCH_ORDER}
+        values_by_kind = {}
+        for record in records:
+            for kind, value in record.identifiers.items():
+                values_by_kind.setdefault(kind, []).append(value)
         if self.postgres:
             by_identity, taken = self._lookup_postgres(identities, values_by_kind)
         else:
@@ -114,18 +118,17 @@ class ChunkWriter:
                 for kind, values in values_by_kind.items()
                 if values
             }
+        # Only the kinds with a value already taken can match (none, on a fresh import), in MATCH_ORDER.
+        kinds = [(k, taken[k]) for k in MATCH_ORDER if taken.get(k)]
         matches = []
         for record in records:
             contact_id = by_identity.get(record.identity)
-            if contact_id is None:
-                contact_id = next(
-                    (
-                        taken[k][record.identifiers[k]]
-                        for k in MATCH_ORDER
-                        if record.identifiers.get(k) in taken.get(k, {})
-                    ),
-                    None,
-                )
+            if contact_id is None and kinds:
+                values = record.identifiers
+                for kind, owners in kinds:
+                    contact_id = owners.get(values.get(kind))
+                    if contact_id is not None:
+                        break
             matches.append(contact_id)
         return matches, taken
 
@@ -186,8 +189,18 @@ class ChunkWriter:
         """Tags remembered from earlier chunks are locked again for this one; one deleted since is
         forgotten (and made again if a row still names it). SQLite needs no lock (one writer at a
         time) but the same re-check: its link table has no constraint either."""
+        self._ids_by_tags = {}
         if self.tag_ids:
             self.tag_ids = dict(self._find_tags(list(self.tag_ids)))
+
+    def _tags_of(self, record):
+        """The tag ids a record links to (its own and the job's), looked up once per chunk for each
+        combination of tags: a file has few."""
+        key = tuple(record.tags)
+        ids = self._ids_by_tags.get(key)
+        if ids is None:
+            ids = self._ids_by_tags[key] = self._tag_ids([*record.tags, *self.extra_tags])
+        return ids
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -212,12 +225,16 @@ class ChunkWriter:
         new_ids = self._insert_contacts(new, result)
         identifiers = []  # (contact_id, type, value)
         links = []  # (contact_id, tag_id)
+        any_taken = any(taken.values())
         for record in new:
             contact_id = new_ids.get(record.identity)
             if contact_id is None:
                 continue
-            identifiers += [(contact_id, k, v) for k, v in record.identifiers.items() if v not in taken.get(k, {})]
-            links += [(contact_id, t) for t in self._tag_ids([*record.tags, *self.extra_tags])]
+            if any_taken:
+                identifiers += [(contact_id, k, v) for k, v in record.identifiers.items() if v not in taken.get(k, {})]
+            else:
+                identifiers += [(contact_id, k, v) for k, v in record.identifiers.items()]
+            links += [(contact_id, t) for t in self._tags_of(record)]
         result.added = len(new_ids)
 
         changed, gone = self._update_existing(existing, taken, identifiers, links)
@@ -309,7 +326,7 @@ class ChunkWriter:
                 if value not in taken.get(kind, {}):
                     identifiers.append((contact_id, kind, value))
                     touched = True
-            wanted = self._tag_ids([*record.tags, *self.extra_tags])
+            wanted = self._tags_of(record)
             has = current_links.get(contact_id, set())
             for tag_id in wanted:
                 if tag_id not in has:

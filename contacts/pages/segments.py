@@ -184,7 +184,7 @@ def segment_count(request):
         ctx["count"] = segment_services.segment_contacts(segment).count()
     else:
         try:
-            ctx["count"] = segment_services.preview_contacts(account=request.account, data=data).count()
+            ctx["count"] = segment_services.preview_count(account=request.account, data=data)
         except ValidationFailed as exc:
             ctx["errors"] = builder.error_lines(exc.errors)
     if "count" in ctx and total:

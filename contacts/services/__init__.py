@@ -45,7 +45,8 @@ contacts.services.segments
     delete_segment(*, segment, actor=None, request=None) -> None
     add_segment_members(*, segment, contact_ids) -> int / remove_segment_members(*, segment, contact_ids) -> int
     segment_contacts(segment) -> QuerySet[Contact]       members, evaluated in SQL (no Python loop)
-    preview_contacts(*, account, data) -> QuerySet[Contact]   same, for an unsaved body (rule builder live count)
+    preview_contacts(*, account, data) -> QuerySet[Contact]   same, for an unsaved body
+    preview_count(*, account, data) -> int               the rule builder's live count of an unsaved body
     count_segment(segment) -> int                        counts and stores member_count/counted_at
     resolve_segments(*, account, segment_ids) -> list[Segment]   422 on an unknown or other-account id
     segment_recipients(account, segment_ids, channel="sms") -> Iterator[str]

@@ -364,9 +364,12 @@ def test_another_accounts_segment_is_404(api_client, other_account):
 def test_the_live_count_of_an_unnamed_draft(account, people):
     draft = {"name": "", "positive_tags": ["vip"], "rules": {"conditions": [cond("city", "eq", "pune")]}}
     assert services.preview_contacts(account=account, data=draft).count() == 1
+    assert services.preview_count(account=account, data=draft) == 1
+    assert services.preview_count(account=account, data={"name": "", "positive_tags": ["vip"]}) == 2
     with pytest.raises(Exception) as exc:
-        services.preview_contacts(account=account, data={"positive_tags": ["missing"]})
+        services.preview_count(account=account, data={"positive_tags": ["missing"]})
     assert "positive_tags" in exc.value.errors
+    assert not Segment.objects.filter(account=account).exists()  # nothing stored
 
 
 def test_stale_counts_are_refreshed_by_the_beat_task(account, other_account, people):
@@ -527,6 +530,8 @@ def test_the_count_query_agrees_with_the_member_query(account, other_account, pe
     expected = names(services.segment_contacts(segment))
     assert names(services.counted_contacts(segment)) == expected
     assert services.count_segment(segment) == len(expected)
+    # The rule builder's live count of the same body, unsaved.
+    assert services.preview_count(account=account, data={"name": "", **data}) == len(expected)
 
 
 def test_an_anded_any_group_of_membership_tests_is_counted_from_one_set_of_ids(account, people):
