@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform, KeyTransformExact
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -688,7 +688,17 @@ def _tag_only_count(segment):
     """
     if segment.type != SegmentType.DYNAMIC or not segment.positive_tags or (segment.rules or {}).get("conditions"):
         return None
-    links = ContactTag.objects.filter(tag_id__in=list(segment.positive_tags))
+    positive = list(dict.fromkeys(segment.positive_tags))
+    every = segment.positive_tags_operator == TagOperator.ALL and len(positive) > 1
+    if every:
+        # (contact, tag) is unique: one link per contact with the first tag, kept when the contact has a
+        # link to each other tag too (semi-joins; 2.8x faster than grouping every link of the tags and
+        # keeping the contacts with all of them, see docs/benchmarks.md).
+        links = ContactTag.objects.filter(tag_id=positive[0])
+        for tag_id in positive[1:]:
+            links = links.filter(Exists(ContactTag.objects.filter(contact_id=OuterRef("contact_id"), tag_id=tag_id)))
+    else:
+        links = ContactTag.objects.filter(tag_id__in=positive)
     negative = list(segment.negative_tags or [])
     if negative:
         lacks = [
@@ -699,12 +709,9 @@ def _tag_only_count(segment):
         for part in lacks[1:]:
             excluded |= part
         links = links.filter(excluded)
-    members = links.values("contact_id")
-    if segment.positive_tags_operator == TagOperator.ALL and len(segment.positive_tags) > 1:
-        # (contact, tag) is unique: a contact with every tag has exactly that many links among them.
-        members = members.annotate(n=Count("tag_id")).filter(n=len(set(segment.positive_tags)))
-        return members.count()
-    return members.distinct().count()
+    if every:
+        return links.count()
+    return links.values("contact_id").distinct().count()
 
 
 # --- counting -----------------------------------------------------------------------------------

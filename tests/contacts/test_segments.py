@@ -407,6 +407,9 @@ def test_stale_counts_are_refreshed_by_the_beat_task(account, other_account, peo
             "negative_tags_operator": "all",
         },
         {"positive_tags": ["vip", "blocked"], "positive_tags_operator": "all"},
+        {"positive_tags": ["vip", "newsletter", "blocked"], "positive_tags_operator": "all"},
+        {"positive_tags": ["newsletter", "vip"], "positive_tags_operator": "all", "negative_tags": ["blocked"]},
+        {"positive_tags": ["newsletter", "vip"], "positive_tags_operator": "all", "negative_tags": ["vip"]},
     ],
 )
 def test_the_tag_only_count_agrees_with_the_member_query(
