@@ -78,7 +78,6 @@ class ChunkWriter:
         self.replace_tags = replace_tags and self.has_tags
         self.extra_tags = list(extra_tags)
         self.tag_ids = {}
-        self._ids_by_tags = {}  # tuple of tag names -> ids, for the chunk being written
         self.postgres = connection.vendor == "postgresql"
         self.contact_columns = ["id", "account_id", "identity", *self.profile_fields, "attributes"]
 
@@ -189,18 +188,12 @@ class ChunkWriter:
         """Tags remembered from earlier chunks are locked again for this one; one deleted since is
         forgotten (and made again if a row still names it). SQLite needs no lock (one writer at a
         time) but the same re-check: its link table has no constraint either."""
-        self._ids_by_tags = {}
         if self.tag_ids:
             self.tag_ids = dict(self._find_tags(list(self.tag_ids)))
 
     def _tags_of(self, record):
-        """The tag ids a record links to (its own and the job's), looked up once per chunk for each
-        combination of tags: a file has few."""
-        key = tuple(record.tags)
-        ids = self._ids_by_tags.get(key)
-        if ids is None:
-            ids = self._ids_by_tags[key] = self._tag_ids([*record.tags, *self.extra_tags])
-        return ids
+        """The tag ids a record links to: its own and the job's."""
+        return self._tag_ids([*record.tags, *self.extra_tags])
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -225,15 +218,11 @@ class ChunkWriter:
         new_ids = self._insert_contacts(new, result)
         identifiers = []  # (contact_id, type, value)
         links = []  # (contact_id, tag_id)
-        any_taken = any(taken.values())
         for record in new:
             contact_id = new_ids.get(record.identity)
             if contact_id is None:
                 continue
-            if any_taken:
-                identifiers += [(contact_id, k, v) for k, v in record.identifiers.items() if v not in taken.get(k, {})]
-            else:
-                identifiers += [(contact_id, k, v) for k, v in record.identifiers.items()]
+            identifiers += [(contact_id, k, v) for k, v in record.identifiers.items() if v not in taken.get(k, {})]
             links += [(contact_id, t) for t in self._tags_of(record)]
         result.added = len(new_ids)
 

@@ -74,6 +74,21 @@ def test_a_second_import_updates_matching_contacts_by_identifier(account, django
     assert (unchanged.added, unchanged.updated, unchanged.skipped) == (0, 0, 2)
 
 
+def test_a_row_matching_two_contacts_updates_the_first_in_match_order(account, django_capture_on_commit_callbacks):
+    # The mobile belongs to one contact, the e-mail to another; the file lists the e-mail first.
+    first = "mobile,email\n919876543210,\n447400123456,tom@example.com\n"
+    run_upload(account, csv_upload(first), capture=django_capture_on_commit_callbacks)
+    row = "email,mobile,city\ntom@example.com,919876543210,Pune\n"
+    job = run_upload(account, csv_upload(row), capture=django_capture_on_commit_callbacks)
+    assert (job.added, job.updated, job.skipped, job.invalid) == (0, 1, 0, 0)
+    by_mobile = Contact.objects.get(account=account, identity="919876543210")
+    tom = Contact.objects.get(account=account, identity="447400123456")
+    assert by_mobile.city == "Pune" and tom.city is None  # the mobile comes before the e-mail
+    # The e-mail stays with the contact it belongs to: an import never merges.
+    assert Identifier.objects.get(account=account, type="email", value="tom@example.com").contact == tom
+    assert not by_mobile.identifiers.filter(type="email").exists()
+
+
 def test_replace_tags_drops_tags_not_in_the_file(account, django_capture_on_commit_callbacks):
     run_upload(account, csv_upload(CSV), capture=django_capture_on_commit_callbacks)
     job = run_upload(
