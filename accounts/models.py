@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from portal.tenancy import TenantQuerySet
+from portal.core.tenancy import TenantQuerySet
 
 
 class UserManager(BaseUserManager):

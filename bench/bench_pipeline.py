@@ -29,13 +29,13 @@ def main():
         # for the simulator by default) would otherwise set the pace.
         settings.CONNECTOR_RATES = {**settings.CONNECTOR_RATES, "simulator": args.rate}
         from accounts.services.customers import create_customer
-        from messaging.events.models import Event
         from messaging.pricing.services import save_price
         from messaging.review import services as review
         from messaging.senders import services as registry
         from messaging.sending import services, tasks
         from messaging.sending.models import Message, State
         from messaging.sending.services import Outgoing
+        from portal.core.events.models import Event
 
         account, _ = create_customer(email="pipe@example.com", password="x", credits_amount="10000000")
         save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1"})

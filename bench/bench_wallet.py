@@ -28,7 +28,7 @@ def main():
         from accounts.models import LedgerEntry, LedgerKind
         from accounts.services import credits
         from accounts.services.customers import create_customer
-        from accounts.services.errors import InsufficientCredit
+        from portal.core.errors import InsufficientCredit
 
         total = args.threads * args.debits
         affordable = total * 3 // 4

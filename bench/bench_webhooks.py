@@ -47,7 +47,7 @@ def stop_receiver(process):
 def emit(account, webhook, n):
     from django.db import transaction
 
-    from messaging import events
+    from portal.core import events
 
     payload = {
         "id": "b34e35ad-fe34-4a8b-977c-b21cd76cd7d6:1",

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from contacts.models import Contact, ContactTag, Identifier, Segment, Subscription, SubscriptionStatus, Tag
-from messaging.numbers import digits_of
+from portal.core.phone_numbers import digits_of
 
 
 class ContactFilterSet(django_filters.FilterSet):

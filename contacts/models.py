@@ -8,7 +8,7 @@ of their own: that keeps bulk imports and segment joins one narrow row per link.
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from portal.tenancy import TenantQuerySet
+from portal.core.tenancy import TenantQuerySet
 
 
 class Gender(models.TextChoices):

@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from accounts.models import ROLE_PERMISSIONS
+from accounts.notifications.services import unread_count
+from accounts.services import credits
+
 
 def portal(request):
     membership = getattr(request, "membership", None)
@@ -16,8 +20,6 @@ def portal(request):
 
 
 def _unread(request):
-    from accounts.notifications.services import unread_count
-
     account = getattr(request, "account", None)
     return unread_count(account) if account else 0
 
@@ -30,13 +32,9 @@ def _memberships(request):
 
 
 def _balance(request):
-    from accounts.services import credits
-
     account = getattr(request, "account", None)
     return credits.balance(account) if account else 0
 
 
 def _permissions(membership):
-    from accounts.models import ROLE_PERMISSIONS
-
     return ROLE_PERMISSIONS.get(membership.role, set()) if membership else set()

@@ -5,6 +5,7 @@ import csv
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 
+from portal.core.errors import DomainError
 from portal.pagination import paginate
 
 
@@ -68,8 +69,6 @@ def save_dialog(request, form, save, *, success, list_url, template, **ctx):
     """The create/edit dialog flow shared by the registry pages: on a valid POST call `save`
     (a service), report its errors on the form or flash `success(obj)` and reload the list."""
     from django.contrib import messages
-
-    from accounts.services.errors import DomainError
 
     if request.method == "POST" and form.is_valid():
         try:

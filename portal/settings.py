@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "accounts.notifications",
     "messaging",
-    "messaging.events",
+    "portal.core.events",
     "messaging.senders",
     "messaging.suppressions",
     "messaging.pricing",
@@ -258,7 +258,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # v2 API
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

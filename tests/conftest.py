@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from portal.core import rules
 from tests.factories import PASSWORD, make_account, make_key
 
 
@@ -9,13 +10,11 @@ from tests.factories import PASSWORD, make_account, make_key
 def _clear_cache():
     # Rate-limit and throttle counters, and the send path's cached rules, must not leak between
     # tests (rolled-back tests reuse primary keys).
-    from messaging.sending import context
-
     cache.clear()
-    context._STATIC.clear()
+    rules._CACHED.clear()
     yield
     cache.clear()
-    context._STATIC.clear()
+    rules._CACHED.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.core.cache import cache
 
-from portal import counters
+from portal.core import counters
 
 
 def test_a_counter_starts_at_zero_and_counts():

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
-from messaging.models import Service
-from messaging.services.catalog import enabled_services
+from accounts import products
 from portal.api.formats import resource_time
 
 
@@ -30,10 +29,10 @@ class AddCreditsSerializer(serializers.Serializer):
         code = value.strip()
         if not code:
             return ""
-        service = Service.objects.filter(code__iexact=code, is_active=True).first()
-        if service is None:
+        active = products.catalog().active_code(code)
+        if active is None:
             raise serializers.ValidationError("The selected service is invalid.")
-        return service.code
+        return active
 
 
 class ApiTokenInfoSerializer(serializers.Serializer):
@@ -84,7 +83,7 @@ def account_payload(account, api_key):
         "mobile": account.mobile,
         "is_reseller": int(account.is_reseller),
         "parent": account.parent.username if account.parent_id else None,
-        "services": sorted(enabled_services(account).values_list("code", flat=True)),
+        "services": products.catalog().enabled_codes(account),
         "rate_limit": account.rate_limit,
         "token": {
             "name": api_key.name,

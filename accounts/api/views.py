@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 
+from accounts import products
 from accounts.api.serializers import (
     AddCreditsSerializer,
     BalanceItemSerializer,
@@ -13,7 +14,6 @@ from accounts.api.serializers import (
     account_payload,
 )
 from accounts.services import credits, tokens
-from messaging.models import Service
 from portal.api.schema import ERRORS, FORBIDDEN, UNAUTHENTICATED, UNPROCESSABLE, envelope, error_response
 from portal.api.views import V2APIView
 
@@ -128,7 +128,7 @@ class BalanceView(V2APIView):
     def get(self, request):
         credits.get_wallet(self.account)  # every account shows at least its general wallet
         wallets = list(self.account.wallets.order_by("service"))
-        names = dict(Service.objects.filter(code__in=[w.service for w in wallets]).values_list("code", "display_name"))
+        names = products.catalog().display_names(w.service for w in wallets)
         data = [
             {
                 "service": w.service,

@@ -1,6 +1,6 @@
 from django.db import models
 
-from portal.tenancy import TenantQuerySet
+from portal.core.tenancy import TenantQuerySet
 
 
 class Level(models.TextChoices):

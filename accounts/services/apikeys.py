@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, parse_ip_whitelist
 from accounts.services import audit
-from accounts.services.errors import DomainError
+from portal.core.errors import DomainError
 
 KEY_PREFIX = "pk_"
 

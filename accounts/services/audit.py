@@ -1,7 +1,7 @@
 """Audit trail of security-relevant actions."""
 
 from accounts.models import AuditEvent, User
-from portal.net import client_ip
+from portal.core.net import client_ip
 
 
 def record(action, *, account=None, actor=None, target="", request=None, **metadata):

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, LedgerEntry, LedgerKind, Wallet
 from accounts.services import audit
-from accounts.services.errors import DomainError, InsufficientCredit, NotFound, PermissionDenied
+from portal.core.errors import DomainError, InsufficientCredit, NotFound, PermissionDenied
 
 PLACES = Decimal("0.0001")
 MAX_AMOUNT = Decimal("1000000000")

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts import products
 from accounts.models import Account, Membership, Role, User
 from accounts.services import audit, credits
-from accounts.services.errors import DomainError
-from messaging.services.catalog import enable_standard_services
+from portal.core.errors import DomainError, PermissionDenied
 
 
 def unique_username(base):
@@ -38,7 +38,7 @@ def create_customer(
         )
         Membership.objects.create(account=account, user=user, role=Role.OWNER)
         credits.get_wallet(account)
-        enable_standard_services(account)
+        products.catalog().enable_standard(account)
         audit.record("account.created", account=account, actor=actor, target=account.username)
         if credits_amount:
             credits.top_up(account=account, amount=credits_amount, reason="Opening credit", actor=actor)
@@ -47,8 +47,6 @@ def create_customer(
 
 def create_child_customer(*, parent, name, email, password, opening_credits=None, actor=None, request=None):
     """A reseller creates a customer it owns; opening credits come out of the reseller's wallet."""
-    from accounts.services.errors import PermissionDenied
-
     if not parent.is_reseller:
         raise PermissionDenied("Only reseller accounts can create customers.")
     if User.objects.filter(email__iexact=(email or "").strip()).exists():

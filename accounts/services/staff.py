@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from accounts.services import audit
-from accounts.services.errors import DomainError
+from portal.core.errors import DomainError
 
 
 def set_active(*, account, active, actor, request=None):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import audit
-from accounts.services.errors import Conflict, DomainError, NotFound, PermissionDenied
+from portal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 
 def _hash(token):

@@ -14,7 +14,7 @@ from accounts.forms import LoginForm, TwoFactorForm
 from accounts.middleware import SESSION_KEY as ACCOUNT_SESSION_KEY
 from accounts.models import Membership
 from accounts.services import audit, security
-from portal.net import client_ip
+from portal.core.net import client_ip
 
 PENDING_USER = "2fa_pending_user"
 PENDING_NEXT = "2fa_pending_next"

@@ -13,7 +13,7 @@ from accounts.models import Account, LedgerEntry
 from accounts.permissions import account_required
 from accounts.services import credits
 from accounts.services.customers import create_child_customer
-from accounts.services.errors import DomainError
+from portal.core.errors import DomainError
 from portal.pagination import paginate
 
 

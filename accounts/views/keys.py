@@ -8,9 +8,9 @@ from accounts.forms import ApiKeyForm
 from accounts.models import ApiKey
 from accounts.permissions import account_required
 from accounts.services import apikeys
-from accounts.services.errors import DomainError
+from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pagination import paginate
-from portal.tenancy import get_for_account_or_404
 
 
 def _table_context(request):

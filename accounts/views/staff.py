@@ -6,13 +6,14 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import products
 from accounts.forms import CreditAdjustmentForm, RateLimitForm
-from accounts.models import Account, AuditEvent, LedgerEntry, Wallet
+from accounts.models import Account, AuditEvent, LedgerEntry, Membership, Role, Wallet
 from accounts.permissions import staff_required
-from accounts.services import credits
+from accounts.services import audit, credits
 from accounts.services import staff as staff_services
-from accounts.services.errors import DomainError
 from accounts.views.audit import audit_context
+from portal.core.errors import DomainError
 from portal.pagination import paginate
 
 SORTS = {
@@ -48,8 +49,6 @@ def customer_list(request):
     qs, q, sort = _customers(request)
     page = paginate(request, qs)
     owners = {}
-    from accounts.models import Membership, Role
-
     for m in Membership.objects.filter(account__in=page.object_list, role=Role.OWNER).select_related("user"):
         owners.setdefault(m.account_id, m.user.email)
     ctx = {"page": page, "q": q, "sort": sort, "owners": owners}
@@ -59,12 +58,8 @@ def customer_list(request):
 
 
 def _detail_context(request, account, **extra):
-    from messaging.models import Service
-    from messaging.services.catalog import enabled_services
-
-    enabled = set(enabled_services(account).values_list("code", flat=True))
     return {
-        "service_choices": [(s, s.code in enabled) for s in Service.objects.filter(is_active=True)],
+        "product_choices": products.catalog().choices(account),
         "customer": account,
         "balance": credits.balance(account),
         "members": account.memberships.select_related("user"),
@@ -143,17 +138,13 @@ def customer_rate_limit(request, account_id):
 @require_POST
 def customer_services(request, account_id):
     """Staff choose which products/services the customer may use."""
-    from messaging.services.catalog import set_account_services
-
     account = get_object_or_404(Account, uuid=account_id)
     codes = request.POST.getlist("services")
     try:
-        set_account_services(account, codes)
+        products.catalog().set_enabled(account, codes)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        from accounts.services import audit
-
         audit.record(
             "account.services_changed",
             account=account,

@@ -11,8 +11,8 @@ from accounts.forms import InviteForm, RoleForm
 from accounts.models import Invitation, Membership, Role, User
 from accounts.permissions import account_required
 from accounts.services import team
-from accounts.services.errors import DomainError, NotFound
-from portal.tenancy import get_for_account_or_404
+from portal.core.errors import DomainError, NotFound
+from portal.core.tenancy import get_for_account_or_404
 
 
 def _context(request, **extra):

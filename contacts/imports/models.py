@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from portal.tenancy import TenantQuerySet
+from portal.core.tenancy import TenantQuerySet
 
 
 class ImportStatus(models.TextChoices):

@@ -9,7 +9,7 @@ import datetime
 import io
 from decimal import Decimal
 
-from accounts.services.errors import ValidationFailed
+from portal.core.errors import ValidationFailed
 
 CSV_EXTENSIONS = {"csv", "txt"}
 XLSX_EXTENSIONS = {"xlsx"}

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.imports import readers
 from contacts.imports.mapping import (
     IDENTIFIER_NAMES,
@@ -27,6 +26,7 @@ from contacts.imports.mapping import (
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus, RowKind
 from contacts.imports.prefetch import prefetch
 from contacts.imports.upsert import ChunkWriter
+from portal.core.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
 

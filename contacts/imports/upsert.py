@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contacts.imports.mapping import MATCH_ORDER, PROFILE_NAMES
 from contacts.models import Contact, ContactTag, Identifier, Tag
-from portal.bulk import copy_escape, copy_insert, copy_rows, copy_update, next_ids
+from portal.core.bulk import copy_escape, copy_insert, copy_rows, copy_update, next_ids
 
 BLOCK = 1 << 20  # characters of COPY text handed to the connection at a time
 GONE = "The contact was deleted or merged while the file was imported."

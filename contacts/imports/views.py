@@ -6,14 +6,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services.errors import DomainError
 from contacts.imports import services
 from contacts.imports.filters import ContactImportFilterSet
 from contacts.imports.forms import UploadForm
 from contacts.imports.mapping import ATTRIBUTE_PREFIX, FIELD_CHOICES, attribute_key
 from contacts.imports.models import ContactImport, ImportStatus
+from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response, list_page
-from portal.tenancy import get_for_account_or_404
 
 
 def _job(request, pk):

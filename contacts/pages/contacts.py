@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services.errors import DomainError
 from contacts.models import Contact, IdentifierType, Segment, SegmentType, Subscription, SubscriptionChannel, Tag
 from contacts.pages.filters import STATES, ContactPageFilterSet
 from contacts.pages.forms import ContactForm, IdentifierForm, SubscriptionForm, format_attributes
@@ -17,10 +16,11 @@ from contacts.services import segments as segment_services
 from contacts.services import subscriptions as subscription_services
 from contacts.services import tags as tag_services
 from contacts.services.subscriptions import NATIVE_CHANNEL
-from messaging.sending.models import Message
+from messaging.history import messages_to
+from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import list_page, save_dialog
 from portal.pagination import paginate
-from portal.tenancy import get_for_account_or_404
 
 HISTORY_SIZE = 20
 
@@ -115,14 +115,7 @@ def _subscription_rows(contact):
 
 def _history(request, contact):
     numbers = [i.value for i in contact.identifiers.all() if i.type == IdentifierType.PHONE]
-    if not numbers:
-        return Message.objects.none()
-    return (
-        Message.objects.for_account(request.account)
-        .filter(mobile__in=numbers)
-        .select_related("batch")
-        .order_by("-submitted_at", "-id")
-    )
+    return messages_to(request.account, numbers)
 
 
 def _detail_context(request, contact, **extra):

@@ -10,15 +10,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services.errors import DomainError, ValidationFailed
 from contacts.filters import SegmentFilterSet
 from contacts.models import Contact, Segment, SegmentType, TagOperator
 from contacts.pages import rules as builder
 from contacts.services import contacts as contact_services
 from contacts.services import segments as segment_services
+from portal.core.errors import DomainError, ValidationFailed
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import list_page
 from portal.pagination import paginate
-from portal.tenancy import get_for_account_or_404
 
 
 def _segment(request, pk):

@@ -10,8 +10,8 @@ from contacts.filters import TagFilterSet
 from contacts.models import Tag
 from contacts.pages.forms import TagForm
 from contacts.services import tags as tag_services
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import list_page, save_dialog
-from portal.tenancy import get_for_account_or_404
 
 
 @account_required()

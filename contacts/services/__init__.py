@@ -1,7 +1,7 @@
 """Contacts services: the only code that changes contacts, identifiers, tags, segments and subscriptions.
 
 Pages, the v2 API and the import jobs call these. Every function is keyword-only, owns its transaction and
-raises `accounts.services.errors.ValidationFailed` (field -> messages; the API turns it into a 422) or
+raises `portal.core.errors.ValidationFailed` (field -> messages; the API turns it into a 422) or
 `NotFound`. `actor`/`request` are optional and only feed the audit trail.
 
 contacts.services.contacts

@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.models import NUMBER_TYPES, Contact, Gender, Identifier, IdentifierType
-from messaging import events
-from messaging.numbers import InvalidNumber, normalize
 from portal.api.formats import resource_time
+from portal.core import events
+from portal.core.errors import ValidationFailed
+from portal.core.phone_numbers import InvalidNumber, normalize
 
 EVENT = events.CONTACTS_SUBSCRIBER_SUBSCRIPTION
 CREATED = "Subscriber created successfully"

@@ -3,11 +3,11 @@
 from django.db import IntegrityError, transaction
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.models import Identifier, SubscriptionStatus
 from contacts.services.contacts import canonical_type, normalize_identifier
 from contacts.services.locks import hold_contact
 from portal.api.formats import resource_time
+from portal.core.errors import ValidationFailed
 
 UPDATED = "Identifier updated successfully"
 DELETED = "Identifier deleted successfully"

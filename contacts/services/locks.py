@@ -2,8 +2,8 @@
 (docs/contacts.md, "Foreign keys"): a writer of identifiers or tag links holds its parents for the
 rest of its transaction, and a delete takes the parent first, so neither slips past the other."""
 
-from accounts.services.errors import NotFound
 from contacts.models import Contact, Tag
+from portal.core.errors import NotFound
 
 
 def hold_contact(contact):

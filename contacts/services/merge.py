@@ -3,10 +3,10 @@
 from django.db import transaction
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.models import Contact, ContactTag, Identifier, SegmentMember, Subscription
 from contacts.services.contacts import EVENT, TEXT_FIELDS, UPDATED, event_payload, with_relations
-from messaging import events
+from portal.core import events
+from portal.core.errors import ValidationFailed
 
 # Scalar columns copied from origin when destination has none.
 FILLED = (*TEXT_FIELDS, "gender", "birth_date")

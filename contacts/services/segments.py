@@ -17,7 +17,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.models import (
     Contact,
     ContactTag,
@@ -34,6 +33,7 @@ from contacts.models import (
 )
 from contacts.services.contacts import ATTRIBUTE_KEY, canonical_type
 from portal.api.formats import resource_time
+from portal.core.errors import ValidationFailed
 
 CREATED = "Segment created successfully"
 UPDATED = "Segment updated successfully"

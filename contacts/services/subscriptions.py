@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.models import (
     NUMBER_TYPES,
     Contact,
@@ -20,10 +19,11 @@ from contacts.models import (
     SubscriptionStatus,
 )
 from contacts.services.contacts import EVENT, UPDATED, event_payload, with_relations
-from messaging import events
 from messaging.suppressions import services as suppressions
 from messaging.suppressions.models import ALL_VALUE, MESSAGE_CHANNELS, ScopeType, Unsubscriber
 from portal.api.formats import resource_time
+from portal.core import events
+from portal.core.errors import ValidationFailed
 
 CREATED = "Subscription created successfully"
 SUB_UPDATED = "Subscription updated successfully"

@@ -4,10 +4,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from contacts.models import ContactTag, Segment, Tag
 from contacts.services.locks import hold_contact, hold_tags, take_tag
 from portal.api.formats import resource_time
+from portal.core.errors import ValidationFailed
 
 CREATED = "Tag created successfully"
 UPDATED = "Tag updated successfully"

@@ -5,7 +5,7 @@ import uuid
 
 from django.db import models
 
-from portal.tenancy import TenantQuerySet
+from portal.core.tenancy import TenantQuerySet
 
 
 class Link(models.Model):

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from messaging.events import registry as events
-from messaging.events.services import emit
 from messaging.links.models import Link, Visit
+from portal.core.events import registry as events
+from portal.core.events.services import emit
 
 CODE_LENGTH = 7  # as in the catalog's example short URLs
 _ALPHABET = string.ascii_letters + string.digits

@@ -2,7 +2,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
 from messaging.links import services
-from portal.net import client_ip
+from portal.core.net import client_ip
 
 
 @require_safe

@@ -7,15 +7,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
 from messaging.models import Service
 from messaging.pricing.models import Price
+from portal.core import rules
+from portal.core.errors import ValidationFailed
 
 
 def invalidate(account):
-    from messaging.sending.context import invalidate as invalidate_rules  # the send path caches prices
 
-    invalidate_rules(account)
+    rules.bump(account)
 
 
 def rate_card(account):

@@ -8,11 +8,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import staff_required
-from accounts.services.errors import DomainError
 from messaging.models import Service
 from messaging.pricing import services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
+from portal.core.errors import DomainError
 from portal.pages import form_errors_from
 from portal.pagination import paginate
 

@@ -13,18 +13,17 @@ from django.utils import timezone
 from accounts.notifications.models import Level
 from accounts.notifications.services import notify
 from accounts.services import audit
-from accounts.services.errors import DomainError
-from messaging import events
 from messaging.senders.models import ReviewStatus, Sender, Template
+from portal.core import events, rules
+from portal.core.errors import DomainError
 
 TURNAROUND = timedelta(minutes=30)
 KINDS = {"sender": Sender, "template": Template}
 
 
 def _rules_changed(account):
-    from messaging.sending.context import invalidate  # the send path caches approved senders/templates
 
-    invalidate(account)
+    rules.bump(account)
 
 
 def kind_of(item):

@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
-from accounts.services.errors import DomainError
 from messaging.models import Service
 from messaging.review import services
 from messaging.senders.models import Sender
+from portal.core.errors import DomainError
 
 
 def _queue_filters(request):

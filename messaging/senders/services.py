@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.services import audit
-from accounts.services.errors import Conflict, FieldErrors, ValidationFailed
 from messaging.dlt.rules import normalize_body, validate_body
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 from messaging.services.catalog import ServiceNotEnabled, require_service
+from portal.core import rules
+from portal.core.errors import Conflict, FieldErrors, ValidationFailed
 
 DOCUMENT_TYPES = {"pdf", "png", "jpg", "jpeg"}
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
@@ -146,9 +147,8 @@ def delete_sender(*, sender, actor=None, request=None):
 
 def _changed(account):
     """Approved senders and templates feed the send path's cached rules."""
-    from messaging.sending.context import invalidate
 
-    invalidate(account)
+    rules.bump(account)
 
 
 def _back_to_review(item):

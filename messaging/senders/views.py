@@ -7,15 +7,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services.errors import DomainError
 from messaging.senders import services
 from messaging.senders.filters import SenderFilterSet, TemplateFilterSet
 from messaging.senders.forms import SenderForm, TemplateForm
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 from messaging.suppressions.forms import ImportForm
 from messaging.suppressions.models import ImportJob, ImportKind
+from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response, list_page, save_dialog
-from portal.tenancy import get_for_account_or_404
 
 
 def _senders(request):

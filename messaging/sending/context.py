@@ -1,11 +1,8 @@
 """Load what scrubbing needs for one request: a few queries, whatever the number of recipients."""
 
 from datetime import time, timedelta
-from time import monotonic
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Max
 
 from messaging.dlt.matcher import TemplateMatcher
@@ -14,6 +11,7 @@ from messaging.senders.models import ReviewStatus, Sender, Template
 from messaging.sending.models import Message
 from messaging.sending.scrub import ScrubContext
 from messaging.suppressions.services import blocked_template_ids, unsubscribed_set
+from portal.core import rules
 
 _MATCHERS = {}  # (account id, version) -> (matcher, key map); rebuilt when templates change
 
@@ -38,62 +36,14 @@ def _window():
     return time.fromisoformat(start.strip()), time.max if end == "24:00" else time.fromisoformat(end)
 
 
-STATIC_TTL = 60.0  # seconds a process may reuse an account's senders, prices, templates and blocklist
-_STATIC = {}
-
-
-def invalidate(account=None):
-    """Call after a change to senders, templates, blocked templates or prices (None: every
-    account, e.g. the default rate card). Every process sees it through the shared cache. Bumped
-    at once and again after commit, so a request that cached the old rules in between cannot keep
-    them."""
-    _bump(account)
-    transaction.on_commit(lambda: _bump(account))
-
-
-def _bump(account):
-    key = f"scrub-version:{account.pk if account else 'all'}"
-    if not cache.add(key, 1, timeout=None):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=None)
-
-
-def versions(account):
-    """The account's rules version (one cache round trip). A request reads it once and passes it
-    to `cached` and `build`, so every lookup of that request sees the same rules."""
-    versions = cache.get_many([f"scrub-version:{account.pk}", "scrub-version:all"])
-    return versions.get(f"scrub-version:{account.pk}"), versions.get("scrub-version:all")
-
-
-def cached(account, name, load, version=None):
-    """`load()` reused by this process until the account's rules change (`invalidate`) or
-    STATIC_TTL passes. For rarely-changing lookups on the send path (enabled services, the
-    service a sender is approved for); `None` results are not kept."""
-    key = (account.pk, name, *(version or versions(account)))
-    hit = _STATIC.get(key)
-    now = monotonic()
-    if hit and now - hit[0] < STATIC_TTL:
-        return hit[1]
-    value = load()
-    if value is not None:
-        if len(_STATIC) > 1024:
-            _STATIC.clear()
-        _STATIC[key] = (now, value)
-    return value
-
-
 def _static(account, service, version=None):
     """Rules data that changes rarely, reused by a process: a push SMS then costs a few queries
-    instead of a dozen. Writes bump a version in the shared cache (`invalidate`), so a change is
-    seen at once; the TTL only bounds memory of idle accounts. Opt-outs and the repetition rule
-    are always read fresh."""
-    key = (account.pk, service.pk, *(version or versions(account)))
-    hit = _STATIC.get(key)
-    now = monotonic()
-    if hit and now - hit[0] < STATIC_TTL:
-        return hit[1]
+    instead of a dozen. Writes bump the rules version (`portal.core.rules.bump`), so a change is
+    seen at once. Opt-outs and the repetition rule are always read fresh."""
+    return rules.cached(account, ("scrub", service.pk), lambda: _load_static(account, service), version)
+
+
+def _load_static(account, service):
     approved = {
         name.upper()
         for name in Sender.objects.for_account(account)
@@ -110,9 +60,6 @@ def _static(account, service, version=None):
             .exclude(template_id="")
             .values_list("template_id", "sender__name", "body")
         }
-    if len(_STATIC) > 1024:
-        _STATIC.clear()
-    _STATIC[key] = (now, data)
     return data
 
 

@@ -6,8 +6,8 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging import events
 from messaging.sending.models import Message, State
+from portal.core import events
 
 
 def apply_dlr(*, supplier, supplier_message_id, status, code, delivered_at=None):

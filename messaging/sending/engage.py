@@ -9,14 +9,14 @@ from contextlib import nullcontext
 from django.db import transaction
 from rest_framework.response import Response
 
-from accounts.services.errors import DomainError
+from accounts.api.authentication import ApiKeyAuthentication
 from messaging.links.services import save_links, shorten
-from messaging.sending import context as scrub_context
 from messaging.sending.models import Message
 from messaging.sending.services import Outgoing, message_time, submit
 from messaging.services.catalog import enabled_services
-from portal.api.authentication import ApiKeyAuthentication
 from portal.api.views import V2APIView
+from portal.core import rules
+from portal.core.errors import DomainError
 
 LIMITS = {"type": 100, "from": 50, "transactionID": 200, "tiny": 1, "msg": 1000, "to": 20}
 TYPES = {"transactional", "promotional"}
@@ -45,7 +45,7 @@ def _service_for(account, kind, sender, version):
     """Engage names no service: take the service the sender ID is approved for (of the right kind),
     else the account's first service of that kind. Cached with the account's send rules (sender
     reviews and service changes invalidate them)."""
-    return scrub_context.cached(
+    return rules.cached(
         account, ("engage-service", kind, sender.upper()), lambda: _find_service(account, kind, sender), version
     )
 
@@ -95,7 +95,7 @@ def _validate(view, body, *, many):
     numbers = [str(n).strip() for n in numbers if str(n).strip()]
     if many and len(numbers) > 100_000:
         errors.append(("to", "at most 100000 numbers per request"))
-    version = scrub_context.versions(view.account)  # one read of the rules version for the whole request
+    version = rules.versions(view.account)  # one read of the rules version for the whole request
     service = _service_for(view.account, kind, str(body.get("from") or ""), version) if kind in TYPES else None
     if kind in TYPES and service is None:
         errors.append(("type", f"no {kind} SMS service is enabled for this account"))

@@ -1,5 +1,6 @@
 from django import forms
 
+from contacts.recipients import segment_choices
 from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.catalog import enabled_services
 
@@ -38,10 +39,3 @@ class SendForm(forms.Form):
         self.fields["segments"].choices = segment_choices(account)
         if not self.fields["segments"].choices:
             del self.fields["segments"]
-
-
-def segment_choices(account):
-    from contacts.models import Segment
-
-    segments = Segment.objects.for_account(account).order_by("name")
-    return [(str(s.pk), f"{s.name} ({s.member_count} contact{'s' if s.member_count != 1 else ''})") for s in segments]

@@ -11,14 +11,15 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from accounts.services import audit, credits
-from accounts.services.errors import ValidationFailed
-from messaging.numbers import InvalidNumber, normalize
 from messaging.sending import context as scrub_context
 from messaging.sending.models import AWAITING, SCHEDULED, Batch, Message, Priority, SimulatedSubmission, State
 from messaging.sending.scrub import Rejection, check
 from messaging.services.catalog import ServiceNotEnabled, require_service
 from messaging.sms.encoding import analyze, split
-from portal.bulk import copy_escape
+from portal.core import rules
+from portal.core.bulk import copy_escape
+from portal.core.errors import ValidationFailed
+from portal.core.phone_numbers import InvalidNumber, normalize
 
 SCHEDULE_MIN = timedelta(minutes=5)
 SCHEDULE_MAX = timedelta(days=30)
@@ -114,8 +115,8 @@ def submit(
         if earlier:
             return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
     try:
-        version = rules_version or scrub_context.versions(account)
-        service = scrub_context.cached(
+        version = rules_version or rules.versions(account)
+        service = rules.cached(
             account,
             ("service", (service_code or "").strip().upper()),
             lambda: require_service(account, service_code),

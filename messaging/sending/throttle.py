@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 
-from portal import counters
+from portal.core import counters
 
 
 def rate_for(connector):

@@ -16,17 +16,18 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
 from accounts.services import credits
-from accounts.services.errors import DomainError
+from contacts.recipients import segment_numbers
 from messaging.models import Service
-from messaging.numbers import InvalidNumber, normalize
 from messaging.pricing.services import price_table
 from messaging.sending.forms import SendForm
 from messaging.sending.models import Batch, Message, State
 from messaging.sending.services import CANCEL_BEFORE, Outgoing, cancel_scheduled, submit
 from messaging.sms.encoding import analyze
+from portal.core.errors import DomainError
+from portal.core.phone_numbers import InvalidNumber, normalize
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import form_errors_from
 from portal.pagination import paginate
-from portal.tenancy import get_for_account_or_404
 
 SPLIT = re.compile(r"[\s,;]+")
 
@@ -43,9 +44,7 @@ def _segment_numbers(account, segment_ids):
     """Mobile numbers of the chosen segments (members not unsubscribed from SMS), as strings."""
     if not segment_ids:
         return []
-    from contacts.services.segments import segment_recipients
-
-    return list(islice(segment_recipients(account, segment_ids, channel="sms"), settings.SEND_MAX_RECIPIENTS + 1))
+    return list(islice(segment_numbers(account, segment_ids, channel="sms"), settings.SEND_MAX_RECIPIENTS + 1))
 
 
 def _estimate(account, service_code, numbers, text, message_type):

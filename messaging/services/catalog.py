@@ -1,7 +1,9 @@
 """Which services an account may use."""
 
-from accounts.services.errors import DomainError
+from accounts.products import ProductChoice
 from messaging.models import AccountService, Service
+from portal.core import rules
+from portal.core.errors import DomainError
 
 
 class ServiceNotEnabled(DomainError):
@@ -25,9 +27,7 @@ def set_account_services(account, codes):
     AccountService.objects.bulk_create(
         [AccountService(account=account, service=s) for s in services], ignore_conflicts=True
     )
-    from messaging.sending.context import invalidate  # the send path caches enabled services
-
-    invalidate(account)
+    rules.bump(account)
 
 
 def enabled_services(account):
@@ -47,3 +47,29 @@ def require_service(account, code, *, field="service"):
             raise ServiceNotEnabled(f"The selected {field} is invalid.", field=field)
         raise ServiceNotEnabled(f"The service {code.upper()} is not enabled for your account.", field=field)
     return service
+
+
+class ProductCatalog:
+    """The catalogue as accounts asks about it (`accounts.products`), registered at start-up."""
+
+    def enable_standard(self, account):
+        enable_standard_services(account)
+
+    def enabled_codes(self, account):
+        return sorted(enabled_services(account).values_list("code", flat=True))
+
+    def display_names(self, codes):
+        return dict(Service.objects.filter(code__in=list(codes)).values_list("code", "display_name"))
+
+    def active_code(self, code):
+        service = Service.objects.filter(code__iexact=code, is_active=True).first()
+        return service.code if service else None
+
+    def choices(self, account):
+        enabled = set(self.enabled_codes(account))
+        return [
+            ProductChoice(s.code, s.display_name, s.code in enabled) for s in Service.objects.filter(is_active=True)
+        ]
+
+    def set_enabled(self, account, codes):
+        set_account_services(account, codes)

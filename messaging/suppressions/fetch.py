@@ -1,7 +1,7 @@
 """Download a customer-supplied file URL without letting it reach private networks (SSRF).
 
 Every hop (the URL and each redirect) must be http(s) on a host whose every address is public
-(the checks are portal/outbound.py's, shared with webhook delivery); the connection is pinned to
+(the checks are portal/core/outbound.py's, shared with webhook delivery); the connection is pinned to
 the checked address, so DNS cannot change between check and use.
 """
 
@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from portal.outbound import Refused as FetchRefused
-from portal.outbound import public_address
+from portal.core.outbound import Refused as FetchRefused
+from portal.core.outbound import public_address
 
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -3,9 +3,9 @@
 import django_filters
 from django.db.models import Q
 
-from messaging.numbers import digits_of
 from messaging.suppressions.models import BlockedTemplate, Unsubscriber
 from messaging.suppressions.services import canonical_type
+from portal.core.phone_numbers import digits_of
 
 
 class UnsubscriberFilterSet(django_filters.FilterSet):

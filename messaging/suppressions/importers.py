@@ -7,8 +7,6 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.services.errors import ValidationFailed
-from messaging.numbers import InvalidNumber, normalize
 from messaging.suppressions.models import (
     BlockedTemplate,
     ImportJob,
@@ -17,6 +15,9 @@ from messaging.suppressions.models import (
     Unsubscriber,
 )
 from messaging.suppressions.services import TEMPLATE_ID, canonical_type
+from portal.core import rules
+from portal.core.errors import ValidationFailed
+from portal.core.phone_numbers import InvalidNumber, normalize
 
 MAX_BYTES = 100 * 1024 * 1024
 ACCEPTED = {"csv", "txt"}
@@ -198,9 +199,8 @@ def _insert_unsubscribers(job, valid):
 
 
 def _insert_blocked(job, valid):
-    from messaging.sending.context import invalidate
 
-    invalidate(job.account)
+    rules.bump(job.account)
     if connection.vendor == "postgresql":
         return _copy_insert(
             "suppressions_blockedtemplate",
@@ -217,9 +217,9 @@ def _insert_blocked(job, valid):
 
 def _copy_insert(table, columns, rows, job):
     """PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING (shared with
-    the contact imports in portal.bulk); the number of rows inserted is exact even when other
+    the contact imports in portal.core.bulk); the number of rows inserted is exact even when other
     imports run at the same time."""
-    from portal.bulk import copy_insert
+    from portal.core.bulk import copy_insert
 
     defaults = {"uuid": "gen_random_uuid()", "created_at": "now()", "updated_at": "now()"}
     data_columns = [c for c in columns if c not in defaults]

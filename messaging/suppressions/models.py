@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 
 from messaging.models import Channel
-from portal.tenancy import TenantQuerySet
+from portal.core.tenancy import TenantQuerySet
 
 # Opt-outs exist per messaging channel (numbers have none).
 MESSAGE_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.NUMBERS]

@@ -6,11 +6,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.services import audit
-from accounts.services.errors import ValidationFailed
-from messaging import events
-from messaging.numbers import InvalidNumber, normalize
 from messaging.suppressions.models import ALL_VALUE, BlockedTemplate, Channel, ScopeType, Unsubscriber
 from portal.api.formats import resource_time
+from portal.core import events, rules
+from portal.core.errors import ValidationFailed
+from portal.core.phone_numbers import InvalidNumber, normalize
 
 TYPE_SYNONYMS = {"service": ScopeType.PRODUCT}
 TEMPLATE_ID = re.compile(r"\d{1,30}\Z")
@@ -222,9 +222,8 @@ def clean_blocked_templates(*, account, actor=None, request=None):
 
 
 def _blocklist_changed(account):
-    from messaging.sending.context import invalidate
 
-    invalidate(account)
+    rules.bump(account)
 
 
 def is_blocked(account, template_id):

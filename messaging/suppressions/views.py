@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services.errors import DomainError
 from messaging.suppressions import importers, services
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
 from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm
 from messaging.suppressions.models import BlockedTemplate, Channel, ImportJob, ImportKind, ScopeType, Unsubscriber
 from messaging.suppressions.tasks import run_import
+from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response, list_page, save_dialog
-from portal.tenancy import get_for_account_or_404
 
 KINDS = {
     "unsubscribers": {

@@ -6,8 +6,8 @@ import uuid
 import django_filters
 from django.db.models import Q
 
-from messaging.events import registry
 from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
+from portal.core.events import registry
 
 
 class WebhookFilterSet(django_filters.FilterSet):

@@ -1,7 +1,7 @@
 from django import forms
 
-from messaging.events import registry
 from messaging.webhooks.models import BodyFormat, Kind, Method
+from portal.core.events import registry
 
 PAIRS_HELP = "One per line as key=value; values may use {{variables}} such as {{id}}, {{mobile}}, {{status}}."
 

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from messaging.events import registry
 from messaging.webhooks import signing
 from messaging.webhooks.models import BodyFormat, Kind, Method
+from portal.core.events import registry
 
 USER_AGENT = "PortalWebhooks/1.0"
 # Transport headers a customized webhook may not set (they would break framing or the pinning).

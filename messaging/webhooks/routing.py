@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.events import registry
-from messaging.events.models import Event
 from messaging.webhooks.models import Delivery, Subscription, Webhook
 from messaging.webhooks.render import is_wrapped
+from portal.core.events import registry
+from portal.core.events.models import Event
 
 
 def endpoint_of(url):

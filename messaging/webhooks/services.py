@@ -10,12 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import audit
-from accounts.services.errors import DomainError, FieldErrors, ValidationFailed
-from messaging import events
-from messaging.events import registry
 from messaging.webhooks import signing, worker
 from messaging.webhooks.models import BodyFormat, DeliveryStatus, Kind, Method, Subscription, Webhook
-from portal.outbound import Refused, check_url, pinned_client
+from portal.core import events
+from portal.core.errors import DomainError, FieldErrors, ValidationFailed
+from portal.core.events import registry
+from portal.core.outbound import Refused, check_url, pinned_client
 
 IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
 
@@ -195,7 +195,7 @@ def set_active(*, webhook, active, actor=None, request=None):
 def _webhook_of(account, value):
     from django.http import Http404
 
-    from portal.tenancy import get_for_account_or_404
+    from portal.core.tenancy import get_for_account_or_404
 
     try:
         return get_for_account_or_404(Webhook, account, uuid=_text(value))

@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services.errors import DomainError
-from messaging.events import registry
 from messaging.webhooks import services
 from messaging.webhooks.filters import DeliveryFilterSet, SubscriptionFilterSet, WebhookFilterSet
 from messaging.webhooks.forms import SubscriptionForm, TestEventForm, WebhookForm
 from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
+from portal.core.errors import DomainError
+from portal.core.events import registry
+from portal.core.tenancy import get_for_account_or_404, is_uuid
 from portal.pages import list_page, save_dialog
-from portal.tenancy import get_for_account_or_404, is_uuid
 
 
 def _webhooks(request):

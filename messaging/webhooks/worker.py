@@ -28,13 +28,13 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from messaging.events import registry
-from messaging.events.models import Event
 from messaging.webhooks import health, render
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out
 from messaging.webhooks.schedule import next_attempt
-from portal.outbound import PinnedPool, Refused, Response
+from portal.core.events import registry
+from portal.core.events.models import Event
+from portal.core.outbound import PinnedPool, Refused, Response
 
 log = logging.getLogger(__name__)
 

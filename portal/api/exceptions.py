@@ -7,9 +7,9 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
-from accounts.services.errors import DomainError
-from portal.api.authentication import IpNotAllowed
+from portal.api.errors import IpNotAllowed
 from portal.api.responses import v2_error
+from portal.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

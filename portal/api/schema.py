@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 
 class BearerAuthScheme(OpenApiAuthenticationExtension):
-    target_class = "portal.api.authentication.ApiKeyAuthentication"
+    target_class = "accounts.api.authentication.ApiKeyAuthentication"
     name = "bearerAuth"  # the scheme name the published reference uses
 
     def get_security_definition(self, auto_schema):

@@ -4,8 +4,8 @@ import time
 
 from rest_framework.throttling import BaseThrottle
 
-from portal import counters
-from portal.net import client_ip
+from portal.core import counters
+from portal.core.net import client_ip
 
 ANONYMOUS_LIMIT = 120  # per minute per address, for requests without a valid key
 

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 from portal.api.pagination import V2Pagination
 from portal.api.responses import v2_response
 from portal.api.schema import V2AutoSchema
+from portal.core.tenancy import get_for_account_or_404
 
 
 class V2APIView(APIView):
@@ -37,6 +38,4 @@ class V2APIView(APIView):
 
     def get_for_account(self, queryset, **lookup):
         """One of the caller's objects, or the 404 envelope (also for malformed ids)."""
-        from portal.tenancy import get_for_account_or_404
-
         return get_for_account_or_404(queryset, self.account, **lookup)

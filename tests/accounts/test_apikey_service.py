@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, AuditEvent
 from accounts.services import apikeys
-from accounts.services.errors import DomainError
+from portal.core.errors import DomainError
 
 
 def test_a_new_key_stores_only_a_hash_and_a_prefix(account, owner):

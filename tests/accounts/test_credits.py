@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from accounts.models import AppendOnlyError, AuditEvent, LedgerEntry, LedgerKind, Wallet
 from accounts.services import credits
-from accounts.services.errors import DomainError, InsufficientCredit, PermissionDenied
+from portal.core.errors import DomainError, InsufficientCredit, PermissionDenied
 from tests.factories import make_account
 
 

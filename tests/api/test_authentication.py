@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, AuditEvent
 from accounts.services import apikeys
-from portal.net import client_ip
+from portal.core.net import client_ip
 from tests.api.helpers import IP_REFUSED, assert_unauthenticated, bearer
 from tests.factories import make_account, make_key
 

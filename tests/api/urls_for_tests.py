@@ -4,8 +4,8 @@ from django.urls import include, path
 from rest_framework import serializers
 
 from accounts.models import AuditEvent, LedgerEntry
-from accounts.services.errors import Conflict
 from portal.api.views import V2APIView
+from portal.core.errors import Conflict
 
 
 class EventSerializer(serializers.ModelSerializer):

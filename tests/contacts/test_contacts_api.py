@@ -7,7 +7,7 @@ from contacts.models import Contact, ContactTag, Identifier, Segment, SegmentMem
 from contacts.services import contacts as services
 from contacts.services import segments as segment_services
 from contacts.services import subscriptions as subscription_services
-from messaging.events.models import Event
+from portal.core.events.models import Event
 
 URL = "/api/v2/contacts"
 BODY = {

@@ -185,7 +185,7 @@ def test_undecodable_rows_are_rejected_not_guessed(account, django_capture_on_co
     ],
 )
 def test_unreadable_files_are_refused(account, name, content, message):
-    from accounts.services.errors import ValidationFailed
+    from portal.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as exc:
         services.create_import(account=account, upload=csv_upload(content, name))
@@ -194,7 +194,7 @@ def test_unreadable_files_are_refused(account, name, content, message):
 
 
 def test_files_over_the_limit_are_refused(account, settings):
-    from accounts.services.errors import ValidationFailed
+    from portal.core.errors import ValidationFailed
 
     settings.CONTACT_IMPORT_MAX_BYTES = 100
     with pytest.raises(ValidationFailed, match="greater than"):
@@ -202,7 +202,7 @@ def test_files_over_the_limit_are_refused(account, settings):
 
 
 def test_a_mapping_without_an_identifier_is_refused(account):
-    from accounts.services.errors import ValidationFailed
+    from portal.core.errors import ValidationFailed
 
     job = services.create_import(account=account, upload=csv_upload("name,city\nAsha,Pune\n"))
     with pytest.raises(ValidationFailed, match="at least one column"):
@@ -267,7 +267,7 @@ def test_cancelling_a_running_job_keeps_committed_chunks_only(account, monkeypat
 
 
 def test_a_finished_job_cannot_be_cancelled(account, django_capture_on_commit_callbacks):
-    from accounts.services.errors import ValidationFailed
+    from portal.core.errors import ValidationFailed
 
     job = run_upload(account, csv_upload(CSV), capture=django_capture_on_commit_callbacks)
     with pytest.raises(ValidationFailed, match="already finished"):

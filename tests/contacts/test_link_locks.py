@@ -7,10 +7,10 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from accounts.services.errors import NotFound
 from contacts.models import Contact, ContactTag, Identifier, Tag
 from contacts.services import contacts as contact_services
 from contacts.services import identifiers, tags
+from portal.core.errors import NotFound
 from tests.factories import make_account
 
 pytestmark = [

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from accounts.services.errors import ValidationFailed
 from contacts.models import Contact, Identifier, Subscription
 from contacts.services import contacts as contact_services
 from contacts.services import merge as merge_services
 from contacts.services import subscriptions as subscription_services
+from portal.core.errors import ValidationFailed
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races are tested on PostgreSQL"),

@@ -5,9 +5,9 @@ import pytest
 from contacts.models import Identifier, Subscription
 from contacts.services import contacts as contact_services
 from contacts.services import subscriptions as services
-from messaging.events.models import Event
 from messaging.suppressions import services as suppressions
 from messaging.suppressions.models import Unsubscriber
+from portal.core.events.models import Event
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import random
 import phonenumbers
 import pytest
 
-from messaging.numbers import InvalidNumber, normalize
+from portal.core.phone_numbers import InvalidNumber, normalize
 
 
 def reference(digits):

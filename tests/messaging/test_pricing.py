@@ -49,7 +49,7 @@ def test_saving_again_replaces_the_price(account, card):
     ],
 )
 def test_bad_prices_are_refused(db, data, field):
-    from accounts.services.errors import ValidationFailed
+    from portal.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as exc:
         services.save_price(data=data)

@@ -6,7 +6,7 @@ from django.db import transaction
 from accounts.models import Account, User
 from accounts.services import apikeys
 from accounts.services.customers import create_customer
-from accounts.services.errors import DomainError
+from portal.core.errors import DomainError
 
 
 class Command(BaseCommand):

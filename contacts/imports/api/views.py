@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 
-from accounts.services.errors import ValidationFailed
 from contacts.imports import services
 from contacts.imports.filters import ContactImportFilterSet
 from contacts.imports.models import ContactImport
@@ -11,6 +10,7 @@ from portal.api.filters import apply_filterset
 from portal.api.formats import parse_flag
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
+from portal.core.errors import ValidationFailed
 
 
 class SubscriberImportList(V2APIView):

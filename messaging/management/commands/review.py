@@ -5,8 +5,8 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.services.errors import DomainError
 from messaging.review import services
+from portal.core.errors import DomainError
 
 
 class Command(BaseCommand):

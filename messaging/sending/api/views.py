@@ -6,14 +6,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from accounts.services.errors import ValidationFailed
-from messaging.numbers import digits_of
+from contacts.recipients import segment_numbers
 from messaging.sending.models import Batch, Message, State
 from messaging.sending.services import Outgoing, message_time, submit
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
-from portal.tenancy import is_uuid
+from portal.core.errors import ValidationFailed
+from portal.core.phone_numbers import digits_of
+from portal.core.tenancy import is_uuid
 
 NODE_FORBIDDEN = ("webhook_id", "service", "time")
 FIELDS = ("sender", "message", "type", "flash", "custom", "port", "template_id", "entity_id", "max_units", "webhook_id")
@@ -231,10 +232,8 @@ def _recipient_numbers(recipient, errors, field="recipient", *, account):
     numbers = _recipients(recipient.get("to"))
     group = recipient.get("group_id")
     if group not in (None, "", []):
-        from contacts.services.segments import segment_recipients
-
         try:
-            members = list(segment_recipients(account, group))
+            members = list(segment_numbers(account, group))
         except ValidationFailed as exc:
             errors[f"{field}.group_id"] = next(iter(exc.errors.values()))
             return []

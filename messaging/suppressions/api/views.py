@@ -3,7 +3,6 @@
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 
-from accounts.services.errors import ValidationFailed
 from messaging.suppressions import importers, services
 from messaging.suppressions.fetch import FetchRefused, fetch
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
@@ -13,6 +12,7 @@ from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
+from portal.core.errors import ValidationFailed
 
 
 def unsubscriber_data(u, request=None):

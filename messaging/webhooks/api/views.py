@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
-from messaging.events import registry
 from messaging.webhooks import services
 from messaging.webhooks.filters import SubscriptionFilterSet, WebhookFilterSet
 from messaging.webhooks.models import Subscription, Webhook
@@ -10,6 +9,7 @@ from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
+from portal.core.events import registry
 
 MASK = "*****"
 

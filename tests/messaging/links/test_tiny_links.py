@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from messaging.events.models import Event
 from messaging.links import services
 from messaging.links.models import Link, Visit
 from messaging.sending.models import Message
+from portal.core.events.models import Event
 
 URL = "/v1/messaging/sms"
 

@@ -8,10 +8,10 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEvent, User
 from accounts.notifications.models import Notification
-from accounts.services.errors import DomainError
-from messaging.events.models import Event
 from messaging.review import services as review
 from messaging.senders.models import ReviewStatus
+from portal.core.errors import DomainError
+from portal.core.events.models import Event
 
 
 def test_approval_is_audited_notified_and_emitted(sender, account, owner, django_capture_on_commit_callbacks):

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import credits
-from accounts.services.errors import ValidationFailed
 from messaging.sending import services
 from messaging.sending.models import Message, State
 from messaging.sending.services import Outgoing
+from portal.core.errors import ValidationFailed
 
 OTP = "Your OTP is 4821. Do not share it."
 

@@ -6,10 +6,10 @@ import pytest
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.events.models import Event
 from messaging.sending.dlr import apply_dlr
 from messaging.sending.models import Batch, Message, State
 from messaging.suppressions import services as suppressions
+from portal.core.events.models import Event
 
 SEND = "/api/v2/sms/send"
 OTP = "Your OTP is 4821. Do not share it."

@@ -9,10 +9,10 @@ from django.db import connection, connections
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from accounts.services.errors import InsufficientCredit
 from messaging.sending import services
 from messaging.sending.models import Batch, Message
 from messaging.sending.services import Outgoing
+from portal.core.errors import InsufficientCredit
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races are tested on PostgreSQL")

@@ -17,10 +17,10 @@ from django.db import connection
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.events.models import Event
 from messaging.sending import services
 from messaging.sending.models import Message, SimulatedSubmission, State
 from messaging.sending.services import Outgoing
+from portal.core.events.models import Event
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 3000  # three chunks of 1,000: the kill lands while the batch is part-way through

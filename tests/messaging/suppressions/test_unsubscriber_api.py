@@ -3,9 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from messaging.events.models import Event
 from messaging.suppressions import services
 from messaging.suppressions.models import ImportJob, Unsubscriber
+from portal.core.events.models import Event
 
 URL = "/api/v2/sms/suppressions/unsubscribers"
 

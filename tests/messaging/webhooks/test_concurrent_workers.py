@@ -6,9 +6,9 @@ import httpx
 import pytest
 from django.db import connection
 
-from messaging import events
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus
+from portal.core import events
 from tests.factories import make_account
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.notifications.models import Notification
-from messaging import events
-from messaging.events.models import Event
 from messaging.webhooks import services, signing, worker
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out
+from portal.core import events
+from portal.core.events.models import Event
 from tests.messaging.webhooks.conftest import Receiver
 
 SMS = {"id": "b34e35ad-fe34-4a8b-977c-b21cd76cd7d6:1", "mobile": "918921269000", "status": "DELIVRD", "units": 2}

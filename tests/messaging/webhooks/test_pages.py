@@ -3,10 +3,10 @@
 import httpx
 import pytest
 
-from messaging import events
-from messaging.events.models import Event
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
+from portal.core import events
+from portal.core.events.models import Event
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

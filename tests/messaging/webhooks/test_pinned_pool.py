@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from portal.outbound import PinnedPool, Refused
+from portal.core.outbound import PinnedPool, Refused
 
 
 async def serve(answers):
@@ -110,7 +110,7 @@ def test_loopback_needs_the_switch_and_private_names_are_refused(monkeypatch):
 
 
 def test_header_injection_is_refused():
-    from portal.outbound import ProtocolError
+    from portal.core.outbound import ProtocolError
 
     async def scenario():
         server, port, seen, _ = await serve([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"])

@@ -3,9 +3,9 @@ request and, for an Engage push, its `dlr.url`, through the outbox and the worke
 
 import httpx
 
-from messaging.events.models import Event
 from messaging.webhooks import services, signing, worker
 from messaging.webhooks.models import Delivery
+from portal.core.events.models import Event
 from tests.messaging.webhooks.conftest import Receiver
 
 

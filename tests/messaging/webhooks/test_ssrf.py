@@ -8,11 +8,10 @@ import httpcore
 import httpx
 import pytest
 
-from messaging import events
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Attempt
-from portal import outbound
-from portal.outbound import Refused, check_address, check_url, pinned_client
+from portal.core import events, outbound
+from portal.core.outbound import Refused, check_address, check_url, pinned_client
 
 PRIVATE = [
     "127.0.0.1",

@@ -131,7 +131,7 @@ def test_unauthenticated_is_401(client):
 
 
 def test_test_endpoint_queues_the_example_for_this_webhook_only(api_client, account):
-    from messaging.events.models import Event
+    from portal.core.events.models import Event
 
     webhook = make(account)
     res = api_client.post(f"{URL}/{webhook.uuid}/test", {"event": "whatsapp:message:status"}, format="json")

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class EventsConfig(AppConfig):
-    name = "messaging.events"
+    name = "portal.core.events"
     label = "events"
     verbose_name = "Event outbox"

@@ -379,7 +379,7 @@ def get(name):
     try:
         return EVENTS[name]
     except KeyError:
-        raise UnknownEvent(f"{name!r} is not a registered event name (messaging/events/registry.py).") from None
+        raise UnknownEvent(f"{name!r} is not a registered event name (portal/core/events/registry.py).") from None
 
 
 def subscribable():

@@ -3,15 +3,12 @@
 import jwt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.models import ApiKey
 from accounts.services import apikeys, tokens
-from portal.net import client_ip
-
-
-class IpNotAllowed(PermissionDenied):
-    default_detail = "Access from this IP address is not allowed for this token."
+from portal.api.errors import IpNotAllowed
+from portal.core.net import client_ip
 
 
 class ApiPrincipal:

@@ -7,6 +7,12 @@ from django.db import transaction
 from accounts.models import Account, Role, User
 from accounts.services import apikeys, credits, team
 from accounts.services.customers import create_customer
+from contacts.services.contacts import create_contact
+from contacts.services.segments import count_segment, create_segment
+from messaging.pricing.services import save_price
+from messaging.review import services as review
+from messaging.senders import services as registry
+from messaging.suppressions import services as suppressions
 
 DEMO_PASSWORD = "demo-portal-2026"
 DEMO_EMAIL = "demo@example.com"
@@ -41,7 +47,6 @@ class Command(BaseCommand):
 
     def _rate_card(self):
         """A default rate card for the standard SMS services in a few countries."""
-        from messaging.pricing.services import save_price
 
         countries = [
             ("IN", "India", "0.1500"),
@@ -57,9 +62,6 @@ class Command(BaseCommand):
 
     def _registry(self, demo, owner):
         """A few sender IDs, templates and suppressions so the SMS pages have something to show."""
-        from messaging.review import services as review
-        from messaging.senders import services as registry
-        from messaging.suppressions import services as suppressions
 
         india = registry.create_sender(
             account=demo,
@@ -109,8 +111,6 @@ class Command(BaseCommand):
 
     def _contacts(self, demo, owner):
         """A few contacts with tags and a segment, so the audience pages and segment sends have data."""
-        from contacts.services.contacts import create_contact
-        from contacts.services.segments import count_segment, create_segment
 
         people = [
             ("asha", "Asha", "Rao", "919812300001", ["vip", "newsletter"], "Bengaluru"),

@@ -1,9 +1,9 @@
 """`emit()`: the one way an app announces something happened.
 
 Call it inside the transaction of the change: the event row commits or rolls back with it, and the
-webhook worker delivers only committed rows. Names come from `messaging.events.registry`.
+webhook worker delivers only committed rows. Names come from `portal.core.events.registry`.
 
-    from messaging import events
+    from portal.core import events
     events.emit(account=account, type=events.CONTACTS_SUBSCRIBER_SUBSCRIPTION, payload=contact_payload)
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from messaging.events import registry
-from messaging.events.models import Event
+from portal.core.events import registry
+from portal.core.events.models import Event
 
 # Bulk producers (DLR intake) pass thousands of events at once: COPY beats INSERT from this size.
 _COPY_FROM = 200
