@@ -183,11 +183,13 @@ STORAGES = {
 REDIS_URL = env("REDIS_URL", "")
 CACHE_URL = env("CACHE_URL", REDIS_URL)
 if TESTING and CACHE_URL.startswith("redis") and os.environ.get("PYTEST_XDIST_WORKER"):
-    # Parallel test workers each get their own Redis database: tests flush the cache. Two suites
-    # running side by side (REDIS_URL on databases 0, 1, 2) keep apart too: 10-11, 12-13, 14-15.
+    # Parallel test workers each get their own Redis database: tests flush the cache. Suites
+    # running side by side keep apart too: REDIS_URL on database 0, 1 or 2 tests on 10-11, 12-13
+    # or 14-15; on database 3 to 8 it tests on that database and the next.
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].lstrip("gw") or 0)
     _base = int(urlsplit(CACHE_URL).path.strip("/") or 0)
-    CACHE_URL = urlsplit(CACHE_URL)._replace(path=f"/{10 + 2 * _base + _worker}").geturl()
+    _db = 10 + 2 * _base + _worker if _base < 3 else _base + _worker
+    CACHE_URL = urlsplit(CACHE_URL)._replace(path=f"/{_db}").geturl()
 if CACHE_URL.startswith("redis"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
