@@ -1,6 +1,6 @@
 """Accept a 100,000-recipient bulk send (scrub, price, pay, persist, enqueue) and time it.
 
-Measures the service call the API makes (`messaging.sending.services.submit`) plus the JSON
+Measures the service call the API makes (`messaging.pipeline.submit.submit`) plus the JSON
 rendering of the response; prints elapsed seconds and the process's peak memory.
 
 Run:  cd bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/0 \\
@@ -29,11 +29,11 @@ def main():
         from unittest import mock
 
         from accounts.services.customers import create_customer
+        from messaging.pipeline import submit as services
+        from messaging.pipeline.submit import Outgoing
         from messaging.pricing.services import save_price
         from messaging.review import services as review
         from messaging.senders import services as registry
-        from messaging.sending import services
-        from messaging.sending.services import Outgoing
 
         account, _ = create_customer(email="bulk@example.com", password="x", credits_amount="1000000")
         save_price(data={"service": "T", "iso": "IN", "country_name": "India", "sale_price": "0.15"})
@@ -64,7 +64,7 @@ def main():
         numbers = [f"91{rng.choice('6789')}{rng.randrange(10**8, 10**9)}" for _ in range(args.recipients)]
         text = "Dear Asha, your order 5512 number 17 has shipped today via Acme"
         outgoing = [Outgoing(to=n, sender="ACMEIN", message=text) for n in numbers]
-        with mock.patch("messaging.sending.services._enqueue"):
+        with mock.patch("messaging.pipeline.submit._enqueue"):
             start = time.perf_counter()
             submission = services.submit(account=account, service_code="T", outgoing=outgoing, name="bench")
             body = json.dumps(

@@ -29,12 +29,13 @@ def main():
         # for the simulator by default) would otherwise set the pace.
         settings.CONNECTOR_RATES = {**settings.CONNECTOR_RATES, "simulator": args.rate}
         from accounts.services.customers import create_customer
+        from messaging.pipeline import submit as services
+        from messaging.pipeline import tasks
+        from messaging.pipeline.models import Message, State
+        from messaging.pipeline.submit import Outgoing
         from messaging.pricing.services import save_price
         from messaging.review import services as review
         from messaging.senders import services as registry
-        from messaging.sending import services, tasks
-        from messaging.sending.models import Message, State
-        from messaging.sending.services import Outgoing
         from portal.core.events.models import Event
 
         account, _ = create_customer(email="pipe@example.com", password="x", credits_amount="10000000")
@@ -44,7 +45,7 @@ def main():
         )
         rng = random.Random(1)
         batch_ids = []
-        with mock.patch("messaging.sending.services._enqueue"):
+        with mock.patch("messaging.pipeline.submit._enqueue"):
             for b in range(args.messages // args.batch):
                 outgoing = [
                     Outgoing(to=f"4474{rng.randrange(10**7, 10**8)}", sender="Pipe", message=f"Campaign {b} says hello")
@@ -55,7 +56,7 @@ def main():
 
         receipts = []
         with mock.patch(
-            "messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts",
+            "messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts",
             lambda self, ids: receipts.append(list(ids)),
         ):
             start = time.perf_counter()

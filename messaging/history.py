@@ -1,7 +1,7 @@
 """What other apps may read of sent messages: the public interface of message history
 (import-linter holds `contacts` to this module and `messaging.consent`)."""
 
-from messaging.sending.models import Message
+from messaging.pipeline.models import Message
 
 
 def messages_to(account, numbers):

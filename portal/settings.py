@@ -86,7 +86,7 @@ INSTALLED_APPS = [
     "messaging.senders",
     "messaging.suppressions",
     "messaging.pricing",
-    "messaging.sending",
+    "messaging.pipeline",
     "messaging.webhooks",
     "messaging.links",
     "voice",
@@ -326,8 +326,8 @@ SIMULATOR = {
 DLR_TIMEOUT_HOURS = env_int("DLR_TIMEOUT_HOURS", 72)
 CELERY_BEAT_SCHEDULE.update(
     {
-        "release-scheduled-sms": {"task": "messaging.sending.tasks.release_scheduled", "schedule": 30.0},
-        "sweep-stuck-sms": {"task": "messaging.sending.tasks.sweep_stuck", "schedule": 300.0},
+        "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
+        "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
-from messaging.sending.engage import NotifyView, PushSmsView
+from messaging.channels.sms.engage import NotifyView, PushSmsView
 from portal import views
 from portal.api.docs import ApiDocsView
 from portal.api.responses import api_not_found
@@ -14,7 +14,7 @@ api_v2 = [
     path("sms/", include("messaging.senders.api.urls")),
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
     path("sms/", include("messaging.pricing.api.urls")),
-    path("sms/", include("messaging.sending.api.urls")),
+    path("sms/", include("messaging.channels.sms.api.urls")),
     path("developer/", include("messaging.webhooks.api.urls")),
     path("", include("contacts.api.urls")),
     path("contacts/import/", include("contacts.imports.api.urls")),
@@ -30,7 +30,7 @@ urlpatterns = [
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),
     path("sms/", include("messaging.senders.urls")),
-    path("sms/", include("messaging.sending.urls")),
+    path("sms/", include("messaging.channels.sms.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
     path("contacts/imports/", include("contacts.imports.urls")),
     path("contacts/", include("contacts.pages.urls")),

@@ -5,10 +5,10 @@ import pytest
 from contacts.services import contacts as contact_services
 from contacts.services import segments as segment_services
 from contacts.services import subscriptions as subscription_services
+from messaging.pipeline.models import Batch, Message
 from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
-from messaging.sending.models import Batch, Message
 
 pytestmark = pytest.mark.django_db
 OTP = "Your OTP is 4821. Do not share it."

@@ -126,7 +126,7 @@ def test_the_detail_page_lists_messages_sent_to_the_contact(user_client, account
     from decimal import Decimal
 
     from messaging.models import Service
-    from messaging.sending.models import Batch, Message
+    from messaging.pipeline.models import Batch, Message
 
     contact = make_contact(account, "asha")
     service = Service.objects.first()

@@ -7,7 +7,7 @@ import pytest
 from contacts.services import contacts as contact_services
 from contacts.services import segments as segment_services
 from contacts.services import subscriptions as subscription_services
-from messaging.sending.models import Message
+from messaging.pipeline.models import Message
 from messaging.suppressions.models import Unsubscriber
 from tests.messaging.sending.conftest import sending_setup  # noqa: F401  (the send fixture)
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from messaging.sms.encoding import GSM_BASIC, GSM_EXTENSION, Encoding, analyze, split
+from messaging.channels.sms.encoding import GSM_BASIC, GSM_EXTENSION, Encoding, analyze, split
 
 
 @pytest.mark.parametrize(("length", "units"), [(1, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4)])

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from messaging.links import services
 from messaging.links.models import Link, Visit
-from messaging.sending.models import Message
+from messaging.pipeline.models import Message
 from portal.core.events.models import Event
 
 URL = "/v1/messaging/sms"

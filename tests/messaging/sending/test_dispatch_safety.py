@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.sending import services, tasks
-from messaging.sending.models import Message, State
-from messaging.sending.services import Outgoing
+from messaging.pipeline import submit as services
+from messaging.pipeline import tasks
+from messaging.pipeline.models import Message, State
+from messaging.pipeline.submit import Outgoing
 
 
 def _batch(account, n=4):
-    with mock.patch("messaging.sending.services._enqueue"):
+    with mock.patch("messaging.pipeline.submit._enqueue"):
         return services.submit(
             account=account,
             service_code="G",
@@ -28,8 +29,8 @@ def test_messages_the_supplier_refuses_are_refunded_once(account, sending_setup)
     assert credits.balance(account) == Decimal("92")
     refuse_odd = lambda self, messages: [None if m.index % 2 else f"s{m.index}" for m in messages]  # noqa: E731
     with (
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.submit", refuse_odd),
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"),
+        mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.submit", refuse_odd),
+        mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"),
     ):
         tasks.dispatch_batch(batch.pk)
         tasks.dispatch_batch(batch.pk)  # a duplicated task changes nothing
@@ -40,8 +41,8 @@ def test_messages_the_supplier_refuses_are_refunded_once(account, sending_setup)
 
 
 def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sending_setup):
-    from messaging.sending.connectors.simulator import SimulatorConnector
-    from messaging.sending.models import SimulatedSubmission
+    from messaging.pipeline.connectors.simulator import SimulatorConnector
+    from messaging.pipeline.models import SimulatedSubmission
 
     batch = _batch(account, n=5)
     real_submit = SimulatorConnector.submit
@@ -55,7 +56,7 @@ def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sendin
         return result
 
     with (
-        mock.patch("messaging.sending.tasks.CHUNK", 2),
+        mock.patch("messaging.pipeline.tasks.CHUNK", 2),
         mock.patch.object(SimulatorConnector, "submit", dies_after_the_supplier_took_it),
         mock.patch.object(SimulatorConnector, "schedule_receipts"),
         pytest.raises(RuntimeError),

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from messaging.sending.models import Message
+from messaging.pipeline.models import Message
 
 URL = "/v1/messaging/sms"
 OTP = "Your OTP is 4821. Do not share it."

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import credits
-from messaging.sending import services
-from messaging.sending.models import Message, State
-from messaging.sending.services import Outgoing
+from messaging.pipeline import submit as services
+from messaging.pipeline.models import Message, State
+from messaging.pipeline.submit import Outgoing
 from portal.core.errors import ValidationFailed
 
 OTP = "Your OTP is 4821. Do not share it."
@@ -59,7 +59,7 @@ def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
 ):
     from unittest import mock
 
-    with mock.patch("messaging.sending.services._enqueue"):  # the dispatch task is "lost"
+    with mock.patch("messaging.pipeline.submit._enqueue"):  # the dispatch task is "lost"
         services.submit(
             account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         )
@@ -81,9 +81,9 @@ def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
 def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, sending_setup):
     from unittest import mock
 
-    from messaging.sending.models import SimulatedSubmission
+    from messaging.pipeline.models import SimulatedSubmission
 
-    with mock.patch("messaging.sending.services._enqueue"):
+    with mock.patch("messaging.pipeline.submit._enqueue"):
         batch = services.submit(
             account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
@@ -95,7 +95,7 @@ def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, send
     Message.objects.filter(batch=fresh).update(
         state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now()
     )
-    with mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"):
+    with mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"):
         report = services.sweep()
     assert report["resubmitted_batches"] == 1
     assert Message.objects.get(batch=batch).state == State.SUBMITTED
@@ -106,22 +106,22 @@ def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, send
 def test_a_connector_that_cannot_deduplicate_is_never_resubmitted(account, sending_setup):
     from unittest import mock
 
-    from messaging.sending import tasks
+    from messaging.pipeline import tasks
 
-    with mock.patch("messaging.sending.services._enqueue"):
+    with mock.patch("messaging.pipeline.submit._enqueue"):
         batch = services.submit(
             account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
     Message.objects.filter(batch=batch).update(
         state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now() - timedelta(hours=1)
     )
-    with mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.idempotent", False):
+    with mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.idempotent", False):
         assert tasks.resubmit_stuck(batch.pk) == 0
     assert Message.objects.get(batch=batch).state == State.SUBMITTING
 
 
 def test_old_simulator_records_are_pruned(db):
-    from messaging.sending.models import SimulatedSubmission
+    from messaging.pipeline.models import SimulatedSubmission
 
     SimulatedSubmission.objects.create(message_id=1, supplier_message_id="a")
     SimulatedSubmission.objects.create(message_id=2, supplier_message_id="b")

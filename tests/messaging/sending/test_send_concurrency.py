@@ -9,9 +9,9 @@ from django.db import connection, connections
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.sending import services
-from messaging.sending.models import Batch, Message
-from messaging.sending.services import Outgoing
+from messaging.pipeline import submit as services
+from messaging.pipeline.models import Batch, Message
+from messaging.pipeline.submit import Outgoing
 from portal.core.errors import InsufficientCredit
 
 
@@ -45,7 +45,7 @@ def test_concurrent_sends_never_overspend(catalogue, settings):
         finally:
             connections.close_all()
 
-    with mock.patch("messaging.sending.services._enqueue"):
+    with mock.patch("messaging.pipeline.submit._enqueue"):
         threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()

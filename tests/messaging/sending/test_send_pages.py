@@ -3,7 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role
-from messaging.sending.models import Batch, Message
+from messaging.pipeline.models import Batch, Message
 from tests.factories import make_member
 
 OTP = "Your OTP is 4821. Do not share it."
@@ -75,8 +75,8 @@ def test_a_scheduled_send_can_be_cancelled_from_its_page(user_client, account, s
 
     from accounts.models import AuditEvent
     from accounts.services import credits
-    from messaging.sending import services
-    from messaging.sending.services import Outgoing
+    from messaging.pipeline import submit as services
+    from messaging.pipeline.submit import Outgoing
 
     at = timezone.now() + timedelta(hours=2)
     batch = services.submit(
@@ -101,11 +101,11 @@ def test_cancelling_needs_post_and_stays_inside_the_account(user_client, other_a
 
     from django.utils import timezone
 
+    from messaging.pipeline import submit as services
+    from messaging.pipeline.submit import Outgoing
     from messaging.pricing.services import save_price
     from messaging.review import services as review
     from messaging.senders import services as registry
-    from messaging.sending import services
-    from messaging.sending.services import Outgoing
 
     review.approve(
         item=registry.create_sender(account=other_account, data={"name": "Other", "service": "G", "country_code": "GB"})

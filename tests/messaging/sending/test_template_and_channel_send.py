@@ -2,7 +2,7 @@
 
 import pytest
 
-from messaging.sending.models import Message
+from messaging.pipeline.models import Message
 
 
 def test_template_send_by_alias_fills_variables(api_client, account, sending_setup, django_capture_on_commit_callbacks):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from messaging.sending import throttle
+from messaging.pipeline import throttle
 
 
 def test_a_second_never_carries_more_than_the_rate(settings):
@@ -24,12 +24,13 @@ def test_a_second_never_carries_more_than_the_rate(settings):
 def test_dispatch_follows_the_rate(account, sending_setup, settings, django_capture_on_commit_callbacks):
     from unittest import mock
 
-    from messaging.sending import services, tasks
-    from messaging.sending.models import Message, State
-    from messaging.sending.services import Outgoing
+    from messaging.pipeline import submit as services
+    from messaging.pipeline import tasks
+    from messaging.pipeline.models import Message, State
+    from messaging.pipeline.submit import Outgoing
 
     settings.CONNECTOR_RATES = {"simulator": 2}
-    with mock.patch("messaging.sending.services._enqueue"):
+    with mock.patch("messaging.pipeline.submit._enqueue"):
         batch = services.submit(
             account=account,
             service_code="G",
@@ -45,8 +46,8 @@ def test_dispatch_follows_the_rate(account, sending_setup, settings, django_capt
         return real_take(connector, wanted, bulk=bulk, clock=lambda: now[0], sleep=sleep)
 
     with (
-        mock.patch("messaging.sending.tasks.throttle.take", take),
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"),
+        mock.patch("messaging.pipeline.tasks.throttle.take", take),
+        mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"),
     ):
         tasks.dispatch_batch(batch.pk)
     assert Message.objects.filter(batch=batch, state=State.SUBMITTED).count() == 5
@@ -57,12 +58,12 @@ def test_bulk_and_urgent_traffic_use_separate_queues(account, sending_setup, dja
     from unittest import mock
 
     from accounts.services import credits
-    from messaging.sending import services
-    from messaging.sending.services import Outgoing
+    from messaging.pipeline import submit as services
+    from messaging.pipeline.submit import Outgoing
 
     credits.top_up(account=account, amount="5000")
     with (
-        mock.patch("messaging.sending.tasks.dispatch_batch.apply_async") as send,
+        mock.patch("messaging.pipeline.tasks.dispatch_batch.apply_async") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.submit(
@@ -99,13 +100,14 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
     from unittest import mock
 
     from accounts.services import credits
-    from messaging.sending import services, tasks
-    from messaging.sending.models import Message, State
-    from messaging.sending.services import Outgoing
+    from messaging.pipeline import submit as services
+    from messaging.pipeline import tasks
+    from messaging.pipeline.models import Message, State
+    from messaging.pipeline.submit import Outgoing
 
     settings.CONNECTOR_RATES = {"simulator": 10}
     credits.top_up(account=account, amount="5000")
-    with mock.patch("messaging.sending.services._enqueue"):
+    with mock.patch("messaging.pipeline.submit._enqueue"):
         campaign = services.submit(
             account=account,
             service_code="G",
@@ -127,10 +129,10 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
         return real_take(connector, wanted, bulk=bulk, clock=lambda: now[0], sleep=sleep)
 
     with (
-        mock.patch("messaging.sending.tasks.throttle.take", take),
-        mock.patch("messaging.sending.tasks.CHUNK", 20),
-        mock.patch("messaging.sending.connectors.simulator.SimulatorConnector.schedule_receipts"),
-        mock.patch("messaging.sending.tasks.dispatch_batch.apply_async"),
+        mock.patch("messaging.pipeline.tasks.throttle.take", take),
+        mock.patch("messaging.pipeline.tasks.CHUNK", 20),
+        mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"),
+        mock.patch("messaging.pipeline.tasks.dispatch_batch.apply_async"),
     ):
         # Drain part of the campaign: stop once the push has been handed over.
         def submitted():
@@ -143,7 +145,7 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
             if batch_id == campaign.pk and submitted() and now[0] > pushed_at[0] + 2:
                 raise StopIteration
 
-        with mock.patch("messaging.sending.tasks.submit_chunk", submit_chunk), pytest.raises(StopIteration):
+        with mock.patch("messaging.pipeline.tasks.submit_chunk", submit_chunk), pytest.raises(StopIteration):
             tasks.dispatch_batch(campaign.pk)
     assert submitted() and int(pushed_at[0]) == 7003  # went out in the second it arrived
     sent = Message.objects.filter(batch=campaign, state=State.SUBMITTED).count()

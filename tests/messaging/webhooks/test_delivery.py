@@ -365,7 +365,7 @@ def test_customized_post_form_and_channel_variables(account, receiver, deliver):
 def test_engage_dlr_url_receives_the_final_status(account, receiver, deliver):
     """A push message's receipt goes to its dlr.url (mask 1: failures too), signed with the
     submission id; mask 0 reports successes only."""
-    from messaging.sending import dlr
+    from messaging.pipeline import receipts as dlr
 
     row = dlr._Row(
         "b34e35ad-fe34-4a8b-977c-b21cd76cd7d6",

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class SendingConfig(AppConfig):
-    name = "messaging.sending"
+    name = "messaging.pipeline"
     label = "sending"

@@ -57,7 +57,7 @@ class SimulatorConnector:
                 return dict(cursor.fetchall())
         from django.db.models import F
 
-        from messaging.sending.models import SimulatedSubmission
+        from messaging.pipeline.models import SimulatedSubmission
 
         known = SimulatedSubmission.objects.filter(message_id__in=list(wanted))
         known.update(attempts=F("attempts") + 1)
@@ -82,6 +82,6 @@ class SimulatorConnector:
         return self.random.choice(self.failures)
 
     def schedule_receipts(self, supplier_ids):
-        from messaging.sending.tasks import simulate_receipts
+        from messaging.pipeline.tasks import simulate_receipts
 
         simulate_receipts.apply_async(args=[list(supplier_ids)], countdown=self.delay)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.sending.api import views
+from messaging.channels.sms.api import views
 
 urlpatterns = [
     path("send", views.SendView.as_view(), name="sms-send"),

@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from contacts.recipients import segment_numbers
-from messaging.sending.models import Batch, Message, State
-from messaging.sending.services import Outgoing, message_time, submit
+from messaging.pipeline.models import Batch, Message, State
+from messaging.pipeline.submit import Outgoing, message_time, submit
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
@@ -252,8 +252,8 @@ class TemplateSendView(V2APIView):
 
     @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
     def post(self, request):
+        from messaging.channels.sms.render import render_template
         from messaging.senders.models import ReviewStatus, Template
-        from messaging.sending.render import render_template
 
         body = request.data
         errors = {}

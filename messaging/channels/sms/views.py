@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import account_required
 from accounts.services import credits
 from contacts.recipients import segment_numbers
+from messaging.channels.sms.encoding import analyze
+from messaging.channels.sms.forms import SendForm
 from messaging.models import Service
+from messaging.pipeline.models import Batch, Message, State
+from messaging.pipeline.submit import CANCEL_BEFORE, Outgoing, cancel_scheduled, submit
 from messaging.pricing.services import price_table
-from messaging.sending.forms import SendForm
-from messaging.sending.models import Batch, Message, State
-from messaging.sending.services import CANCEL_BEFORE, Outgoing, cancel_scheduled, submit
-from messaging.sms.encoding import analyze
 from portal.core.errors import DomainError
 from portal.core.phone_numbers import InvalidNumber, normalize
 from portal.core.tenancy import get_for_account_or_404

@@ -6,7 +6,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging.sending.models import Message, State
+from messaging.pipeline.models import Message, State
 from portal.core import events
 
 

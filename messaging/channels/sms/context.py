@@ -5,11 +5,11 @@ from datetime import time, timedelta
 from django.conf import settings
 from django.db.models import Count, Max
 
+from messaging.channels.sms.scrub import ScrubContext
 from messaging.dlt.matcher import TemplateMatcher
+from messaging.pipeline.models import Message
 from messaging.pricing.services import price_table
 from messaging.senders.models import ReviewStatus, Sender, Template
-from messaging.sending.models import Message
-from messaging.sending.scrub import ScrubContext
 from messaging.suppressions.services import blocked_template_ids, unsubscribed_set
 from portal.core import rules
 

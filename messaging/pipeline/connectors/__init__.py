@@ -1,8 +1,8 @@
 """Supplier connectors. `submit(messages)` returns, per message, the supplier's message id or None
 when the supplier refused it (the message is then refunded); delivery reports come back through
-`messaging.sending.dlr.apply_dlrs`, whatever the connector."""
+`messaging.pipeline.receipts.apply_dlrs`, whatever the connector."""
 
-from messaging.sending.connectors.simulator import SimulatorConnector
+from messaging.pipeline.connectors.simulator import SimulatorConnector
 
 CONNECTORS = {"simulator": SimulatorConnector}
 

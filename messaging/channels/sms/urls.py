@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.sending import views
+from messaging.channels.sms import views
 
 app_name = "sending"
 

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from accounts.api.authentication import ApiKeyAuthentication
 from messaging.links.services import save_links, shorten
-from messaging.sending.models import Message
-from messaging.sending.services import Outgoing, message_time, submit
+from messaging.pipeline.models import Message
+from messaging.pipeline.submit import Outgoing, message_time, submit
 from messaging.services.catalog import enabled_services
 from portal.api.views import V2APIView
 from portal.core import rules

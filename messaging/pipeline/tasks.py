@@ -6,9 +6,9 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging.sending import throttle
-from messaging.sending.connectors import get_connector
-from messaging.sending.models import Message, Priority, State
+from messaging.pipeline import throttle
+from messaging.pipeline.connectors import get_connector
+from messaging.pipeline.models import Message, Priority, State
 
 CHUNK = 1000
 
@@ -156,7 +156,7 @@ def refund_refused(batch_id, messages):
     from decimal import Decimal
 
     from accounts.services import credits
-    from messaging.sending.models import Batch
+    from messaging.pipeline.models import Batch
 
     ids = [m.pk for m in messages]
     claimed = Message.objects.select_for_update().filter(pk__in=ids, state=State.SUBMITTING)
@@ -200,8 +200,8 @@ def mark_submitted(messages, supplier_ids, *, supplier, now):
 @shared_task(acks_late=True)
 def simulate_receipts(supplier_ids):
     """The simulator's receipts arrive here, then go through the common intake."""
-    from messaging.sending.connectors.simulator import SimulatorConnector
-    from messaging.sending.dlr import apply_dlrs
+    from messaging.pipeline.connectors.simulator import SimulatorConnector
+    from messaging.pipeline.receipts import apply_dlrs
 
     sim = SimulatorConnector()
     receipts = [(sid, *reversed(sim.outcome())) for sid in supplier_ids]
@@ -211,7 +211,7 @@ def simulate_receipts(supplier_ids):
 @shared_task
 def release_scheduled():
     """Beat: queue scheduled messages that are due, a batch at a time."""
-    from messaging.sending.services import release_due
+    from messaging.pipeline.submit import release_due
 
     return release_due()
 
@@ -219,6 +219,6 @@ def release_scheduled():
 @shared_task
 def sweep_stuck():
     """Beat: re-queue batches whose messages wait too long; flag silent suppliers."""
-    from messaging.sending.services import sweep
+    from messaging.pipeline.submit import sweep
 
     return sweep()

@@ -11,11 +11,11 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from accounts.services import audit, credits
-from messaging.sending import context as scrub_context
-from messaging.sending.models import AWAITING, SCHEDULED, Batch, Message, Priority, SimulatedSubmission, State
-from messaging.sending.scrub import Rejection, check
+from messaging.channels.sms import context as scrub_context
+from messaging.channels.sms.encoding import analyze, split
+from messaging.channels.sms.scrub import Rejection, check
+from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, Message, Priority, SimulatedSubmission, State
 from messaging.services.catalog import ServiceNotEnabled, require_service
-from messaging.sms.encoding import analyze, split
 from portal.core import rules
 from portal.core.bulk import copy_escape
 from portal.core.errors import ValidationFailed
@@ -358,7 +358,7 @@ def _duplicate():
 def _enqueue(batch_id, priority=Priority.HIGH):
     """Transactional/OTP traffic and bulk campaigns go to separate queues, so a 100k campaign
     never sits in front of a one-time password."""
-    from messaging.sending.tasks import dispatch_batch
+    from messaging.pipeline.tasks import dispatch_batch
 
     dispatch_batch.apply_async(args=[batch_id], queue=QUEUES[priority])
 
@@ -377,7 +377,7 @@ CANCEL_BEFORE = timedelta(minutes=5)
 def release_due(now=None):
     """Move due scheduled messages to the queue and dispatch their batches. Safe to run twice:
     only rows still `scheduled` move."""
-    from messaging.sending.tasks import dispatch_batch
+    from messaging.pipeline.tasks import dispatch_batch
 
     now = now or timezone.now()
     batch_ids = list(
@@ -401,7 +401,7 @@ def sweep(now=None):
     """Re-dispatch batches with messages queued for longer than expected (a lost task or a crashed
     worker), and mark messages whose supplier never answered as TIMEOUT-DLR; they stay open, so a
     late receipt still applies."""
-    from messaging.sending.tasks import dispatch_batch, resubmit_stuck
+    from messaging.pipeline.tasks import dispatch_batch, resubmit_stuck
 
     now = now or timezone.now()
     stuck = list(

@@ -1,0 +1,1 @@
+"""The message pipeline every channel runs through (docs/architecture.md)."""
