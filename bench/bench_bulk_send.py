@@ -29,8 +29,8 @@ def main():
         from unittest import mock
 
         from accounts.services.customers import create_customer
-        from messaging.pipeline import submit as services
-        from messaging.pipeline.submit import Outgoing
+        from messaging.channels.sms import sending as services
+        from messaging.channels.sms.sending import Outgoing
         from messaging.pricing.services import save_price
         from messaging.review import services as review
         from messaging.senders import services as registry
@@ -64,7 +64,7 @@ def main():
         numbers = [f"91{rng.choice('6789')}{rng.randrange(10**8, 10**9)}" for _ in range(args.recipients)]
         text = "Dear Asha, your order 5512 number 17 has shipped today via Acme"
         outgoing = [Outgoing(to=n, sender="ACMEIN", message=text) for n in numbers]
-        with mock.patch("messaging.pipeline.submit._enqueue"):
+        with mock.patch("messaging.pipeline.submit.enqueue"):
             start = time.perf_counter()
             submission = services.submit(account=account, service_code="T", outgoing=outgoing, name="bench")
             body = json.dumps(

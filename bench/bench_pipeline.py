@@ -29,10 +29,10 @@ def main():
         # for the simulator by default) would otherwise set the pace.
         settings.CONNECTOR_RATES = {**settings.CONNECTOR_RATES, "simulator": args.rate}
         from accounts.services.customers import create_customer
-        from messaging.pipeline import submit as services
+        from messaging.channels.sms import sending as services
+        from messaging.channels.sms.sending import Outgoing
         from messaging.pipeline import tasks
         from messaging.pipeline.models import Message, State
-        from messaging.pipeline.submit import Outgoing
         from messaging.pricing.services import save_price
         from messaging.review import services as review
         from messaging.senders import services as registry
@@ -45,7 +45,7 @@ def main():
         )
         rng = random.Random(1)
         batch_ids = []
-        with mock.patch("messaging.pipeline.submit._enqueue"):
+        with mock.patch("messaging.pipeline.submit.enqueue"):
             for b in range(args.messages // args.batch):
                 outgoing = [
                     Outgoing(to=f"4474{rng.randrange(10**7, 10**8)}", sender="Pipe", message=f"Campaign {b} says hello")

@@ -25,7 +25,7 @@ def main():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         latencies = []
-        with mock.patch("messaging.pipeline.submit._enqueue"):
+        with mock.patch("messaging.pipeline.submit.enqueue"):
             for i in range(args.requests + 50):
                 body = {
                     "type": "transactional",

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "messaging.suppressions",
     "messaging.pricing",
     "messaging.pipeline",
+    "messaging.channels.sms",
     "messaging.webhooks",
     "messaging.links",
     "voice",

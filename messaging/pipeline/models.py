@@ -1,4 +1,6 @@
-"""Outbound SMS: a batch per submission (the contract's `group_id`) and a row per recipient."""
+"""Outbound messages of every channel: a batch per submission (the contract's `group_id`) and a
+row per recipient, in one table (docs/architecture.md, "Message storage"). The app keeps its
+original label (`sending`) and table names."""
 
 import uuid
 
@@ -35,6 +37,7 @@ class Batch(models.Model):
     name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=20, default="api")
     service = models.ForeignKey("messaging.Service", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=20, db_default="sms")
     total = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(max_digits=16, decimal_places=4, default=0)
@@ -66,6 +69,12 @@ class Message(models.Model):
     iso = models.CharField(max_length=2, blank=True)
     sender = models.CharField(max_length=15)
     service = models.CharField(max_length=10)
+    # Not in the SMS COPY column list: those rows take the database defaults.
+    channel = models.CharField(max_length=20, db_default="sms")
+    # What a channel sends beyond the text (a template and its parameters, media, buttons, ...).
+    content = models.JSONField(db_default=models.Value("{}"), blank=True)
+    # The canonical level reached (messaging.pipeline.status.Progress): receipts only raise it.
+    progress = models.PositiveSmallIntegerField(db_default=0)
     text = models.TextField()
     encoding = models.CharField(max_length=4)
     length = models.PositiveIntegerField()
@@ -137,3 +146,30 @@ class SimulatedSubmission(models.Model):
 
     def __str__(self):
         return f"{self.message_id} -> {self.supplier_message_id}"
+
+
+class SupplierConnector(models.Model):
+    """A supplier connection staff configured: which connector kind carries a channel's traffic
+    and at what rate. With none configured for a channel, its adapter's default kind (the
+    built-in simulator) is used at the CONNECTOR_RATES rate."""
+
+    name = models.SlugField(max_length=30, unique=True)  # stored on each message as `supplier`
+    channel = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30)  # a registered connector kind (messaging.pipeline.connectors)
+    rate_per_second = models.PositiveIntegerField(default=1000)
+    enabled = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)  # the channel's connector when routing names none
+    settings = models.JSONField(default=dict, blank=True)  # kind-specific (URLs, credentials' names)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel"], condition=models.Q(is_default=True), name="uniq_default_connector_per_channel"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.channel}, {self.kind})"

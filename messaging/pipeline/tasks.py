@@ -1,224 +1,37 @@
-"""Celery entry points of the send pipeline (thin; safe to run twice)."""
-
-from collections import namedtuple
+"""Celery entry points of the pipeline: thin, take ids, safe to run twice."""
 
 from celery import shared_task
-from django.db import connection, transaction
-from django.utils import timezone
 
-from messaging.pipeline import throttle
-from messaging.pipeline.connectors import get_connector
-from messaging.pipeline.models import Message, Priority, State
-
-CHUNK = 1000
+from messaging.pipeline import connectors, dispatch, receipts, sweep
 
 
 @shared_task(acks_late=True)
-def dispatch_batch(batch_id, connector="simulator"):
-    """Hand a batch's queued messages to the connector, a chunk at a time.
-
-    A chunk is claimed (queued → submitting) and committed before the supplier is called, and
-    moved on (→ submitted, or rejected and refunded) in a second transaction after it answers; no
-    row lock is held across the supplier call. A duplicated task finds nothing left to claim. A
-    worker that dies between the two leaves the chunk `submitting`: the sweeper hands it to the
-    connector again with the same message ids, which an idempotent connector (the simulator, HTTP
-    suppliers with a client reference) accepts only once."""
-    conn = get_connector(connector)
-    after = 0  # walk the batch forward: rescanning submitted rows would make this quadratic
-    while True:
-        messages = claim(batch_id, after=after, supplier=conn.name, now=timezone.now())
-        if not messages:
-            return
-        granted = throttle.take(conn.name, len(messages), bulk=messages[0].priority == Priority.BULK)
-        if granted < len(messages):  # the rest waits for the next round
-            release(messages[granted:])
-            messages = messages[:granted]
-        after = messages[-1].index
-        submit_chunk(conn, batch_id, messages)
-
-
-SUBMIT_FIELDS = (
-    "id",
-    "batch_id",
-    "index",
-    "mobile",
-    "sender",
-    "text",
-    "encoding",
-    "units",
-    "flash",
-    "port",
-    "charges",
-    "priority",
-)
-
-
-class Claimed(namedtuple("Claimed", SUBMIT_FIELDS)):
-    """A claimed message as connectors see it: a tuple, since a model instance per message costs
-    more than the dispatch itself."""
-
-    __slots__ = ()
-
-    @property
-    def pk(self):
-        return self.id
-
-
-# Pick and claim a chunk in one statement (its own transaction): the row locks last only as long
-# as the UPDATE, and rows another worker holds are skipped, not waited for.
-_CLAIM = f"""
-UPDATE sending_message SET state = %s, supplier = %s, dispatched_at = %s, updated_at = %s
- WHERE id IN (SELECT id FROM sending_message
-               WHERE batch_id = %s AND state = %s AND index > %s
-               ORDER BY index LIMIT %s FOR UPDATE SKIP LOCKED)
-RETURNING {", ".join(SUBMIT_FIELDS)}
-"""  # noqa: S608 - fixed column names
-
-
-def claim(batch_id, *, after, supplier, now, limit=None):
-    """Move up to CHUNK queued messages of a batch (after index `after`) to `submitting` and
-    return them in index order."""
-    limit = limit or CHUNK
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_CLAIM, [State.SUBMITTING, supplier, now, now, batch_id, State.QUEUED, after, limit])
-            rows = cursor.fetchall()
-        return sorted(map(Claimed._make, rows), key=lambda m: m.index)
-    with transaction.atomic():
-        messages = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
-            .order_by("index")
-            .only(*SUBMIT_FIELDS)[:limit]
-        )
-        Message.objects.filter(pk__in=[m.pk for m in messages], state=State.QUEUED).update(
-            state=State.SUBMITTING, supplier=supplier, dispatched_at=now, updated_at=now
-        )
-    return messages
-
-
-def release(messages):
-    """Give claimed messages back to the queue (the send rate had no room for them)."""
-    Message.objects.filter(pk__in=[m.pk for m in messages], state=State.SUBMITTING).update(
-        state=State.QUEUED, supplier="", dispatched_at=None, updated_at=timezone.now()
-    )
-
-
-def submit_chunk(conn, batch_id, messages):
-    """Call the supplier for claimed messages, then record what it said in one transaction."""
-    results = conn.submit(messages)  # a supplier id per message, or None when it refused one
-    with transaction.atomic():
-        taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
-        refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
-        if taken:
-            supplier_ids = [sid for _, sid in taken]
-            moved = mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
-            if moved and hasattr(conn, "schedule_receipts"):
-                transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
-        if refused:
-            refund_refused(batch_id, refused)
+def dispatch_batch(batch_id, connector=None):
+    """Hand a batch's queued messages to its connector (`messaging.pipeline.dispatch`)."""
+    dispatch.dispatch(batch_id, connector)
 
 
 @shared_task(acks_late=True)
 def resubmit_stuck(batch_id, connector="simulator", claimed_before=None):
-    """Sweeper: messages left `submitting` by a worker that died mid-chunk (claimed before
-    `claimed_before`, an ISO time; default five minutes ago) go to the connector again, only when
-    it is idempotent (it must not deliver twice what it already took)."""
-    from datetime import datetime, timedelta
-
-    conn = get_connector(connector)
-    if not getattr(conn, "idempotent", False):
-        return 0
-    now = timezone.now()
-    cutoff = datetime.fromisoformat(claimed_before) if claimed_before else now - timedelta(minutes=5)
-    with transaction.atomic():
-        messages = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(
-                batch_id=batch_id,
-                state=State.SUBMITTING,
-                supplier=conn.name,
-                dispatched_at__lt=cutoff,
-            )
-            .order_by("index")
-            .only(*SUBMIT_FIELDS)[:CHUNK]
-        )
-        # Re-claim (a fresh claim time) so a second sweeper run does not take them too.
-        Message.objects.filter(pk__in=[m.pk for m in messages]).update(dispatched_at=now, updated_at=now)
-    if messages:
-        submit_chunk(conn, batch_id, messages)
-    return len(messages)
-
-
-def refund_refused(batch_id, messages):
-    """Messages the supplier refused after payment: final as REJECTED, their charges refunded
-    through the ledger once (the refund's key names exactly these messages)."""
-    from decimal import Decimal
-
-    from accounts.services import credits
-    from messaging.pipeline.models import Batch
-
-    ids = [m.pk for m in messages]
-    claimed = Message.objects.select_for_update().filter(pk__in=ids, state=State.SUBMITTING)
-    rows = list(claimed.values_list("index", "charges"))
-    Message.objects.filter(pk__in=ids, state=State.SUBMITTING).update(
-        state=State.FINAL, status="REJECTED", status_code="458", updated_at=timezone.now()
-    )
-    amount = sum((charges for _, charges in rows), Decimal(0))
-    if amount > 0:
-        batch = Batch.objects.select_related("account").get(pk=batch_id)
-        first, last = min(i for i, _ in rows), max(i for i, _ in rows)
-        credits.refund(
-            account=batch.account,
-            amount=amount,
-            reason=f"Refused by the supplier: {len(rows)} of SMS {batch.uuid}",
-            reference=str(batch.uuid),
-            idempotency_key=f"refund:{batch.uuid}:{first}-{last}",
-        )
-
-
-def mark_submitted(messages, supplier_ids, *, supplier, now):
-    """One UPDATE for the whole chunk (a VALUES join on PostgreSQL). Only claimed rows move, so a
-    chunk recorded twice (a slow worker and the sweeper) is recorded once. Returns rows moved."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE sending_message AS m SET state = %s, supplier = %s, "
-                "updated_at = %s, supplier_message_id = v.sid "
-                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id AND m.state = %s",
-                [State.SUBMITTED, supplier, now, [m.pk for m in messages], supplier_ids, State.SUBMITTING],
-            )
-            return cursor.rowcount
-    moved = 0
-    for message, supplier_id in zip(messages, supplier_ids, strict=True):
-        moved += Message.objects.filter(pk=message.pk, state=State.SUBMITTING).update(
-            state=State.SUBMITTED, supplier=supplier, supplier_message_id=supplier_id, updated_at=now
-        )
-    return moved
+    """Sweeper: half-sent chunks go to an idempotent connector again."""
+    return dispatch.resubmit_stuck(batch_id, connector, claimed_before)
 
 
 @shared_task(acks_late=True)
-def simulate_receipts(supplier_ids):
+def simulate_receipts(supplier_ids, channel="sms", supplier="simulator"):
     """The simulator's receipts arrive here, then go through the common intake."""
-    from messaging.pipeline.connectors.simulator import SimulatorConnector
-    from messaging.pipeline.receipts import apply_dlrs
-
-    sim = SimulatorConnector()
-    receipts = [(sid, *reversed(sim.outcome())) for sid in supplier_ids]
-    apply_dlrs(supplier=sim.name, receipts=receipts)
+    sim = connectors.by_name(supplier, channel)
+    outcomes = [(sid, *reversed(sim.outcome())) for sid in supplier_ids]
+    receipts.apply_receipts(channel=channel, supplier=sim.name, receipts=outcomes)
 
 
 @shared_task
 def release_scheduled():
     """Beat: queue scheduled messages that are due, a batch at a time."""
-    from messaging.pipeline.submit import release_due
-
-    return release_due()
+    return sweep.release_due()
 
 
 @shared_task
 def sweep_stuck():
     """Beat: re-queue batches whose messages wait too long; flag silent suppliers."""
-    from messaging.pipeline.submit import sweep
-
-    return sweep()
+    return sweep.sweep()

@@ -9,7 +9,13 @@ from portal.core import counters
 
 
 def rate_for(connector):
-    return settings.CONNECTOR_RATES.get(connector, settings.CONNECTOR_RATES.get("default", 1000))
+    """A connector's messages per second: its own (staff-configured) rate, else CONNECTOR_RATES
+    by name. `connector` is a connector or its name."""
+    rate = getattr(connector, "rate", None)
+    if rate:
+        return rate
+    name = getattr(connector, "name", connector)
+    return settings.CONNECTOR_RATES.get(name, settings.CONNECTOR_RATES.get("default", 1000))
 
 
 def _give_back(key, amount):
@@ -24,6 +30,7 @@ def take(connector, wanted, *, bulk=False, clock=None, sleep=None):
     use the whole rate."""
     clock, sleep = clock or time.time, sleep or time.sleep
     rate = rate_for(connector)
+    connector = getattr(connector, "name", connector)
     if bulk:
         rate = max(1, int(rate * (1 - settings.CONNECTOR_URGENT_RESERVE)))
     while True:

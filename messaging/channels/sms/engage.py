@@ -10,9 +10,10 @@ from django.db import transaction
 from rest_framework.response import Response
 
 from accounts.api.authentication import ApiKeyAuthentication
+from messaging.channels.sms.sending import Outgoing, submit
 from messaging.links.services import save_links, shorten
 from messaging.pipeline.models import Message
-from messaging.pipeline.submit import Outgoing, message_time, submit
+from messaging.pipeline.submit import message_time
 from messaging.services.catalog import enabled_services
 from portal.api.views import V2APIView
 from portal.core import rules

@@ -19,9 +19,10 @@ from accounts.services import credits
 from contacts.recipients import segment_numbers
 from messaging.channels.sms.encoding import analyze
 from messaging.channels.sms.forms import SendForm
+from messaging.channels.sms.sending import Outgoing, submit
 from messaging.models import Service
 from messaging.pipeline.models import Batch, Message, State
-from messaging.pipeline.submit import CANCEL_BEFORE, Outgoing, cancel_scheduled, submit
+from messaging.pipeline.sweep import CANCEL_BEFORE, cancel_scheduled
 from messaging.pricing.services import price_table
 from portal.core.errors import DomainError
 from portal.core.phone_numbers import InvalidNumber, normalize

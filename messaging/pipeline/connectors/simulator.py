@@ -3,19 +3,24 @@ client's message reference, then reports a delivery outcome after a delay throug
 intake a real supplier's receipts use.
 
 Settings (`SIMULATOR`): `delivery_ratio`, `dlr_delay_seconds`, `submit_latency_ms` (per chunk),
-`refuse_ratio` (submissions refused outright: rejected and refunded), `failures` (the DLR codes and
-statuses of undelivered messages), `seed`."""
+`refuse_ratio` (submissions refused outright: rejected and refunded), `failures` (the codes and
+statuses of undelivered messages; by default the channel adapter's), `seed`. One simulator serves
+every channel: the outcomes it reports are in the channel's own vocabulary."""
 
 import random
 import time
 import uuid
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
-# Failure outcomes it draws from (DLR code, status), as catalogued.
-FAILURES = [("001", "INVALID-SUB"), ("010", "ABSENT-SUB"), ("013", "MOB-OFF"), ("021", "EXPIRED"), ("034", "UNDELIV")]
+from messaging.pipeline import channels
+from messaging.pipeline.models import SimulatedSubmission
+
+RECEIPTS_TASK = "messaging.pipeline.tasks.simulate_receipts"
 
 _RECORD = """
 INSERT INTO sending_simulatedsubmission (message_id, supplier_message_id, attempts, created_at)
@@ -26,17 +31,18 @@ RETURNING message_id, supplier_message_id
 
 
 class SimulatorConnector:
-    name = "simulator"
     # A message handed over twice is taken once: safe to resubmit after a crash.
     idempotent = True
 
-    def __init__(self):
-        conf = settings.SIMULATOR
+    def __init__(self, *, name="simulator", channel="sms", rate=None, options=None):
+        conf = {**settings.SIMULATOR, **(options or {})}
+        self.name, self.channel, self.rate = name, channel, rate
         self.ratio = conf["delivery_ratio"]
         self.delay = conf["dlr_delay_seconds"]
         self.latency = conf.get("submit_latency_ms", 0) / 1000
         self.refuse_ratio = conf.get("refuse_ratio", 0.0)
-        self.failures = conf.get("failures") or FAILURES
+        self.delivered, failures = channels.get(channel).simulated_outcomes()
+        self.failures = conf.get("failures") or failures
         self.random = random.Random(conf["seed"])  # noqa: S311 - simulation, not security
 
     def submit(self, messages):
@@ -55,10 +61,6 @@ class SimulatorConnector:
             with connection.cursor() as cursor:
                 cursor.execute(_RECORD, [timezone.now(), list(wanted), list(wanted.values())])
                 return dict(cursor.fetchall())
-        from django.db.models import F
-
-        from messaging.pipeline.models import SimulatedSubmission
-
         known = SimulatedSubmission.objects.filter(message_id__in=list(wanted))
         known.update(attempts=F("attempts") + 1)
         given = dict(known.values_list("message_id", "supplier_message_id"))
@@ -77,11 +79,12 @@ class SimulatorConnector:
         )
 
     def outcome(self):
+        """(code, status) of one message's receipt."""
         if self.random.random() < self.ratio:
-            return "000", "DELIVRD"
+            return self.delivered
         return self.random.choice(self.failures)
 
     def schedule_receipts(self, supplier_ids):
-        from messaging.pipeline.tasks import simulate_receipts
-
-        simulate_receipts.apply_async(args=[list(supplier_ids)], countdown=self.delay)
+        current_app.tasks[RECEIPTS_TASK].apply_async(
+            args=[list(supplier_ids)], kwargs={"channel": self.channel, "supplier": self.name}, countdown=self.delay
+        )

@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.pipeline import submit as services
+from messaging.channels.sms import sending as services
+from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline import tasks
 from messaging.pipeline.models import Message, State
-from messaging.pipeline.submit import Outgoing
 
 
 def _batch(account, n=4):
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         return services.submit(
             account=account,
             service_code="G",
@@ -56,7 +56,7 @@ def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sendin
         return result
 
     with (
-        mock.patch("messaging.pipeline.tasks.CHUNK", 2),
+        mock.patch("messaging.pipeline.dispatch.CHUNK", 2),
         mock.patch.object(SimulatorConnector, "submit", dies_after_the_supplier_took_it),
         mock.patch.object(SimulatorConnector, "schedule_receipts"),
         pytest.raises(RuntimeError),

@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import credits
-from messaging.pipeline import submit as services
+from messaging.channels.sms import sending as services
+from messaging.channels.sms.sending import Outgoing
+from messaging.pipeline import sweep as pipeline_sweep
 from messaging.pipeline.models import Message, State
-from messaging.pipeline.submit import Outgoing
 from portal.core.errors import ValidationFailed
 
 OTP = "Your OTP is 4821. Do not share it."
@@ -29,29 +30,29 @@ def scheduled(account, sending_setup):
 
 def test_scheduled_messages_are_paid_then_released_when_due(account, scheduled, django_capture_on_commit_callbacks):
     assert credits.balance(account) == Decimal("99.75")
-    assert services.release_due() == 0
+    assert pipeline_sweep.release_due() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.release_due(now=timezone.now() + timedelta(hours=2)) == 1
+        assert pipeline_sweep.release_due(now=timezone.now() + timedelta(hours=2)) == 1
     message = Message.objects.get(batch=scheduled)
     assert message.state == State.FINAL and message.status == "DELIVRD"  # eager: dispatched and delivered
-    assert services.release_due(now=timezone.now() + timedelta(hours=2)) == 0
+    assert pipeline_sweep.release_due(now=timezone.now() + timedelta(hours=2)) == 0
 
 
 def test_a_scheduled_send_is_cancelled_and_refunded(account, scheduled):
-    cancelled, refund = services.cancel_scheduled(account=account, group_id=scheduled.uuid)
+    cancelled, refund = pipeline_sweep.cancel_scheduled(account=account, group_id=scheduled.uuid)
     assert (cancelled, refund) == (1, Decimal("0.25"))
     assert credits.balance(account) == Decimal("100")
     assert Message.objects.get(batch=scheduled).status == "DELETED"
     with pytest.raises(ValidationFailed):  # nothing left to cancel twice
-        services.cancel_scheduled(account=account, group_id="00000000-0000-0000-0000-000000000000")
+        pipeline_sweep.cancel_scheduled(account=account, group_id="00000000-0000-0000-0000-000000000000")
 
 
 def test_cancelling_too_late_or_someone_elses_is_refused(account, other_account, scheduled):
     with pytest.raises(ValidationFailed):
-        services.cancel_scheduled(account=other_account, group_id=scheduled.uuid)
+        pipeline_sweep.cancel_scheduled(account=other_account, group_id=scheduled.uuid)
     type(scheduled).objects.filter(pk=scheduled.pk).update(scheduled_at=timezone.now() + timedelta(minutes=3))
     with pytest.raises(ValidationFailed):
-        services.cancel_scheduled(account=account, group_id=scheduled.uuid)
+        pipeline_sweep.cancel_scheduled(account=account, group_id=scheduled.uuid)
 
 
 def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
@@ -59,7 +60,7 @@ def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
 ):
     from unittest import mock
 
-    with mock.patch("messaging.pipeline.submit._enqueue"):  # the dispatch task is "lost"
+    with mock.patch("messaging.pipeline.submit.enqueue"):  # the dispatch task is "lost"
         services.submit(
             account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         )
@@ -67,13 +68,13 @@ def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
     assert message.state == State.QUEUED
     Message.objects.filter(pk=message.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.sweep()
+        result = pipeline_sweep.sweep()
     message.refresh_from_db()
     assert result["redispatched_batches"] == 1 and message.state == State.FINAL
     Message.objects.filter(pk=message.pk).update(
         state=State.SUBMITTED, status="AWAITING-DLR", dispatched_at=timezone.now() - timedelta(hours=100)
     )
-    assert services.sweep()["timed_out"] == 1
+    assert pipeline_sweep.sweep()["timed_out"] == 1
     message.refresh_from_db()
     assert message.status == "TIMEOUT-DLR" and message.state == State.SUBMITTED
 
@@ -83,7 +84,7 @@ def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, send
 
     from messaging.pipeline.models import SimulatedSubmission
 
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
@@ -96,7 +97,7 @@ def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, send
         state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now()
     )
     with mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"):
-        report = services.sweep()
+        report = pipeline_sweep.sweep()
     assert report["resubmitted_batches"] == 1
     assert Message.objects.get(batch=batch).state == State.SUBMITTED
     assert Message.objects.get(batch=fresh).state == State.SUBMITTING  # a worker may still be on it
@@ -108,7 +109,7 @@ def test_a_connector_that_cannot_deduplicate_is_never_resubmitted(account, sendi
 
     from messaging.pipeline import tasks
 
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
@@ -126,5 +127,5 @@ def test_old_simulator_records_are_pruned(db):
     SimulatedSubmission.objects.create(message_id=1, supplier_message_id="a")
     SimulatedSubmission.objects.create(message_id=2, supplier_message_id="b")
     SimulatedSubmission.objects.filter(message_id=1).update(created_at=timezone.now() - timedelta(hours=2))
-    services.sweep()
+    pipeline_sweep.sweep()
     assert list(SimulatedSubmission.objects.values_list("message_id", flat=True)) == [2]

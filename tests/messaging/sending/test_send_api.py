@@ -6,8 +6,8 @@ import pytest
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
+from messaging.channels.sms.sending import apply_dlr
 from messaging.pipeline.models import Batch, Message, State
-from messaging.pipeline.receipts import apply_dlr
 from messaging.suppressions import services as suppressions
 from portal.core.events.models import Event
 
@@ -332,13 +332,13 @@ def test_large_batches_store_every_character_as_sent(account, sending_setup):
     from unittest import mock
 
     from accounts.services import credits
-    from messaging.pipeline import submit as services
-    from messaging.pipeline.submit import Outgoing
+    from messaging.channels.sms import sending as services
+    from messaging.channels.sms.sending import Outgoing
 
     credits.top_up(account=account, amount="5000")
     text = "Tab\there, line\nbreak, back\\slash \\N and ünïcödé ✓"
     custom = "ref\t1\\x"
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account,
             service_code="G",

@@ -9,9 +9,9 @@ from django.db import connection, connections
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.pipeline import submit as services
+from messaging.channels.sms import sending as services
+from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline.models import Batch, Message
-from messaging.pipeline.submit import Outgoing
 from portal.core.errors import InsufficientCredit
 
 
@@ -45,7 +45,7 @@ def test_concurrent_sends_never_overspend(catalogue, settings):
         finally:
             connections.close_all()
 
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()

@@ -75,8 +75,8 @@ def test_a_scheduled_send_can_be_cancelled_from_its_page(user_client, account, s
 
     from accounts.models import AuditEvent
     from accounts.services import credits
-    from messaging.pipeline import submit as services
-    from messaging.pipeline.submit import Outgoing
+    from messaging.channels.sms import sending as services
+    from messaging.channels.sms.sending import Outgoing
 
     at = timezone.now() + timedelta(hours=2)
     batch = services.submit(
@@ -101,8 +101,8 @@ def test_cancelling_needs_post_and_stays_inside_the_account(user_client, other_a
 
     from django.utils import timezone
 
-    from messaging.pipeline import submit as services
-    from messaging.pipeline.submit import Outgoing
+    from messaging.channels.sms import sending as services
+    from messaging.channels.sms.sending import Outgoing
     from messaging.pricing.services import save_price
     from messaging.review import services as review
     from messaging.senders import services as registry

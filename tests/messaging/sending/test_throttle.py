@@ -24,13 +24,13 @@ def test_a_second_never_carries_more_than_the_rate(settings):
 def test_dispatch_follows_the_rate(account, sending_setup, settings, django_capture_on_commit_callbacks):
     from unittest import mock
 
-    from messaging.pipeline import submit as services
+    from messaging.channels.sms import sending as services
+    from messaging.channels.sms.sending import Outgoing
     from messaging.pipeline import tasks
     from messaging.pipeline.models import Message, State
-    from messaging.pipeline.submit import Outgoing
 
     settings.CONNECTOR_RATES = {"simulator": 2}
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account,
             service_code="G",
@@ -46,7 +46,7 @@ def test_dispatch_follows_the_rate(account, sending_setup, settings, django_capt
         return real_take(connector, wanted, bulk=bulk, clock=lambda: now[0], sleep=sleep)
 
     with (
-        mock.patch("messaging.pipeline.tasks.throttle.take", take),
+        mock.patch("messaging.pipeline.dispatch.throttle.take", take),
         mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"),
     ):
         tasks.dispatch_batch(batch.pk)
@@ -58,8 +58,8 @@ def test_bulk_and_urgent_traffic_use_separate_queues(account, sending_setup, dja
     from unittest import mock
 
     from accounts.services import credits
-    from messaging.pipeline import submit as services
-    from messaging.pipeline.submit import Outgoing
+    from messaging.channels.sms import sending as services
+    from messaging.channels.sms.sending import Outgoing
 
     credits.top_up(account=account, amount="5000")
     with (
@@ -100,14 +100,14 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
     from unittest import mock
 
     from accounts.services import credits
-    from messaging.pipeline import submit as services
-    from messaging.pipeline import tasks
+    from messaging.channels.sms import sending as services
+    from messaging.channels.sms.sending import Outgoing
+    from messaging.pipeline import dispatch, tasks
     from messaging.pipeline.models import Message, State
-    from messaging.pipeline.submit import Outgoing
 
     settings.CONNECTOR_RATES = {"simulator": 10}
     credits.top_up(account=account, amount="5000")
-    with mock.patch("messaging.pipeline.submit._enqueue"):
+    with mock.patch("messaging.pipeline.submit.enqueue"):
         campaign = services.submit(
             account=account,
             service_code="G",
@@ -129,8 +129,8 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
         return real_take(connector, wanted, bulk=bulk, clock=lambda: now[0], sleep=sleep)
 
     with (
-        mock.patch("messaging.pipeline.tasks.throttle.take", take),
-        mock.patch("messaging.pipeline.tasks.CHUNK", 20),
+        mock.patch("messaging.pipeline.dispatch.throttle.take", take),
+        mock.patch("messaging.pipeline.dispatch.CHUNK", 20),
         mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"),
         mock.patch("messaging.pipeline.tasks.dispatch_batch.apply_async"),
     ):
@@ -138,14 +138,14 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
         def submitted():
             return Message.objects.filter(batch=otp, state=State.SUBMITTED).exists()
 
-        real_submit_chunk = tasks.submit_chunk
+        real_submit_chunk = dispatch.submit_chunk
 
         def submit_chunk(conn, batch_id, messages):
             real_submit_chunk(conn, batch_id, messages)
             if batch_id == campaign.pk and submitted() and now[0] > pushed_at[0] + 2:
                 raise StopIteration
 
-        with mock.patch("messaging.pipeline.tasks.submit_chunk", submit_chunk), pytest.raises(StopIteration):
+        with mock.patch("messaging.pipeline.dispatch.submit_chunk", submit_chunk), pytest.raises(StopIteration):
             tasks.dispatch_batch(campaign.pk)
     assert submitted() and int(pushed_at[0]) == 7003  # went out in the second it arrived
     sent = Message.objects.filter(batch=campaign, state=State.SUBMITTED).count()

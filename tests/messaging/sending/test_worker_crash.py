@@ -17,9 +17,9 @@ from django.db import connection
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
-from messaging.pipeline import submit as services
+from messaging.channels.sms import sending as services
+from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline.models import Message, SimulatedSubmission, State
-from messaging.pipeline.submit import Outgoing
 from portal.core.events.models import Event
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -95,7 +95,7 @@ def test_killing_a_worker_mid_batch_loses_nothing_and_doubles_nothing(catalogue,
     review.approve(
         item=registry.create_sender(account=account, data={"name": "Crash", "service": "G", "country_code": "GB"})
     )
-    with mock.patch("messaging.pipeline.submit._enqueue"):  # the real workers take it from here
+    with mock.patch("messaging.pipeline.submit.enqueue"):  # the real workers take it from here
         batch = services.submit(
             account=account,
             service_code="G",
@@ -133,7 +133,7 @@ def test_killing_a_worker_mid_batch_loses_nothing_and_doubles_nothing(catalogue,
         _run(
             env,
             "from datetime import timedelta; from django.utils import timezone; "
-            "from messaging.pipeline.submit import sweep; sweep(now=timezone.now() + timedelta(minutes=10))",
+            "from messaging.pipeline.sweep import sweep; sweep(now=timezone.now() + timedelta(minutes=10))",
         )
         _wait(lambda: mine.filter(state=State.FINAL).count() == MESSAGES, 90, "every message final", tmp_path)
     finally:

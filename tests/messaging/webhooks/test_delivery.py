@@ -365,9 +365,11 @@ def test_customized_post_form_and_channel_variables(account, receiver, deliver):
 def test_engage_dlr_url_receives_the_final_status(account, receiver, deliver):
     """A push message's receipt goes to its dlr.url (mask 1: failures too), signed with the
     submission id; mask 0 reports successes only."""
-    from messaging.pipeline import receipts as dlr
+    from messaging.channels.sms.adapter import SmsAdapter
+    from messaging.pipeline.receipts import Finalised
 
-    row = dlr._Row(
+    row = Finalised(
+        account.pk,
         "b34e35ad-fe34-4a8b-977c-b21cd76cd7d6",
         1,
         "447400123456",
@@ -382,9 +384,10 @@ def test_engage_dlr_url_receives_the_final_status(account, receiver, deliver):
         1,
         "Push",
     )
-    events.emit_many([dlr._event(account.pk, row, "UNDELIV", row.submitted_at)])
-    events.emit_many([dlr._event(account.pk, row._replace(dlr_mask=0), "UNDELIV", row.submitted_at)])
-    events.emit_many([dlr._event(account.pk, row._replace(dlr_mask=0), "DELIVRD", row.submitted_at)])
+    sms = SmsAdapter()
+    events.emit_many(sms.status_events([row], "UNDELIV", row.submitted_at))
+    events.emit_many(sms.status_events([row._replace(dlr_mask=0)], "UNDELIV", row.submitted_at))
+    events.emit_many(sms.status_events([row._replace(dlr_mask=0)], "DELIVRD", row.submitted_at))
     deliver(receiver)
     assert len(receiver.requests) == 2
     body = receiver.json(0)

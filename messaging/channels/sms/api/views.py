@@ -7,8 +7,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from contacts.recipients import segment_numbers
+from messaging.channels.sms.sending import Outgoing, submit
 from messaging.pipeline.models import Batch, Message, State
-from messaging.pipeline.submit import Outgoing, message_time, submit
+from messaging.pipeline.submit import message_time
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView

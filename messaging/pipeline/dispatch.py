@@ -1,0 +1,213 @@
+"""Handing queued messages to a connector, a chunk at a time, at the connector's rate.
+
+A chunk is claimed (queued → submitting) and committed before the supplier is called, and moved
+on (→ submitted, or rejected and refunded) in a second transaction after it answers; no row lock
+is held across the supplier call. A duplicated task finds nothing left to claim. A worker that
+dies between the two leaves the chunk `submitting`: the sweeper hands it to the connector again
+with the same message ids, which an idempotent connector (the simulator, HTTP suppliers with a
+client reference) accepts only once.
+"""
+
+from collections import namedtuple
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.services import credits
+from messaging.pipeline import channels, connectors, throttle
+from messaging.pipeline.models import Batch, Message, Priority, State
+from messaging.pipeline.status import Progress
+
+CHUNK = 1000
+
+SUBMIT_FIELDS = (
+    "id",
+    "batch_id",
+    "index",
+    "mobile",
+    "sender",
+    "text",
+    "encoding",
+    "units",
+    "flash",
+    "port",
+    "charges",
+    "priority",
+    "content",
+)
+
+
+class Claimed(namedtuple("Claimed", SUBMIT_FIELDS)):
+    """A claimed message as connectors see it: a tuple, since a model instance per message costs
+    more than the dispatch itself."""
+
+    __slots__ = ()
+
+    @property
+    def pk(self):
+        return self.id
+
+
+def dispatch(batch_id, connector_name=None):
+    """Send a batch's queued messages through its connector (the channel's default unless named)."""
+    channel = Batch.objects.filter(pk=batch_id).values_list("channel", flat=True).first()
+    if channel is None:
+        return
+    conn = connectors.by_name(connector_name, channel) if connector_name else connectors.for_channel(channel)
+    after = 0  # walk the batch forward: rescanning submitted rows would make this quadratic
+    while True:
+        messages = claim(batch_id, after=after, supplier=conn.name, now=timezone.now())
+        if not messages:
+            return
+        granted = throttle.take(conn, len(messages), bulk=messages[0].priority == Priority.BULK)
+        if granted < len(messages):  # the rest waits for the next round
+            release(messages[granted:])
+            messages = messages[:granted]
+        after = messages[-1].index
+        submit_chunk(conn, batch_id, messages)
+
+
+# Pick and claim a chunk in one statement (its own transaction): the row locks last only as long
+# as the UPDATE, and rows another worker holds are skipped, not waited for.
+_CLAIM = f"""
+UPDATE sending_message SET state = %s, progress = %s, supplier = %s, dispatched_at = %s, updated_at = %s
+ WHERE id IN (SELECT id FROM sending_message
+               WHERE batch_id = %s AND state = %s AND index > %s
+               ORDER BY index LIMIT %s FOR UPDATE SKIP LOCKED)
+RETURNING {", ".join(SUBMIT_FIELDS)}
+"""  # noqa: S608 - fixed column names
+
+
+def claim(batch_id, *, after, supplier, now, limit=None):
+    """Move up to CHUNK queued messages of a batch (after index `after`) to `submitting` and
+    return them in index order."""
+    limit = limit or CHUNK
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM,
+                [State.SUBMITTING, Progress.DISPATCHED, supplier, now, now, batch_id, State.QUEUED, after, limit],
+            )
+            rows = cursor.fetchall()
+        return sorted(map(Claimed._make, rows), key=lambda m: m.index)
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(batch_id=batch_id, state=State.QUEUED, index__gt=after)
+            .order_by("index")
+            .only(*SUBMIT_FIELDS)[:limit]
+        )
+        Message.objects.filter(pk__in=[m.pk for m in messages], state=State.QUEUED).update(
+            state=State.SUBMITTING, progress=Progress.DISPATCHED, supplier=supplier, dispatched_at=now, updated_at=now
+        )
+    return messages
+
+
+def release(messages):
+    """Give claimed messages back to the queue (the send rate had no room for them)."""
+    Message.objects.filter(pk__in=[m.pk for m in messages], state=State.SUBMITTING).update(
+        state=State.QUEUED, progress=Progress.QUEUED, supplier="", dispatched_at=None, updated_at=timezone.now()
+    )
+
+
+def submit_chunk(conn, batch_id, messages):
+    """Call the supplier for claimed messages, then record what it said in one transaction."""
+    results = conn.submit(messages)  # a supplier id per message, or None when it refused one
+    with transaction.atomic():
+        taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
+        refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
+        if taken:
+            supplier_ids = [sid for _, sid in taken]
+            moved = mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
+            if moved and hasattr(conn, "schedule_receipts"):
+                transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
+        if refused:
+            refund_refused(batch_id, refused)
+
+
+def resubmit_stuck(batch_id, connector_name="simulator", claimed_before=None):
+    """Messages left `submitting` by a worker that died mid-chunk (claimed before `claimed_before`,
+    an ISO time; default five minutes ago) go to the connector again, only when it is idempotent
+    (it must not deliver twice what it already took). Returns how many were handed over."""
+    channel = Batch.objects.filter(pk=batch_id).values_list("channel", flat=True).first()
+    if channel is None:
+        return 0
+    conn = connectors.by_name(connector_name, channel)
+    if not getattr(conn, "idempotent", False):
+        return 0
+    now = timezone.now()
+    cutoff = datetime.fromisoformat(claimed_before) if claimed_before else now - timedelta(minutes=5)
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(batch_id=batch_id, state=State.SUBMITTING, supplier=conn.name, dispatched_at__lt=cutoff)
+            .order_by("index")
+            .only(*SUBMIT_FIELDS)[:CHUNK]
+        )
+        # Re-claim (a fresh claim time) so a second sweeper run does not take them too.
+        Message.objects.filter(pk__in=[m.pk for m in messages]).update(dispatched_at=now, updated_at=now)
+    if messages:
+        submit_chunk(conn, batch_id, messages)
+    return len(messages)
+
+
+def refund_refused(batch_id, messages):
+    """Messages the supplier refused after payment: final as the channel's supplier refusal,
+    their charges refunded through the ledger once (the refund's key names exactly these)."""
+    ids = [m.pk for m in messages]
+    claimed = Message.objects.select_for_update().filter(pk__in=ids, state=State.SUBMITTING)
+    rows = list(claimed.values_list("index", "charges"))
+    batch = Batch.objects.select_related("account").get(pk=batch_id)
+    adapter = channels.get(batch.channel)
+    refusal = adapter.supplier_refusal()
+    Message.objects.filter(pk__in=ids, state=State.SUBMITTING).update(
+        state=State.FINAL,
+        progress=Progress.FAILED,
+        status=refusal.status,
+        status_code=refusal.code,
+        updated_at=timezone.now(),
+    )
+    amount = sum((charges for _, charges in rows), Decimal(0))
+    if amount > 0:
+        first, last = min(i for i, _ in rows), max(i for i, _ in rows)
+        credits.refund(
+            account=batch.account,
+            amount=amount,
+            reason=f"Refused by the supplier: {len(rows)} of {adapter.label} {batch.uuid}",
+            reference=str(batch.uuid),
+            idempotency_key=f"refund:{batch.uuid}:{first}-{last}",
+        )
+
+
+def mark_submitted(messages, supplier_ids, *, supplier, now):
+    """One UPDATE for the whole chunk (a VALUES join on PostgreSQL). Only claimed rows move, so a
+    chunk recorded twice (a slow worker and the sweeper) is recorded once. Returns rows moved."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE sending_message AS m SET state = %s, progress = %s, supplier = %s, "
+                "updated_at = %s, supplier_message_id = v.sid "
+                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id AND m.state = %s",
+                [
+                    State.SUBMITTED,
+                    Progress.SENT,
+                    supplier,
+                    now,
+                    [m.pk for m in messages],
+                    supplier_ids,
+                    State.SUBMITTING,
+                ],
+            )
+            return cursor.rowcount
+    moved = 0
+    for message, supplier_id in zip(messages, supplier_ids, strict=True):
+        moved += Message.objects.filter(pk=message.pk, state=State.SUBMITTING).update(
+            state=State.SUBMITTED,
+            progress=Progress.SENT,
+            supplier=supplier,
+            supplier_message_id=supplier_id,
+            updated_at=now,
+        )
+    return moved

@@ -1,0 +1,19 @@
+"""Which Celery queue a batch's dispatch goes to: per channel and priority, so a 100k campaign
+never sits in front of a one-time password, and a channel's workers can scale on their own."""
+
+from celery import current_app
+
+from messaging.pipeline import channels
+from messaging.pipeline.models import Priority
+
+DISPATCH_TASK = "messaging.pipeline.tasks.dispatch_batch"
+
+
+def queue_for(channel, priority):
+    return channels.get(channel).queues[Priority(priority)]
+
+
+def enqueue(batch_id, channel, priority=Priority.HIGH):
+    """Queue a batch's dispatch. The task is looked up by name in the Celery app (its module
+    imports the pipeline, not the other way round); unlike `send_task`, this honours eager mode."""
+    current_app.tasks[DISPATCH_TASK].apply_async(args=[batch_id], queue=queue_for(channel, priority))
