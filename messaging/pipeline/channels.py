@@ -14,6 +14,17 @@ from dataclasses import dataclass
 from messaging.pipeline.models import Priority
 
 
+@dataclass
+class ChannelRequest:
+    """A channel's reading of a channel-style send request (`sms/message/send`)."""
+
+    product_code: str
+    outgoing: list
+    foreign_id: str = ""
+    tags: tuple = ()
+    sender: str = ""
+
+
 @dataclass(slots=True)
 class Rejection:
     """Why scrubbing refused one message: the channel's status and code as the customer sees them."""
@@ -63,6 +74,15 @@ class ChannelAdapter:
     def units(self, prepared):
         """Billable units of one prepared content (SMS parts; 1 for most channels)."""
         return 1
+
+    def from_channel_request(self, account, body, entry, errors):
+        """Read `channels[0]` (`entry`), `recipient` and `message` of a channel-style request into
+        a ChannelRequest, adding field errors to `errors`."""
+        raise NotImplementedError
+
+    def channel_item(self, item, parsed):
+        """One row of the channel-style answer, from the submission's item."""
+        raise NotImplementedError
 
     # -- scrub ------------------------------------------------------------------------------------
     def scrub_context(self, account, product, *, version, outgoing, prepared, now):

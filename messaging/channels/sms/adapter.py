@@ -6,6 +6,7 @@ from functools import lru_cache
 from django.utils import timezone
 
 from messaging.channels.sms import context, scrub
+from messaging.channels.sms.api import channel_request
 from messaging.channels.sms.encoding import analyze, split
 from messaging.pipeline.channels import ChannelAdapter, Refusal
 from messaging.pipeline.models import Priority
@@ -85,6 +86,12 @@ class SmsAdapter(ChannelAdapter):
             errors["type"] = ["The selected type is invalid (U, N or A)."]
         if any(o.max_units not in (None, 1, 2, 3) for o in outgoing):
             errors["max_units"] = ["The max units must be 2 or 3."]
+
+    def from_channel_request(self, account, body, entry, errors):
+        return channel_request.parse(account, body, entry, errors)
+
+    def channel_item(self, item, parsed):
+        return channel_request.item(item, parsed)
 
     def content_key(self, o):
         return (o.sender, o.message, o.type, o.max_units, o.template_id)

@@ -1,13 +1,7 @@
 """Pages: send SMS (with a live counter and cost estimate), sent batches and their messages."""
 
-import contextlib
-import csv
-import io
-import re
 from decimal import Decimal
-from itertools import islice
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -16,61 +10,67 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
 from accounts.services import credits
-from contacts.recipients import segment_numbers
 from messaging.channels.sms.encoding import analyze
 from messaging.channels.sms.forms import SendForm
-from messaging.channels.sms.sending import Outgoing, submit
-from messaging.models import Service
+from messaging.channels.sms.sending import Outgoing, quote, submit
+from messaging.pipeline import recipients
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.sweep import CANCEL_BEFORE, cancel_scheduled
-from messaging.pricing.services import price_table
+from messaging.senders.models import ReviewStatus, Sender
 from portal.core.errors import DomainError
-from portal.core.phone_numbers import InvalidNumber, normalize
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import form_errors_from
 from portal.pagination import paginate
 
-SPLIT = re.compile(r"[\s,;]+")
+NOT_COUNTED = ("INV-NUMBER", "NOTALLOWED")  # shown on their own lines of the preview
 
 
-def _numbers(text, upload=None):
-    numbers = [n for n in SPLIT.split(text or "") if n]
-    if upload is not None:
-        reader = csv.reader(io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace"))
-        numbers += [row[0].strip() for row in reader if row and row[0].strip() and any(c.isdigit() for c in row[0])]
-    return numbers
+def _recipients(account, data, upload=None, *, strict=True):
+    """Typed numbers, the file's and the segments' members, deduplicated (the pipeline's resolver).
+    Not strict: a segment id that is no longer valid is left out (the send reports it)."""
+    numbers = recipients.typed(data.get("recipients", ""))
+    files = [upload] if upload is not None else []
+    try:
+        return recipients.resolve(account, numbers=numbers, files=files, segment_ids=data.get("segments"))
+    except DomainError:
+        if strict:
+            raise
+        return recipients.resolve(account, numbers=numbers, files=files)
 
 
-def _segment_numbers(account, segment_ids):
-    """Mobile numbers of the chosen segments (members not unsubscribed from SMS), as strings."""
-    if not segment_ids:
-        return []
-    return list(islice(segment_numbers(account, segment_ids, channel="sms"), settings.SEND_MAX_RECIPIENTS + 1))
+def _default_sender(account, service_code):
+    """The composer's sender field starts on the first approved sender: the preview quotes with it
+    until one is picked."""
+    sender = (
+        Sender.objects.for_account(account)
+        .filter(status=ReviewStatus.APPROVED, service__code=service_code)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return sender or ""
 
 
-def _estimate(account, service_code, numbers, text, message_type):
-    """What the send would cost, before sending: parts per message and the price per destination."""
+def _estimate(account, service_code, numbers, text, message_type, sender):
+    """What the send would do, from the send's own dry run (`quote`): the numbers it would
+    accept, those it would refuse by reason, and the cost it would charge."""
     analysis = analyze(text or "", message_type or "A")
-    service = Service.objects.filter(code=service_code).first()
-    prices = price_table(account, service) if service else {}
-    valid, invalid, unpriced, cost = 0, 0, 0, Decimal(0)
-    for raw in numbers[:100_000]:
-        try:
-            _, iso = normalize(raw)
-        except InvalidNumber:
-            invalid += 1
-            continue
-        if iso not in prices:
-            unpriced += 1
-            continue
-        valid += 1
-        cost += prices[iso] * analysis.units
+    outgoing = [Outgoing(to=n, sender=sender, message=text or "", type=message_type or "A") for n in numbers]
+    plan, refused, cost, accepted = None, {}, Decimal(0), 0
+    try:
+        plan = quote(account=account, service_code=service_code, outgoing=outgoing)
+    except DomainError:
+        pass  # an incomplete form (no service, no text): parts only, nothing to quote yet
+    else:
+        refused, cost, accepted = plan.refused, plan.cost, plan.accepted
     balance = credits.balance(account)
     return {
         "analysis": analysis,
-        "valid": valid,
-        "invalid": invalid,
-        "unpriced": unpriced,
+        "valid": accepted,
+        "invalid": refused.get("INV-NUMBER", 0),
+        "unpriced": refused.get("NOTALLOWED", 0),
+        "other_refusals": sorted((s, n) for s, n in refused.items() if s not in NOT_COUNTED),
+        "quoted": plan is not None,
         "cost": cost,
         "balance": balance,
         "affordable": cost <= balance,
@@ -83,10 +83,11 @@ def send_page(request):
     form = SendForm(request.POST or None, request.FILES or None, account=request.account, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        numbers = _numbers(data["recipients"], data.get("file"))
-        numbers += _segment_numbers(request.account, data.get("segments"))
-        outgoing = [Outgoing(to=n, sender=data["sender"], message=data["message"], type=data["type"]) for n in numbers]
         try:
+            numbers = _recipients(request.account, data, data.get("file"))
+            outgoing = [
+                Outgoing(to=n, sender=data["sender"], message=data["message"], type=data["type"]) for n in numbers
+            ]
             submission = submit(
                 account=request.account,
                 service_code=data["service"],
@@ -108,11 +109,11 @@ def send_page(request):
 def send_preview(request):
     """The live counter and cost estimate under the composer (HTMX, on every edit)."""
     p = request.POST
-    numbers = _numbers(p.get("recipients", ""))
-    # An unknown segment is reported when sending; the estimate counts the rest.
-    with contextlib.suppress(DomainError):
-        numbers += _segment_numbers(request.account, p.getlist("segments"))
-    ctx = _estimate(request.account, p.get("service"), numbers, p.get("message", ""), p.get("type", "A"))
+    data = {"recipients": p.get("recipients", ""), "segments": p.getlist("segments")}
+    numbers = _recipients(request.account, data, strict=False)
+    service = p.get("service", "")
+    sender = p.get("sender") or _default_sender(request.account, service)
+    ctx = _estimate(request.account, service, numbers, p.get("message", ""), p.get("type", "A"), sender)
     return render(request, "sending/partials/preview.html", ctx)
 
 

@@ -6,8 +6,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from contacts.recipients import segment_numbers
 from messaging.channels.sms.sending import Outgoing, submit
+from messaging.pipeline import recipients
+from messaging.pipeline.api import idempotency_key
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
 from portal.api.pagination import V2Pagination
@@ -70,11 +71,7 @@ def _outgoing(params, recipients, errors, prefix=""):
 
 
 def _idempotency_key(request, params):
-    header = request.headers.get("Idempotency-Key", "").strip()
-    if header:
-        return f"key:{header}"[:200]
-    custom = str(params.get("custom") or "").strip()
-    return f"custom:{custom}"[:200] if custom else None
+    return idempotency_key(request, params.get("custom"))
 
 
 def _submit(view, request, params, outgoing, schedule):
@@ -234,15 +231,14 @@ def _recipient_numbers(recipient, errors, field="recipient", *, account):
     group = recipient.get("group_id")
     if group not in (None, "", []):
         try:
-            members = list(segment_numbers(account, group))
+            # Segment numbers are E.164 digits already; a number also listed in `to` is sent once.
+            everyone = recipients.resolve(account, numbers=numbers, segment_ids=group)
         except ValidationFailed as exc:
             errors[f"{field}.group_id"] = next(iter(exc.errors.values()))
             return []
-        if not members and not numbers:
+        if not everyone:
             errors[f"{field}.group_id"] = ["The selected segment has no subscribed mobile numbers."]
-        # Segment numbers are E.164 digits already; a number also listed in `to` is sent once.
-        listed = set(numbers)
-        numbers += [n for n in members if n not in listed]
+        numbers = everyone
     elif not numbers:
         errors[f"{field}.to"] = ["The recipient.to field is required when recipient.group_id is not present."]
     return numbers
@@ -305,82 +301,6 @@ class TemplateSendView(V2APIView):
             tags=_tags({"tags": meta.get("tags")}),
         )
         return classic_response(submission)
-
-
-class ChannelSendView(V2APIView):
-    """`sms/message/send`: the channel-style API (`channels[]`, `recipient`, `message.payload.text`)."""
-
-    @extend_schema(summary="Send text message (channel API)", responses={200: envelope("ChannelQueued"), **ERRORS})
-    def post(self, request):
-        from messaging.services.catalog import enabled_services
-
-        body = request.data
-        errors = {}
-        channels = body.get("channels")
-        channel = channels[0] if isinstance(channels, list) and channels and isinstance(channels[0], dict) else None
-        if channel is None:
-            errors["channels"] = ["The channels field is required."]
-            channel = {}
-        elif str(channel.get("name") or "").lower() != "sms":
-            errors["channels.0.name"] = ["The selected channels.0.name is invalid (sms)."]
-        sender = str(channel.get("from") or "").strip()
-        if channel and not sender:
-            errors["channels.0.from"] = ["The channels.0.from field is required."]
-        meta = channel.get("meta") if isinstance(channel.get("meta"), dict) else {}
-        recipient = channel.get("recipient") or body.get("recipient")
-        numbers = _recipient_numbers(recipient, errors, account=self.account)
-        message = body.get("message") if isinstance(body.get("message"), dict) else {}
-        payload = message.get("payload") if isinstance(message.get("payload"), dict) else {}
-        text = str(payload.get("text") or "")
-        if message.get("type") != "text":
-            errors["message.type"] = ["The selected message.type is invalid (text)."]
-        if not text:
-            errors["message.payload.text"] = ["The message.payload.text field is required."]
-        elif len(text) > 4096:
-            errors["message.payload.text"] = ["The message.payload.text may not be greater than 4096 characters."]
-        service = str(meta.get("service") or "").strip()
-        if not service:
-            first = enabled_services(self.account).filter(channel="sms").order_by("sort_order").first()
-            service = first.code if first else ""
-        max_units = _int_or_none(meta.get("max_units"), "channels.0.meta.max_units", errors)
-        if errors:
-            raise ValidationFailed(errors)
-        foreign_id = str(meta.get("foreign_id") or "")
-        outgoing = [
-            Outgoing(
-                to=to,
-                sender=sender,
-                message=text,
-                type=str(meta.get("type") or "A").upper(),
-                custom=foreign_id,
-                template_id=str(meta.get("template_id") or ""),
-                entity_id=str(meta.get("entity_id") or ""),
-                max_units=max_units,
-            )
-            for to in numbers
-        ]
-        submission = submit(
-            account=self.account,
-            service_code=service,
-            outgoing=outgoing,
-            api_key=request.auth,
-            idempotency_key=_idempotency_key(request, {"custom": foreign_id}),
-            tags=_tags({"tags": meta.get("tags")}),
-        )
-        data = [
-            {
-                "id": item["id"],
-                "channel": "sms",
-                "from": sender,
-                "to": item["mobile"],
-                "credits": item["charges"],
-                "created_at": item["submitted_at"],
-                "status": item["status"],
-                "foreign_id": foreign_id,
-            }
-            for item in submission.items
-        ]
-        return Response({"status": "OK", "message": "Message(s) Queued successfully", "data": data})
 
 
 class ReportView(V2APIView):

@@ -1,0 +1,60 @@
+"""`sms/message/send` ("Message Sending Options"): the channel-style request (`channels[]`,
+`recipient`, `message`) dispatched on the channel's name through the pipeline. Each channel
+adapter reads its own entry (`ChannelAdapter.from_channel_request`); an unregistered name is a
+422 naming the channels this deployment sends."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from messaging.pipeline import channels
+from messaging.pipeline import submit as pipeline
+from portal.api.schema import ERRORS, envelope
+from portal.api.views import V2APIView
+from portal.core.errors import FieldErrors
+
+
+def idempotency_key(request, custom):
+    """A retried request answers the first one: keyed by the `Idempotency-Key` header, else by
+    the request's own reference (`custom`, `foreign_id`), per account."""
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if header:
+        return f"key:{header}"[:200]
+    custom = str(custom or "").strip()
+    return f"custom:{custom}"[:200] if custom else None
+
+
+class ChannelSendView(V2APIView):
+    """`sms/message/send`: the channel-style API (`channels[]`, `recipient`, `message.payload.text`)."""
+
+    @extend_schema(summary="Send text message (channel API)", responses={200: envelope("ChannelQueued"), **ERRORS})
+    def post(self, request):
+        body = request.data if isinstance(request.data, dict) else {}
+        errors = FieldErrors()
+        entries = body.get("channels")
+        entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None
+        adapter = None
+        if entry is None:
+            errors["channels"] = ["The channels field is required."]
+        else:
+            name = str(entry.get("name") or "").lower()
+            try:
+                adapter = channels.get(name)
+            except channels.UnknownChannel:
+                errors["channels.0.name"] = [
+                    f"The selected channels.0.name is invalid ({', '.join(channels.names())})."
+                ]
+        if adapter is None:
+            errors.raise_if_any()
+        parsed = adapter.from_channel_request(self.account, body, entry, errors)
+        errors.raise_if_any()
+        submission = pipeline.submit(
+            account=self.account,
+            channel=adapter.name,
+            product_code=parsed.product_code,
+            outgoing=parsed.outgoing,
+            api_key=request.auth,
+            idempotency_key=idempotency_key(request, parsed.foreign_id),
+            tags=parsed.tags,
+        )
+        data = [adapter.channel_item(item, parsed) for item in submission.items]
+        return Response({"status": "OK", "message": "Message(s) Queued successfully", "data": data})
