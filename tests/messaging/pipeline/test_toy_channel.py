@@ -155,9 +155,11 @@ def test_a_second_channel_runs_the_whole_pipeline(account, toy, django_capture_o
     assert quote.refused == {"BLOCKED": 1, "STOPPED": 1, "BAD-TO": 1, "NO-ROUTE": 1, "TWICE": 1}
     assert credits.balance(account) == balance and not Message.objects.exists()  # a dry run writes nothing
 
-    with mock.patch("messaging.pipeline.submit.enqueue") as enqueue:
-        with django_capture_on_commit_callbacks(execute=True):
-            sent = submit.submit(account=account, channel="toy", product_code="TOY", outgoing=_pings())
+    with (
+        mock.patch("messaging.pipeline.submit.enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        sent = submit.submit(account=account, channel="toy", product_code="TOY", outgoing=_pings())
     enqueue.assert_called_once_with(sent.batch.pk, "toy", Priority.HIGH)
     assert [i["status"] for i in sent.items] == [
         "AWAITING-DLR", "AWAITING-DLR", "BLOCKED", "STOPPED", "BAD-TO", "NO-ROUTE", "TWICE",
