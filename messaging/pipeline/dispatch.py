@@ -8,6 +8,7 @@ with the same message ids, which an idempotent connector (the simulator, HTTP su
 client reference) accepts only once.
 """
 
+import json
 from collections import namedtuple
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -91,7 +92,15 @@ def claim(batch_id, *, after, supplier, now, limit=None):
                 [State.SUBMITTING, Progress.DISPATCHED, supplier, now, now, batch_id, State.QUEUED, after, limit],
             )
             rows = cursor.fetchall()
-        return sorted(map(Claimed._make, rows), key=lambda m: m.index)
+        # Django leaves jsonb undecoded on raw cursors (JSONField decodes it): decode it here.
+        content_at = len(SUBMIT_FIELDS) - 1
+        claimed = [
+            Claimed(
+                *row[:content_at], json.loads(row[content_at]) if isinstance(row[content_at], str) else row[content_at]
+            )
+            for row in rows
+        ]
+        return sorted(claimed, key=lambda m: m.index)
     with transaction.atomic():
         messages = list(
             Message.objects.select_for_update(skip_locked=True)
