@@ -217,8 +217,8 @@ class Subscription(models.Model):
     """A contact's consent on one channel for one of its identifiers.
 
     No row means "not opted out": a contact with a mobile number receives SMS until unsubscribed. An
-    unsubscribed number row is mirrored into the channel's unsubscriber list (messaging.suppressions),
-    which is what the send path scrubs against.
+    unsubscribed number row is mirrored into the channel's opt-outs (messaging.consent), which is what
+    the send path scrubs against.
     """
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contact_subscriptions")

@@ -63,10 +63,10 @@ contacts.services.subscriptions
     delete_subscription(*, subscription, ...) -> None
     unsubscribe(*, contact, subscription=None, ...) -> list[Subscription]   all channels when subscription is None
     resubscribe(*, contact, subscription=None, ...) -> list[Subscription]
-        both keep the channel unsubscriber lists (messaging.suppressions) in step, so the send path
-        scrubs an unsubscribed number (OPTOUT-REJ), and emit `contacts:subscriber:subscription`
+        both keep the channel opt-outs (messaging.consent) in step, so the send path scrubs an
+        unsubscribed number (OPTOUT-REJ), and emit `contacts:subscriber:subscription`
     subscription_data(subscription) -> dict
-    mirror_optouts(subscriptions) -> None                put unsubscribed numbers on the channel lists
+    mirror_optouts(subscriptions) -> None                opt unsubscribed numbers out of their channels
 
 contacts.services.merge
     merge_contacts(*, account, origin, destination, actor=None, request=None) -> Contact

@@ -6,6 +6,7 @@ from accounts.services import audit
 from contacts.models import Identifier, SubscriptionStatus
 from contacts.services.contacts import canonical_type, normalize_identifier
 from contacts.services.locks import hold_contact
+from contacts.services.subscriptions import mirror_optouts
 from portal.api.formats import resource_time
 from portal.core.errors import ValidationFailed
 
@@ -62,9 +63,7 @@ def add_identifier(*, contact, data, actor=None, request=None):
 
 def update_identifier(*, identifier, data, actor=None, request=None):
     """Change type and value. An unsubscribed identifier keeps its opt-out: the new number is added to the
-    channel's unsubscriber list too (the old number's entry stays, it was that number's refusal)."""
-    from contacts.services.subscriptions import mirror_optouts
-
+    channel's opt-outs too (the old number's opt-out stays, it was that number's refusal)."""
     type_, value = _validated(data)
     if _taken(identifier.account, type_, value, exclude_pk=identifier.pk):
         raise ValidationFailed({"value": ["The value has already been taken."]})

@@ -1,8 +1,8 @@
-"""Channel subscriptions of a contact, kept in step with the channel unsubscriber lists.
+"""Channel subscriptions of a contact, kept in step with the channel opt-outs.
 
-The send path scrubs against messaging.suppressions (an unsubscribed number is refused as OPTOUT-REJ), so an
-unsubscribe here adds the number to that channel's list ("everything" scope) and a resubscribe removes the
-entry again. Contacts without a subscription row on a channel count as subscribed.
+The send path scrubs against the opt-outs of messaging.consent (an opted-out number is refused as OPTOUT-REJ),
+so an unsubscribe here opts the number out of that channel ("everything" scope) and a resubscribe lifts that
+opt-out again. Contacts without a subscription row on a channel count as subscribed.
 """
 
 from django.db import IntegrityError, transaction
@@ -19,8 +19,7 @@ from contacts.models import (
     SubscriptionStatus,
 )
 from contacts.services.contacts import EVENT, UPDATED, event_payload, with_relations
-from messaging.suppressions import services as suppressions
-from messaging.suppressions.models import ALL_VALUE, MESSAGE_CHANNELS, ScopeType, Unsubscriber
+from messaging import consent
 from portal.api.formats import resource_time
 from portal.core import events
 from portal.core.errors import ValidationFailed
@@ -48,7 +47,7 @@ NATIVE_CHANNEL = {
     IdentifierType.VIBER: SubscriptionChannel.VIBER,
     IdentifierType.EMAIL: SubscriptionChannel.EMAIL,
 }
-SUPPRESSIBLE = {value for value, _ in MESSAGE_CHANNELS}
+SUPPRESSIBLE = consent.CHANNELS
 
 
 def subscription_data(sub):
@@ -100,25 +99,22 @@ def _item(contact, item, prefix, existing=None):
     return {"channel": channel, "channel_id": channel_id, "identifier": identifier}
 
 
+def _suppressible(sub):
+    return sub.channel in SUPPRESSIBLE and sub.identifier.type in NUMBER_TYPES
+
+
 def mirror_optouts(subscriptions, *, request=None):
-    """Put the numbers of unsubscribed subscriptions on their channel's unsubscriber list."""
+    """Opt the numbers of unsubscribed subscriptions out of their channel (everything scope)."""
     for sub in subscriptions:
-        if sub.channel in SUPPRESSIBLE and sub.identifier.type in NUMBER_TYPES:
-            suppressions.add_unsubscriber(
-                account=sub.account, data={"receiver": sub.identifier.value}, channel=sub.channel, request=request
-            )
+        if _suppressible(sub):
+            consent.opt_out(account=sub.account, channel=sub.channel, receiver=sub.identifier.value, request=request)
 
 
 def _lift_optouts(subscriptions, *, request=None):
-    """Remove the "everything" entries an unsubscribe added; scoped opt-outs (a tag, a sender) stay."""
+    """Lift the "everything" opt-outs an unsubscribe recorded; scoped opt-outs (a tag, a sender) stay."""
     for sub in subscriptions:
-        if sub.channel not in SUPPRESSIBLE or sub.identifier.type not in NUMBER_TYPES:
-            continue
-        entries = Unsubscriber.objects.for_account(sub.account).filter(
-            channel=sub.channel, receiver=sub.identifier.value, type=ScopeType.ALL, value=ALL_VALUE
-        )
-        for unsub in entries:
-            suppressions.delete_unsubscriber(unsub=unsub, request=request)
+        if _suppressible(sub):
+            consent.opt_in(account=sub.account, channel=sub.channel, receiver=sub.identifier.value, request=request)
 
 
 def _emit(contact):
@@ -178,7 +174,7 @@ def update_subscription(*, subscription, data, actor=None, request=None):
 
 
 def delete_subscription(*, subscription, actor=None, request=None):
-    """Remove the subscription record. An opt-out already on the unsubscriber list stays there."""
+    """Remove the subscription record. An opt-out already recorded for the number stays."""
     contact = subscription.contact
     with transaction.atomic():
         subscription.delete()
@@ -198,7 +194,7 @@ def _targets(contact, subscription):
 
 def unsubscribe(*, contact, subscription=None, actor=None, request=None):
     """Opt the contact out of one subscription, or of every channel it can be reached on (identifiers
-    without a row get one on their natural channel). Each number joins the channel's unsubscriber list."""
+    without a row get one on their natural channel). Each number is opted out of the channel."""
     now = timezone.now()
     with transaction.atomic():
         # One change at a time per contact: two unsubscribes must not race on the missing rows.
@@ -225,8 +221,8 @@ def unsubscribe(*, contact, subscription=None, actor=None, request=None):
 
 
 def resubscribe(*, contact, subscription=None, actor=None, request=None):
-    """Lift the opt-out of one subscription or of all of them, and remove the numbers' "everything" entries
-    from the channel unsubscriber lists so sends reach them again."""
+    """Lift the opt-out of one subscription or of all of them, and the numbers' "everything" opt-outs on the
+    channels, so sends reach them again."""
     now = timezone.now()
     with transaction.atomic():
         Contact.objects.select_for_update().filter(pk=contact.pk).first()

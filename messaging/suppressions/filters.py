@@ -3,8 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from messaging.consent import canonical_scope
 from messaging.suppressions.models import BlockedTemplate, Unsubscriber
-from messaging.suppressions.services import canonical_type
 from portal.core.phone_numbers import digits_of
 
 
@@ -27,7 +27,7 @@ class UnsubscriberFilterSet(django_filters.FilterSet):
         return queryset.filter(receiver__startswith=digits_of(value))
 
     def by_type(self, queryset, name, value):
-        return queryset.filter(type=canonical_type(value))
+        return queryset.filter(type=canonical_scope(value))
 
     def search(self, queryset, name, value):
         digits = digits_of(value)

@@ -7,6 +7,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from messaging.consent import canonical_scope
+from messaging.senders import services as registry
 from messaging.suppressions.models import (
     BlockedTemplate,
     ImportJob,
@@ -14,8 +16,9 @@ from messaging.suppressions.models import (
     ImportStatus,
     Unsubscriber,
 )
-from messaging.suppressions.services import TEMPLATE_ID, canonical_type
+from messaging.suppressions.services import TEMPLATE_ID
 from portal.core import rules
+from portal.core.bulk import copy_insert
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 
@@ -46,7 +49,7 @@ def create_job(*, account, kind, content, filename, actor=None, scope_type="all"
         kind=kind,
         filename=filename[:255],
         created_by=actor,
-        scope_type=canonical_type(scope_type),
+        scope_type=canonical_scope(scope_type),
         scope_value=scope_value or "*",
     )
     job.file.save(filename or "import.csv", ContentFile(content), save=False)
@@ -98,8 +101,6 @@ REGISTRY_COLUMNS = {
 def _import_registry(job):
     """Sender IDs or templates: each row goes through the same service (and validation) as the
     API, in its own savepoint, so one bad row never stops the others."""
-    from messaging.senders import services as registry
-
     create = registry.create_sender if job.kind == ImportKind.SENDERS else registry.create_template
     columns = REGISTRY_COLUMNS[job.kind]
     with job.file.open("rb") as handle:
@@ -219,8 +220,6 @@ def _copy_insert(table, columns, rows, job):
     """PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING (shared with
     the contact imports in portal.core.bulk); the number of rows inserted is exact even when other
     imports run at the same time."""
-    from portal.core.bulk import copy_insert
-
     defaults = {"uuid": "gen_random_uuid()", "created_at": "now()", "updated_at": "now()"}
     data_columns = [c for c in columns if c not in defaults]
     with transaction.atomic():

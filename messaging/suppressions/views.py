@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
+from messaging import consent
 from messaging.suppressions import importers, services
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
 from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm
@@ -60,7 +61,13 @@ def unsubscriber_create(request):
     return save_dialog(
         request,
         form,
-        lambda data: services.add_unsubscriber(account=request.account, data=data, actor=request.user, request=request),
+        lambda data: consent.opt_out(
+            account=request.account,
+            channel=Channel.SMS,
+            actor=request.user,
+            request=request,
+            **services.scope_fields(data),
+        ),
         success=lambda u: f"{u.receiver} will not receive messages ({u.get_type_display()}).",
         list_url="suppressions:unsubscriber_list",
         template="unsubscriber_form",
@@ -75,7 +82,9 @@ def unsubscriber_edit(request, pk):
     return save_dialog(
         request,
         form,
-        lambda data: services.update_unsubscriber(unsub=unsub, data=data, actor=request.user, request=request),
+        lambda data: consent.edit_opt_out(
+            entry=unsub, actor=request.user, request=request, **services.scope_fields(data, unsub)
+        ),
         success=lambda u: f"{u.receiver} updated.",
         list_url="suppressions:unsubscriber_list",
         template="unsubscriber_form",
@@ -87,7 +96,15 @@ def unsubscriber_edit(request, pk):
 @require_POST
 def unsubscriber_delete(request, pk):
     unsub = get_for_account_or_404(_unsubscribers(request), request.account, uuid=pk)
-    services.delete_unsubscriber(unsub=unsub, actor=request.user, request=request)
+    consent.opt_in(
+        account=request.account,
+        channel=unsub.channel,
+        receiver=unsub.receiver,
+        scope=unsub.type,
+        value=unsub.value,
+        actor=request.user,
+        request=request,
+    )
     messages.success(request, f"{unsub.receiver} removed from the unsubscribers.")
     return redirect("suppressions:unsubscriber_list")
 
@@ -95,7 +112,7 @@ def unsubscriber_delete(request, pk):
 @account_required("send")
 @require_POST
 def unsubscriber_clean(request):
-    deleted = services.clean_unsubscribers(account=request.account, actor=request.user, request=request)
+    deleted = consent.clear_opt_outs(account=request.account, channel=Channel.SMS, actor=request.user, request=request)
     messages.success(request, f"{deleted} unsubscriber(s) deleted.")
     return redirect("suppressions:unsubscriber_list")
 

@@ -3,6 +3,7 @@
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 
+from messaging import consent
 from messaging.suppressions import importers, services
 from messaging.suppressions.fetch import FetchRefused, fetch
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
@@ -57,12 +58,14 @@ class UnsubscriberList(V2APIView):
 
     @extend_schema(summary="Create unsubscriber", responses={200: envelope("UnsubscriberAdded"), **ERRORS})
     def post(self, request):
-        unsub = services.add_unsubscriber(account=self.account, data=_data(request), request=request._request)
+        unsub = consent.opt_out(
+            account=self.account, channel=Channel.SMS, request=request._request, **services.scope_fields(_data(request))
+        )
         return self.ok(unsubscriber_data(unsub), "Receiver added successfully")
 
     @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned"), **ERRORS})
     def delete(self, request):
-        services.clean_unsubscribers(account=self.account, request=request._request)
+        consent.clear_opt_outs(account=self.account, channel=Channel.SMS, request=request._request)
         return self.ok([], "Deleted Successfully")
 
 
@@ -76,12 +79,23 @@ class UnsubscriberDetail(V2APIView):
 
     @extend_schema(summary="Edit unsubscriber", responses={200: envelope("UnsubscriberUpdated"), **ERRORS})
     def put(self, request, pk):
-        unsub = services.update_unsubscriber(unsub=self._get(pk), data=_data(request), request=request._request)
+        unsub = self._get(pk)
+        unsub = consent.edit_opt_out(
+            entry=unsub, request=request._request, **services.scope_fields(_data(request), unsub)
+        )
         return self.ok(unsubscriber_data(unsub), "Receiver update successfully")
 
     @extend_schema(summary="Delete unsubscriber", responses={200: envelope("UnsubscriberDeleted"), **ERRORS})
     def delete(self, request, pk):
-        services.delete_unsubscriber(unsub=self._get(pk), request=request._request)
+        unsub = self._get(pk)
+        consent.opt_in(
+            account=self.account,
+            channel=unsub.channel,
+            receiver=unsub.receiver,
+            scope=unsub.type,
+            value=unsub.value,
+            request=request._request,
+        )
         return self.ok([], "Deleted Successfully")
 
 

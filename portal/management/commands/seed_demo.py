@@ -9,6 +9,7 @@ from accounts.services import apikeys, credits, team
 from accounts.services.customers import create_customer
 from contacts.services.contacts import create_contact
 from contacts.services.segments import count_segment, create_segment
+from messaging import consent
 from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
@@ -103,10 +104,10 @@ class Command(BaseCommand):
         )
         for number, scope in [
             ("919876543210", {}),
-            ("447400123456", {"type": "product", "value": "P"}),
-            ("14155550123", {"type": "sender", "value": "DemoShop"}),
+            ("447400123456", {"scope": "product", "value": "P"}),
+            ("14155550123", {"scope": "sender", "value": "DemoShop"}),
         ]:
-            suppressions.add_unsubscriber(account=demo, actor=owner, data={"receiver": number, **scope})
+            consent.opt_out(account=demo, channel="sms", receiver=number, actor=owner, **scope)
         suppressions.add_blocked_template(account=demo, actor=owner, data={"template_id": "1107161521283350000"})
 
     def _contacts(self, demo, owner):
