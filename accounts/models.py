@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from accounts.permissions import Permission, permission_named
 from portal.core.tenancy import TenantQuerySet
 
 
@@ -113,12 +114,13 @@ class Role(models.TextChoices):
     ANALYST = "analyst", "Analyst"
 
 
-# What each role may do. Pages and API share these through accounts.permissions.
+# What each role may do, in the one vocabulary of accounts.permissions.Permission (pages and
+# templates check these names; an unknown one fails loudly there).
 ROLE_PERMISSIONS = {
-    Role.OWNER: {"manage_team", "manage_keys", "view_audit", "manage_credits", "view_reports", "send"},
-    Role.ADMIN: {"manage_team", "manage_keys", "manage_credits", "view_reports", "send"},
-    Role.DEVELOPER: {"manage_keys", "view_reports", "send"},
-    Role.ANALYST: {"view_reports"},
+    Role.OWNER: frozenset(Permission),  # everything, the audit log included
+    Role.ADMIN: frozenset({Permission.MANAGE_TEAM, Permission.MANAGE_KEYS, Permission.MANAGE_CREDITS, Permission.SEND}),
+    Role.DEVELOPER: frozenset({Permission.MANAGE_KEYS, Permission.SEND}),
+    Role.ANALYST: frozenset(),  # read-only: every page that needs no permission
 }
 
 
@@ -142,7 +144,8 @@ class Membership(models.Model):
         return f"{self.user} @ {self.account} ({self.role})"
 
     def can(self, permission):
-        return permission in ROLE_PERMISSIONS.get(self.role, set())
+        """Whether this member's role grants `permission`; UnknownPermission for a name not in the vocabulary."""
+        return permission_named(permission) in ROLE_PERMISSIONS.get(self.role, frozenset())
 
 
 class Invitation(models.Model):

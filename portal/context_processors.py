@@ -1,18 +1,17 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import ROLE_PERMISSIONS
 from accounts.notifications.services import unread_count
 from accounts.services import credits
 
 
 def portal(request):
+    # Templates check the member's permissions with {% can "name" %} (accounts.templatetags.portal_tags).
     membership = getattr(request, "membership", None)
     return {
         "site_name": settings.SITE_NAME,
         "current_account": getattr(request, "account", None),
         "membership": membership,
-        "role_permissions": _permissions(membership),
         "account_balance": SimpleLazyObject(lambda: _balance(request)),
         "user_memberships": SimpleLazyObject(lambda: _memberships(request)),
         "unread_notifications": SimpleLazyObject(lambda: _unread(request)),
@@ -34,7 +33,3 @@ def _memberships(request):
 def _balance(request):
     account = getattr(request, "account", None)
     return credits.balance(account) if account else 0
-
-
-def _permissions(membership):
-    return ROLE_PERMISSIONS.get(membership.role, set()) if membership else set()

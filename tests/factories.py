@@ -3,7 +3,7 @@
 import itertools
 
 from accounts.models import Membership, Role
-from accounts.services import apikeys, credits
+from accounts.services import apikeys
 from accounts.services.customers import create_customer
 
 _seq = itertools.count(1)
@@ -36,7 +36,3 @@ def make_member(account, role=Role.DEVELOPER, email=None):
 def make_key(account, **kwargs):
     kwargs.setdefault("name", "Test key")
     return apikeys.create_api_key(account=account, **kwargs)
-
-
-def fund(account, amount):
-    return credits.top_up(account=account, amount=amount, reason="test")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, LedgerEntry, LedgerKind, Wallet
 from accounts.services import audit
-from portal.core.errors import DomainError, InsufficientCredit, NotFound, PermissionDenied
+from portal.core.errors import DomainError, InsufficientCredit, PermissionDenied
 
 PLACES = Decimal("0.0001")
 MAX_AMOUNT = Decimal("1000000000")
@@ -251,10 +251,3 @@ def transfer_to_child(*, parent, child_username, amount, actor=None, service="",
             order_id=order_id,
         )
     return out
-
-
-def get_child(parent, username):
-    child = Account.objects.filter(parent=parent, username=username).first()
-    if child is None:
-        raise NotFound("Customer not found.")
-    return child

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from portal.core.errors import ValidationFailed
 
-CSV_EXTENSIONS = {"csv", "txt"}
 XLSX_EXTENSIONS = {"xlsx"}
 XLS_EXTENSIONS = {"xls"}
 ACCEPTED = ("txt", "csv", "xls", "xlsx")

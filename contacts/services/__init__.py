@@ -17,7 +17,6 @@ contacts.services.contacts
     contact_data(contact) -> dict                        the contact object of the API and of the event
                                                          (prefetch "identifiers" and "tags" for lists)
     with_relations(queryset) -> QuerySet                 the prefetches contact_data needs
-    find_by_identifier(*, account, type, value) -> Contact | None
 
 contacts.services.identifiers
     add_identifier(*, contact, data, actor=None, request=None) -> Identifier          data: type, value

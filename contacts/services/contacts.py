@@ -335,18 +335,3 @@ def delete_contact(*, contact, actor=None, request=None):
         identity = contact.identity
         contact.delete()
         audit.record("contact.deleted", account=contact.account, actor=actor, request=request, target=identity)
-
-
-def find_by_identifier(*, account, type, value):
-    """The contact owning an identifier, or None (the value is normalised first)."""
-    try:
-        value = normalize_identifier(type, value)
-    except ValidationFailed:
-        return None
-    identifier = (
-        Identifier.objects.for_account(account)
-        .filter(type=canonical_type(type), value=value)
-        .select_related("contact")
-        .first()
-    )
-    return identifier.contact if identifier else None

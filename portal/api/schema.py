@@ -138,7 +138,6 @@ FORBIDDEN = error_response(
     ("IP not whitelisted", 403, "Access from this IP address is not allowed for this token."),
     ("Not allowed", 403, "This action is unauthorized."),
 )
-NOT_FOUND = error_response("No such object for this account.", ("Not found", 404, "Not Found."))
 UNPROCESSABLE = error_response(
     "Validation failed: `message` is the first error, `errors` lists each field.",
     (

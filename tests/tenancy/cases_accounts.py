@@ -1,0 +1,111 @@
+"""Tenant-isolation cases: accounts (team, keys, credits, customers, audit, notifications)."""
+
+from accounts.models import Account, ApiKey, AuditEvent, Invitation, LedgerEntry, Membership, Role
+from accounts.notifications.models import Notification
+from accounts.notifications.services import notify
+from accounts.services import audit, credits, team
+from messaging.pricing.models import Price
+from messaging.pricing.services import save_price
+from tests.factories import make_account, make_key, make_member
+from tests.tenancy.registry import Case, Listing, Op, exempt, register
+
+
+def _member(account, marker):
+    user = make_member(account, role=Role.DEVELOPER, email=f"{marker}@example.com")
+    return Membership.objects.get(account=account, user=user)
+
+
+register(
+    Case(
+        Membership,
+        _member,
+        ops=(
+            Op("POST", "accounts:member_role", {"membership_id": "pk"}, {"role": Role.ANALYST}),
+            Op("POST", "accounts:member_remove", {"membership_id": "pk"}),
+        ),
+        listings=(Listing("accounts:team_list"),),
+    )
+)
+
+
+def _invitation(account, marker):
+    owner = account.memberships.get(role=Role.OWNER).user
+    invitation, _ = team.invite_member(
+        account=account, email=f"{marker}@example.com", role=Role.DEVELOPER, actor=owner, actor_role=Role.OWNER
+    )
+    return invitation
+
+
+register(
+    Case(
+        Invitation,
+        _invitation,
+        ops=(Op("POST", "accounts:invitation_revoke", {"invitation_id": "pk"}),),
+        listings=(Listing("accounts:team_list"),),
+    )
+)
+
+register(
+    Case(
+        ApiKey,
+        lambda account, marker: make_key(account, name=marker)[0],
+        ops=(Op("POST", "accounts:api_key_revoke", {"key_id": "uuid"}),),
+        listings=(Listing("accounts:api_key_list"),),
+    )
+)
+
+
+def _reseller(account):
+    Account.objects.filter(pk=account.pk).update(is_reseller=True)
+    account.is_reseller = True
+
+
+register(
+    Case(
+        Account,
+        lambda account, marker: make_account(name=marker, parent=account)[0],
+        name="accounts.Account (a reseller's customer)",
+        prepare=_reseller,
+        ops=(Op("POST", "accounts:child_transfer", {"account_id": "uuid"}, {"amount": "1", "notes": "x"}),),
+        listings=(Listing("accounts:child_list"),),
+    )
+)
+
+register(
+    Case(
+        LedgerEntry,
+        lambda account, marker: credits.top_up(account=account, amount="7", reason=marker),
+        listings=(
+            Listing("accounts:ledger_list"),
+            Listing("accounts:ledger_list", query={"format": "csv"}),
+            Listing("dashboard"),
+        ),
+    )
+)
+
+register(
+    Case(
+        AuditEvent,
+        lambda account, marker: audit.record("contact.created", account=account, target=marker),
+        listings=(Listing("accounts:audit_log"), Listing("dashboard")),
+    )
+)
+
+register(
+    Case(
+        Notification,
+        lambda account, marker: notify(account=account, title=marker, email=False),
+        ops=(Op("POST", "notifications:read_all", lookup="filter", changes=True),),
+        listings=(Listing("notifications:list"),),
+    )
+)
+
+
+def _price(account, marker):
+    data = {"service": "G", "iso": "FR", "country_name": marker, "sale_price": "1.5"}
+    return save_price(account=account, data=data)
+
+
+register(Case(Price, _price, listings=(Listing("sms-pricing", api=True),)))
+
+exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
