@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from messaging import consent
 from messaging.pipeline.models import Message
 from messaging.pricing.services import price_table
-from messaging.suppressions.services import unsubscribed_set
 from portal.core import rules
 
 
@@ -30,7 +30,7 @@ def build(account, product, adapter, *, version, numbers, scopes, texts, tags=()
     numbers, scopes = list(numbers), list(scopes)
     prices = rules.cached(account, ("prices", product.pk), lambda: price_table(account, product), version)
     suppressed = {
-        scope.upper(): unsubscribed_set(
+        scope.upper(): consent.suppressed_set(
             account, adapter.name, numbers, service_code=product.code, sender=scope or None, tags=tags
         )
         for scope in scopes

@@ -32,12 +32,6 @@ def add_unsubscriber(*, account, data, channel=Channel.SMS, actor=None, request=
     return consent.opt_out(account=account, channel=channel, actor=actor, request=request, **scope_fields(data))
 
 
-# Older names of the consent reads: the send path (messaging.sending.context) still imports
-# `unsubscribed_set`; new code calls consent.suppressed_set / consent.is_suppressed.
-unsubscribed_set = consent.suppressed_set
-is_unsubscribed = consent.is_suppressed
-
-
 # --- blocked templates --------------------------------------------------------------------
 
 

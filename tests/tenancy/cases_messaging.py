@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from messaging.models import Service
+from messaging.pipeline.models import Batch, Message, State
 from messaging.review import services as review
 from messaging.senders import services as senders
 from messaging.senders.models import Sender, Template
-from messaging.sending.models import Batch, Message, State
 from messaging.suppressions import services as suppressions
 from messaging.suppressions.models import BlockedTemplate, ImportJob, ImportKind, Unsubscriber
 from messaging.webhooks import services as webhooks

@@ -10,6 +10,7 @@ import pytest
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
+from messaging import consent
 from messaging.models import AccountService, Service
 from messaging.pipeline import channels, connectors, receipts, submit, tasks
 from messaging.pipeline.channels import ChannelAdapter, Refusal, Rejection
@@ -122,7 +123,9 @@ class FakeConnector:
 
 
 @pytest.fixture
-def toy(account, settings):
+def toy(account, settings, monkeypatch):
+    # A shipped channel is one of the product channels consent knows (messaging.models.Channel).
+    monkeypatch.setattr(consent, "CHANNELS", consent.CHANNELS | {"toy"})
     settings.CONNECTOR_RATES = {"default": 1000, "toy-fake": 3}
     channels.register(ToyAdapter())
     connectors.register_kind("toy-fake", FakeConnector)

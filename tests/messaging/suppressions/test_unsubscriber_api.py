@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from messaging import consent
 from messaging.suppressions import services
 from messaging.suppressions.models import ImportJob, Unsubscriber
 from portal.core.events.models import Event
@@ -123,9 +124,9 @@ def test_scrubbing_helpers_honour_the_scope(account):
     ):
         services.add_unsubscriber(account=account, data=data)
     numbers = [f"91987654321{i}" for i in range(5)]
-    assert services.unsubscribed_set(account, "sms", numbers, service_code="T", sender="OTHERS") == {"919876543210"}
-    assert services.unsubscribed_set(account, "sms", numbers, service_code="P", sender="acmein", tags=["vip"]) == set(
+    assert consent.suppressed_set(account, "sms", numbers, service_code="T", sender="OTHERS") == {"919876543210"}
+    assert consent.suppressed_set(account, "sms", numbers, service_code="P", sender="acmein", tags=["vip"]) == set(
         numbers[:4]
     )
-    assert services.is_unsubscribed(account, "sms", "919876543211", service_code="p")
-    assert not services.is_unsubscribed(account, "whatsapp", "919876543210")
+    assert consent.is_suppressed(account, "sms", "919876543211", service_code="p")
+    assert not consent.is_suppressed(account, "whatsapp", "919876543210")
