@@ -6,6 +6,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.sending.models import Message, State
 from portal.core import events
 
@@ -113,7 +114,7 @@ def _event(account_id, message, status, delivered_at, tz=None):
     callback = message.dlr_url if message.dlr_url and (message.dlr_mask or status == "DELIVRD") else ""
     return events.pending(
         account_id=account_id,
-        type=events.SMS_MESSAGE_STATUS,
+        type=SMS_MESSAGE_STATUS,
         payload=_payload(message, status, delivered_at, tz or timezone.get_current_timezone()),
         webhook_id=message.webhook_id,
         identity=f"sender:{message.sender}",

@@ -6,6 +6,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.services import audit
+from messaging.events import (
+    RCS_UNSUBSCRIPTION,
+    SMS_UNSUBSCRIPTION,
+    VIBER_UNSUBSCRIPTION,
+    VOICE_UNSUBSCRIPTION,
+    WHATSAPP_UNSUBSCRIPTION,
+)
 from messaging.suppressions.models import ALL_VALUE, BlockedTemplate, Channel, ScopeType, Unsubscriber
 from portal.api.formats import resource_time
 from portal.core import events, rules
@@ -56,11 +63,11 @@ def _validated_unsubscriber(data, existing=None):
 
 
 UNSUBSCRIPTION_EVENTS = {
-    "sms": events.SMS_UNSUBSCRIPTION,
-    "whatsapp": events.WHATSAPP_UNSUBSCRIPTION,
-    "rcs": events.RCS_UNSUBSCRIPTION,
-    "viber": events.VIBER_UNSUBSCRIPTION,
-    "voice": events.VOICE_UNSUBSCRIPTION,
+    "sms": SMS_UNSUBSCRIPTION,
+    "whatsapp": WHATSAPP_UNSUBSCRIPTION,
+    "rcs": RCS_UNSUBSCRIPTION,
+    "viber": VIBER_UNSUBSCRIPTION,
+    "voice": VOICE_UNSUBSCRIPTION,
 }
 
 
