@@ -47,6 +47,7 @@ def stop_receiver(process):
 def emit(account, webhook, n):
     from django.db import transaction
 
+    from messaging.events import SMS_MESSAGE_STATUS
     from portal.core import events
 
     payload = {
@@ -60,7 +61,7 @@ def emit(account, webhook, n):
     with transaction.atomic():
         events.emit_many(
             events.pending(
-                account_id=account.pk, type=events.SMS_MESSAGE_STATUS, payload=payload, webhook_id=str(webhook.uuid)
+                account_id=account.pk, type=SMS_MESSAGE_STATUS, payload=payload, webhook_id=str(webhook.uuid)
             )
             for _ in range(n)
         )

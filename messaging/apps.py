@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from messaging import events
+from portal.core.events import registry
+
 
 class MessagingConfig(AppConfig):
     name = "messaging"
@@ -9,3 +12,4 @@ class MessagingConfig(AppConfig):
         from messaging.services.catalog import ProductCatalog
 
         products.register(ProductCatalog())
+        registry.register(*events.EVENT_TYPES)

@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.services import audit
+from messaging import events as event_names
 from messaging.suppressions.models import ALL_VALUE, MESSAGE_CHANNELS, ScopeType, Unsubscriber
 from portal.api.formats import resource_time
 from portal.core import events
@@ -61,11 +62,11 @@ __all__ = [
 
 CHANNELS = frozenset(value for value, _ in MESSAGE_CHANNELS)
 UNSUBSCRIPTION_EVENTS = {
-    "sms": events.SMS_UNSUBSCRIPTION,
-    "whatsapp": events.WHATSAPP_UNSUBSCRIPTION,
-    "rcs": events.RCS_UNSUBSCRIPTION,
-    "viber": events.VIBER_UNSUBSCRIPTION,
-    "voice": events.VOICE_UNSUBSCRIPTION,
+    "sms": event_names.SMS_UNSUBSCRIPTION,
+    "whatsapp": event_names.WHATSAPP_UNSUBSCRIPTION,
+    "rcs": event_names.RCS_UNSUBSCRIPTION,
+    "viber": event_names.VIBER_UNSUBSCRIPTION,
+    "voice": event_names.VOICE_UNSUBSCRIPTION,
 }
 SCOPE_SYNONYMS = {"service": ScopeType.PRODUCT}
 CHUNK = 10_000

@@ -10,13 +10,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from accounts.services import audit
+from contacts.events import CONTACTS_SUBSCRIBER_SUBSCRIPTION
 from contacts.models import NUMBER_TYPES, Contact, Gender, Identifier, IdentifierType
 from portal.api.formats import resource_time
 from portal.core import events
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 
-EVENT = events.CONTACTS_SUBSCRIBER_SUBSCRIPTION
+EVENT = CONTACTS_SUBSCRIBER_SUBSCRIPTION
 CREATED = "Subscriber created successfully"
 UPDATED = "Subscriber updated successfully"
 DELETED = "Subscriber deleted successfully"

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from messaging.events import LINK_VISIT
 from messaging.links.models import Link, Visit
-from portal.core.events import registry as events
 from portal.core.events.services import emit
 
 CODE_LENGTH = 7  # as in the catalog's example short URLs
@@ -119,7 +119,7 @@ def record_visit(*, link, client_ip="", user_agent="", referer=""):
         if link.callback_url or link.webhook_id:
             emit(
                 account=link.account,
-                type=events.LINK_VISIT,
+                type=LINK_VISIT,
                 payload=visit_payload(link, visit),
                 webhook_id=link.webhook_id,
                 callback_url=link.callback_url,

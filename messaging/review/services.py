@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.notifications.models import Level
 from accounts.notifications.services import notify
 from accounts.services import audit
+from messaging.events import SENDER_REVIEWED, TEMPLATE_REVIEWED
 from messaging.senders.models import ReviewStatus, Sender, Template
 from portal.core import events, rules
 from portal.core.errors import DomainError
@@ -74,7 +75,7 @@ def decide(*, item, approve, actor=None, reason="", request=None):
         _rules_changed(item.account)
         events.emit(
             account=item.account,
-            type=events.SENDER_REVIEWED if kind == "sender" else events.TEMPLATE_REVIEWED,
+            type=SENDER_REVIEWED if kind == "sender" else TEMPLATE_REVIEWED,
             payload={
                 "id": str(item.uuid),
                 "kind": kind,

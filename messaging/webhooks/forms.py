@@ -1,6 +1,8 @@
 from django import forms
 
-from messaging.webhooks.models import BodyFormat, Kind, Method
+from messaging.events import SMS_MESSAGE_STATUS
+from messaging.webhooks import formats
+from messaging.webhooks.models import BodyFormat, Kind, Method, Webhook
 from portal.core.events import registry
 
 PAIRS_HELP = "One per line as key=value; values may use {{variables}} such as {{id}}, {{mobile}}, {{status}}."
@@ -110,8 +112,6 @@ class SubscriptionForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        from messaging.webhooks.models import Webhook
-
         self.fields["event"].choices = registry.choices()
         self.fields["webhook_id"].choices = [
             (str(w.uuid), f"{w.name} ({w.uri})") for w in Webhook.objects.for_account(account).filter(is_active=True)
@@ -119,11 +119,12 @@ class SubscriptionForm(forms.Form):
 
 
 class TestEventForm(forms.Form):
-    event = forms.ChoiceField(choices=(), initial=registry.SMS_MESSAGE_STATUS)
+    event = forms.ChoiceField(choices=(), initial=SMS_MESSAGE_STATUS)
 
     def __init__(self, *args, webhook=None, **kwargs):
         super().__init__(*args, **kwargs)
-        names = (
-            registry.customizable() if webhook is not None and webhook.kind == Kind.CUSTOM else list(registry.EVENTS)
-        )
+        if webhook is not None and webhook.kind == Kind.CUSTOM:
+            names = formats.customizable()
+        else:
+            names = [e.name for e in registry.all()]
         self.fields["event"].choices = [(n, n) for n in names]

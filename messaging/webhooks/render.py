@@ -12,9 +12,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from messaging.webhooks import signing
+from messaging.webhooks import formats, signing
 from messaging.webhooks.models import BodyFormat, Kind, Method
-from portal.core.events import registry
 
 USER_AGENT = "PortalWebhooks/1.0"
 # Transport headers a customized webhook may not set (they would break framing or the pinning).
@@ -36,10 +35,10 @@ def body_of(event_type, payload, *, wrapped):
 
 
 def is_wrapped(event_type, *, by_webhook_id):
-    form = registry.get(event_type).form
-    if form == registry.FLAT_FOR_WEBHOOK_ID:
+    form = formats.of(event_type).form
+    if form == formats.FLAT_FOR_WEBHOOK_ID:
         return not by_webhook_id
-    return form == registry.WRAPPED
+    return form == formats.WRAPPED
 
 
 def variables(event_type, payload):

@@ -110,7 +110,8 @@ def fan_out(*, limit=1000, now=None):
         )
         if not events:
             return 0, 0
-        deliveries = targets([e for e in events if e.type in registry.EVENTS], now=now)
+        known = {e.name for e in registry.all()}
+        deliveries = targets([e for e in events if e.type in known], now=now)
         Delivery.objects.bulk_create(deliveries, batch_size=2000)
         Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=timezone.now())
     return len(events), len(deliveries)

@@ -1,21 +1,22 @@
-"""Webhooks and subscriptions: the operations pages, API and tasks share."""
+"""Webhooks and subscriptions: the operations pages and the API share."""
 
 import copy
 import re
-import secrets
 
-import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.services import audit
-from messaging.webhooks import signing, worker
+from messaging.events import SMS_MESSAGE_STATUS
+from messaging.webhooks import formats, tasks, worker
 from messaging.webhooks.models import BodyFormat, DeliveryStatus, Kind, Method, Subscription, Webhook
 from portal.core import events
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
 from portal.core.events import registry
-from portal.core.outbound import Refused, check_url, pinned_client
+from portal.core.outbound import Refused, check_url
+from portal.core.tenancy import get_for_account_or_404
 
 IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
 
@@ -119,7 +120,7 @@ def _validated(data, *, existing=None):
 def _check_custom_subscriptions(webhook):
     if webhook.kind != Kind.CUSTOM:
         return
-    allowed = set(registry.customizable())
+    allowed = set(formats.customizable())
     bad = webhook.subscriptions.exclude(event__in=allowed).values_list("event", flat=True)
     if bad:
         raise ValidationFailed(
@@ -133,9 +134,7 @@ def _check_custom_subscriptions(webhook):
 
 def _after_commit_verify(webhook):
     if webhook.needs_verification:
-        from messaging.webhooks.tasks import verify_webhook
-
-        transaction.on_commit(lambda: verify_webhook.delay(webhook.pk))
+        transaction.on_commit(lambda: tasks.verify_webhook.delay(webhook.pk))
 
 
 def create_webhook(*, account, data, actor=None, request=None):
@@ -193,10 +192,6 @@ def set_active(*, webhook, active, actor=None, request=None):
 
 
 def _webhook_of(account, value):
-    from django.http import Http404
-
-    from portal.core.tenancy import get_for_account_or_404
-
     try:
         return get_for_account_or_404(Webhook, account, uuid=_text(value))
     except Http404:
@@ -225,8 +220,8 @@ def create_subscription(*, account, data, actor=None, request=None):
         webhook = _webhook_of(account, webhook_id)
         if webhook is None:
             errors.add("webhook_id", "The selected webhook id is invalid.")
-    if webhook is not None and webhook.kind == Kind.CUSTOM and event and event not in registry.customizable():
-        errors.add("event", "Customized webhooks only receive " + ", ".join(registry.customizable()) + ".")
+    if webhook is not None and webhook.kind == Kind.CUSTOM and event and event not in formats.customizable():
+        errors.add("event", "Customized webhooks only receive " + ", ".join(formats.customizable()) + ".")
     errors.raise_if_any()
     with transaction.atomic():
         try:
@@ -261,19 +256,21 @@ def delete_subscription(*, subscription, actor=None, request=None):
 # ---- test events, replays, verification -----------------------------------------------------
 
 
-def send_test_event(*, webhook, event_type=registry.SMS_MESSAGE_STATUS, actor=None, request=None):
+def send_test_event(*, webhook, event_type=SMS_MESSAGE_STATUS, actor=None, request=None):
     """Send the catalogued example of `event_type` to this webhook only (not to subscriptions)."""
-    if event_type not in registry.EVENTS:
-        raise DomainError("Choose one of the listed events.", field="event")
+    try:
+        example = formats.of(event_type).example
+    except events.UnknownEvent:
+        raise DomainError("Choose one of the listed events.", field="event") from None
     if not webhook.is_active:
         raise DomainError("This webhook is inactive. Activate it before sending a test event.")
-    if webhook.kind == Kind.CUSTOM and event_type not in registry.customizable():
-        raise DomainError("Customized webhooks only receive " + ", ".join(registry.customizable()) + ".")
+    if webhook.kind == Kind.CUSTOM and event_type not in formats.customizable():
+        raise DomainError("Customized webhooks only receive " + ", ".join(formats.customizable()) + ".")
     with transaction.atomic():
         event = events.emit(
             account=webhook.account,
             type=event_type,
-            payload=copy.deepcopy(registry.get(event_type).example),
+            payload=copy.deepcopy(example),
             webhook_id=str(webhook.uuid),
         )
         audit.record("webhook.tested", account=webhook.account, actor=actor, request=request, target=webhook.name)
@@ -298,68 +295,4 @@ def replay_failed(*, account, queryset, actor=None, request=None):
 
 
 def _deliver_soon():
-    from messaging.webhooks.tasks import deliver_webhooks
-
-    transaction.on_commit(lambda: deliver_webhooks.delay(seconds=10))
-
-
-def verify(*, webhook, client=None):
-    """The verification challenge: POST {uri}?token=<key> with {validation_key, challenge}; the
-    receiver must answer 200 with the same challenge. Returns True when verified."""
-    challenge = secrets.token_urlsafe(12)
-    body = {"validation_key": webhook.token, "challenge": challenge}
-    content = httpx.Request("POST", "http://x", json=body).content
-    now = timezone.now()
-    headers = {
-        "Content-Type": "application/json",
-        "Signature": signing.header(key=str(webhook.uuid), timestamp=now.timestamp(), content=content),
-        "X-Webhook-Timestamp": str(int(now.timestamp())),
-    }
-    if webhook.secret:
-        headers["Authorization"] = f"Bearer {webhook.secret}"
-    error = ""
-    client = client or pinned_client(
-        timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK
-    )
-    try:
-        with client:
-            response = client.post(webhook.uri, params={"token": webhook.token}, content=content, headers=headers)
-            if response.status_code != 200:
-                error = f"The URL answered HTTP {response.status_code}; 200 with the challenge is needed."
-            else:
-                try:
-                    answered = response.json().get("challenge")
-                except (ValueError, AttributeError):
-                    answered = None
-                if answered != challenge:
-                    error = "The answer did not contain the challenge."
-    except Refused as exc:
-        error = str(exc)
-    except httpx.HTTPError as exc:
-        error = f"The URL could not be reached ({type(exc).__name__})."
-    Webhook.objects.filter(pk=webhook.pk, uri=webhook.uri, token=webhook.token).update(
-        verified_at=None if error else now, verification_error=error[:300]
-    )
-    webhook.refresh_from_db()
-    return not error
-
-
-def purge_delivery_log(*, now=None, batch=5000):
-    """Delete delivered and failed deliveries older than the retention, in batches so the table
-    is never locked for long; open ones are kept whatever their age. Returns how many went."""
-    from datetime import timedelta
-
-    from messaging.webhooks.models import Delivery
-
-    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
-    removed = 0
-    while True:
-        ids = list(
-            Delivery.objects.filter(
-                created_at__lt=cutoff, status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]
-            ).values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return removed
-        Delivery.objects.filter(pk__in=ids).delete()
-        removed += len(ids)
+    transaction.on_commit(lambda: tasks.deliver_webhooks.delay(seconds=10))

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from messaging.webhooks import services, worker
+from messaging.webhooks import retention, verification, worker
 from messaging.webhooks.models import Webhook
 
 
@@ -15,10 +15,10 @@ def deliver_webhooks(seconds=None):
 def verify_webhook(webhook_id):
     webhook = Webhook.objects.filter(pk=webhook_id).first()
     if webhook is not None and webhook.needs_verification:
-        services.verify(webhook=webhook)
+        verification.verify(webhook=webhook)
 
 
 @shared_task(ignore_result=True)
 def purge_delivery_log():
     """Daily: drop finished deliveries (and their attempts) older than WEBHOOK_LOG_RETENTION_DAYS."""
-    return services.purge_delivery_log()
+    return retention.purge_delivery_log()

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from messaging.webhooks import services
+from messaging.webhooks import formats, services, verification
 from messaging.webhooks.filters import DeliveryFilterSet, SubscriptionFilterSet, WebhookFilterSet
 from messaging.webhooks.forms import SubscriptionForm, TestEventForm, WebhookForm
 from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
@@ -109,7 +109,7 @@ def webhook_verify(request, pk):
     webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
     if not webhook.token:
         messages.error(request, "This webhook has no verification token.")
-    elif services.verify(webhook=webhook):
+    elif verification.verify(webhook=webhook):
         messages.success(request, f"{webhook.uri} answered the challenge: verified.")
     else:
         messages.error(request, f"Not verified: {webhook.verification_error}")
@@ -230,15 +230,9 @@ def delivery_replay(request):
 
 @account_required()
 def event_catalogue(request):
-    rows = [
-        {
-            "type": e,
-            "example": json.dumps(
-                {"event": e.name, "payload": e.example} if e.form != registry.FLAT else e.example,
-                indent=2,
-                ensure_ascii=False,
-            ),
-        }
-        for e in registry.EVENTS.values()
-    ]
+    rows = []
+    for e in registry.all():
+        fmt = formats.of(e.name)
+        body = {"event": e.name, "payload": fmt.example} if fmt.form != formats.FLAT else fmt.example
+        rows.append({"type": e, "format": fmt, "example": json.dumps(body, indent=2, ensure_ascii=False)})
     return render(request, "webhooks/event_catalogue.html", {"rows": rows})

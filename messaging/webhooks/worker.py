@@ -28,11 +28,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from messaging.webhooks import health, render
+from messaging.webhooks import formats, health, render
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out
 from messaging.webhooks.schedule import next_attempt
-from portal.core.events import registry
 from portal.core.events.models import Event
 from portal.core.outbound import PinnedPool, Refused, Response
 
@@ -237,7 +236,7 @@ def claim(*, limit, busy, per_endpoint, now, token):
 def _is_success(outcome, event_type):
     if outcome.error or outcome.status_code is None:
         return False
-    return outcome.status_code in registry.get(event_type).success_codes
+    return outcome.status_code in formats.of(event_type).success_codes
 
 
 def record(outcomes, *, token, now):

@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from messaging import events as event_names
 from messaging.models import Service
 from messaging.pipeline.models import Batch, Message, State
 from messaging.review import services as review
@@ -243,7 +244,7 @@ register(
             Op("GET", "webhooks:webhook_edit", {"pk": "uuid"}),
             Op("POST", "webhooks:webhook_edit", {"pk": "uuid"}, WEBHOOK_FORM),
             Op("POST", "webhooks:webhook_toggle", {"pk": "uuid"}),
-            Op("POST", "webhooks:webhook_test", {"pk": "uuid"}, {"event": events.SMS_MESSAGE_STATUS}),
+            Op("POST", "webhooks:webhook_test", {"pk": "uuid"}, {"event": event_names.SMS_MESSAGE_STATUS}),
             # No token: the page answers without calling the URL.
             Op("POST", "webhooks:webhook_verify", {"pk": "uuid"}),
             Op("GET", "developer-webhook", {"pk": "uuid"}, api=True),
@@ -256,7 +257,7 @@ register(
             Op(
                 "POST",
                 "developer-subscriptions",
-                data=lambda w, account: {"event": events.SMS_MESSAGE_STATUS, "webhook_id": str(w.uuid)},
+                data=lambda w, account: {"event": event_names.SMS_MESSAGE_STATUS, "webhook_id": str(w.uuid)},
                 api=True,
                 lookup="filter",
             ),
@@ -268,7 +269,7 @@ register(
 
 def _subscription(account, marker):
     webhook = _webhook(account, marker)
-    data = {"event": events.SMS_MESSAGE_STATUS, "identity": f"keyword:{marker}", "webhook_id": str(webhook.uuid)}
+    data = {"event": event_names.SMS_MESSAGE_STATUS, "identity": f"keyword:{marker}", "webhook_id": str(webhook.uuid)}
     return webhooks.create_subscription(account=account, data=data)
 
 
@@ -290,7 +291,7 @@ register(
 
 def _delivery(account, marker):
     webhook = _webhook(account, marker)
-    event = events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload={"id": "g:1"})
+    event = events.emit(account=account, type=event_names.SMS_MESSAGE_STATUS, payload={"id": "g:1"})
     return Delivery.objects.create(
         account=account,
         event=event,

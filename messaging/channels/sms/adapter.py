@@ -8,6 +8,7 @@ from django.utils import timezone
 from messaging.channels.sms import context, scrub
 from messaging.channels.sms.api import channel_request
 from messaging.channels.sms.encoding import analyze, split
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.pipeline.channels import ChannelAdapter, Refusal
 from messaging.pipeline.models import Priority
 from messaging.pipeline.persist import copy_value
@@ -49,7 +50,7 @@ def cap_units(analysis, max_units):
 class SmsAdapter(ChannelAdapter):
     name = "sms"
     label = "SMS"
-    status_event = "sms:message:status"
+    status_event = SMS_MESSAGE_STATUS
     queues = {Priority.HIGH: "sms-high", Priority.BULK: "sms-bulk"}
     receipt_timeout_status = "TIMEOUT-DLR"
     columns = (

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import services
 from messaging.webhooks.filters import SubscriptionFilterSet, WebhookFilterSet
 from messaging.webhooks.models import Subscription, Webhook
@@ -9,7 +10,6 @@ from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
-from portal.core.events import registry
 
 MASK = "*****"
 
@@ -89,7 +89,7 @@ class WebhookTest(V2APIView):
     @extend_schema(summary="Send a test event to a webhook", responses={200: envelope("WebhookTested"), **ERRORS})
     def post(self, request, pk):
         webhook = self.get_for_account(Webhook.objects.all(), uuid=pk)
-        event_type = str(request.data.get("event") or registry.SMS_MESSAGE_STATUS)
+        event_type = str(request.data.get("event") or SMS_MESSAGE_STATUS)
         event = services.send_test_event(webhook=webhook, event_type=event_type, request=request._request)
         return self.ok({"event": event.type, "id": str(event.uuid)}, "Scheduled successfully.")
 

@@ -1,8 +1,19 @@
-"""The event outbox. Producers: `from portal.core import events` then
-`events.emit(account=..., type=events.SMS_MESSAGE_STATUS, payload=...)`."""
+"""The event outbox. Producers import their app's name constant and call `emit()`:
 
-from portal.core.events.registry import *  # noqa: F403  (the event name constants)
-from portal.core.events.registry import EVENTS, UnknownEvent  # noqa: F401
+    from <app>.events import THING_HAPPENED
+    from portal.core import events
+
+    events.emit(account=..., type=THING_HAPPENED, payload=...)
+
+Event names are declared by the apps that emit them (`<app>/events.py`, registered in the app's
+`ready()`); `registry` is the mechanism.
+"""
+
+from portal.core.events.registry import DuplicateEvent, EventType, UnknownEvent  # noqa: F401
+
+# This package is a Django app: Django imports it while it builds the app registry, before any
+# model can be loaded, and `services` imports `models`. So the outbox functions import it when
+# they are first called rather than here.
 
 
 def emit(**kwargs):

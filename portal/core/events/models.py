@@ -15,7 +15,7 @@ from portal.core.tenancy import TenantQuerySet
 class Event(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="events")
-    # A name from portal/core/events/registry.py (catalogued or internal `portal:...`).
+    # A registered event name (declared in an app's events.py; catalogued or internal `portal:...`).
     type = models.CharField(max_length=64, db_index=True)
     payload = models.JSONField(default=dict)
     # Routing (never sent to the customer): the webhook named on the request, the source the

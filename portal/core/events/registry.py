@@ -1,395 +1,77 @@
-"""Every event name the platform emits, in one place.
+"""The event registry: which event names exist. The mechanism only; no app's events live here.
 
-Producers import a constant (`events.SMS_MESSAGE_STATUS`) and call `emit()`; subscriptions, the
-delivery worker, the pages and the docs read the same entries. An unknown name is a programming
-error and `emit()` refuses it, so a typo never becomes an event nobody can subscribe to.
+Each app declares its events in its own `events.py` (name constants and `EventType`s) and
+registers them from its `AppConfig.ready()`:
+
+    # <app>/events.py
+    THING_HAPPENED = "<app>:thing:happened"
+    EVENT_TYPES = (EventType(THING_HAPPENED, "<Product>", "A thing happened"),)
+
+    # <app>/apps.py
+    def ready(self):
+        registry.register(*events.EVENT_TYPES)
+
+`emit()` refuses a name nobody registered, so a typo never becomes an event nobody can subscribe
+to. How an event is delivered (body form, success codes, variables, examples) is the business of
+whoever delivers it (the webhooks app), not of this registry.
 """
 
-from dataclasses import dataclass, field
-
-# How the body is sent (webhooks catalog): channel events wrap their data as
-# {"event": name, "payload": {...}}; SMS DLRs, voice CDRs, contacts, unsubscriptions and smart-link
-# visits are flat objects. SMS and voice are wrapped for subscriptions and flat for a per-request
-# `webhook_id` (the catalog's recommendation; see docs/api.md).
-WRAPPED = "wrapped"
-FLAT = "flat"
-FLAT_FOR_WEBHOOK_ID = "flat_for_webhook_id"
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class EventType:
     name: str
+    # The product the event belongs to, as the pages show it.
     product: str
     description: str
-    form: str = WRAPPED
-    # Customized (composed) webhooks may be bound to this event (catalog: five status events).
-    customizable: bool = False
-    # Catalogued names; internal ones are the portal's own (`portal:...`).
+    # Catalogued names are the public API's; the others are the portal's own (`portal:...`).
     catalogued: bool = True
-    # Classic SMS DLR push and voice callbacks count only 200/202; channel webhooks any 2xx.
-    success_codes: frozenset = field(default_factory=lambda: frozenset(range(200, 300)))
-    # `{{variable}}` names a customized webhook may use (dotted paths into the body).
-    variables: tuple = ()
-    example: dict = field(default_factory=dict)
-
-
-ONLY_200_202 = frozenset({200, 202})
-
-SMS_MESSAGE_STATUS = "sms:message:status"
-SMS_UNSUBSCRIPTION = "sms:unsubscription"
-WHATSAPP_MESSAGE_IN = "whatsapp:message:in"
-WHATSAPP_MESSAGE_STATUS = "whatsapp:message:status"
-WHATSAPP_UNSUBSCRIPTION = "whatsapp:unsubscription"
-RCS_MESSAGE_IN = "rcs:message:in"
-RCS_MESSAGE_STATUS = "rcs:message:status"
-RCS_UNSUBSCRIPTION = "rcs:unsubscription"
-VOICE_MESSAGE_OUT = "voice:message:out"
-VOICE_UNSUBSCRIPTION = "voice:unsubscription"
-VIBER_MESSAGE_STATUS = "viber:message:status"
-VIBER_MESSAGE_IN = "viber:message:in"
-VIBER_UNSUBSCRIPTION = "viber:unsubscription"
-VMN_MESSAGE_IN = "vmn:message:in"
-CONTACTS_SUBSCRIBER_SUBSCRIPTION = "contacts:subscriber:subscription"
-LINK_VISIT = "link:visit"
-SENDER_REVIEWED = "portal:sender:reviewed"
-TEMPLATE_REVIEWED = "portal:template:reviewed"
-WEBHOOK_TEST = "portal:webhook:test"
-
-_SMS_VARIABLES = (
-    "id",
-    "mobile",
-    "status",
-    "credits",
-    "units",
-    "deliv_time",
-    "sent_time",
-    "submit_time",
-    "deliv_at",
-    "sent_at",
-    "submit_at",
-    "custom",
-    "cid",
-    "custom1",
-    "custom2",
-    "location",
-    "region",
-    "provider",
-    "location_code",
-    "region_code",
-    "provider_code",
-)
-_CHANNEL_STATUS_VARIABLES = tuple(
-    f"payload.{name}"
-    for name in (
-        "id",
-        "from",
-        "to",
-        "mobile",
-        "status",
-        "delivered_at",
-        "read_at",
-        "processed_at",
-        "submit_time",
-        "foreign_id",
-    )
-)
-_VOICE_VARIABLES = (
-    "id",
-    "to",
-    "status",
-    "duration",
-    "bridge",
-    "from",
-    "start_at",
-    "end_at",
-    "mid",
-    "flow_id",
-    "source",
-    "recording_url",
-    "webhook_id",
-)
-
-_SMS_EXAMPLE = {
-    "id": "b34e35ad-fe34-4a8b-977c-b21cd76cd7d6:1",
-    "mobile": "918921269000",
-    "status": "DELIVRD",
-    "credits": "2.0000",
-    "units": 2,
-    "deliv_time": "2021-04-09 16:27:51",
-    "sent_time": "2021-04-09 16:27:35",
-    "submit_time": "2021-04-09 16:27:39",
-    "deliv_at": "1617985671",
-    "sent_at": "1617985655",
-    "submit_at": "1617985659",
-    "cid": "12344440000",
-    "custom": "98820000",
-    "location_code": "in",
-}
-
-
-def _channel_status_example(channel, sender):
-    return {
-        "id": "a418d672-9781-4d97-b517-a56f7d95ad8a",
-        "channel": channel,
-        "from": sender,
-        "to": "919019900000",
-        "status": "delivered",
-        "delivered_at": "2021-06-18T14:48:06.886358Z",
-        "read_at": None,
-        "processed_at": "2021-06-18T14:48:05.104417Z",
-        "timestamp": "2021-06-18T14:48:06.886358Z",
-        "foreign_id": "order-1001",
-    }
-
-
-def _incoming_example(channel, to):
-    return {
-        "id": "5d3b1a3e-8f0c-4c43-9d55-0a9e2f1b7c11",
-        "channels": [{"name": channel, "to": to}],
-        "recipient": {"from": "919019900000", "user": None},
-        "message": {
-            "id": "wamid.HBgMOTE5MDE5OTAwMDAwFQIAEhgUM0E",
-            "type": "text",
-            "payload": {"text": "Hello"},
-            "timestamp": "2021-06-18T14:48:06.886358Z",
-        },
-    }
-
-
-def _unsubscription_example(channel, type_, value):
-    return {
-        "id": "6a3c0b6e-2d59-4b8f-8f3e-1b9a7c2d4e5f" if channel in ("sms", "voice") else 42,
-        "receiver": "919876543210",
-        "type": type_,
-        "value": value,
-        "created_at": "2022-10-19T07:40:13.000000Z",
-        "status": "Unsubscriber created successfully",
-    }
-
-
-EVENTS = {
-    e.name: e
-    for e in [
-        EventType(
-            SMS_MESSAGE_STATUS,
-            "SMS",
-            "Delivery or non-delivery of an SMS",
-            form=FLAT_FOR_WEBHOOK_ID,
-            customizable=True,
-            success_codes=ONLY_200_202,
-            variables=_SMS_VARIABLES,
-            example=_SMS_EXAMPLE,
-        ),
-        EventType(
-            SMS_UNSUBSCRIPTION,
-            "SMS",
-            "A number opted out of SMS",
-            form=FLAT,
-            example=_unsubscription_example("sms", "sender", "TXTSMS"),
-        ),
-        EventType(
-            WHATSAPP_MESSAGE_IN,
-            "WhatsApp",
-            "A user sent a message to the business number",
-            example=_incoming_example("whatsapp", "919019120000"),
-        ),
-        EventType(
-            WHATSAPP_MESSAGE_STATUS,
-            "WhatsApp",
-            "WhatsApp delivery status changed",
-            customizable=True,
-            variables=_CHANNEL_STATUS_VARIABLES,
-            example=_channel_status_example("whatsapp", "919019120000"),
-        ),
-        EventType(
-            WHATSAPP_UNSUBSCRIPTION,
-            "WhatsApp",
-            "A number opted out of WhatsApp",
-            form=FLAT,
-            example=_unsubscription_example("whatsapp", "category", "WUC"),
-        ),
-        EventType(
-            RCS_MESSAGE_IN,
-            "RCS",
-            "An incoming RCS message",
-            example=_incoming_example("rcs", "700969ca-0cb2-11ec-a2c0-000000000000"),
-        ),
-        EventType(
-            RCS_MESSAGE_STATUS,
-            "RCS",
-            "RCS delivery update",
-            customizable=True,
-            variables=_CHANNEL_STATUS_VARIABLES,
-            example=_channel_status_example("rcs", "700969ca-0cb2-11ec-a2c0-000000000000"),
-        ),
-        EventType(
-            RCS_UNSUBSCRIPTION,
-            "RCS",
-            "A number opted out of RCS",
-            form=FLAT,
-            example=_unsubscription_example("rcs", "all", "*"),
-        ),
-        EventType(
-            VOICE_MESSAGE_OUT,
-            "Voice",
-            "Call detail record after a call (outgoing or click2call)",
-            form=FLAT_FOR_WEBHOOK_ID,
-            customizable=True,
-            success_codes=ONLY_200_202,
-            variables=_VOICE_VARIABLES,
-            example={
-                "id": "1234-1333-00001",
-                "bridge": "918068280000",
-                "from": "918919520000",
-                "to": "918867130000",
-                "source": "OBD",
-                "mid": "1234-1333-00001",
-                "flow_id": 123,
-                "start_at": "2021-04-09 16:27:39",
-                "end_at": "2021-04-09 16:28:02",
-                "duration": "23",
-                "status": "ANSWER",
-                "recording_url": "https://recordings.example.com/1234-1333-00001.mp3",
-            },
-        ),
-        EventType(
-            VOICE_UNSUBSCRIPTION,
-            "Voice",
-            "A number opted out of calls",
-            form=FLAT,
-            example=_unsubscription_example("voice", "all", "*"),
-        ),
-        EventType(
-            VIBER_MESSAGE_STATUS,
-            "Viber",
-            "Viber delivery update",
-            customizable=True,
-            variables=_CHANNEL_STATUS_VARIABLES,
-            example=_channel_status_example("viber", "pa:5542"),
-        ),
-        EventType(
-            VIBER_MESSAGE_IN,
-            "Viber",
-            "A user sent a message to the Viber account",
-            example=_incoming_example("viber", "pa:5542"),
-        ),
-        EventType(
-            VIBER_UNSUBSCRIPTION,
-            "Viber",
-            "A number opted out of Viber",
-            form=FLAT,
-            example=_unsubscription_example("viber", "all", "*"),
-        ),
-        EventType(
-            VMN_MESSAGE_IN,
-            "Interact (VMN)",
-            "An inbound SMS on a virtual number or keyword",
-            example=_incoming_example("vmn", "919220000000"),
-        ),
-        EventType(
-            CONTACTS_SUBSCRIBER_SUBSCRIPTION,
-            "Contacts",
-            "A contact was created or updated",
-            form=FLAT,
-            example={
-                "id": 86,
-                "identity": "demo@example.com",
-                "first_name": "Demo",
-                "middle_name": None,
-                "last_name": "Test",
-                "gender": "male",
-                "birth_date": "1996-07-16",
-                "company": None,
-                "attributes": {"membership": "platinum", "status": "vip", "customerNumber": "23"},
-                "created_at": "2022-12-07T06:20:09.000000Z",
-                "updated_at": "2022-12-07T06:20:09.000000Z",
-                "status": "Subscriber created successfully",
-            },
-        ),
-        EventType(
-            LINK_VISIT,
-            "Smart links",
-            "A smart link created with a webhook_id was visited",
-            form=FLAT,
-            catalogued=False,  # the callback is catalogued, its event name is not
-            example={
-                "id": "b34e35ad-fe34-4a8b-977c-b21cd76cd7d6:1",
-                "link_id": 246,
-                "user_agent": "Mozilla/5.0",
-                "browser": "Chrome",
-                "browser_version": "23.3.1",
-                "platform": "Android",
-                "device_type": "smartphone",
-                "device_brand": "Redmi",
-                "country": "india",
-                "country_code": "IN",
-                "region": "Karnataka",
-                "city": "Bangalore",
-                "mobile": "918919500000",
-                "created_at": "2021-04-09 16:27:39",
-            },
-        ),
-        EventType(
-            SENDER_REVIEWED,
-            "Portal",
-            "Staff approved or rejected a sender ID",
-            catalogued=False,
-            example={
-                "id": "0b7c3e1a-52d4-4f8e-9a61-3c2f1e0d9b87",
-                "kind": "sender",
-                "name": "TXTSMS",
-                "status": 1,
-                "decision": "approved",
-                "reason": "",
-                "reviewed_at": "2022-10-19T07:40:13.000000+00:00",
-            },
-        ),
-        EventType(
-            TEMPLATE_REVIEWED,
-            "Portal",
-            "Staff approved or rejected a DLT template",
-            catalogued=False,
-            example={
-                "id": "4e1d2c3b-6a5f-4e7d-8c9b-0a1f2e3d4c5b",
-                "kind": "template",
-                "name": "OTP",
-                "status": 2,
-                "decision": "rejected",
-                "reason": "Variable names unclear",
-                "reviewed_at": "2022-10-19T07:40:13.000000+00:00",
-            },
-        ),
-        EventType(
-            WEBHOOK_TEST,
-            "Portal",
-            "A test event sent from the webhooks page",
-            catalogued=False,
-            example={"message": "This is a test event from the portal."},
-        ),
-    ]
-}
+    # Customers may subscribe to it (False: sent only on purpose, such as a test event).
+    subscribable: bool = True
 
 
 class UnknownEvent(ValueError):
     pass
 
 
+class DuplicateEvent(ValueError):
+    pass
+
+
+# name -> EventType, in registration order (INSTALLED_APPS order, then each app's own order).
+_registered: dict[str, EventType] = {}
+
+
+def register(*event_types):
+    """Add event types. A name registered already (or twice in one call) raises DuplicateEvent
+    and nothing of the call is registered."""
+    names = [e.name for e in event_types]
+    clashes = sorted({n for n in names if n in _registered or names.count(n) > 1})
+    if clashes:
+        raise DuplicateEvent(f"Event names registered twice: {', '.join(clashes)}.")
+    for event_type in event_types:
+        _registered[event_type.name] = event_type
+
+
 def get(name):
     """The registered event called `name`; UnknownEvent otherwise."""
     try:
-        return EVENTS[name]
+        return _registered[name]
     except KeyError:
-        raise UnknownEvent(f"{name!r} is not a registered event name (portal/core/events/registry.py).") from None
+        raise UnknownEvent(f"{name!r} is not a registered event name (see the apps' events.py).") from None
+
+
+def all():  # shadows the builtin inside this module only; callers write registry.all()
+    """Every registered event type, in registration order."""
+    return list(_registered.values())
 
 
 def subscribable():
-    """Names a customer may subscribe to (everything but the test event), in a stable order."""
-    return [name for name in EVENTS if name != WEBHOOK_TEST]
-
-
-def customizable():
-    return [name for name, e in EVENTS.items() if e.customizable]
+    """Names a customer may subscribe to, in registration order."""
+    return [name for name, e in _registered.items() if e.subscribable]
 
 
 def choices():
-    return [(name, f"{name} — {EVENTS[name].description}") for name in subscribable()]
+    """(name, label) pairs of the subscribable events, for forms and filters."""
+    return [(name, f"{name} — {_registered[name].description}") for name in subscribable()]

@@ -1,10 +1,13 @@
 """`emit()`: the one way an app announces something happened.
 
 Call it inside the transaction of the change: the event row commits or rolls back with it, and the
-webhook worker delivers only committed rows. Names come from `portal.core.events.registry`.
+webhook worker delivers only committed rows. Names are the constants each app declares in its
+`events.py` and registers in `portal.core.events.registry`.
 
+    from <app>.events import THING_HAPPENED
     from portal.core import events
-    events.emit(account=account, type=events.CONTACTS_SUBSCRIBER_SUBSCRIPTION, payload=contact_payload)
+
+    events.emit(account=account, type=THING_HAPPENED, payload=thing_payload)
 """
 
 import json

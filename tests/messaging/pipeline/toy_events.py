@@ -8,4 +8,7 @@ TOY_STATUS = registry.EventType(
 
 
 def register_toy_event():
-    registry.EVENTS.setdefault(TOY_STATUS.name, TOY_STATUS)
+    try:
+        registry.get(TOY_STATUS.name)
+    except registry.UnknownEvent:
+        registry.register(TOY_STATUS)

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from django.db import connection
 
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus
 from portal.core import events
@@ -23,8 +24,7 @@ def test_two_workers_never_deliver_the_same_attempt_twice():
         account=account, data={"event": "sms:message:status", "identity": "all", "webhook_id": str(webhook.uuid)}
     )
     events.emit_many(
-        events.pending(account_id=account.pk, type=events.SMS_MESSAGE_STATUS, payload={"id": f"g:{i}"})
-        for i in range(300)
+        events.pending(account_id=account.pk, type=SMS_MESSAGE_STATUS, payload={"id": f"g:{i}"}) for i in range(300)
     )
     seen, lock = [], threading.Lock()
 

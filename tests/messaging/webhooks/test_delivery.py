@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.notifications.models import Notification
-from messaging.webhooks import services, signing, worker
+from contacts.events import CONTACTS_SUBSCRIBER_SUBSCRIPTION
+from messaging.events import SMS_MESSAGE_STATUS, WHATSAPP_MESSAGE_IN, WHATSAPP_MESSAGE_STATUS
+from messaging.webhooks import retention, services, signing, verification, worker
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out
 from portal.core import events
@@ -38,7 +40,7 @@ def test_webhook_id_on_the_event_wins_and_gets_the_flat_form(account, receiver, 
     named = hook(account, name="Named", uri="https://named.example.com/dlr", secret="tok")
     subscribed = hook(account, name="Subscribed", uri="https://sub.example.com/dlr")
     subscribe(account, subscribed)
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(named.uuid))
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(named.uuid))
 
     counts = deliver(receiver)
 
@@ -64,7 +66,7 @@ def test_subscriptions_get_the_wrapped_form_filtered_by_identity(account, other_
     subscribe(account, hook(account, name="Inactive", uri="https://off.example.com/", status=0))
     receiver = Receiver()
 
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS, identity="sender:TXTSMS")
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS, identity="sender:TXTSMS")
     deliver(receiver)
 
     hosts = sorted(r.url.host for r in receiver.requests)
@@ -75,7 +77,7 @@ def test_subscriptions_get_the_wrapped_form_filtered_by_identity(account, other_
 
 def test_an_unknown_webhook_id_falls_back_to_subscriptions(account, receiver, deliver):
     subscribe(account, hook(account))
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS, webhook_id="flow:1")
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS, webhook_id="flow:1")
     deliver(receiver)
     assert len(receiver.requests) == 1
 
@@ -84,8 +86,8 @@ def test_channel_events_are_wrapped_and_flat_ones_are_not(account, receiver, del
     webhook = hook(account)
     subscribe(account, webhook, event="whatsapp:message:in")
     subscribe(account, webhook, event="contacts:subscriber:subscription")
-    events.emit(account=account, type=events.WHATSAPP_MESSAGE_IN, payload={"id": "w1"})
-    events.emit(account=account, type=events.CONTACTS_SUBSCRIBER_SUBSCRIPTION, payload={"id": 86})
+    events.emit(account=account, type=WHATSAPP_MESSAGE_IN, payload={"id": "w1"})
+    events.emit(account=account, type=CONTACTS_SUBSCRIBER_SUBSCRIPTION, payload={"id": 86})
     deliver(receiver)
     bodies = sorted((json.loads(r.content) for r in receiver.requests), key=str)
     assert {"event": "whatsapp:message:in", "payload": {"id": "w1"}} in bodies
@@ -95,7 +97,7 @@ def test_channel_events_are_wrapped_and_flat_ones_are_not(account, receiver, del
 def test_a_rolled_back_transaction_sends_nothing(account, receiver, deliver):
     subscribe(account, hook(account))
     with pytest.raises(RuntimeError), transaction.atomic():
-        events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+        events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
         raise RuntimeError("the producer failed after emitting")
     counts = deliver(receiver)
     assert not Event.objects.exists() and not Delivery.objects.exists()
@@ -112,7 +114,7 @@ def test_retries_follow_the_catalogued_schedule_then_fail(account, clock, delive
     webhook = hook(account)
     subscribe(account, webhook)
     receiver = Receiver(status=500, body=b"boom")
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
 
     deliver(receiver)
     delivery = Delivery.objects.get()
@@ -154,7 +156,7 @@ def test_the_schedule_grows_tenfold_and_is_capped(settings):
 def test_success_then_replay_of_a_failed_delivery(account, clock, deliver, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 1
     subscribe(account, hook(account))
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     deliver(Receiver(status=503))
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
@@ -203,7 +205,7 @@ def test_a_slow_receiver_times_out(account, deliver, settings):
         return httpx.Response(200)
 
     subscribe(account, hook(account))
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     deliver(slow)
     attempt = Attempt.objects.get()
     assert not attempt.success and attempt.error == "No answer within 0.2 s." and attempt.status_code is None
@@ -212,7 +214,7 @@ def test_a_slow_receiver_times_out(account, deliver, settings):
 def test_response_bodies_are_capped(account, deliver, settings):
     settings.WEBHOOK_RESPONSE_LOG_BYTES = 100
     subscribe(account, hook(account))
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     deliver(Receiver(body=b"x" * 50_000))
     assert len(Attempt.objects.get().response_body) == 100
 
@@ -222,7 +224,7 @@ def test_claims_never_hand_the_same_delivery_to_two_workers(account, clock):
 
     subscribe(account, hook(account))
     for _ in range(5):
-        events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+        events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     fan_out(now=clock())
     first = worker.claim(limit=3, busy=[], per_endpoint=10, now=clock(), token=uuid.uuid4())
     second = worker.claim(limit=10, busy=[], per_endpoint=10, now=clock(), token=uuid.uuid4())
@@ -234,7 +236,7 @@ def test_a_crashed_workers_claim_comes_back_after_its_lease(account, clock, deli
     import uuid
 
     subscribe(account, hook(account))
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     fan_out(now=clock())
     lost = uuid.uuid4()
     assert len(worker.claim(limit=10, busy=[], per_endpoint=10, now=clock(), token=lost)) == 1
@@ -256,7 +258,7 @@ def test_per_endpoint_limit_caps_claims(account, clock):
     subscribe(account, hook(account, uri="https://slow.example.com/"))
     subscribe(account, hook(account, uri="https://fast.example.com/"))
     for _ in range(10):
-        events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+        events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     fan_out(now=clock())
     ids = worker.claim(limit=100, busy=[], per_endpoint=3, now=clock(), token=uuid.uuid4())
     endpoints = list(Delivery.objects.filter(pk__in=ids).values_list("endpoint", flat=True))
@@ -275,7 +277,7 @@ def test_a_webhook_that_keeps_failing_is_flagged_and_the_owner_emailed(account, 
     webhook = hook(account)
     subscribe(account, webhook)
     for _ in range(4):
-        events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+        events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("django.db.transaction.on_commit", lambda fn, **k: fn())
         deliver(Receiver(status=500))
@@ -285,7 +287,7 @@ def test_a_webhook_that_keeps_failing_is_flagged_and_the_owner_emailed(account, 
     assert "keeps failing" in note.title
     assert len(mail.outbox) == 1 and owner.email in mail.outbox[0].to
 
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     deliver(Receiver(status=200))
     webhook.refresh_from_db()
     assert webhook.flagged_at is None and webhook.consecutive_failures == 0 and webhook.last_success_at
@@ -294,7 +296,7 @@ def test_a_webhook_that_keeps_failing_is_flagged_and_the_owner_emailed(account, 
 def test_unverified_webhooks_wait_until_they_answer_the_challenge(account, deliver):
     webhook = hook(account, token="9012XX", secret="sek")
     subscribe(account, webhook)
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     receiver = Receiver()
     deliver(receiver)
     assert receiver.requests == [] and Delivery.objects.get().status == DeliveryStatus.PENDING
@@ -305,7 +307,7 @@ def test_unverified_webhooks_wait_until_they_answer_the_challenge(account, deliv
         assert body["validation_key"] == "9012XX" and request.headers["authorization"] == "Bearer sek"
         return httpx.Response(200, json={"challenge": body["challenge"]})
 
-    assert services.verify(webhook=webhook, client=httpx.Client(transport=httpx.MockTransport(challenge)))
+    assert verification.verify(webhook=webhook, client=httpx.Client(transport=httpx.MockTransport(challenge)))
     deliver(receiver)
     assert len(receiver.requests) == 1
 
@@ -313,7 +315,7 @@ def test_unverified_webhooks_wait_until_they_answer_the_challenge(account, deliv
 def test_a_wrong_challenge_answer_leaves_it_unverified(account):
     webhook = hook(account, token="k")
     client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"challenge": "no"})))
-    assert not services.verify(webhook=webhook, client=client)
+    assert not verification.verify(webhook=webhook, client=client)
     webhook.refresh_from_db()
     assert webhook.verified_at is None and "challenge" in webhook.verification_error
 
@@ -328,7 +330,7 @@ def test_customized_get_webhook_substitutes_variables(account, receiver, deliver
         headers=[["X-Api-Key", "abc"], ["Host", "evil.internal"]],
     )
     subscribe(account, webhook)
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload={**SMS, "custom": "a&b"})
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload={**SMS, "custom": "a&b"})
     deliver(receiver)
     request = receiver.requests[0]
     assert request.method == "GET" and request.content == b""
@@ -355,7 +357,7 @@ def test_customized_post_form_and_channel_variables(account, receiver, deliver):
         body=[["msg", "{{payload.id}}"], ["state", "{{payload.status}}"]],
     )
     subscribe(account, webhook, event="whatsapp:message:status")
-    events.emit(account=account, type=events.WHATSAPP_MESSAGE_STATUS, payload={"id": "w-1", "status": "read"})
+    events.emit(account=account, type=WHATSAPP_MESSAGE_STATUS, payload={"id": "w-1", "status": "read"})
     deliver(receiver)
     request = receiver.requests[0]
     assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
@@ -405,7 +407,7 @@ def test_inactive_webhooks_receive_nothing(account, receiver, deliver):
     webhook = hook(account)
     subscribe(account, webhook)
     services.delete_webhook(webhook=webhook)
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(webhook.uuid))
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(webhook.uuid))
     deliver(receiver)
     assert receiver.requests == [] and not Delivery.objects.exists()
     assert Webhook.objects.get().is_active is False
@@ -423,7 +425,7 @@ def test_a_hanging_endpoint_holds_only_its_own_slots(account, clock, settings):
     fast = hook(account, name="fast", uri="https://fast.example.com/")
     for webhook, n in ((slow, 6), (fast, 30)):
         for _ in range(n):
-            events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(webhook.uuid))
+            events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS, webhook_id=str(webhook.uuid))
     open_now, most = {"slow": 0}, {"slow": 0}
 
     async def handler(request):
@@ -462,13 +464,13 @@ def test_old_finished_deliveries_are_purged_open_ones_kept(account, deliver, clo
     settings.WEBHOOK_LOG_RETENTION_DAYS = 30
     subscribe(account, hook(account))
     for _ in range(2):
-        events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload=SMS)
+        events.emit(account=account, type=SMS_MESSAGE_STATUS, payload=SMS)
     answers = iter([200, 500])
     deliver(Receiver(status=lambda request: next(answers)))
     Delivery.objects.update(created_at=timezone.now() - timedelta(days=31))
     open_ids = set(Delivery.objects.filter(status="retrying").values_list("pk", flat=True))
     assert len(open_ids) == 1
-    assert services.purge_delivery_log(batch=1) == 1
+    assert retention.purge_delivery_log(batch=1) == 1
     assert set(Delivery.objects.values_list("pk", flat=True)) == open_ids
     assert Attempt.objects.filter(delivery_id__in=open_ids).count() == Attempt.objects.count()
 

@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
 from portal.core import events
@@ -21,7 +22,7 @@ def delivered_log(account, clock, status=200, **emit):
     webhook = hook(account)
     events.emit(
         account=account,
-        type=events.SMS_MESSAGE_STATUS,
+        type=SMS_MESSAGE_STATUS,
         payload={"id": "g:1", "status": "DELIVRD"},
         webhook_id=str(webhook.uuid),
         **emit,
@@ -180,9 +181,7 @@ def test_replay_all_failed_matching_the_filters(user_client, account, clock, set
 def test_delivery_log_queries_are_bounded(user_client, account, clock, django_assert_max_num_queries):
     webhook = hook(account)
     for _ in range(30):
-        events.emit(
-            account=account, type=events.SMS_MESSAGE_STATUS, payload={"id": "g:1"}, webhook_id=str(webhook.uuid)
-        )
+        events.emit(account=account, type=SMS_MESSAGE_STATUS, payload={"id": "g:1"}, webhook_id=str(webhook.uuid))
     from messaging.webhooks.routing import fan_out
 
     fan_out(now=clock())

@@ -8,6 +8,7 @@ import httpcore
 import httpx
 import pytest
 
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import services, worker
 from messaging.webhooks.models import Attempt
 from portal.core import events, outbound
@@ -176,7 +177,7 @@ def test_the_worker_refuses_a_private_target_at_connect_time(account, monkeypatc
     services.create_subscription(
         account=account, data={"event": "sms:message:status", "identity": "all", "webhook_id": str(webhook.uuid)}
     )
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload={"id": "g:1"})
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload={"id": "g:1"})
     worker.run(seconds=5, clock=clock)
     attempt = Attempt.objects.get()
     assert attempt.error == outbound.PRIVATE and not attempt.success and connects == []
@@ -191,7 +192,7 @@ def test_a_redirect_to_metadata_is_logged_not_followed(account, settings, clock)
         return httpx.Response(301, headers={"location": "http://169.254.169.254/latest/meta-data/"})
 
     webhook = services.create_webhook(account=account, data={"name": "x", "uri": "https://hooks.example.com/"})
-    events.emit(account=account, type=events.SMS_MESSAGE_STATUS, payload={"id": "g:1"}, webhook_id=str(webhook.uuid))
+    events.emit(account=account, type=SMS_MESSAGE_STATUS, payload={"id": "g:1"}, webhook_id=str(webhook.uuid))
     worker.run(
         seconds=5, clock=clock, client_factory=lambda t: httpx.AsyncClient(transport=httpx.MockTransport(handler))
     )
