@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from contacts.models import Contact, ContactTag, Identifier, Segment, Subscription, SubscriptionStatus, Tag
+from contacts.services.contacts import canonical_type
+from contacts.services.segments import segment_q
 from portal.core.phone_numbers import digits_of
 
 
@@ -61,8 +63,6 @@ class ContactFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(links.filter(Q(tag__name__in=names) | Q(tag_id__in=ids))))
 
     def by_segment(self, queryset, name, value):
-        from contacts.services.segments import segment_q
-
         # Pages and the API both set request.account (session middleware / key authentication).
         segment = Segment.objects.for_account(getattr(self.request, "account", None)).filter(pk=value).first()
         return queryset.filter(segment_q(segment)) if segment else queryset.none()
@@ -85,8 +85,6 @@ class IdentifierFilterSet(django_filters.FilterSet):
         fields = []
 
     def by_type(self, queryset, name, value):
-        from contacts.services.contacts import canonical_type
-
         return queryset.filter(type=canonical_type(value))
 
 

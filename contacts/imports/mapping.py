@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from contacts.models import Contact, IdentifierType
+from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 
 IGNORE = ""
@@ -141,8 +142,6 @@ def looks_like_data(row):
 
 def validate_mapping(mapping, width):
     """The list of fields (one per column) a customer chose; ValidationFailed when unusable."""
-    from portal.core.errors import ValidationFailed
-
     if not isinstance(mapping, list) or len(mapping) > width:
         raise ValidationFailed({"mapping": ["The mapping must give one field per column."]})
     clean, seen = [], set()

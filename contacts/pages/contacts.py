@@ -19,7 +19,7 @@ from contacts.services.subscriptions import NATIVE_CHANNEL
 from messaging.history import messages_to
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
-from portal.pages import list_page, save_dialog
+from portal.pages import form_errors_from, list_page, save_dialog
 from portal.pagination import paginate
 
 HISTORY_SIZE = 20
@@ -164,8 +164,6 @@ def identifier_add(request, pk):
                 contact=contact, data=form.cleaned_data, actor=request.user, request=request
             )
         except DomainError as exc:
-            from portal.pages import form_errors_from
-
             form_errors_from(form, exc)
         else:
             form, status = None, 200
@@ -258,8 +256,6 @@ def subscription_add(request, pk):
                 request=request,
             )
         except DomainError as exc:
-            from portal.pages import form_errors_from
-
             form_errors_from(form, exc)
         else:
             form, status = None, 200

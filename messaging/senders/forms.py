@@ -1,6 +1,6 @@
 from django import forms
 
-from messaging.senders.models import ReviewStatus, TemplateType
+from messaging.senders.models import ReviewStatus, Sender, TemplateType
 from messaging.services.catalog import enabled_services
 
 
@@ -38,8 +38,6 @@ class TemplateForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        from messaging.senders.models import Sender
-
         approved = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).order_by("name")
         self.fields["sender"].choices = [
             (str(s.uuid), f"{s.name} ({s.service_id and s.service.code})") for s in approved.select_related("service")

@@ -14,6 +14,7 @@ from messaging.channels.sms.sending import Outgoing, submit
 from messaging.links.services import save_links, shorten
 from messaging.pipeline.models import Message
 from messaging.pipeline.submit import message_time
+from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.catalog import enabled_services
 from portal.api.views import V2APIView
 from portal.core import rules
@@ -52,8 +53,6 @@ def _service_for(account, kind, sender, version):
 
 
 def _find_service(account, kind, sender):
-    from messaging.senders.models import ReviewStatus, Sender
-
     promotional = kind == "promotional"
     services = enabled_services(account).filter(channel="sms", is_promotional=promotional).order_by("sort_order")
     approved_for = (

@@ -6,11 +6,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from messaging.channels.sms.render import render_template
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.pipeline import recipients
 from messaging.pipeline.api import idempotency_key
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
+from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
@@ -249,9 +251,6 @@ class TemplateSendView(V2APIView):
 
     @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
     def post(self, request):
-        from messaging.channels.sms.render import render_template
-        from messaging.senders.models import ReviewStatus, Template
-
         body = request.data
         errors = {}
         ref_alias, ref_id = str(body.get("alias") or "").strip(), str(body.get("id") or "").strip()
