@@ -205,7 +205,7 @@ def with_workers(account, args, count, round_no, scratch_dir):
         start = time.perf_counter()
         for batch_id in batch_ids:
             tasks.dispatch_batch.apply_async(args=[batch_id], queue=services.QUEUES[Priority.BULK])
-        dispatched = None
+        dispatched, last, progressed = None, None, 0.0
         while True:  # once a second (a scan of the message table: more often would slow the run)
             time.sleep(1)
             counts = Message.objects.aggregate(
@@ -217,8 +217,10 @@ def with_workers(account, args, count, round_no, scratch_dir):
                 dispatched = now
             if counts["final"] == accepted and Event.objects.filter(type="sms:message:status").count() == accepted:
                 break
-            if now > 1800:
-                raise SystemExit(f"not final after 30 minutes: {counts}")
+            if counts != last:
+                last, progressed = counts, now
+            elif now - progressed > 120:  # tasks lost (a flushed Redis database?) or workers stuck
+                raise SystemExit(f"no progress for 2 minutes: {counts}")
         elapsed = time.perf_counter() - start
         cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
         load1 = os.getloadavg()[0]
