@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or os.environ.get("PORTAL_TESTING") == "1"
@@ -232,9 +233,13 @@ if env("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
-# Celery: filesystem transport needs no server and works across processes.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("BROKER_URL", REDIS_URL or "filesystem://"))
-if CELERY_BROKER_URL.startswith("filesystem"):
+# Celery. The broker is RabbitMQ (`amqp://`), Redis (`redis://`) or, with neither, Celery's
+# filesystem transport in DATA_DIR (no server; the processes of one machine). docs/scaling.md
+# compares the brokers; the settings below behave the same on each.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or env("BROKER_URL") or REDIS_URL or "filesystem://"
+BROKER_SCHEME = CELERY_BROKER_URL.split("://", 1)[0].lower()
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if BROKER_SCHEME == "filesystem":
     _queue_dir = DATA_DIR / "broker" / "queue"
     _control_dir = DATA_DIR / "broker" / "control"
     for _d in (_queue_dir, _control_dir):
@@ -244,12 +249,34 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_out": str(_queue_dir),
         "control_folder": str(_control_dir),
     }
+elif BROKER_SCHEME in ("amqp", "amqps", "pyamqp"):
+    # Publishing waits for RabbitMQ's confirmation: a task sent is stored (durable queue, persistent
+    # message) before `apply_async` returns.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    # RabbitMQ closes a connection that has been silent for this long and gives its unacknowledged
+    # tasks to other workers: a lost worker machine's tasks move on in about a minute. The prefork
+    # pool beats from the parent process, so long tasks do not stop the heartbeat (`--pool solo`
+    # would: keep it for tests). RabbitMQ's own `consumer_timeout` (30 min by default) bounds
+    # how long a task may stay unacknowledged; see BROKER_VISIBILITY_TIMEOUT below for the figure.
+    CELERY_BROKER_HEARTBEAT = 60
+    # A lost connection hands this worker's unacknowledged tasks to others at once: stop the copies
+    # still running here rather than run them twice side by side (the default from Celery 6).
+    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A worker started before the broker keeps trying to connect instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = TESTING and not env_bool("CELERY_REAL_BROKER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Queues (one exchange of the same name each, as Celery makes them): urgent sends, bulk sends,
+# webhook delivery, and `celery` for everything else (receipts, imports, housekeeping). A worker
+# started without `--queues` takes from all four; docs/scaling.md gives each its own workers.
+QUEUE_NAMES = ("sms-high", "celery", "webhooks", "sms-bulk")  # urgent first (runportal's order)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUE_NAMES]
+CELERY_TASK_ROUTES = {"messaging.webhooks.tasks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "expire-invitations": {"task": "accounts.tasks.expire_invitations", "schedule": 3600.0},
@@ -356,7 +383,31 @@ CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
 CONNECTOR_RATES = {"default": env_int("CONNECTOR_RATE", 1000), "simulator": env_int("SIMULATOR_RATE", 5000)}
 # Share of each connector's rate that bulk traffic may not use: kept for urgent (OTP, push) sends.
 CONNECTOR_URGENT_RESERVE = float(env("CONNECTOR_URGENT_RESERVE", "0.2"))
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+
+# The Redis broker gives a task a worker has taken but not acknowledged (late acks) to another
+# worker once it has been out for `visibility_timeout` seconds. A worker holds a countdown task
+# unacknowledged until it runs, and a running task until it returns, so the timeout must outlast the
+# longest countdown plus the longest run; more only delays redelivery after a worker machine is lost
+# (a warm shutdown or a dead pool process gives tasks back at once). Nothing waits long in the
+# broker: scheduled sends wait in the database for beat's release (every 30 s), webhook retries
+# (10 s, 100 s, ... up to 100,000 s) in their delivery rows; the one countdown is the simulator's
+# receipt, SIMULATOR_DLR_DELAY (2 s). So runs set the figure: a 100,000-message bulk batch goes out
+# at the bulk share of its connector's rate (800/s of the default 1,000/s), 125 s when alone on it;
+# a million-row contact import took 50-135 s; a webhook run stops claiming after 50 s. 30 minutes
+# lets such a batch share its connector with 13 others, and equals RabbitMQ's default
+# `consumer_timeout`, so a task may be held as long on either broker. Lost sends are re-dispatched by
+# the sweeper after 5 minutes whatever the broker does; only receipts wait the full timeout after a
+# lost worker machine (a message stays open for them for DLR_TIMEOUT_HOURS).
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 30 * 60)
+if BROKER_SCHEME in ("redis", "rediss"):
+    if SIMULATOR["dlr_delay_seconds"] >= BROKER_VISIBILITY_TIMEOUT:
+        raise ImproperlyConfigured(
+            "BROKER_VISIBILITY_TIMEOUT must be longer than SIMULATOR_DLR_DELAY: "
+            "the receipts would be handed out again before they are due."
+        )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
+    if env("BROKER_KEY_PREFIX"):  # several instances (or test runs) on one Redis database
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("BROKER_KEY_PREFIX")
 
 # Contact imports: the catalogued 5 MB upload limit; a running job whose heartbeat is older than
 # CONTACT_IMPORT_STALE_SECONDS is resumed (or failed after 3 attempts) by the sweeper.

@@ -48,9 +48,10 @@ class Command(BaseCommand):
                 "2",
                 "--hostname",
                 f"worker-{opts['port']}@%h",
-                # Urgent traffic first: the worker takes from the queues in this order.
+                # Every queue (sms-high, celery, webhooks, sms-bulk): one machine runs one worker;
+                # docs/scaling.md gives each queue workers of its own.
                 "--queues",
-                "sms-high,celery,sms-bulk",
+                ",".join(settings.QUEUE_NAMES),
             ],
             "beat": [
                 python,
