@@ -21,7 +21,7 @@ from messaging.suppressions.models import ScopeType, Unsubscriber
 from portal.core import events
 from portal.core.errors import ValidationFailed
 from portal.core.events.models import Event
-from tests.messaging.pipeline.toy_events import register_toy_event
+from tests.messaging.pipeline.toy_events import toy_event
 
 pytestmark = pytest.mark.django_db
 
@@ -129,13 +129,13 @@ def toy(account, settings, monkeypatch):
     settings.CONNECTOR_RATES = {"default": 1000, "toy-fake": 3}
     channels.register(ToyAdapter())
     connectors.register_kind("toy-fake", FakeConnector)
-    register_toy_event()
     FakeConnector.handed = []
     product = Service.objects.create(code="TOY", display_name="Toy pings", channel="toy")
     AccountService.objects.create(account=account, service=product)
     save_price(data={"service": "TOY", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1.5"})
     Unsubscriber.objects.create(account=account, channel="toy", receiver="447400000004", type=ScopeType.ALL)
-    yield product
+    with toy_event():
+        yield product
     channels.unregister("toy")
 
 

@@ -1,4 +1,7 @@
-"""The toy channel's status event, registered the way a channel package registers its events."""
+"""The toy channel's status event, registered the way a channel package registers its events,
+and taken away again so no other test sees it."""
+
+from contextlib import contextmanager
 
 from portal.core.events import registry
 
@@ -7,8 +10,10 @@ TOY_STATUS = registry.EventType(
 )
 
 
-def register_toy_event():
+@contextmanager
+def toy_event():
+    registry.register(TOY_STATUS)
     try:
-        registry.get(TOY_STATUS.name)
-    except registry.UnknownEvent:
-        registry.register(TOY_STATUS)
+        yield TOY_STATUS
+    finally:
+        registry._registered.pop(TOY_STATUS.name, None)
