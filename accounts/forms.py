@@ -1,14 +1,15 @@
 from django import forms
 
 from accounts.models import Role
+from portal.pages import PageForm
 
 
-class LoginForm(forms.Form):
+class LoginForm(PageForm):
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
-class TwoFactorForm(forms.Form):
+class TwoFactorForm(PageForm):
     code = forms.CharField(
         max_length=20,
         label="Authentication code",
@@ -17,7 +18,7 @@ class TwoFactorForm(forms.Form):
     )
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(PageForm):
     name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "Production server"}))
     ip_whitelist = forms.CharField(
         required=False,
@@ -34,27 +35,27 @@ class ApiKeyForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
+class InviteForm(PageForm):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.DEVELOPER)
 
 
-class RoleForm(forms.Form):
+class RoleForm(PageForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class CreditAdjustmentForm(forms.Form):
+class CreditAdjustmentForm(PageForm):
     direction = forms.ChoiceField(choices=[("add", "Add credits"), ("deduct", "Deduct credits")])
     amount = forms.DecimalField(min_value=0.0001, max_digits=16, decimal_places=4)
     reason = forms.CharField(max_length=255)
 
 
-class TransferForm(forms.Form):
+class TransferForm(PageForm):
     amount = forms.DecimalField(min_value=0.0001, max_digits=16, decimal_places=4)
     notes = forms.CharField(max_length=255, required=False)
 
 
-class ChildCustomerForm(forms.Form):
+class ChildCustomerForm(PageForm):
     name = forms.CharField(max_length=200, label="Company name")
     email = forms.EmailField(label="Owner e-mail")
     password = forms.CharField(widget=forms.PasswordInput, label="Owner password", min_length=8)
@@ -67,7 +68,7 @@ class ChildCustomerForm(forms.Form):
     )
 
 
-class RateLimitForm(forms.Form):
+class RateLimitForm(PageForm):
     rate_limit = forms.IntegerField(
         required=False,
         min_value=1,

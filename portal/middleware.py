@@ -1,7 +1,15 @@
 """Request-wide middleware: `?_method=` verb override for API clients that can only send POST,
-and server timing."""
+server timing, and the pages' input guard (body limits and the text rule of portal.core.text)."""
 
 from time import perf_counter
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http import QueryDict
+from django.shortcuts import render
+from rest_framework.views import APIView
+
+from portal.core import text
 
 OVERRIDABLE = {"PUT", "PATCH", "DELETE"}
 
@@ -30,3 +38,136 @@ class ServerTimingMiddleware:
         response = self.get_response(request)
         response["Server-Timing"] = f"app;dur={(perf_counter() - start) * 1000:.2f}"
         return response
+
+
+class RefusedInput(SuspiciousOperation):
+    """A page read a parameter the input guard refused. Outside a view Django answers any
+    SuspiciousOperation with its 400 page; inside one the guard renders the refusal."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(next(iter(errors.values()))[0])
+
+
+class GuardedQueryDict(QueryDict):
+    """A page's parameters where some values broke the text rule (`refused`: key -> message).
+    Reading a refused value raises RefusedInput; forms built on CleanInputForm read `safe()` and
+    show the refusals as field errors instead. Every other value reads as usual."""
+
+    def __init__(self, source, refused):
+        super().__init__(mutable=True, encoding=source.encoding)
+        for key, values in source.lists():
+            self.setlist(key, values)
+        self._mutable = False
+        self.refused = refused
+
+    def _guard(self, key):
+        if key in self.refused:
+            raise RefusedInput(self.errors(key))
+
+    def errors(self, *keys):
+        # A key that is itself unsafe cannot be echoed back: it is shown as "parameter".
+        return {("parameter" if text.problem(k) else k): [self.refused[k]] for k in keys or self.refused}
+
+    def __getitem__(self, key):
+        self._guard(key)
+        return super().__getitem__(key)
+
+    def __iter__(self):
+        # Overridden so dict(params) and {**params} copy through __getitem__, not dict's C fast path.
+        return super().__iter__()
+
+    def _getlist(self, key, default=None, force_list=False):
+        self._guard(key)
+        return super()._getlist(key, default, force_list)
+
+    def _guard_all(self):
+        for key in self.refused:
+            self._guard(key)
+
+    def lists(self):  # items(), values(), dict() and urlencode() read through here
+        self._guard_all()
+        return super().lists()
+
+    def __copy__(self):
+        self._guard_all()
+        return self.safe()
+
+    def __deepcopy__(self, memo):
+        self._guard_all()
+        return self.safe()
+
+    def safe(self):
+        """The parameters without the refused ones, as a plain QueryDict."""
+        out = QueryDict(mutable=True, encoding=self.encoding)
+        for key, values in dict.items(self):
+            if key not in self.refused:
+                out.setlist(key, values)
+        out._mutable = False
+        return out
+
+
+def _guarded(params):
+    refused = {}
+    for key, values in dict.items(params):
+        what = text.problem(key) or next((w for v in values if isinstance(v, str) and (w := text.problem(v))), None)
+        if what:
+            refused[key] = text.message("parameter name" if text.problem(key) else key, what)
+    return GuardedQueryDict(params, refused) if refused else params
+
+
+def _is_api(view_func):
+    # DRF views: their parsers and V2APIView apply the same rule and answer in the API's shapes.
+    return isinstance(getattr(view_func, "cls", None), type) and issubclass(view_func.cls, APIView)
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class InputGuardMiddleware:
+    """Pages get the API's input rules (portal.core.text; the API applies them in its parsers):
+    a body over the limits is a 413 page before it is read, and parameters holding NUL or an
+    unpaired surrogate are refused where they are read (see GuardedQueryDict), so nothing that
+    reads them can write them or send them to the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if _is_api(view_func):
+            return None
+        multipart = request.content_type == "multipart/form-data"
+        limit = settings.MAX_UPLOAD_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if _content_length(request) > limit:
+            return _too_large(request, limit)
+        request.GET = _guarded(request.GET)
+        if request.method == "POST":
+            try:
+                request.POST = _guarded(request.POST)
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+                return _too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RefusedInput):
+            return _refused(request, exception.errors)
+        return None
+
+
+def _refused(request, errors, status=400):
+    # HTMX swaps 422 answers in place (static/src/js/portal.js): the message shows where the form was.
+    template = "partials/bad_request.html" if request.htmx else "400.html"
+    ctx = {"errors": [m for messages in errors.values() for m in messages]}
+    return render(request, template, ctx, status=422 if request.htmx else status)
+
+
+def _too_large(request, limit):
+    size = f"{limit // (1024 * 1024)} MB"
+    return _refused(request, {"body": [f"The request may not be greater than {size}."]}, status=413)

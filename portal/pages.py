@@ -1,12 +1,34 @@
-"""Helpers shared by list pages: filter + paginate + full page or HTMX fragment; CSV export."""
+"""Helpers shared by pages: the base of every form, list pages (filter + paginate + full page or
+HTMX fragment), dialogs and CSV export."""
 
 import csv
 
+from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 
 from portal.core.errors import DomainError
 from portal.pagination import paginate
+
+
+class PageForm(forms.Form):
+    """The base of every page form. A value the input guard refused (NUL or an unpaired surrogate,
+    `portal.middleware.GuardedQueryDict`) becomes its field's error, and the form validates and
+    re-renders from the values that can be shown, so the page answers with the form, not a 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._refused_input = getattr(self.data, "refused", None) or {}
+        if self._refused_input:
+            self.data = self.data.safe()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.fields if self.is_bound else ():
+            message = self._refused_input.get(self.add_prefix(name))
+            if message:
+                self._errors[name] = self.error_class([message])  # instead of "required" or a choice error
+                self.cleaned_data.pop(name, None)
 
 
 def list_page(request, queryset, filterset_class, page_template, partial_template, **extra):

@@ -1,6 +1,7 @@
 from django import forms
 
 from contacts.models import Gender, IdentifierType, SubscriptionChannel
+from portal.pages import PageForm
 
 ATTRIBUTE_HELP = "One per line as name: value (e.g. membership: platinum)."
 
@@ -24,7 +25,7 @@ def format_attributes(attributes):
     return "\n".join(f"{k}: {v}" for k, v in (attributes or {}).items())
 
 
-class ContactForm(forms.Form):
+class ContactForm(PageForm):
     identity = forms.CharField(max_length=255, help_text="Your unique id for this contact, without spaces.")
     phone = forms.CharField(max_length=30, label="Mobile", help_text="With the country code, e.g. +919876543210.")
     email = forms.CharField(max_length=255, required=False, label="E-mail")
@@ -63,16 +64,16 @@ class ContactForm(forms.Form):
         return data
 
 
-class TagForm(forms.Form):
+class TagForm(PageForm):
     name = forms.CharField(max_length=100)
 
 
-class IdentifierForm(forms.Form):
+class IdentifierForm(PageForm):
     type = forms.ChoiceField(choices=IdentifierType.choices)
     value = forms.CharField(max_length=255)
 
 
-class SubscriptionForm(forms.Form):
+class SubscriptionForm(PageForm):
     channel = forms.ChoiceField(choices=SubscriptionChannel.choices)
     identifier_id = forms.TypedChoiceField(coerce=int, label="Identifier")
 

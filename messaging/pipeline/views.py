@@ -8,10 +8,10 @@ from accounts.permissions import staff_required
 from messaging.pipeline import channels, connectors, supplier_admin
 from messaging.pipeline.models import SupplierConnector
 from portal.core.errors import DomainError
-from portal.pages import form_errors_from
+from portal.pages import PageForm, form_errors_from
 
 
-class ConnectorForm(forms.Form):
+class ConnectorForm(PageForm):
     name = forms.SlugField(max_length=30, help_text="Stored on each message it carries; lowercase.")
     channel = forms.ChoiceField()
     kind = forms.ChoiceField(help_text="The connector implementation.")

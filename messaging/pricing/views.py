@@ -13,11 +13,11 @@ from messaging.pricing import services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
 from portal.core.errors import DomainError
-from portal.pages import form_errors_from
+from portal.pages import PageForm, form_errors_from
 from portal.pagination import paginate
 
 
-class PriceForm(forms.Form):
+class PriceForm(PageForm):
     service = forms.ChoiceField()
     iso = forms.CharField(max_length=2, label="Country (ISO)")
     country_name = forms.CharField(max_length=100, required=False)

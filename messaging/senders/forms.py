@@ -2,9 +2,10 @@ from django import forms
 
 from messaging.senders.models import ReviewStatus, Sender, TemplateType
 from messaging.services.catalog import enabled_services
+from portal.pages import PageForm
 
 
-class SenderForm(forms.Form):
+class SenderForm(PageForm):
     name = forms.CharField(
         max_length=15,
         label="Sender ID",
@@ -26,7 +27,7 @@ class SenderForm(forms.Form):
         ]
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(PageForm):
     sender = forms.ChoiceField(help_text="Only approved sender IDs can carry templates.")
     name = forms.CharField(max_length=100)
     type = forms.ChoiceField(choices=TemplateType.choices)

@@ -4,6 +4,7 @@ from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import formats
 from messaging.webhooks.models import BodyFormat, Kind, Method, Webhook
 from portal.core.events import registry
+from portal.pages import PageForm
 
 PAIRS_HELP = "One per line as key=value; values may use {{variables}} such as {{id}}, {{mobile}}, {{status}}."
 
@@ -24,7 +25,7 @@ def format_pairs(pairs):
     return "\n".join(f"{k}={v}" for k, v in pairs or [])
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(PageForm):
     name = forms.CharField(max_length=200)
     uri = forms.CharField(
         max_length=2000,
@@ -101,7 +102,7 @@ class WebhookForm(forms.Form):
         }
 
 
-class SubscriptionForm(forms.Form):
+class SubscriptionForm(PageForm):
     event = forms.ChoiceField(choices=())
     identity = forms.CharField(
         max_length=100,
@@ -118,7 +119,7 @@ class SubscriptionForm(forms.Form):
         ]
 
 
-class TestEventForm(forms.Form):
+class TestEventForm(PageForm):
     event = forms.ChoiceField(choices=(), initial=SMS_MESSAGE_STATUS)
 
     def __init__(self, *args, webhook=None, **kwargs):

@@ -2,12 +2,15 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
 from portal.api.errors import IpNotAllowed
+from portal.api.parsers import size_text
 from portal.api.responses import v2_error
 from portal.core.errors import DomainError
 
@@ -47,6 +50,17 @@ def v2_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    # Django's own body limits (multipart fields, field and file counts) in the envelope.
+    if isinstance(exc, RequestDataTooBig):
+        limit = size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return v2_error(f"The request fields may not be greater than {limit} in total.", code=413)
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return v2_error(f"The request may not have more than {limit:,} fields.", code=413)
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return v2_error(f"The request may not have more than {limit:,} files.", code=413)
 
     if isinstance(exc, DomainError):
         errors = getattr(exc, "errors", None) or (

@@ -5,11 +5,24 @@ from rest_framework.views import APIView
 from portal.api.pagination import V2Pagination
 from portal.api.responses import v2_response
 from portal.api.schema import V2AutoSchema
+from portal.core import text
+from portal.core.errors import ValidationFailed
 from portal.core.tenancy import get_for_account_or_404
 
 
 class V2APIView(APIView):
     schema = V2AutoSchema()
+    # The setting that bounds this endpoint's JSON and form bodies (portal/api/parsers.py).
+    body_limit_setting = "API_MAX_BODY_BYTES"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Query strings get the body's text rule (portal.core.text), after authentication and
+        # throttling, before the handler reads a parameter.
+        params = request.query_params
+        refused = text.pair_refusals((k, v) for k, values in params.lists() for v in values)
+        if refused:
+            raise ValidationFailed(refused)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -18,7 +18,7 @@ from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.catalog import enabled_services
 from portal.api.views import V2APIView
 from portal.core import rules
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, ValidationFailed
 
 LIMITS = {"type": 100, "from": 50, "transactionID": 200, "tiny": 1, "msg": 1000, "to": 20}
 TYPES = {"transactional", "promotional"}
@@ -161,9 +161,17 @@ def _accept(view, request, *, many):
         return None, engage_error([(exc.field or "to", exc.message)])
 
 
-class PushSmsView(V2APIView):
+class EngageView(V2APIView):
     authentication_classes = [EngageAuthentication]
 
+    def handle_exception(self, exc):
+        # The shared input rules (portal/api/parsers.py, V2APIView) answer in Engage's shape here.
+        if isinstance(exc, ValidationFailed):
+            return engage_error([(field, m) for field, messages in exc.errors.items() for m in messages])
+        return super().handle_exception(exc)
+
+
+class PushSmsView(EngageView):
     def post(self, request):
         submission, refusal = _accept(self, request, many=False)
         if refusal:
@@ -177,12 +185,10 @@ class PushSmsView(V2APIView):
         return Response({"id": str(submission.batch.uuid)})
 
 
-class NotifyView(V2APIView):
+class NotifyView(EngageView):
     """Engage notify (bulk, queued at the constant rate). The catalog documents only the path and the
     report's paging; the body is the push body with `to` as a list, and the answers are inferred:
     POST → `{"id", "accepted", "rejected"}`; GET → a page of the account's Engage messages."""
-
-    authentication_classes = [EngageAuthentication]
 
     def post(self, request):
         submission, refusal = _accept(self, request, many=True)

@@ -3,9 +3,10 @@ from django import forms
 from contacts.recipients import segment_choices
 from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.catalog import enabled_services
+from portal.pages import PageForm
 
 
-class SendForm(forms.Form):
+class SendForm(PageForm):
     service = forms.ChoiceField()
     sender = forms.ChoiceField(label="Sender ID")
     recipients = forms.CharField(

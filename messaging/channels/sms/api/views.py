@@ -134,6 +134,8 @@ def _tags(params):
 class SendJsonView(V2APIView):
     """`sms/send/json`: `root` defaults with per-recipient `nodes`."""
 
+    body_limit_setting = "SEND_JSON_MAX_BODY_BYTES"  # 100,000 filled nodes (portal/settings.py)
+
     @extend_schema(summary="Send SMS using a JSON object", responses={200: envelope("SendJsonAccepted"), **ERRORS})
     def post(self, request):
         root = request.data.get("root")
