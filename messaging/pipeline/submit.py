@@ -19,13 +19,14 @@ from messaging.pipeline.channels import Refusal
 from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, State
 from messaging.pipeline.queues import enqueue
 from messaging.services.catalog import ServiceNotEnabled, require_service
-from portal.core import rules
+from portal.core import rules, text
 from portal.core.errors import FieldErrors, ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 
 SCHEDULE_MIN = timedelta(minutes=5)
 SCHEDULE_MAX = timedelta(days=30)
-# Text fields every channel's Outgoing has; PostgreSQL text cannot hold NUL.
+# Text fields every channel's Outgoing has. HTTP input is checked at the door (portal.core.text);
+# the same rule here covers callers that are not requests (schedules, tasks, imports).
 _COMMON_TEXT_FIELDS = ("sender", "custom", "webhook_id")
 
 
@@ -90,11 +91,19 @@ def _validate(adapter, outgoing, schedule, now):
         errors.add("sender", "The sender field is required.")
     adapter.validate(outgoing, errors)
     for name in _COMMON_TEXT_FIELDS:  # an adapter may have checked them already, in its own order
-        if name not in errors and any("\x00" in getattr(o, name) for o in outgoing):
-            errors[name] = [f"The {name.replace('_', ' ')} may not contain NUL characters."]
+        if name not in errors:
+            check_text(outgoing, name, errors)
     if schedule is not None and not (now + SCHEDULE_MIN <= schedule <= now + SCHEDULE_MAX):
         errors["time"] = ["The time must be between 5 minutes and 30 days from now."]
     errors.raise_if_any()
+
+
+def check_text(outgoing, name, errors):
+    """The text rule (portal.core.text) over one field of every message; distinct values once."""
+    for value in {getattr(o, name) for o in outgoing}:
+        if what := text.problem(value):
+            errors[name] = [text.message(name, what)]
+            return
 
 
 def quote(
@@ -211,8 +220,8 @@ def submit(
     charges nothing."""
     adapter = channels.get(channel)
     now = timezone.now()
-    if idempotency_key and "\x00" in idempotency_key:  # from `custom`: PostgreSQL text cannot hold it
-        raise ValidationFailed({"custom": ["The custom may not contain NUL characters."]})
+    if idempotency_key and (what := text.problem(idempotency_key)):  # from `custom`, stored with the batch
+        raise ValidationFailed({"custom": [text.message("custom", what)]})
     if idempotency_key:
         earlier = _earlier(account, idempotency_key, now)
         if earlier:

@@ -13,6 +13,7 @@ from messaging.pipeline.channels import ChannelAdapter, Refusal
 from messaging.pipeline.models import Priority
 from messaging.pipeline.persist import copy_value
 from messaging.pipeline.status import Progress
+from messaging.pipeline.submit import check_text
 from portal.core import events
 from portal.core.bulk import copy_escape
 
@@ -23,8 +24,8 @@ REFUSALS = {
     Refusal.REPEATED: ("DUPLICATE", "The same message went to this number moments ago."),
     Refusal.DUPLICATE: ("DUPLICATE", "The same message appears twice for this number in the request."),
 }
-# PostgreSQL text cannot hold NUL: refuse it at the door rather than fail on the insert.
-NUL_FIELDS = ("message", "sender", "custom", "port", "template_id", "entity_id", "webhook_id", "dlr_url")
+# Text the database must hold: the common rule (portal.core.text) over each, before the insert.
+TEXT_FIELDS = ("message", "sender", "custom", "port", "template_id", "entity_id", "webhook_id", "dlr_url")
 DELIVERED = ("000", "DELIVRD")
 # Failure outcomes the simulator draws from (DLR code, status), as catalogued.
 SIMULATED_FAILURES = [
@@ -80,9 +81,8 @@ class SmsAdapter(ChannelAdapter):
     def validate(self, outgoing, errors):
         if any(not (o.message or "").strip() for o in outgoing):
             errors["message"] = ["The message field is required."]
-        for name in NUL_FIELDS:
-            if any("\x00" in getattr(o, name) for o in outgoing):
-                errors[name] = [f"The {name.replace('_', ' ')} may not contain NUL characters."]
+        for name in TEXT_FIELDS:
+            check_text(outgoing, name, errors)
         if any(o.type not in ("A", "N", "U") for o in outgoing):
             errors["type"] = ["The selected type is invalid (U, N or A)."]
         if any(o.max_units not in (None, 1, 2, 3) for o in outgoing):
