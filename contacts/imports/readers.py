@@ -4,11 +4,11 @@ the file's size. Legacy binary .xls (BIFF) has no streaming reader: xlrd reads t
 which the upload limit bounds."""
 
 import codecs
-import csv
 import datetime
 import io
 from decimal import Decimal
 
+from portal.core import tabular
 from portal.core.errors import ValidationFailed
 
 XLSX_EXTENSIONS = {"xlsx"}
@@ -72,14 +72,14 @@ def sniff_delimiter(sample):
 
 def csv_rows(handle):
     """Rows of a binary CSV/TXT handle. Undecodable bytes become U+FFFD; the importer rejects
-    those rows instead of guessing."""
+    those rows instead of guessing. A cell over 128 KB refuses the file (portal.core.tabular)."""
     head = handle.read(SNIFF_BYTES)
     handle.seek(0)
     encoding = sniff_encoding(head)
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
     text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
     try:
-        yield from csv.reader(text, delimiter=sniff_delimiter(sample))
+        yield from tabular.csv_rows(text, delimiter=sniff_delimiter(sample))
     finally:
         text.detach()
 
@@ -111,8 +111,8 @@ def xlsx_rows(handle):
         raise ValidationFailed({"file": ["The file is not a valid Excel workbook."]}) from exc
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield tabular.check_cells([_cell(v) for v in row], number)
     finally:
         workbook.close()
 
@@ -136,7 +136,7 @@ def xls_rows(handle):
                 elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
                     value = bool(value)
                 cells.append(_cell(value))
-            yield cells
+            yield tabular.check_cells(cells, index + 1)
     finally:
         book.release_resources()
 

@@ -6,7 +6,6 @@ twice is answered DUPLICATE by scrubbing); numbers from files and segments are a
 earlier source already has them.
 """
 
-import csv
 import io
 import re
 from itertools import islice
@@ -14,6 +13,7 @@ from itertools import islice
 from django.conf import settings
 
 from contacts.recipients import segment_numbers
+from portal.core import tabular
 from portal.core.phone_numbers import digits_of
 
 SPLIT = re.compile(r"[\s,;]+")
@@ -28,7 +28,7 @@ def typed(value):
 
 def from_file(upload):
     """The first column of a CSV upload, skipping a header and rows without digits."""
-    reader = csv.reader(io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace"))
+    reader = tabular.csv_rows(io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace", newline=""))
     return [row[0].strip() for row in reader if row and row[0].strip() and any(c.isdigit() for c in row[0])]
 
 

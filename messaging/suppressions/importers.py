@@ -17,7 +17,7 @@ from messaging.suppressions.models import (
     Unsubscriber,
 )
 from messaging.suppressions.services import TEMPLATE_ID
-from portal.core import rules
+from portal.core import rules, tabular
 from portal.core.bulk import copy_insert
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
@@ -41,6 +41,8 @@ def check_upload(upload):
         raise ValidationFailed({"file": ["The file may not be greater than 100 MB."]})
     if upload.size == 0:
         raise ValidationFailed({"file": ["The file is empty."]})
+    tabular.check_lines(upload.chunks())  # one value per line: no line can be that long
+    upload.seek(0)
 
 
 def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*"):
@@ -61,7 +63,7 @@ def _rows(job):
     """(row number, first cell) for each non-empty line; a header row is skipped."""
     with job.file.open("rb") as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-        for number, row in enumerate(csv.reader(text), start=1):
+        for number, row in enumerate(tabular.csv_rows(text), start=1):
             cell = row[0].strip() if row else ""
             if not cell:
                 continue
@@ -105,10 +107,12 @@ def _import_registry(job):
     columns = REGISTRY_COLUMNS[job.kind]
     with job.file.open("rb") as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        lines = tabular.csv_rows(text)
+        header = next(lines, [])
         rows = [
-            (n, row)
-            for n, row in enumerate(csv.DictReader(text), start=2)
-            if any((v or "").strip() for v in row.values())
+            (n, dict(zip(header, cells, strict=False)))
+            for n, cells in enumerate(lines, start=2)
+            if any((v or "").strip() for v in cells)
         ]
     ImportJob.objects.filter(pk=job.pk).update(total=len(rows))
     added, rejected = 0, []

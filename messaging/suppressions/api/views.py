@@ -13,6 +13,7 @@ from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
+from portal.core import tabular
 from portal.core.errors import ValidationFailed
 
 
@@ -167,6 +168,10 @@ class BlockedTemplateImport(V2APIView):
             name = (request.data.get("filename") or url.rsplit("/", 1)[-1] or "import.csv")[:255]
             if not content:
                 raise ValidationFailed({"url": ["The file is empty."]})
+            try:
+                tabular.check_lines([content])
+            except ValidationFailed as exc:
+                raise ValidationFailed({"url": exc.errors["file"]}) from None
         else:
             raise ValidationFailed({"file": ["The file field is required when url is not present."]})
         start_import(request, self.account, ImportKind.BLOCKED_TEMPLATES, content, name)
