@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from contacts.models import Contact, IdentifierType
+from portal.core import text
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 
@@ -254,6 +255,8 @@ def parse_row(number, cells, mapping):
             continue
         if "\ufffd" in value:
             raise RowInvalid("The row is not valid UTF-8 text.")
+        if "\x00" in value:  # CSV files with NUL are refused whole; .xls cells can still hold one
+            raise RowInvalid(f"The row may not contain {text.NUL}.")
         if kind == _NUMBER:
             identifiers[target] = _number(value, extra)
         elif kind == _TEXT:

@@ -37,7 +37,7 @@ def detect_format(name, head):
     if ext in XLSX_EXTENSIONS or ext in XLS_EXTENSIONS:
         raise ValidationFailed({"file": ["The file is not a valid Excel workbook."]})
     if b"\x00" in head[:4096]:
-        raise ValidationFailed({"file": ["The file is not a text file (save it as CSV with UTF-8 encoding)."]})
+        raise ValidationFailed({"file": [tabular.NOT_TEXT]})
     return "csv"
 
 
@@ -50,7 +50,13 @@ def check_upload(upload, *, max_bytes):
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
-    return detect_format(upload.name, head)
+    file_format = detect_format(upload.name, head)
+    if file_format == "csv":
+        # The cell limit is the csv reader's (exact, while the upload is inspected); NUL anywhere
+        # refuses the file here, as it does in the first bytes.
+        tabular.check_text_file(upload.chunks(), line_limit=False)
+        upload.seek(0)
+    return file_format
 
 
 def sniff_encoding(head):

@@ -26,6 +26,7 @@ from contacts.imports.mapping import (
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus, RowKind
 from contacts.imports.prefetch import prefetch
 from contacts.imports.upsert import ChunkWriter
+from portal.core import text
 from portal.core.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ def _inspect(job):
     """First rows (for the mapping step) and the number of non-blank rows, in one streamed pass."""
     with job.file.open("rb") as handle:
         rows = _non_blank(readers.rows(handle, job.file_format))
-        sample = [row for _, row in itertools.islice(rows, SAMPLE_ROWS)]
+        # Stored as JSON for the mapping step (an .xls cell may hold NUL; its row is refused later).
+        sample = [[text.shown(c) for c in row] for _, row in itertools.islice(rows, SAMPLE_ROWS)]
         count = len(sample) + sum(1 for _ in rows)
     return sample, count
 
@@ -192,7 +194,7 @@ def _data_rows(job):
 
 
 def _kept(cells):
-    return [str(c)[:200] for c in cells[:MAX_CELLS_KEPT]]
+    return [text.shown(str(c)[:200]) for c in cells[:MAX_CELLS_KEPT]]  # stored as JSON: no NUL
 
 
 def run_import(job_id):

@@ -41,7 +41,7 @@ def check_upload(upload):
         raise ValidationFailed({"file": ["The file may not be greater than 100 MB."]})
     if upload.size == 0:
         raise ValidationFailed({"file": ["The file is empty."]})
-    tabular.check_lines(upload.chunks())  # one value per line: no line can be that long
+    tabular.check_text_file(upload.chunks())  # one value per line: no line can be that long
     upload.seek(0)
 
 

@@ -2,6 +2,7 @@
 read, for every import (contacts, unsubscribers, blocked templates, the registry) and the files of
 numbers a send takes. A refusal is a ValidationFailed on `file` naming the line (a 422, or the
 import job's error when the file is read in the background), never an exception of the reader.
+A text file holds no NUL (the rule of portal.core.text for every text field).
 
 No cell the portal imports comes near 128 KB (the longest, a template body, is a few KB). The
 limit is the csv module's own default field limit, named here so spreadsheet cells get it too.
@@ -12,6 +13,7 @@ import csv
 from portal.core.errors import ValidationFailed
 
 CELL_MAX_CHARS = 128 * 1024
+NOT_TEXT = "The file is not a text file (save it as CSV with UTF-8 encoding)."
 _TOO_LARGE = "field larger than field limit"
 
 
@@ -43,14 +45,19 @@ def check_cells(cells, line):
     return cells
 
 
-def check_lines(chunks):
-    """Refuse file content (an iterable of byte chunks, e.g. `upload.chunks()`) holding a line
-    longer than CELL_MAX_CHARS bytes, without reading it as CSV: each chunk is scanned one window
-    of the limit at a time in C, so a 100 MB file costs milliseconds. For imports of one value per
-    line, checked when the file arrives; csv_rows still refuses a quoted cell that spans lines
-    when the job reads the file."""
+def check_text_file(chunks, *, line_limit=True):
+    """Refuse file content (an iterable of byte chunks, e.g. `upload.chunks()`) that holds a NUL
+    byte (it is no text file: UTF-16, a spreadsheet saved under .csv; no cell could be stored) or,
+    with `line_limit`, a line longer than CELL_MAX_CHARS bytes. Neither reads the file as CSV:
+    each chunk is scanned in C, one window of the limit at a time, so 100 MB cost ~0.2 s. Imports
+    of one value per line check lines when the file arrives; csv_rows still refuses a quoted cell
+    that spans lines when the file is read."""
     line, carry = 1, 0  # the current line's number and how many of its bytes came before this chunk
     for chunk in chunks:
+        if b"\x00" in chunk:
+            raise ValidationFailed({"file": [NOT_TEXT]})
+        if not line_limit:
+            continue
         start, size = 0, len(chunk)
         first = chunk.find(b"\n")
         if first == -1:

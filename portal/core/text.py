@@ -20,6 +20,8 @@ MAX_DEPTH = 32
 # control characters and undecodable bytes are parse errors already). `\\u0000` (an escaped
 # backslash) matches too; it only costs the full walk.
 _JSON_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
+# In a Python str every code unit in the surrogate range is unpaired (a pair is one code point).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class TooDeep(ValueError):
@@ -39,6 +41,14 @@ def problem(text):
         except UnicodeEncodeError:
             return SURROGATE
     return None
+
+
+def shown(text):
+    """A copy of refused text fit for a report or a log (a rejected import row's values): NUL
+    and unpaired surrogates become U+FFFD."""
+    if problem(text) is None:
+        return text
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def message(field, what):

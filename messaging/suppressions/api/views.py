@@ -169,7 +169,7 @@ class BlockedTemplateImport(V2APIView):
             if not content:
                 raise ValidationFailed({"url": ["The file is empty."]})
             try:
-                tabular.check_lines([content])
+                tabular.check_text_file([content])
             except ValidationFailed as exc:
                 raise ValidationFailed({"url": exc.errors["file"]}) from None
         else:

@@ -1,6 +1,7 @@
-"""A cell over 128 KB in any uploaded CSV/TXT/XLSX is a 422 on `file` naming the line
-(portal/core/tabular.py), never a reader exception: contact imports, unsubscriber and
-blocked-template imports, the registry imports' jobs and the Send SMS file of numbers."""
+"""Uploaded files (portal/core/tabular.py): a cell over 128 KB in any CSV/TXT/XLSX is a 422 on
+`file` naming the line, never a reader exception (contact imports, unsubscriber and
+blocked-template imports, the registry imports' jobs, the Send SMS file of numbers); a text file
+holding NUL is refused whole; rows that still carry one are refused and reported storably."""
 
 import io
 import zipfile
@@ -9,11 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from contacts.imports.mapping import RowInvalid, parse_row
 from contacts.imports.models import ContactImport
 from messaging.pipeline import recipients
 from messaging.suppressions import importers
 from messaging.suppressions.models import ImportJob, ImportKind, ImportStatus
-from portal.core import tabular
+from portal.core import tabular, text
 from portal.core.errors import ValidationFailed
 from tests.contacts.import_helpers import xlsx_bytes
 
@@ -105,6 +107,33 @@ def test_a_file_of_numbers_to_send_with_a_huge_cell_is_refused(account):
 def test_check_lines_counts_lines_across_chunks():
     chunks = [b"1\n2\n", b"x" * 100_000, b"x" * 40_000 + b"\n3"]
     with pytest.raises(ValidationFailed) as exc:
-        tabular.check_lines(chunks)
+        tabular.check_text_file(chunks)
     assert exc.value.errors == {"file": [message(3)]}
-    tabular.check_lines([b"1\n" * 200_000, b"x" * tabular.CELL_MAX_CHARS])
+    tabular.check_text_file([b"1\n" * 200_000, b"x" * tabular.CELL_MAX_CHARS])
+
+
+NUL_DEEP = "phone,first_name\n" + "".join(f"4474001{i:05d},Name{i}\n" for i in range(400)) + "447400999999,B\x00d\n"
+
+
+def test_a_contact_csv_with_nul_past_its_first_bytes_is_refused_whole(api_client):
+    res = api_client.post(
+        "/api/v2/contacts/import/subscribers", {"file": upload("c.csv", NUL_DEEP)}, format="multipart"
+    )
+    assert res.status_code == 422 and res.json()["errors"] == {"file": [tabular.NOT_TEXT]}
+    assert not ContactImport.objects.exists()
+
+
+def test_a_suppression_import_with_nul_is_refused(api_client):
+    data = "447400123456\n447400123\x00457\n"
+    res = api_client.post(
+        "/api/v2/sms/suppressions/unsubscribers/import", {"file": upload("l.csv", data)}, format="multipart"
+    )
+    assert res.status_code == 422 and res.json()["errors"] == {"file": [tabular.NOT_TEXT]}
+    assert not ImportJob.objects.exists()
+
+
+def test_a_row_holding_nul_is_invalid_and_its_values_are_kept_storably():
+    # .xls cells are not text files: their NUL reaches the row check.
+    with pytest.raises(RowInvalid, match="The row may not contain NUL characters."):
+        parse_row(2, ["447400123456", "B\x00d"], ["phone", "first_name"])
+    assert text.shown("B\x00d\ud800") == "B\ufffdd\ufffd" and text.shown("ok \U0001f600") == "ok \U0001f600"
