@@ -1,13 +1,12 @@
 """Helpers shared by pages: the base of every form, list pages (filter + paginate + full page or
 HTMX fragment), dialogs and CSV export."""
 
-import csv
-
 from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 
 from portal.core.errors import DomainError
+from portal.core.exports import csv_writer
 from portal.pagination import paginate
 
 
@@ -55,8 +54,9 @@ class _Echo:
 
 
 def csv_response(filename, header, rows):
-    """Stream rows as CSV: memory stays flat however many rows there are."""
-    writer = csv.writer(_Echo())
+    """Stream rows as CSV: memory stays flat however many rows there are. Cells that would run
+    as spreadsheet formulas are neutralised (portal.core.exports)."""
+    writer = csv_writer(_Echo())
 
     def lines():
         yield writer.writerow(header)

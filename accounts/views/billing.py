@@ -1,9 +1,7 @@
 """Credits: the account's ledger (with CSV export) and a reseller's customers."""
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,29 +12,23 @@ from accounts.permissions import account_required
 from accounts.services import credits
 from accounts.services.customers import create_child_customer
 from portal.core.errors import DomainError
+from portal.pages import csv_response
 from portal.pagination import paginate
 
-
-class _Echo:
-    def write(self, value):
-        return value
+LEDGER_COLUMNS = ["time", "kind", "amount", "balance_after", "reason", "reference", "actor"]
 
 
-def _ledger_csv(queryset):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(["time", "kind", "amount", "balance_after", "reason", "reference", "actor"])
+def _ledger_rows(queryset):
     for e in queryset.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                e.created_at.isoformat(),
-                e.kind,
-                e.amount,
-                e.balance_after,
-                e.reason,
-                e.reference,
-                e.actor.email if e.actor else "",
-            ]
-        )
+        yield [
+            e.created_at.isoformat(),
+            e.kind,
+            e.amount,
+            e.balance_after,
+            e.reason,
+            e.reference,
+            e.actor.email if e.actor else "",
+        ]
 
 
 @account_required()
@@ -44,9 +36,7 @@ def ledger_list(request):
     entries = LedgerEntry.objects.for_account(request.account).select_related("actor")
     filterset = LedgerEntryFilterSet(request.GET, queryset=entries)
     if request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(_ledger_csv(filterset.qs), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="credits-{request.account.username}.csv"'
-        return response
+        return csv_response(f"credits-{request.account.username}.csv", LEDGER_COLUMNS, _ledger_rows(filterset.qs))
     ctx = {"filterset": filterset, "page": paginate(request, filterset.qs), "balance": credits.balance(request.account)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/ledger_table.html", ctx)

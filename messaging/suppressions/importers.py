@@ -1,6 +1,5 @@
 """File imports of unsubscribers and blocked template ids, run as jobs with progress."""
 
-import csv
 import io
 
 from django.core.files.base import ContentFile
@@ -20,6 +19,7 @@ from messaging.suppressions.services import TEMPLATE_ID
 from portal.core import rules, tabular
 from portal.core.bulk import copy_insert
 from portal.core.errors import ValidationFailed
+from portal.core.exports import csv_writer
 from portal.core.phone_numbers import InvalidNumber, normalize
 
 MAX_BYTES = 100 * 1024 * 1024
@@ -134,7 +134,7 @@ def _finish(job, total, added, duplicates, rejected):
     report = ""
     if rejected:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(["row", "value", "reason"])
         writer.writerows(rejected)
         job.report.save(f"rejected-{job.uuid}.csv", ContentFile(out.getvalue().encode()), save=False)
