@@ -1,6 +1,10 @@
-"""Client address resolution that only believes X-Forwarded-For from trusted proxies."""
+"""Addresses as they are written: the client's (X-Forwarded-For believed from trusted proxies
+only), and the host of a URL the way the system resolver reads it (`host_address`, the one
+parser the outbound guard uses when a URL is saved and when it is connected to)."""
 
 import ipaddress
+import os
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -49,3 +53,60 @@ def client_ip(request):
             return str(address) if address is not None else ""
     # Every hop is a proxy of ours (or there is no header): the request started inside.
     return str(parse_ip(hops[0]) if hops else remote)
+
+
+# inet_aton's numbers: hex (0x..), octal (leading 0) or decimal; one to four of them, the last
+# filling the remaining bytes (`127.1` is 127.0.0.1, `2130706433` too). glibc's getaddrinfo reads
+# hosts this way before any DNS, so a URL to `0x7f.1` connects to loopback.
+_INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+HOSTS_FILE = "/etc/hosts"
+
+
+def _inet_aton(text):
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_INET_ATON_PART.fullmatch(p) for p in parts):
+        return None
+    values = [int(p, 16) if p[:2].lower() == "0x" else int(p, 8) if p.startswith("0") else int(p) for p in parts]
+    *leading, last = values
+    if any(v > 0xFF for v in leading) or last >= 1 << (8 * (4 - len(leading))):
+        return None
+    number = last
+    for i, v in enumerate(leading):
+        number |= v << (8 * (3 - i))
+    return ipaddress.IPv4Address(number)
+
+
+def host_address(host):
+    """The address a URL's host is, when it is one: IPv6 (a zone id dropped), IPv4 in every form
+    the resolver accepts (`127.0.0.1`, `127.1`, `2130706433`, `0x7f000001`, `0177.0.0.1`), an
+    IPv4-mapped IPv6 address unwrapped. None for a name."""
+    text = (host or "").strip("[]").split("%", 1)[0]
+    if ":" in text:
+        try:
+            address = ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+        return address.ipv4_mapped or address
+    return _inet_aton(text)
+
+
+@lru_cache(maxsize=4)
+def _hosts_table(path, mtime):
+    table = {}
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            fields = line.split("#", 1)[0].split()
+            for name in fields[1:]:
+                table.setdefault(name.lower().rstrip("."), []).append(fields[0])
+    return table
+
+
+def hosts_file_addresses(name, path=None):
+    """The addresses the hosts file gives `name` (the resolver reads it before DNS); [] when it
+    names none or there is no file."""
+    path = path or HOSTS_FILE
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return []
+    return _hosts_table(path, mtime).get((name or "").lower().rstrip("."), [])

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from portal.core.net import host_address, hosts_file_addresses
+
 PRIVATE = "The URL points to a private or reserved address."
 
 # Cloud metadata endpoints; all are outside the global range anyway, named here so no future
@@ -77,7 +79,12 @@ def resolve(host, port=None):
 
 def public_addresses(host, port=None, *, allow_loopback=False):
     """Every address of `host`, if all of them may be contacted; else Refused. A name that resolves
-    to one private address among public ones is refused: the connection could pick any."""
+    to one private address among public ones is refused: the connection could pick any. A host
+    that is an address (in any form `host_address` reads) is checked as such, without a lookup."""
+    literal = host_address(host)
+    if literal is not None:
+        check_address(literal, allow_loopback=allow_loopback)
+        return [str(literal)]
     try:
         infos = resolve(host, port)
     except (socket.gaierror, UnicodeError, OSError):
@@ -113,14 +120,17 @@ def check_url(url, *, allow_loopback=False, resolve_host=False):
     name = host.rstrip(".")
     if (name == "localhost" or name.endswith(".localhost")) and not allow_loopback:
         raise Refused(PRIVATE)
-    try:
-        literal = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        literal = None
+    # The connection reads the host with the same parser (public_addresses): what is refused
+    # there is refused here, at save time, whatever its spelling.
+    literal = host_address(host)
     if literal is not None:
         check_address(literal, allow_loopback=allow_loopback)
     elif resolve_host:
         public_addresses(host, port, allow_loopback=allow_loopback)
+    else:
+        # Names the hosts file maps are answered from it before DNS: as good as literals.
+        for address in hosts_file_addresses(name):
+            check_address(address, allow_loopback=allow_loopback)
     return parts
 
 
