@@ -42,7 +42,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(Wallet)
 class WalletAdmin(admin.ModelAdmin):
     # Balances change only through the credits service so the ledger stays complete.
-    list_display = ["account", "service", "balance", "postpaid"]
+    list_display = ["account", "product_code", "balance", "postpaid"]
     readonly_fields = ["balance"]
 
 

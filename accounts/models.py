@@ -263,11 +263,11 @@ class ApiKey(models.Model):
 
 
 class Wallet(models.Model):
-    """Credits of one account. `service` is blank for the general wallet; the catalog keeps
-    credits per service (they cannot move between services), so later issues add one per service."""
+    """Credits of one account. `product_code` is blank for the general wallet; the v2 catalog keeps
+    credits per product (they cannot move between products), so later issues add one per product."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="wallets")
-    service = models.CharField(max_length=10, blank=True, default="")
+    product_code = models.CharField(max_length=10, blank=True, default="")
     balance = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("0"))
     postpaid = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -276,7 +276,7 @@ class Wallet(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "service"], name="uniq_wallet_service"),
+            models.UniqueConstraint(fields=["account", "product_code"], name="uniq_wallet_product"),
             models.CheckConstraint(
                 condition=models.Q(balance__gte=0) | models.Q(postpaid=True),
                 name="wallet_balance_not_negative",
@@ -284,7 +284,7 @@ class Wallet(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.account} {self.service or 'general'}: {self.balance}"
+        return f"{self.account} {self.product_code or 'general'}: {self.balance}"
 
 
 class LedgerKind(models.TextChoices):

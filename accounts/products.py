@@ -1,9 +1,9 @@
 """The products an account may use (`T`, `P`, `ENT`, `WAP`, ...), seen from accounts.
 
-The channels layer owns the product catalogue; accounts only needs to ask about it (a new account
-gets the standard products, staff switch products on and off, `auth/me` and the balance name
-them). So accounts declares what it asks here and the catalogue's app registers the answerer in
-its `AppConfig.ready()`; accounts never imports the app above it.
+The messaging app owns the products; accounts only needs to ask about them (a new account gets
+the standard products, staff switch products on and off, `auth/me` and the balance name them).
+So accounts declares what it asks here and messaging registers the answerer in its
+`AppConfig.ready()`; accounts never imports the app above it.
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ class ProductChoice:
     enabled: bool
 
 
-class ProductCatalog(Protocol):
+class ProductDirectory(Protocol):
     def enable_standard(self, account) -> None:
         """Give a new account the standard products."""
 
@@ -28,7 +28,7 @@ class ProductCatalog(Protocol):
         """code -> display name for the known codes among `codes`."""
 
     def active_code(self, code) -> str | None:
-        """The catalogue's spelling of an active product `code` (any case), or None."""
+        """The stored spelling of an active product `code` (any case), or None."""
 
     def choices(self, account) -> list[ProductChoice]:
         """Every active product, with whether the account has it."""
@@ -37,15 +37,15 @@ class ProductCatalog(Protocol):
         """Make the account's products exactly `codes`; raises DomainError for an unknown code."""
 
 
-_catalog: ProductCatalog | None = None
+_directory: ProductDirectory | None = None
 
 
-def register(catalog: ProductCatalog) -> None:
-    global _catalog
-    _catalog = catalog
+def register(answerer: ProductDirectory) -> None:
+    global _directory
+    _directory = answerer
 
 
-def catalog() -> ProductCatalog:
-    if _catalog is None:
-        raise RuntimeError("No product catalogue registered: the messaging app registers one in ready().")
-    return _catalog
+def directory() -> ProductDirectory:
+    if _directory is None:
+        raise RuntimeError("No product directory registered: the messaging app registers one in ready().")
+    return _directory

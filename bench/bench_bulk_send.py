@@ -66,7 +66,7 @@ def main():
         outgoing = [Outgoing(to=n, sender="ACMEIN", message=text) for n in numbers]
         with mock.patch("messaging.pipeline.submit.enqueue"):
             start = time.perf_counter()
-            submission = services.submit(account=account, service_code="T", outgoing=outgoing, name="bench")
+            submission = services.submit(account=account, product_code="T", outgoing=outgoing, name="bench")
             body = json.dumps(
                 {
                     "status": 200,

@@ -86,7 +86,7 @@ def _submit(account, args, label):
                 Outgoing(to=f"4474{rng.randrange(10**7, 10**8)}", sender="Pipe", message=f"{label} {b} says hello")
                 for _ in range(args.batch)
             ]
-            batch_ids.append(services.submit(account=account, service_code="G", outgoing=outgoing).batch.pk)
+            batch_ids.append(services.submit(account=account, product_code="G", outgoing=outgoing).batch.pk)
     return batch_ids, Message.objects.filter(state=State.QUEUED).count()
 
 

@@ -9,7 +9,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from accounts import products
-        from messaging.services.catalog import ProductCatalog
+        from messaging.services.products import ProductDirectory
 
-        products.register(ProductCatalog())
+        products.register(ProductDirectory())
         registry.register(*events.EVENT_TYPES)

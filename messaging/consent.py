@@ -23,8 +23,8 @@ a receiver (E.164 digits without "+") and a scope:
         changes an entry's number or scope (the list pages' edit).
     clear_opt_outs(*, account, channel, actor=None, request=None) -> int
         removes every opt-out of the account on the channel.
-    is_suppressed(account, channel, receiver, *, service_code=None, sender=None, tags=()) -> bool
-    suppressed_set(account, channel, numbers, *, service_code=None, sender=None, tags=()) -> set[str]
+    is_suppressed(account, channel, receiver, *, product_code=None, sender=None, tags=()) -> bool
+    suppressed_set(account, channel, numbers, *, product_code=None, sender=None, tags=()) -> set[str]
         which of `numbers` may not receive a message sent with that service, sender and tags: one query
         per 10,000 numbers (a big send against a smaller list reads the list once). Numbers are compared
         as given: pass E.164 digits, as the send path holds them.
@@ -208,10 +208,10 @@ def clear_opt_outs(*, account, channel, actor=None, request=None):
     return deleted
 
 
-def _scope_filter(service_code=None, sender=None, tags=()):
+def _scope_filter(product_code=None, sender=None, tags=()):
     q = Q(type=ScopeType.ALL)
-    if service_code:
-        q |= Q(type=ScopeType.PRODUCT, value=service_code.upper())
+    if product_code:
+        q |= Q(type=ScopeType.PRODUCT, value=product_code.upper())
     if sender:
         q |= Q(type=ScopeType.SENDER, value__iexact=sender)
     if tags:
@@ -219,21 +219,21 @@ def _scope_filter(service_code=None, sender=None, tags=()):
     return q
 
 
-def is_suppressed(account, channel, receiver, *, service_code=None, sender=None, tags=()):
+def is_suppressed(account, channel, receiver, *, product_code=None, sender=None, tags=()):
     """Whether `receiver` (E.164 digits) may not get a message sent with that service, sender and tags."""
     return (
         Unsubscriber.objects.for_account(account)
-        .filter(_scope_filter(service_code, sender, tags), channel=_channel(channel), receiver=receiver)
+        .filter(_scope_filter(product_code, sender, tags), channel=_channel(channel), receiver=receiver)
         .exists()
     )
 
 
-def suppressed_set(account, channel, numbers, *, service_code=None, sender=None, tags=()):
+def suppressed_set(account, channel, numbers, *, product_code=None, sender=None, tags=()):
     """Which of `numbers` are suppressed for this send: one query per 10,000 numbers."""
     numbers = list(dict.fromkeys(numbers))
     found = set()
     base = Unsubscriber.objects.for_account(account).filter(
-        _scope_filter(service_code, sender, tags), channel=_channel(channel)
+        _scope_filter(product_code, sender, tags), channel=_channel(channel)
     )
     if len(numbers) > CHUNK and base.count() <= len(numbers):
         # A big send against a smaller list: read the list once and intersect in memory.

@@ -1,4 +1,4 @@
-"""The product/service catalogue and which services each account has."""
+"""The products (what the v2 contract calls services: `T`, `P`, `ENT`, ...) and which each account has."""
 
 from django.db import models
 
@@ -12,7 +12,7 @@ class Channel(models.TextChoices):
     NUMBERS = "numbers", "Numbers"
 
 
-class Service(models.Model):
+class Product(models.Model):
     """A product code as the v2 contract names it (`T`, `P`, `ENT`, `MKT`, ...)."""
 
     code = models.CharField(max_length=10, unique=True)
@@ -38,13 +38,13 @@ class Service(models.Model):
         return {"id": self.pk, "display_name": self.display_name, "name": self.code}
 
 
-class AccountService(models.Model):
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="account_services")
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+class AccountProduct(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="account_products")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     enabled_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "service"], name="uniq_account_service")]
+        constraints = [models.UniqueConstraint(fields=["account", "product"], name="uniq_account_product")]
 
     def __str__(self):
         return f"{self.account_id}: {self.service_id}"

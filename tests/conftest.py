@@ -61,9 +61,9 @@ def password():
 
 
 @pytest.fixture
-def catalogue(transactional_db):
-    """Transactional tests flush tables, data migrations included: put the catalogue back."""
-    from messaging.catalogue import load_catalogue
-    from messaging.models import Service
+def product_rows(transactional_db):
+    """Transactional tests flush tables, data migrations included: put the product rows back."""
+    from messaging.models import Product
+    from messaging.products import load_products
 
-    load_catalogue(Service)
+    load_products(Product)

@@ -29,7 +29,7 @@ class AddCreditsSerializer(serializers.Serializer):
         code = value.strip()
         if not code:
             return ""
-        active = products.catalog().active_code(code)
+        active = products.directory().active_code(code)
         if active is None:
             raise serializers.ValidationError("The selected service is invalid.")
         return active
@@ -83,7 +83,7 @@ def account_payload(account, api_key):
         "mobile": account.mobile,
         "is_reseller": int(account.is_reseller),
         "parent": account.parent.username if account.parent_id else None,
-        "services": products.catalog().enabled_codes(account),
+        "services": products.directory().enabled_codes(account),
         "rate_limit": account.rate_limit,
         "token": {
             "name": api_key.name,

@@ -127,12 +127,12 @@ class BalanceView(V2APIView):
     )
     def get(self, request):
         credits.get_wallet(self.account)  # every account shows at least its general wallet
-        wallets = list(self.account.wallets.order_by("service"))
-        names = products.catalog().display_names(w.service for w in wallets)
+        wallets = list(self.account.wallets.order_by("product_code"))
+        names = products.directory().display_names(w.product_code for w in wallets)
         data = [
             {
-                "service": w.service,
-                "name": names.get(w.service, w.service) if w.service else GENERAL_WALLET,
+                "service": w.product_code,
+                "name": names.get(w.product_code, w.product_code) if w.product_code else GENERAL_WALLET,
                 "postpaid": int(w.postpaid),
                 "credits": float(w.balance),
                 "charges": 0,

@@ -35,24 +35,24 @@ def parse_amount(value, *, field="credits"):
     return amount
 
 
-def get_wallet(account, service=""):
-    wallet, _ = Wallet.objects.get_or_create(account=account, service=service)
+def get_wallet(account, product_code=""):
+    wallet, _ = Wallet.objects.get_or_create(account=account, product_code=product_code)
     return wallet
 
 
-def balance(account, service=""):
-    return get_wallet(account, service).balance
+def balance(account, product_code=""):
+    return get_wallet(account, product_code).balance
 
 
-def _move(*, account, delta, kind, service="", actor=None, reason="", reference="", idempotency_key=None):
+def _move(*, account, delta, kind, product_code="", actor=None, reason="", reference="", idempotency_key=None):
     """Apply a signed movement to one wallet. Returns the ledger entry (the earlier one when the
     idempotency key was already used)."""
-    get_wallet(account, service)  # make sure the row exists before locking it
+    get_wallet(account, product_code)  # make sure the row exists before locking it
     with transaction.atomic():
         # Lock the wallet row: two requests may race for the last credits. Looking for an earlier
         # use of the idempotency key only once the lock is held means a retry racing the first
         # attempt waits for it and then finds its entry.
-        wallet = Wallet.objects.select_for_update().get(account=account, service=service)
+        wallet = Wallet.objects.select_for_update().get(account=account, product_code=product_code)
         if idempotency_key:
             earlier = LedgerEntry.objects.filter(account=account, idempotency_key=idempotency_key).first()
             if earlier:
@@ -81,14 +81,14 @@ def _move(*, account, delta, kind, service="", actor=None, reason="", reference=
     return LedgerEntry.objects.get(account=account, idempotency_key=idempotency_key)
 
 
-def debit(*, account, amount, reason, service="", actor=None, reference="", idempotency_key=None):
+def debit(*, account, amount, reason, product_code="", actor=None, reference="", idempotency_key=None):
     """Charge credits. Raises InsufficientCredit and changes nothing if the wallet can't cover it."""
     amount = parse_amount(amount)
     return _move(
         account=account,
         delta=-amount,
         kind=LedgerKind.DEBIT,
-        service=service,
+        product_code=product_code,
         actor=actor,
         reason=reason,
         reference=reference,
@@ -96,7 +96,7 @@ def debit(*, account, amount, reason, service="", actor=None, reference="", idem
     )
 
 
-def debit_new(*, account, amount, reason, key, service="", actor=None, reference=""):
+def debit_new(*, account, amount, reason, key, product_code="", actor=None, reference=""):
     """`debit` for a key that cannot have been used before (it names a row the caller creates in
     the same transaction, such as a new batch): no earlier entry to look for, so on PostgreSQL the
     balance check, the update and the ledger entry are one statement instead of seven. The row
@@ -107,7 +107,7 @@ def debit_new(*, account, amount, reason, key, service="", actor=None, reference
             account=account,
             amount=amount,
             reason=reason,
-            service=service,
+            product_code=product_code,
             actor=actor,
             reference=reference,
             idempotency_key=key,
@@ -119,7 +119,7 @@ def debit_new(*, account, amount, reason, key, service="", actor=None, reference
                 [
                     amount,
                     account.pk,
-                    service,
+                    product_code,
                     amount,
                     uuid.uuid4(),
                     account.pk,
@@ -134,9 +134,9 @@ def debit_new(*, account, amount, reason, key, service="", actor=None, reference
             row = cursor.fetchone()
         if row:
             return row[0]
-        if Wallet.objects.filter(account=account, service=service).exists():
+        if Wallet.objects.filter(account=account, product_code=product_code).exists():
             raise InsufficientCredit("Insufficient credits.")
-        get_wallet(account, service)  # first charge of a new wallet: create it, then try again
+        get_wallet(account, product_code)  # first charge of a new wallet: create it, then try again
     raise InsufficientCredit("Insufficient credits.")
 
 
@@ -145,7 +145,7 @@ def debit_new(*, account, amount, reason, key, service="", actor=None, reference
 _DEBIT_SQL = """
 WITH w AS (
     UPDATE accounts_wallet SET balance = balance - %s, updated_at = now()
-    WHERE account_id = %s AND service = %s AND (balance >= %s OR postpaid)
+    WHERE account_id = %s AND product_code = %s AND (balance >= %s OR postpaid)
     RETURNING id, balance
 )
 INSERT INTO accounts_ledgerentry
@@ -155,26 +155,26 @@ RETURNING id
 """
 
 
-def refund(*, account, amount, reason, service="", reference="", idempotency_key=None):
+def refund(*, account, amount, reason, product_code="", reference="", idempotency_key=None):
     amount = parse_amount(amount)
     return _move(
         account=account,
         delta=amount,
         kind=LedgerKind.REFUND,
-        service=service,
+        product_code=product_code,
         reason=reason,
         reference=reference,
         idempotency_key=idempotency_key,
     )
 
 
-def top_up(*, account, amount, reason="Top-up", actor=None, service="", reference="", idempotency_key=None):
+def top_up(*, account, amount, reason="Top-up", actor=None, product_code="", reference="", idempotency_key=None):
     amount = parse_amount(amount)
     entry = _move(
         account=account,
         delta=amount,
         kind=LedgerKind.TOP_UP,
-        service=service,
+        product_code=product_code,
         actor=actor,
         reason=reason,
         reference=reference,
@@ -184,7 +184,7 @@ def top_up(*, account, amount, reason="Top-up", actor=None, service="", referenc
     return entry
 
 
-def adjust_by_staff(*, account, amount, direction, reason, actor, service="", request=None):
+def adjust_by_staff(*, account, amount, direction, reason, actor, product_code="", request=None):
     """Staff add or deduct credits with a mandatory reason."""
     if not reason or not reason.strip():
         raise DomainError("A reason is required.", field="reason")
@@ -194,7 +194,7 @@ def adjust_by_staff(*, account, amount, direction, reason, actor, service="", re
         account=account,
         delta=delta,
         kind=LedgerKind.ADJUSTMENT,
-        service=service,
+        product_code=product_code,
         actor=actor,
         reason=reason.strip(),
     )
@@ -210,7 +210,9 @@ def adjust_by_staff(*, account, amount, direction, reason, actor, service="", re
     return entry
 
 
-def transfer_to_child(*, parent, child_username, amount, actor=None, service="", notes="", order_id="", request=None):
+def transfer_to_child(
+    *, parent, child_username, amount, actor=None, product_code="", notes="", order_id="", request=None
+):
     """Move credits from a reseller to one of its child accounts, both legs in one transaction."""
     if not parent.is_reseller:
         raise PermissionDenied("Only reseller accounts can add credits to customers.")
@@ -226,7 +228,7 @@ def transfer_to_child(*, parent, child_username, amount, actor=None, service="",
             account=parent,
             delta=-amount,
             kind=LedgerKind.TRANSFER_OUT,
-            service=service,
+            product_code=product_code,
             actor=actor,
             reason=f"To {child.username}: {notes}".strip(": "),
             reference=order_id,
@@ -235,7 +237,7 @@ def transfer_to_child(*, parent, child_username, amount, actor=None, service="",
             account=child,
             delta=amount,
             kind=LedgerKind.TRANSFER_IN,
-            service=service,
+            product_code=product_code,
             actor=actor,
             reason=reason,
             reference=order_id,

@@ -38,7 +38,7 @@ def create_customer(
         )
         Membership.objects.create(account=account, user=user, role=Role.OWNER)
         credits.get_wallet(account)
-        products.catalog().enable_standard(account)
+        products.directory().enable_standard(account)
         audit.record("account.created", account=account, actor=actor, target=account.username)
         if credits_amount:
             credits.top_up(account=account, amount=credits_amount, reason="Opening credit", actor=actor)

@@ -27,7 +27,7 @@ SORTS = {
 
 
 def _customers(request):
-    general = Wallet.objects.filter(account=OuterRef("pk"), service="").values("balance")[:1]
+    general = Wallet.objects.filter(account=OuterRef("pk"), product_code="").values("balance")[:1]
     qs = Account.objects.select_related("parent").annotate(
         balance=Coalesce(Subquery(general), Value(0), output_field=DecimalField(max_digits=16, decimal_places=4)),
     )
@@ -59,7 +59,7 @@ def customer_list(request):
 
 def _detail_context(request, account, **extra):
     return {
-        "product_choices": products.catalog().choices(account),
+        "product_choices": products.directory().choices(account),
         "customer": account,
         "balance": credits.balance(account),
         "members": account.memberships.select_related("user"),
@@ -141,7 +141,7 @@ def customer_services(request, account_id):
     account = get_object_or_404(Account, uuid=account_id)
     codes = request.POST.getlist("services")
     try:
-        products.catalog().set_enabled(account, codes)
+        products.directory().set_enabled(account, codes)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

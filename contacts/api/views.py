@@ -452,7 +452,7 @@ class ContactSubscriptionDetail(V2APIView):
 class _OptView(V2APIView):
     """Unsubscribe / resubscribe a contact: all its subscriptions, or one (`sid`)."""
 
-    service = None
+    change_subscription = None
     message = ""
 
     def change(self, request, pk, sid=None):
@@ -462,7 +462,7 @@ class _OptView(V2APIView):
             subscription = self.get_for_account(
                 Subscription.objects.select_related("identifier"), pk=sid, contact_id=contact.pk
             )
-        changed = type(self).service(contact=contact, subscription=subscription, request=request._request)
+        changed = type(self).change_subscription(contact=contact, subscription=subscription, request=request._request)
         if subscription is not None:
             return self.ok(subscription_services.subscription_data(changed[0]), self.message)
         rows = _subscriptions(Subscription.objects.filter(contact=contact))
@@ -470,7 +470,7 @@ class _OptView(V2APIView):
 
 
 class Unsubscribe(_OptView):
-    service = staticmethod(subscription_services.unsubscribe)
+    change_subscription = staticmethod(subscription_services.unsubscribe)
     message = subscription_services.UNSUBSCRIBED
 
     @extend_schema(
@@ -483,7 +483,7 @@ class Unsubscribe(_OptView):
 
 
 class UnsubscribeOne(_OptView):
-    service = staticmethod(subscription_services.unsubscribe)
+    change_subscription = staticmethod(subscription_services.unsubscribe)
     message = subscription_services.UNSUBSCRIBED
 
     @extend_schema(
@@ -496,7 +496,7 @@ class UnsubscribeOne(_OptView):
 
 
 class Resubscribe(_OptView):
-    service = staticmethod(subscription_services.resubscribe)
+    change_subscription = staticmethod(subscription_services.resubscribe)
     message = subscription_services.RESUBSCRIBED
 
     @extend_schema(
@@ -509,7 +509,7 @@ class Resubscribe(_OptView):
 
 
 class ResubscribeOne(_OptView):
-    service = staticmethod(subscription_services.resubscribe)
+    change_subscription = staticmethod(subscription_services.resubscribe)
     message = subscription_services.RESUBSCRIBED
 
     @extend_schema(

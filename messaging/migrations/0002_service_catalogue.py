@@ -2,14 +2,14 @@
 
 from django.db import migrations
 
-from messaging.catalogue import CATALOGUE, load_catalogue
+from messaging.products import PRODUCTS, load_products
 
 def load(apps, schema_editor):
-    load_catalogue(apps.get_model("messaging", "Service"))
+    load_products(apps.get_model("messaging", "Service"))
 
 
 def unload(apps, schema_editor):
-    apps.get_model("messaging", "Service").objects.filter(code__in=[row[0] for row in CATALOGUE]).delete()
+    apps.get_model("messaging", "Service").objects.filter(code__in=[row[0] for row in PRODUCTS]).delete()
 
 
 class Migration(migrations.Migration):

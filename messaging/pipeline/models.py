@@ -36,7 +36,7 @@ class Batch(models.Model):
     created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=20, default="api")
-    service = models.ForeignKey("messaging.Service", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("messaging.Product", on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=20, db_default="sms")
     total = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
@@ -68,7 +68,7 @@ class Message(models.Model):
     mobile = models.CharField(max_length=16)
     iso = models.CharField(max_length=2, blank=True)
     sender = models.CharField(max_length=15)
-    service = models.CharField(max_length=10)
+    product_code = models.CharField(max_length=10)
     # Not in the SMS COPY column list: those rows take the database defaults.
     channel = models.CharField(max_length=20, db_default="sms")
     # What a channel sends beyond the text (a template and its parameters, media, buttons, ...).

@@ -17,7 +17,7 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
     common = {
         "batch_id": batch.pk,
         "account_id": batch.account_id,
-        "service": product_code,
+        "product_code": product_code,
         "channel": adapter.name,
         "priority": priority,
         "scheduled_at": batch.scheduled_at,

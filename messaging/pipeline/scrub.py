@@ -31,7 +31,7 @@ def build(account, product, adapter, *, version, numbers, scopes, texts, tags=()
     prices = rules.cached(account, ("prices", product.pk), lambda: price_table(account, product), version)
     suppressed = {
         scope.upper(): consent.suppressed_set(
-            account, adapter.name, numbers, service_code=product.code, sender=scope or None, tags=tags
+            account, adapter.name, numbers, product_code=product.code, sender=scope or None, tags=tags
         )
         for scope in scopes
     }

@@ -18,7 +18,7 @@ from messaging.pipeline import channels, persist, scrub
 from messaging.pipeline.channels import Refusal
 from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, State
 from messaging.pipeline.queues import enqueue
-from messaging.services.catalog import ServiceNotEnabled, require_service
+from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import FieldErrors, ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
@@ -71,10 +71,10 @@ def _product(account, channel, product_code, version):
         product = rules.cached(
             account,
             ("service", (product_code or "").strip().upper()),
-            lambda: require_service(account, product_code),
+            lambda: require_product(account, product_code),
             version,
         )
-    except ServiceNotEnabled as exc:
+    except ProductNotEnabled as exc:
         raise ValidationFailed({"service": [exc.message]}) from None
     if product.channel != channel:
         raise ValidationFailed({"service": [f"The service {product.code} does not send {channel} messages."]})
@@ -242,7 +242,7 @@ def submit(
         created_by=actor,
         name=name[:200],
         source=source,
-        service=plan.product,
+        product=plan.product,
         channel=channel,
         scheduled_at=schedule,
         idempotency_key=idempotency_key or None,

@@ -11,7 +11,7 @@ class Price(models.Model):
     account = models.ForeignKey(
         "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
     )
-    service = models.ForeignKey("messaging.Service", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("messaging.Product", on_delete=models.CASCADE, related_name="+")
     iso = models.CharField(max_length=2)
     country_name = models.CharField(max_length=100)
     calling_code = models.PositiveSmallIntegerField()
@@ -22,14 +22,14 @@ class Price(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["iso", "service__code"]
+        ordering = ["iso", "product__code"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "service", "iso"], name="uniq_account_price"),
+            models.UniqueConstraint(fields=["account", "product", "iso"], name="uniq_account_price"),
             models.UniqueConstraint(
-                fields=["service", "iso"], condition=models.Q(account__isnull=True), name="uniq_default_price"
+                fields=["product", "iso"], condition=models.Q(account__isnull=True), name="uniq_default_price"
             ),
         ]
-        indexes = [models.Index(fields=["account", "service", "iso"])]
+        indexes = [models.Index(fields=["account", "product", "iso"])]
 
     def __str__(self):
         return f"{self.service_id} {self.iso} {self.sale_price} {self.currency}"

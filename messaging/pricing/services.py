@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.services import audit
-from messaging.models import Service
+from messaging.models import Product
 from messaging.pricing.models import Price
 from portal.core import rules
 from portal.core.errors import ValidationFailed
@@ -20,30 +20,30 @@ def invalidate(account):
 
 def rate_card(account):
     """The account's effective prices: its own rows plus default rows it does not override."""
-    own = Price.objects.filter(account=account, service=OuterRef("service"), iso=OuterRef("iso"))
+    own = Price.objects.filter(account=account, product=OuterRef("product"), iso=OuterRef("iso"))
     return (
         Price.objects.filter(Q(account=account) | Q(account__isnull=True))
         .exclude(Q(account__isnull=True) & Exists(own))
-        .select_related("service")
+        .select_related("product")
     )
 
 
-def price_table(account, service):
+def price_table(account, product):
     """{iso: price per unit} of active prices for one service: loaded once per send, not per message."""
-    rows = rate_card(account).filter(service=service, is_active=True).values_list("iso", "sale_price")
+    rows = rate_card(account).filter(product=product, is_active=True).values_list("iso", "sale_price")
     return dict(rows)
 
 
-def price_for(account, service, iso):
-    row = rate_card(account).filter(service=service, iso=iso.upper(), is_active=True).first()
+def price_for(account, product, iso):
+    row = rate_card(account).filter(product=product, iso=iso.upper(), is_active=True).first()
     return row.sale_price if row else None
 
 
 def save_price(*, data, account=None, actor=None, existing=None, request=None):
     """Create or edit a rate-card row (staff). `account` None edits the default card."""
     errors = {}
-    service = Service.objects.filter(code__iexact=(data.get("service") or "").strip()).first()
-    if service is None:
+    product = Product.objects.filter(code__iexact=(data.get("service") or "").strip()).first()
+    if product is None:
         errors["service"] = ["The selected service is invalid."]
     iso = (data.get("iso") or "").strip().upper()
     if iso not in phonenumbers.SUPPORTED_REGIONS:
@@ -60,8 +60,8 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
     if errors:
         raise ValidationFailed(errors)
     # Saving a price for a service and country that already has one replaces it.
-    row = existing or Price.objects.filter(account=account, service=service, iso=iso).first() or Price(account=account)
-    row.service, row.iso, row.country_name, row.sale_price, row.currency = service, iso, name, price, currency
+    row = existing or Price.objects.filter(account=account, product=product, iso=iso).first() or Price(account=account)
+    row.product, row.iso, row.country_name, row.sale_price, row.currency = product, iso, name, price, currency
     row.calling_code = phonenumbers.country_code_for_region(iso)
     row.is_active = str(data.get("status", "1")).strip() != "0"
     try:
@@ -73,7 +73,7 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
                 account=account,
                 actor=actor,
                 request=request,
-                target=f"{service.code} {iso}",
+                target=f"{product.code} {iso}",
                 price=str(price),
                 currency=currency,
             )
@@ -86,5 +86,5 @@ def delete_price(*, row, actor=None, request=None):
     row.delete()
     invalidate(row.account)
     audit.record(
-        "pricing.deleted", account=row.account, actor=actor, request=request, target=f"{row.service.code} {row.iso}"
+        "pricing.deleted", account=row.account, actor=actor, request=request, target=f"{row.product.code} {row.iso}"
     )

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import staff_required
-from messaging.models import Service
+from messaging.models import Product
 from messaging.pricing import services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
@@ -27,7 +27,7 @@ class PriceForm(PageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in Service.objects.all()]
+        self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in Product.objects.all()]
 
 
 def _scope(request):
@@ -48,7 +48,7 @@ def price_list(request):
         else:
             messages.success(request, "Price saved.")
             return redirect(request.get_full_path())
-    rows = Price.objects.filter(account=account).select_related("service")
+    rows = Price.objects.filter(account=account).select_related("product")
     filterset = PriceFilterSet(request.GET, queryset=rows)
     ctx = {"page": paginate(request, filterset.qs), "filterset": filterset, "form": form, "scope": account}
     return render(request, "pricing/price_list.html", ctx, status=422 if form.errors else 200)

@@ -105,7 +105,7 @@ def bulk_decide(*, items, approve, actor=None, reason="", request=None):
         return [decide(item=i, approve=approve, actor=actor, reason=reason, request=request) for i in items]
 
 
-def pending_queue(*, kind=None, account=None, service=None, iso=None):
+def pending_queue(*, kind=None, account=None, product=None, iso=None):
     """Pending items across all customers, oldest first, with their age against the target."""
     now = timezone.now()
     rows = []
@@ -113,11 +113,11 @@ def pending_queue(*, kind=None, account=None, service=None, iso=None):
         if kind and kind != name:
             continue
         qs = model.objects.filter(status=ReviewStatus.PENDING).select_related("account")
-        qs = qs.select_related("service") if model is Sender else qs.select_related("sender__service")
+        qs = qs.select_related("product") if model is Sender else qs.select_related("sender__product")
         if account:
             qs = qs.filter(account__username=account)
-        if service:
-            qs = qs.filter(service__code=service) if model is Sender else qs.filter(sender__service__code=service)
+        if product:
+            qs = qs.filter(product__code=product) if model is Sender else qs.filter(sender__product__code=product)
         if iso:
             qs = qs.filter(iso=iso) if model is Sender else qs.filter(sender__iso=iso)
         for item in qs.order_by("submitted_at")[:500]:

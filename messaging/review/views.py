@@ -8,14 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
-from messaging.models import Service
+from messaging.models import Product
 from messaging.review import services
 from messaging.senders.models import Sender
 from portal.core.errors import DomainError
 
 
 def _queue_filters(request):
-    return {key: request.GET.get(key) or None for key in ("kind", "account", "service", "iso")}
+    # The page's filter is `service` (the customers' word for a product code).
+    filters = {key: request.GET.get(key) or None for key in ("kind", "account", "iso")}
+    filters["product"] = request.GET.get("service") or None
+    return filters
 
 
 @staff_required
@@ -24,7 +27,7 @@ def review_queue(request):
     ctx = {
         "rows": services.pending_queue(**filters),
         "filters": filters,
-        "services": Service.objects.filter(channel="sms"),
+        "services": Product.objects.filter(channel="sms"),
         "turnaround_minutes": int(services.TURNAROUND.total_seconds() // 60),
     }
     if request.htmx and not request.htmx.boosted:

@@ -29,7 +29,7 @@ class SenderFilterSet(_Ordered):
     id = django_filters.UUIDFilter(field_name="uuid")
     name = django_filters.CharFilter(lookup_expr="icontains")
     status = django_filters.TypedChoiceFilter(choices=ReviewStatus.choices, coerce=int)
-    service = django_filters.CharFilter(field_name="service__code", lookup_expr="iexact")
+    service = django_filters.CharFilter(field_name="product__code", lookup_expr="iexact")
     iso = django_filters.CharFilter(lookup_expr="iexact")
     q = django_filters.CharFilter(method="search")
 

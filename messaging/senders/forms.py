@@ -1,7 +1,7 @@
 from django import forms
 
 from messaging.senders.models import ReviewStatus, Sender, TemplateType
-from messaging.services.catalog import enabled_services
+from messaging.services.products import enabled_products
 from portal.pages import PageForm
 
 
@@ -23,7 +23,7 @@ class SenderForm(PageForm):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [
-            (s.code, f"{s.code} – {s.display_name}") for s in enabled_services(account).filter(channel="sms")
+            (s.code, f"{s.code} – {s.display_name}") for s in enabled_products(account).filter(channel="sms")
         ]
 
 
@@ -41,5 +41,5 @@ class TemplateForm(PageForm):
         super().__init__(*args, **kwargs)
         approved = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).order_by("name")
         self.fields["sender"].choices = [
-            (str(s.uuid), f"{s.name} ({s.service_id and s.service.code})") for s in approved.select_related("service")
+            (str(s.uuid), f"{s.name} ({s.product_id and s.product.code})") for s in approved.select_related("product")
         ]

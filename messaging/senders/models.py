@@ -44,7 +44,7 @@ class Reviewable(models.Model):
 class Sender(Reviewable):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="senders")
-    service = models.ForeignKey("messaging.Service", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("messaging.Product", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=15)
     iso = models.CharField(max_length=2)
     entity_id = models.CharField(max_length=30, blank=True)
@@ -59,7 +59,7 @@ class Sender(Reviewable):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "service", "name"], name="uniq_sender_per_service"),
+            models.UniqueConstraint(fields=["account", "product", "name"], name="uniq_sender_per_product"),
         ]
         indexes = [
             models.Index(fields=["account", "status"]),

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from accounts.services import audit
 from messaging.dlt.rules import normalize_body, validate_body
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
-from messaging.services.catalog import ServiceNotEnabled, require_service
+from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
 
@@ -47,11 +47,11 @@ def _validated_sender(account, data, *, existing=None):
     iso = _clean(data.get("country_code", data.get("iso", existing.iso if existing else ""))).upper()
     entity_id = _clean(data.get("entity_id", existing.entity_id if existing else ""))
     entity_name = _clean(data.get("entity_name", existing.entity_name if existing else ""))
-    service = None
-    code = data.get("service", existing.service.code if existing else "")
+    product = None
+    code = data.get("service", existing.product.code if existing else "")
     try:
-        service = require_service(account, code)
-    except ServiceNotEnabled as exc:
+        product = require_product(account, code)
+    except ProductNotEnabled as exc:
         errors.add("service", exc.message)
     if not iso:
         errors.add("country_code", "The country code field is required.")
@@ -59,9 +59,9 @@ def _validated_sender(account, data, *, existing=None):
         errors.add("country_code", "The country code must be a 2-letter ISO country code.")
     if not name:
         errors.add("name", "The name field is required.")
-    elif service is not None:
-        if service.requires_dlt and iso == "IN":
-            if service.is_promotional:
+    elif product is not None:
+        if product.requires_dlt and iso == "IN":
+            if product.is_promotional:
                 if not re.fullmatch(r"\d{6}", name):
                     errors.add("name", "Indian promotional sender IDs are 6 digits.")
             elif not re.fullmatch(r"[A-Za-z]{6}", name):
@@ -83,14 +83,14 @@ def _validated_sender(account, data, *, existing=None):
     if len(entity_name) > 200:
         errors.add("entity_name", "The entity name may not be greater than 200 characters.")
     _check_document(data.get("document"), errors)
-    if service is not None and name and "name" not in errors:
-        clash = Sender.objects.for_account(account).filter(service=service, name__iexact=name)
+    if product is not None and name and "name" not in errors:
+        clash = Sender.objects.for_account(account).filter(product=product, name__iexact=name)
         if existing:
             clash = clash.exclude(pk=existing.pk)
         if clash.exists():
             errors.add("name", "The name has already been taken for this service.")
     errors.raise_if_any()
-    return {"name": name, "iso": iso, "entity_id": entity_id, "entity_name": entity_name, "service": service}
+    return {"name": name, "iso": iso, "entity_id": entity_id, "entity_name": entity_name, "product": product}
 
 
 def create_sender(*, account, data, actor=None, request=None):
@@ -108,7 +108,7 @@ def create_sender(*, account, data, actor=None, request=None):
             request=request,
             target=sender.name,
             sender=str(sender.uuid),
-            service=fields["service"].code,
+            product=fields["product"].code,
         )
     return sender
 
@@ -167,7 +167,7 @@ def find_sender(account, ref):
     ref = _clean(ref)
     if not ref:
         return None
-    qs = Sender.objects.for_account(account).select_related("service")
+    qs = Sender.objects.for_account(account).select_related("product")
     try:
         return qs.filter(uuid=uuid.UUID(ref)).first()
     except ValueError:
@@ -211,7 +211,7 @@ def _validated_template(account, data, *, existing=None):
     for problem in validate_body(body, template_type=ttype):
         errors.add("body", problem)
     template_id = _clean(data.get("template_id", existing.template_id if existing else ""))
-    needs_dlt = sender is not None and sender.service.requires_dlt and sender.iso == "IN"
+    needs_dlt = sender is not None and sender.product.requires_dlt and sender.iso == "IN"
     if needs_dlt and not template_id:
         errors.add("template_id", "The template id field is required for Indian DLT templates.")
     elif template_id and not DLT_TEMPLATE_ID.match(template_id):

@@ -19,7 +19,7 @@ from portal.pages import csv_response, list_page, save_dialog
 
 
 def _senders(request):
-    return Sender.objects.for_account(request.account).select_related("service")
+    return Sender.objects.for_account(request.account).select_related("product")
 
 
 def _templates(request):
@@ -62,7 +62,7 @@ def sender_edit(request, pk):
     sender = get_for_account_or_404(_senders(request), request.account, uuid=pk)
     initial = {
         "name": sender.name,
-        "service": sender.service.code,
+        "service": sender.product.code,
         "country_code": sender.iso,
         "entity_id": sender.entity_id,
         "entity_name": sender.entity_name,
@@ -103,7 +103,7 @@ def sender_export(request):
     rows = (
         [
             s.name,
-            s.service.code,
+            s.product.code,
             s.iso,
             s.entity_id,
             s.entity_name,

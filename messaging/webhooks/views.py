@@ -1,4 +1,4 @@
-"""Customer pages: webhooks, subscriptions, the delivery log (with replay) and the event catalogue."""
+"""Customer pages: webhooks, subscriptions, the delivery log (with replay) and the list of event types."""
 
 import json
 
@@ -229,10 +229,10 @@ def delivery_replay(request):
 
 
 @account_required()
-def event_catalogue(request):
+def event_types(request):
     rows = []
     for e in registry.all():
         fmt = formats.of(e.name)
         body = {"event": e.name, "payload": fmt.example} if fmt.form != formats.FLAT else fmt.example
         rows.append({"type": e, "format": fmt, "example": json.dumps(body, indent=2, ensure_ascii=False)})
-    return render(request, "webhooks/event_catalogue.html", {"rows": rows})
+    return render(request, "webhooks/event_types.html", {"rows": rows})

@@ -29,7 +29,7 @@ def test_it_creates_account_owner_and_wallet(db):
     assert membership.role == Role.OWNER and membership.user.email == "boss@shop.example"
     assert membership.user.check_password(PASSWORD)
     wallet = Wallet.objects.get(account=account)
-    assert wallet.service == "" and wallet.balance == Decimal("0")
+    assert wallet.product_code == "" and wallet.balance == Decimal("0")
     assert not LedgerEntry.objects.filter(account=account).exists()
     assert AuditEvent.objects.filter(account=account, action="account.created").exists()
 

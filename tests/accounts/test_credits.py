@@ -47,7 +47,12 @@ def test_top_up_debit_and_refund_keep_a_consistent_chain(account):
 def test_a_movement_records_its_reason_reference_and_actor(account, owner):
     entry = credits.debit(account=account, amount="2", reason="SMS batch", reference="batch-9", actor=owner)
     entry.refresh_from_db()
-    assert (entry.reason, entry.reference, entry.actor, entry.wallet.service) == ("SMS batch", "batch-9", owner, "")
+    assert (entry.reason, entry.reference, entry.actor, entry.wallet.product_code) == (
+        "SMS batch",
+        "batch-9",
+        owner,
+        "",
+    )
     assert entry.idempotency_key is None
 
 
@@ -84,7 +89,7 @@ def test_a_first_movement_creates_the_wallet(db):
     fresh, _ = make_account()
     Wallet.objects.filter(account=fresh).delete()
     credits.top_up(account=fresh, amount="3")
-    assert Wallet.objects.get(account=fresh, service="").balance == Decimal("3")
+    assert Wallet.objects.get(account=fresh, product_code="").balance == Decimal("3")
 
 
 def test_wallets_are_per_account(account, other_account):
@@ -286,7 +291,7 @@ def _race(workers, job):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_debits_never_overdraw_or_lose_updates(catalogue):
+def test_concurrent_debits_never_overdraw_or_lose_updates(product_rows):
     account, _ = make_account(credits_amount="70")
     results = _race(range(20), lambda i: credits.debit(account=account, amount="10", reason=f"race {i}"))
     assert results.count("ok") == 7 and results.count("refused") == 13
@@ -302,7 +307,7 @@ def test_concurrent_debits_never_overdraw_or_lose_updates(catalogue):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_uneven_debits_spend_exactly_what_they_report(catalogue):
+def test_concurrent_uneven_debits_spend_exactly_what_they_report(product_rows):
     account, _ = make_account(credits_amount="50")
     amounts = [Decimal(n) for n in (7, 3, 11, 5, 9, 2, 13, 4, 6, 8, 1, 12, 10, 3, 7, 5, 9, 2, 4, 6)]
     _race(range(20), lambda i: credits.debit(account=account, amount=amounts[i], reason=f"race {i}"))
@@ -314,7 +319,7 @@ def test_concurrent_uneven_debits_spend_exactly_what_they_report(catalogue):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_retries_with_one_idempotency_key_charge_once(catalogue):
+def test_concurrent_retries_with_one_idempotency_key_charge_once(product_rows):
     account, _ = make_account(credits_amount="100")
     _race(range(10), lambda i: credits.debit(account=account, amount="10", reason="retry", idempotency_key="req-9"))
     assert credits.balance(account) == Decimal("90")
@@ -323,7 +328,7 @@ def test_concurrent_retries_with_one_idempotency_key_charge_once(catalogue):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_transfers_keep_both_sides_consistent(catalogue):
+def test_concurrent_transfers_keep_both_sides_consistent(product_rows):
     parent, _ = make_account(credits_amount="50", is_reseller=True)
     children = [make_account(parent=parent)[0] for _ in range(4)]
     results = _race(
@@ -344,7 +349,7 @@ def test_concurrent_transfers_keep_both_sides_consistent(catalogue):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_transfers_and_debits_on_one_reseller(catalogue):
+def test_concurrent_transfers_and_debits_on_one_reseller(product_rows):
     parent, _ = make_account(credits_amount="30", is_reseller=True)
     child, _ = make_account(parent=parent)
 
@@ -389,16 +394,16 @@ def test_debit_new_refuses_what_the_wallet_cannot_cover(account):
 def test_debit_new_creates_a_missing_wallet_and_lets_postpaid_go_negative(db):
     account, _ = make_account()
     with pytest.raises(InsufficientCredit):
-        credits.debit_new(account=account, amount="1", reason="x", key="batch:3", service="P")
-    assert Wallet.objects.filter(account=account, service="P").exists()
-    Wallet.objects.filter(account=account, service="P").update(postpaid=True)
-    credits.debit_new(account=account, amount="5", reason="x", key="batch:4", service="P")
+        credits.debit_new(account=account, amount="1", reason="x", key="batch:3", product_code="P")
+    assert Wallet.objects.filter(account=account, product_code="P").exists()
+    Wallet.objects.filter(account=account, product_code="P").update(postpaid=True)
+    credits.debit_new(account=account, amount="5", reason="x", key="batch:4", product_code="P")
     assert credits.balance(account, "P") == Decimal("-5")
 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_new_batch_debits_never_overdraw(catalogue):
+def test_concurrent_new_batch_debits_never_overdraw(product_rows):
     account, _ = make_account(credits_amount="50")
     results = _race(range(80), lambda i: credits.debit_new(account=account, amount="1", reason="x", key=f"batch:{i}"))
     assert results.count("ok") == 50 and results.count("refused") == 30

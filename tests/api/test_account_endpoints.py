@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import AuditEvent, LedgerEntry, LedgerKind, Wallet
 from accounts.services import credits
-from messaging.services.catalog import set_account_services
+from messaging.services.products import set_account_products
 from tests.api.helpers import bearer
 from tests.factories import make_account, make_key
 
@@ -43,7 +43,7 @@ def test_me_of_a_child_names_its_reseller_and_its_own_settings(db):
     child, _ = make_account(parent=parent)
     child.api_rate_limit = 50
     child.save()
-    set_account_services(child, ["T", "WAP"])
+    set_account_products(child, ["T", "WAP"])
     _, secret = make_key(child, ip_whitelist="203.0.113.0/24", name="Shop server")
     data = bearer(secret).get(ME, REMOTE_ADDR="203.0.113.4").json()["data"]
     assert data["parent"] == parent.username and data["is_reseller"] == 0
@@ -86,8 +86,8 @@ def test_balance_follows_the_ledger_to_four_decimals(api_client, account):
 
 
 def test_balance_names_service_wallets_and_shows_postpaid(api_client, account):
-    Wallet.objects.filter(account=account, service="").update(postpaid=True)
-    Wallet.objects.create(account=account, service="T", balance=Decimal("5"))
+    Wallet.objects.filter(account=account, product_code="").update(postpaid=True)
+    Wallet.objects.create(account=account, product_code="T", balance=Decimal("5"))
     data = api_client.get(BALANCE).json()["data"]
     assert data == [
         {"service": "", "name": "General credits", "postpaid": 1, "credits": 100.0, "charges": 0},
@@ -164,7 +164,7 @@ def test_a_known_service_code_is_accepted_and_credits_the_general_wallet(reselle
     res = client.post(CREDITS, {"username": child.username, "credits": "3", "service": "t"}, format="json")
     assert res.status_code == 200
     assert credits.balance(child) == Decimal("3") and credits.balance(parent) == Decimal("97")
-    assert not Wallet.objects.filter(account__in=[parent, child]).exclude(service="").exists()
+    assert not Wallet.objects.filter(account__in=[parent, child]).exclude(product_code="").exists()
 
 
 def test_the_reseller_can_send_its_whole_balance(reseller):

@@ -51,7 +51,7 @@ def _race(slow_delete, write):
     return outcome.get("error")
 
 
-def test_an_identifier_added_while_its_contact_is_deleted_is_refused(catalogue):
+def test_an_identifier_added_while_its_contact_is_deleted_is_refused(product_rows):
     account, _ = make_account()
     contact = _contact(account, "asha")
 
@@ -69,7 +69,7 @@ def test_an_identifier_added_while_its_contact_is_deleted_is_refused(catalogue):
     assert not Identifier.objects.filter(contact_id=contact.pk).exists()
 
 
-def test_a_tag_linked_while_it_is_deleted_is_made_again(catalogue):
+def test_a_tag_linked_while_it_is_deleted_is_made_again(product_rows):
     account, _ = make_account()
     contact = _contact(account, "ravi")
     vip = tags.create_tag(account=account, data={"name": "vip"})

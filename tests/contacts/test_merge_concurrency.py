@@ -39,7 +39,7 @@ def race(*targets):
     return outcomes
 
 
-def test_opposite_merges_of_a_pair_end_with_one_contact_and_every_identifier(catalogue):
+def test_opposite_merges_of_a_pair_end_with_one_contact_and_every_identifier(product_rows):
     from tests.factories import make_account
 
     account, _ = make_account()
@@ -60,7 +60,7 @@ def test_opposite_merges_of_a_pair_end_with_one_contact_and_every_identifier(cat
     }
 
 
-def test_concurrent_unsubscribes_create_one_row_per_channel(catalogue):
+def test_concurrent_unsubscribes_create_one_row_per_channel(product_rows):
     from tests.factories import make_account
 
     account, _ = make_account()

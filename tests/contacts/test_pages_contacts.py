@@ -125,17 +125,17 @@ def test_the_detail_page_shows_every_section(user_client, account):
 def test_the_detail_page_lists_messages_sent_to_the_contact(user_client, account):
     from decimal import Decimal
 
-    from messaging.models import Service
+    from messaging.models import Product
     from messaging.pipeline.models import Batch, Message
 
     contact = make_contact(account, "asha")
-    service = Service.objects.first()
-    batch = Batch.objects.create(account=account, service=service, name="Spring launch", total=2)
-    common = {"batch": batch, "account": account, "sender": "ACME", "service": "T", "encoding": "GSM", "length": 5}
+    product = Product.objects.first()
+    batch = Batch.objects.create(account=account, product=product, name="Spring launch", total=2)
+    common = {"batch": batch, "account": account, "sender": "ACME", "product_code": "T", "encoding": "GSM", "length": 5}
     Message.objects.create(index=1, mobile="919876543210", text="Hello Asha", units=1, price=Decimal(1), **common)
     Message.objects.create(index=2, mobile="919876543299", text="Someone else", units=1, price=Decimal(1), **common)
     other = make_account()[0]
-    other_batch = Batch.objects.create(account=other, service=service, total=1)
+    other_batch = Batch.objects.create(account=other, product=product, total=1)
     Message.objects.create(
         **{**common, "batch": other_batch, "account": other},
         index=1,

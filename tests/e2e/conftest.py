@@ -43,9 +43,9 @@ def site(live_server):
 
 
 @pytest.fixture(autouse=True)
-def _catalogue(transactional_db):
+def _product_rows(transactional_db):
     # Transactional tests flush every table between tests, data migrations included.
-    from messaging.catalogue import load_catalogue
-    from messaging.models import Service
+    from messaging.models import Product
+    from messaging.products import load_products
 
-    load_catalogue(Service)
+    load_products(Product)

@@ -33,7 +33,7 @@ def test_the_constants_contacts_needs_are_re_exported():
 def test_an_opt_out_counts_on_its_own_channel_only_and_emits_that_channels_event(account, channel):
     entry = opt_out(account, "+91 98765-43210", channel=channel)
     assert (entry.channel, entry.receiver, entry.iso, entry.type, entry.value) == (channel, NUMBER, "IN", "all", "*")
-    assert consent.is_suppressed(account, channel, NUMBER, service_code="T", sender="ANY", tags=["x"])
+    assert consent.is_suppressed(account, channel, NUMBER, product_code="T", sender="ANY", tags=["x"])
     assert consent.suppressed_set(account, channel, [NUMBER, OTHER]) == {NUMBER}
     for other in set(CHANNELS) - {channel}:
         assert not consent.is_suppressed(account, other, NUMBER)
@@ -55,11 +55,11 @@ def test_an_opt_out_counts_on_its_own_channel_only_and_emits_that_channels_event
 def test_a_service_opt_out_counts_for_that_service_code_only(account):
     entry = opt_out(account, scope="service", value="p")  # "service" is the synonym of "product"
     assert (entry.type, entry.value) == ("product", "P")
-    assert consent.is_suppressed(account, "sms", NUMBER, service_code="P")
-    assert consent.is_suppressed(account, "sms", NUMBER, service_code="p")
-    assert not consent.is_suppressed(account, "sms", NUMBER, service_code="T")
+    assert consent.is_suppressed(account, "sms", NUMBER, product_code="P")
+    assert consent.is_suppressed(account, "sms", NUMBER, product_code="p")
+    assert not consent.is_suppressed(account, "sms", NUMBER, product_code="T")
     assert not consent.is_suppressed(account, "sms", NUMBER)
-    assert consent.suppressed_set(account, "sms", [NUMBER], service_code="T") == set()
+    assert consent.suppressed_set(account, "sms", [NUMBER], product_code="T") == set()
 
 
 def test_a_sender_opt_out_counts_for_that_sender_in_any_case(account):
@@ -67,7 +67,7 @@ def test_a_sender_opt_out_counts_for_that_sender_in_any_case(account):
     assert consent.is_suppressed(account, "sms", NUMBER, sender="ACMEIN")
     assert consent.suppressed_set(account, "sms", [NUMBER], sender="acmein") == {NUMBER}
     assert not consent.is_suppressed(account, "sms", NUMBER, sender="OTHERS")
-    assert not consent.is_suppressed(account, "sms", NUMBER, service_code="P")
+    assert not consent.is_suppressed(account, "sms", NUMBER, product_code="P")
 
 
 def test_a_tag_opt_out_counts_when_the_send_carries_the_tag(account):
@@ -128,10 +128,10 @@ def test_the_bulk_set_equals_the_single_check_on_a_mixed_list(account, other_acc
     asked = [*numbers, numbers[0], numbers[3], "447400123456"]  # duplicates and a number never listed
     combos = [
         {},
-        {"service_code": "P"},
-        {"service_code": "t", "sender": "acmein"},
+        {"product_code": "P"},
+        {"product_code": "t", "sender": "acmein"},
         {"sender": "OTHERS", "tags": ["vip"]},
-        {"service_code": "P", "sender": "ACMEIN", "tags": ["vip", "promo"]},
+        {"product_code": "P", "sender": "ACMEIN", "tags": ["vip", "promo"]},
     ]
     seen = set()
     for channel in ("sms", "whatsapp", "viber"):
@@ -244,8 +244,8 @@ def test_edit_changes_number_and_scope_and_refuses_a_duplicate(account):
     other = opt_out(account, OTHER, scope="tag", value="vip")
     edited = consent.edit_opt_out(entry=entry, receiver="+44 7400 123456", scope="service", value="p")
     assert (edited.receiver, edited.iso, edited.type, edited.value) == ("447400123456", "GB", "product", "P")
-    assert consent.is_suppressed(account, "sms", "447400123456", service_code="P")
-    assert not consent.is_suppressed(account, "sms", NUMBER, service_code="P")
+    assert consent.is_suppressed(account, "sms", "447400123456", product_code="P")
+    assert not consent.is_suppressed(account, "sms", NUMBER, product_code="P")
     with pytest.raises(ValidationFailed) as exc:
         consent.edit_opt_out(entry=edited, receiver=OTHER, scope="tag", value="vip")
     assert exc.value.errors == {"receiver": ["This number is already unsubscribed for that scope."]}

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from messaging.models import Service
+from messaging.models import Product
 from messaging.pricing import services
 
 URL = "/api/v2/sms/pricing"
@@ -14,7 +14,7 @@ URL = "/api/v2/sms/pricing"
 
 @pytest.fixture
 def card(account):
-    t, g = Service.objects.get(code="T"), Service.objects.get(code="G")
+    t, g = Product.objects.get(code="T"), Product.objects.get(code="G")
     services.save_price(data={"service": "T", "iso": "IN", "country_name": "India", "sale_price": "0.1500"})
     services.save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "3.5"})
     services.save_price(

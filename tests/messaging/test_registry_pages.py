@@ -239,10 +239,10 @@ def test_suppression_lists_sort(user_client, account):
 
 
 def test_staff_choose_a_customers_services(staff_client, account):
-    from messaging.services.catalog import enabled_services
+    from messaging.services.products import enabled_products
 
     res = staff_client.post(f"/staff/customers/{account.uuid}/services/", {"services": ["T", "MKT"]})
     assert res.status_code == 302
-    assert set(enabled_services(account).values_list("code", flat=True)) == {"T", "MKT"}
+    assert set(enabled_products(account).values_list("code", flat=True)) == {"T", "MKT"}
     html = staff_client.get(f"/staff/customers/{account.uuid}/").content.decode()
     assert 'value="MKT" checked' in html

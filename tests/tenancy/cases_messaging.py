@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from messaging import events as event_names
-from messaging.models import Service
+from messaging.models import Product
 from messaging.pipeline.models import Batch, Message, State
 from messaging.review import services as review
 from messaging.senders import services as senders
@@ -174,7 +174,7 @@ register(
 
 
 def _batch(account, marker):
-    return Batch.objects.create(account=account, name=marker, source="portal", service=Service.objects.get(code="G"))
+    return Batch.objects.create(account=account, name=marker, source="portal", product=Product.objects.get(code="G"))
 
 
 register(
@@ -198,7 +198,7 @@ def _message(account, marker):
         index=1,
         mobile=_number(),
         sender="Acme",
-        service="G",
+        product_code="G",
         text="Hello",
         encoding="GSM",
         length=5,
@@ -327,6 +327,6 @@ register(
 
 exempt("webhooks.Attempt", "shown only inside its delivery's page (the Delivery case: another account's is a 404)")
 exempt("events.Event", "the outbox: customers see events only as webhook deliveries (the Delivery case)")
-exempt("messaging.AccountService", "an account's enabled services, read for request.account only; no id in any URL")
+exempt("messaging.AccountProduct", "an account's enabled products, read for request.account only; no id in any URL")
 exempt("links.Link", "tiny short links are public by design: /s/<code> redirects anyone; no page or API lists them")
 exempt("links.Visit", "a short link's visit log; no page or API shows it")

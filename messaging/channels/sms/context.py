@@ -36,15 +36,15 @@ def _window():
     return time.fromisoformat(start.strip()), time.max if end == "24:00" else time.fromisoformat(end)
 
 
-def _load(account, service):
+def _load(account, product):
     approved = {
         name.upper()
         for name in Sender.objects.for_account(account)
-        .filter(service=service, status=ReviewStatus.APPROVED)
+        .filter(product=product, status=ReviewStatus.APPROVED)
         .values_list("name", flat=True)
     }
     data = {"approved": approved, "blocked": blocked_template_ids(account)}
-    if service.requires_dlt:
+    if product.requires_dlt:
         data["matcher"], data["keys"] = _matcher(account)
         data["by_dlt_id"] = {
             dlt_id: (sender, body)
@@ -56,17 +56,17 @@ def _load(account, service):
     return data
 
 
-def build(account, service, *, version=None):
-    static = rules.cached(account, ("sms-rules", service.pk), lambda: _load(account, service), version)
+def build(account, product, *, version=None):
+    static = rules.cached(account, ("sms-rules", product.pk), lambda: _load(account, product), version)
     ctx = SmsRules(
-        service_code=service.code,
-        requires_dlt=service.requires_dlt,
-        is_promotional=service.is_promotional,
+        product_code=product.code,
+        requires_dlt=product.requires_dlt,
+        is_promotional=product.is_promotional,
         approved_senders=static["approved"],
         blocked_template_ids=static["blocked"],
         promo_window=_window(),
     )
-    if service.requires_dlt:
+    if product.requires_dlt:
         ctx.matcher, ctx.template_ids_by_key = static["matcher"], static["keys"]
         ctx.templates_by_dlt_id = static["by_dlt_id"]
     return ctx

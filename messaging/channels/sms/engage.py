@@ -15,7 +15,7 @@ from messaging.links.services import save_links, shorten
 from messaging.pipeline.models import Message
 from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Sender
-from messaging.services.catalog import enabled_services
+from messaging.services.products import enabled_products
 from portal.api.views import V2APIView
 from portal.core import rules
 from portal.core.errors import DomainError, ValidationFailed
@@ -43,24 +43,24 @@ def engage_error(errors, status=422):
     )
 
 
-def _service_for(account, kind, sender, version):
+def _product_for(account, kind, sender, version):
     """Engage names no service: take the service the sender ID is approved for (of the right kind),
     else the account's first service of that kind. Cached with the account's send rules (sender
     reviews and service changes invalidate them)."""
     return rules.cached(
-        account, ("engage-service", kind, sender.upper()), lambda: _find_service(account, kind, sender), version
+        account, ("engage-service", kind, sender.upper()), lambda: _find_product(account, kind, sender), version
     )
 
 
-def _find_service(account, kind, sender):
+def _find_product(account, kind, sender):
     promotional = kind == "promotional"
-    services = enabled_services(account).filter(channel="sms", is_promotional=promotional).order_by("sort_order")
+    candidates = enabled_products(account).filter(channel="sms", is_promotional=promotional).order_by("sort_order")
     approved_for = (
         Sender.objects.for_account(account)
-        .filter(name__iexact=sender, status=ReviewStatus.APPROVED, service__in=services)
-        .values_list("service", flat=True)
+        .filter(name__iexact=sender, status=ReviewStatus.APPROVED, product__in=candidates)
+        .values_list("product", flat=True)
     )
-    return services.filter(pk__in=approved_for).first() or services.first()
+    return candidates.filter(pk__in=approved_for).first() or candidates.first()
 
 
 def _validate(view, body, *, many):
@@ -96,8 +96,8 @@ def _validate(view, body, *, many):
     if many and len(numbers) > 100_000:
         errors.append(("to", "at most 100000 numbers per request"))
     version = rules.versions(view.account)  # one read of the rules version for the whole request
-    service = _service_for(view.account, kind, str(body.get("from") or ""), version) if kind in TYPES else None
-    if kind in TYPES and service is None:
+    product = _product_for(view.account, kind, str(body.get("from") or ""), version) if kind in TYPES else None
+    if kind in TYPES and product is None:
         errors.append(("type", f"no {kind} SMS service is enabled for this account"))
     text, links = str(body.get("msg") or ""), []
     if tiny == "1":
@@ -114,7 +114,7 @@ def _validate(view, body, *, many):
         for n in (numbers if many else numbers[:1])
     ]
     return errors, {
-        "service": service,
+        "service": product,
         "outgoing": outgoing,
         "transaction_id": transaction_id,
         "links": links,
@@ -129,7 +129,7 @@ def _submit(view, request, parsed):
     with transaction.atomic() if links else nullcontext():
         submission = submit(
             account=view.account,
-            service_code=parsed["service"].code,
+            product_code=parsed["service"].code,
             outgoing=parsed["outgoing"],
             api_key=request.auth,
             source="engage",

@@ -2,7 +2,7 @@ from django import forms
 
 from contacts.recipients import segment_choices
 from messaging.senders.models import ReviewStatus, Sender
-from messaging.services.catalog import enabled_services
+from messaging.services.products import enabled_products
 from portal.pages import PageForm
 
 
@@ -33,10 +33,10 @@ class SendForm(PageForm):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        services = enabled_services(account).filter(channel="sms")
-        self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in services]
-        senders = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).select_related("service")
-        self.fields["sender"].choices = [(s.name, f"{s.name} ({s.service.code})") for s in senders.order_by("name")]
+        products = enabled_products(account).filter(channel="sms")
+        self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in products]
+        senders = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).select_related("product")
+        self.fields["sender"].choices = [(s.name, f"{s.name} ({s.product.code})") for s in senders.order_by("name")]
         self.fields["segments"].choices = segment_choices(account)
         if not self.fields["segments"].choices:
             del self.fields["segments"]

@@ -41,7 +41,7 @@ def rejection(status, detail=""):
 class SmsRules:
     """What SMS's checks need, loaded with a handful of queries before the loop."""
 
-    service_code: str
+    product_code: str
     requires_dlt: bool
     is_promotional: bool
     approved_senders: set
@@ -83,7 +83,7 @@ def check_window(ctx, mobile, send_at: datetime):
 def check_content(ctx, *, sender, text, template_id=""):
     """Sender, DLT template and blocklist rules. Returns (rejection or None, dlt_template_id)."""
     if sender.upper() not in ctx.approved_senders:
-        return rejection("INV-SENDER", f"{sender} is not an approved sender ID for service {ctx.service_code}."), ""
+        return rejection("INV-SENDER", f"{sender} is not an approved sender ID for service {ctx.product_code}."), ""
     dlt_id = ""
     if ctx.requires_dlt:
         if template_id:

@@ -27,15 +27,15 @@ class Outgoing:
     dlr_mask: int = 1
 
 
-def submit(*, account, service_code, outgoing, **options):
-    """Accept SMS through the pipeline (`messaging.pipeline.submit.submit`); `service_code` is
+def submit(*, account, product_code, outgoing, **options):
+    """Accept SMS through the pipeline (`messaging.pipeline.submit.submit`); `product_code` is
     the product (`T`, `P`, `G`, …)."""
-    return pipeline.submit(account=account, channel=CHANNEL, product_code=service_code, outgoing=outgoing, **options)
+    return pipeline.submit(account=account, channel=CHANNEL, product_code=product_code, outgoing=outgoing, **options)
 
 
-def quote(*, account, service_code, outgoing, **options):
+def quote(*, account, product_code, outgoing, **options):
     """What `submit` would accept and charge, without writing anything."""
-    return pipeline.quote(account=account, channel=CHANNEL, product_code=service_code, outgoing=outgoing, **options)
+    return pipeline.quote(account=account, channel=CHANNEL, product_code=product_code, outgoing=outgoing, **options)
 
 
 def apply_dlr(*, supplier, supplier_message_id, status, code, delivered_at=None):

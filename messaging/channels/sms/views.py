@@ -38,12 +38,12 @@ def _recipients(account, data, upload=None, *, strict=True):
         return recipients.resolve(account, numbers=numbers, files=files)
 
 
-def _default_sender(account, service_code):
+def _default_sender(account, product_code):
     """The composer's sender field starts on the first approved sender: the preview quotes with it
     until one is picked."""
     sender = (
         Sender.objects.for_account(account)
-        .filter(status=ReviewStatus.APPROVED, service__code=service_code)
+        .filter(status=ReviewStatus.APPROVED, product__code=product_code)
         .order_by("name")
         .values_list("name", flat=True)
         .first()
@@ -51,14 +51,14 @@ def _default_sender(account, service_code):
     return sender or ""
 
 
-def _estimate(account, service_code, numbers, text, message_type, sender):
+def _estimate(account, product_code, numbers, text, message_type, sender):
     """What the send would do, from the send's own dry run (`quote`): the numbers it would
     accept, those it would refuse by reason, and the cost it would charge."""
     analysis = analyze(text or "", message_type or "A")
     outgoing = [Outgoing(to=n, sender=sender, message=text or "", type=message_type or "A") for n in numbers]
     plan, refused, cost, accepted = None, {}, Decimal(0), 0
     try:
-        plan = quote(account=account, service_code=service_code, outgoing=outgoing)
+        plan = quote(account=account, product_code=product_code, outgoing=outgoing)
     except DomainError:
         pass  # an incomplete form (no service, no text): parts only, nothing to quote yet
     else:
@@ -90,7 +90,7 @@ def send_page(request):
             ]
             submission = submit(
                 account=request.account,
-                service_code=data["service"],
+                product_code=data["service"],
                 outgoing=outgoing,
                 name=data["name"],
                 schedule=data["time"],
@@ -111,15 +111,15 @@ def send_preview(request):
     p = request.POST
     data = {"recipients": p.get("recipients", ""), "segments": p.getlist("segments")}
     numbers = _recipients(request.account, data, strict=False)
-    service = p.get("service", "")
-    sender = p.get("sender") or _default_sender(request.account, service)
-    ctx = _estimate(request.account, service, numbers, p.get("message", ""), p.get("type", "A"), sender)
+    product = p.get("service", "")
+    sender = p.get("sender") or _default_sender(request.account, product)
+    ctx = _estimate(request.account, product, numbers, p.get("message", ""), p.get("type", "A"), sender)
     return render(request, "sending/partials/preview.html", ctx)
 
 
 @account_required()
 def batch_list(request):
-    batches = Batch.objects.for_account(request.account).select_related("service")
+    batches = Batch.objects.for_account(request.account).select_related("product")
     q = request.GET.get("q", "").strip()
     if q:
         batches = batches.filter(name__icontains=q)
@@ -131,7 +131,7 @@ def batch_list(request):
 
 @account_required()
 def batch_detail(request, pk):
-    batch = get_for_account_or_404(Batch.objects.select_related("service"), request.account, uuid=pk)
+    batch = get_for_account_or_404(Batch.objects.select_related("product"), request.account, uuid=pk)
     rows = Message.objects.for_account(request.account).filter(batch=batch)
     status = request.GET.get("status", "")
     counts = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))

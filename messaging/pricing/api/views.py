@@ -14,8 +14,8 @@ def price_data(row, request=None):
         "country_name": row.country_name,
         "calling_code": row.calling_code,
         "sale_price": f"{row.sale_price:.4f}",
-        "service": row.service.code,
-        "service_name": row.service.display_name,
+        "service": row.product.code,
+        "service_name": row.product.display_name,
         "currency": row.currency,
         "status": int(row.is_active),
         "created_at": resource_time(row.created_at),
@@ -26,5 +26,5 @@ def price_data(row, request=None):
 class PricingList(V2APIView):
     @extend_schema(summary="View pricing", responses={200: envelope("Pricing"), **ERRORS})
     def get(self, request):
-        qs = apply_filterset(PriceFilterSet, request, rate_card(self.account).order_by("iso", "service__code"))
+        qs = apply_filterset(PriceFilterSet, request, rate_card(self.account).order_by("iso", "product__code"))
         return self.paginated(qs, price_data, "Pricing List")

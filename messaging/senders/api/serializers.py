@@ -14,7 +14,7 @@ def sender_data(sender, request=None):
     return {
         "id": str(sender.uuid),
         "name": sender.name,
-        "service": sender.service.as_api(),
+        "service": sender.product.as_api(),
         "entity_name": sender.entity_name,
         "entity_id": sender.entity_id,
         "header_id": sender.header_id or None,

@@ -23,7 +23,7 @@ def _data(request):
 class SenderList(V2APIView):
     @extend_schema(summary="View all senders", parameters=NAME_FILTER, responses={200: envelope("Senders"), **ERRORS})
     def get(self, request):
-        qs = Sender.objects.for_account(self.account).select_related("service")
+        qs = Sender.objects.for_account(self.account).select_related("product")
         qs = apply_filterset(SenderFilterSet, request, qs)
         return self.paginated(qs, sender_data, "Senders List")
 
@@ -35,7 +35,7 @@ class SenderList(V2APIView):
 
 class SenderDetail(V2APIView):
     def _get(self, pk):
-        return self.get_for_account(Sender.objects.select_related("service"), uuid=pk)
+        return self.get_for_account(Sender.objects.select_related("product"), uuid=pk)
 
     @extend_schema(summary="View sender by id", responses={200: envelope("SenderData"), **ERRORS})
     def get(self, request, pk):

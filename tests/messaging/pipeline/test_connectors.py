@@ -77,7 +77,7 @@ def test_dispatch_goes_through_the_configured_connector(account, sending_setup, 
     with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to="447400123456", sender="AcmeUK", message="Hello there")],
         ).batch
     with mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"):

@@ -11,7 +11,7 @@ import pytest
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
 from messaging import consent
-from messaging.models import AccountService, Service
+from messaging.models import AccountProduct, Product
 from messaging.pipeline import channels, connectors, receipts, submit, tasks
 from messaging.pipeline.channels import ChannelAdapter, Refusal, Rejection
 from messaging.pipeline.models import Message, Priority, State
@@ -130,8 +130,8 @@ def toy(account, settings, monkeypatch):
     channels.register(ToyAdapter())
     connectors.register_kind("toy-fake", FakeConnector)
     FakeConnector.handed = []
-    product = Service.objects.create(code="TOY", display_name="Toy pings", channel="toy")
-    AccountService.objects.create(account=account, service=product)
+    product = Product.objects.create(code="TOY", display_name="Toy pings", channel="toy")
+    AccountProduct.objects.create(account=account, product=product)
     save_price(data={"service": "TOY", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1.5"})
     Unsubscriber.objects.create(account=account, channel="toy", receiver="447400000004", type=ScopeType.ALL)
     with toy_event():

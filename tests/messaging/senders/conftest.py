@@ -1,6 +1,6 @@
 import pytest
 
-from messaging.models import Service
+from messaging.models import Product
 from messaging.review import services as review
 from messaging.senders import services
 from tests.factories import make_account
@@ -41,7 +41,7 @@ def template(account, approved_sender):
 
 @pytest.fixture
 def global_service():
-    return Service.objects.get(code="G")
+    return Product.objects.get(code="G")
 
 
 @pytest.fixture

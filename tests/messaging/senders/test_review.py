@@ -51,7 +51,7 @@ def test_the_queue_is_oldest_first_across_customers(sender, other_sender, templa
     assert all(not r["overdue"] for r in rows)
     assert {r["kind"] for r in rows} == {"sender", "template"}
     assert [r["item"] for r in review.pending_queue(kind="template")] == [template]
-    assert [r["item"] for r in review.pending_queue(service="G")] == [other_sender]
+    assert [r["item"] for r in review.pending_queue(product="G")] == [other_sender]
 
 
 def test_the_review_command(sender, template):

@@ -19,7 +19,7 @@ def _batch(account, n=4):
     with mock.patch("messaging.pipeline.submit.enqueue"):
         return services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to=f"44740012345{i}", sender="AcmeUK", message="Hello there") for i in range(n)],
         ).batch
 

@@ -101,9 +101,9 @@ def test_responses_carry_server_timing(api_client, sending_setup):
 
 
 def test_a_service_change_reaches_the_cached_send_rules_at_once(api_client, account, sending_setup):
-    from messaging.services.catalog import set_account_services
+    from messaging.services.products import set_account_products
 
     assert api_client.post(URL, body(transactionID="a"), format="json").status_code == 200
-    set_account_services(account, ["P"])  # the transactional service is switched off
+    set_account_products(account, ["P"])  # the transactional service is switched off
     res = api_client.post(URL, body(transactionID="b"), format="json")
     assert res.status_code == 422 and res.json()["data"][0]["param"] == "type"

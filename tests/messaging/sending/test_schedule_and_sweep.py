@@ -21,7 +21,7 @@ def scheduled(account, sending_setup):
     at = timezone.now() + timedelta(hours=1)
     submission = services.submit(
         account=account,
-        service_code="T",
+        product_code="T",
         schedule=at,
         outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)],
     )
@@ -62,7 +62,7 @@ def test_the_sweeper_redispatches_lost_work_and_flags_silent_suppliers(
 
     with mock.patch("messaging.pipeline.submit.enqueue"):  # the dispatch task is "lost"
         services.submit(
-            account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
+            account=account, product_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         )
     message = Message.objects.get(account=account)
     assert message.state == State.QUEUED
@@ -86,12 +86,12 @@ def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, send
 
     with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
-            account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
+            account=account, product_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
     old = timezone.now() - timedelta(minutes=10)
     Message.objects.filter(batch=batch).update(state=State.SUBMITTING, supplier="simulator", dispatched_at=old)
     fresh = services.submit(
-        account=account, service_code="T", outgoing=[Outgoing(to="919876543211", sender="ACMEIN", message=OTP)]
+        account=account, product_code="T", outgoing=[Outgoing(to="919876543211", sender="ACMEIN", message=OTP)]
     ).batch
     Message.objects.filter(batch=fresh).update(
         state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now()
@@ -111,7 +111,7 @@ def test_a_connector_that_cannot_deduplicate_is_never_resubmitted(account, sendi
 
     with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
-            account=account, service_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
+            account=account, product_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
     Message.objects.filter(batch=batch).update(
         state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now() - timedelta(hours=1)

@@ -341,7 +341,7 @@ def test_large_batches_store_every_character_as_sent(account, sending_setup):
     with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[
                 Outgoing(to=f"4474001{i:05d}", sender="AcmeUK", message=text, custom=custom, flash=i == 3)
                 for i in range(600)

@@ -17,7 +17,7 @@ from portal.core.errors import InsufficientCredit
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races are tested on PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_sends_never_overspend(catalogue, settings):
+def test_concurrent_sends_never_overspend(product_rows, settings):
     from messaging.pricing.services import save_price
     from messaging.review import services as review
     from messaging.senders import services as registry
@@ -36,7 +36,7 @@ def test_concurrent_sends_never_overspend(catalogue, settings):
             barrier.wait()
             services.submit(
                 account=account,
-                service_code="G",
+                product_code="G",
                 outgoing=[Outgoing(to=f"44740012{i:04d}", sender="Race", message=f"Hello {i}")],
             )
             outcomes.append("sent")

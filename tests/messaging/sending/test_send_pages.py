@@ -62,9 +62,9 @@ def test_analysts_see_reports_but_cannot_send(client, account, sending_setup):
 
 
 def test_another_accounts_batch_is_404(user_client, other_account, sending_setup):
-    from messaging.models import Service
+    from messaging.models import Product
 
-    batch = Batch.objects.create(account=other_account, service=Service.objects.get(code="T"))
+    batch = Batch.objects.create(account=other_account, product=Product.objects.get(code="T"))
     assert user_client.get(f"/sms/batches/{batch.uuid}/").status_code == 404
 
 
@@ -81,7 +81,7 @@ def test_a_scheduled_send_can_be_cancelled_from_its_page(user_client, account, s
     at = timezone.now() + timedelta(hours=2)
     batch = services.submit(
         account=account,
-        service_code="T",
+        product_code="T",
         schedule=at,
         outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message="Your OTP is 4821. Do not share it.")],
     ).batch
@@ -113,7 +113,7 @@ def test_cancelling_needs_post_and_stays_inside_the_account(user_client, other_a
     save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "2"})
     theirs = services.submit(
         account=other_account,
-        service_code="G",
+        product_code="G",
         schedule=timezone.now() + timedelta(hours=2),
         outgoing=[Outgoing(to="447400123456", sender="Other", message="Hello")],
     ).batch

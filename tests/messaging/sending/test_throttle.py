@@ -33,7 +33,7 @@ def test_dispatch_follows_the_rate(account, sending_setup, settings, django_capt
     with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to=f"44740012345{i}", sender="AcmeUK", message="Hello there") for i in range(5)],
         ).batch
     now, slept, real_take = [5000.5], [], throttle.take
@@ -68,12 +68,12 @@ def test_bulk_and_urgent_traffic_use_separate_queues(account, sending_setup, dja
     ):
         services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to="447400123456", sender="AcmeUK", message="One")],
         )
         services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to=f"4474001{i:05d}", sender="AcmeUK", message="Many") for i in range(1001)],
         )
     assert [c.kwargs["queue"] for c in send.call_args_list] == ["sms-high", "sms-bulk"]
@@ -110,11 +110,11 @@ def test_a_draining_campaign_does_not_delay_a_push(account, sending_setup, setti
     with mock.patch("messaging.pipeline.submit.enqueue"):
         campaign = services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to=f"4474001{i:05d}", sender="AcmeUK", message="Sale") for i in range(1001)],
         ).batch
         otp = services.submit(
-            account=account, service_code="G", outgoing=[Outgoing(to="447400999999", sender="AcmeUK", message="1234")]
+            account=account, product_code="G", outgoing=[Outgoing(to="447400999999", sender="AcmeUK", message="1234")]
         ).batch
     now, real_take = [7000.0], throttle.take
     pushed_at = []

@@ -34,7 +34,7 @@ def _states():
 @pytest.mark.real_worker
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes share the PostgreSQL test database")
 @pytest.mark.django_db(transaction=True)
-def test_killing_a_worker_mid_batch_loses_nothing_and_doubles_nothing(catalogue, tmp_path):
+def test_killing_a_worker_mid_batch_loses_nothing_and_doubles_nothing(product_rows, tmp_path):
     from messaging.pricing.services import save_price
     from messaging.review import services as review
     from messaging.senders import services as registry
@@ -48,7 +48,7 @@ def test_killing_a_worker_mid_batch_loses_nothing_and_doubles_nothing(catalogue,
     with mock.patch("messaging.pipeline.submit.enqueue"):  # the real workers take it from here
         batch = services.submit(
             account=account,
-            service_code="G",
+            product_code="G",
             outgoing=[Outgoing(to=f"4474{i:08d}", sender="Crash", message="Hello") for i in range(MESSAGES)],
         ).batch
     assert credits.balance(account) == 10000 - MESSAGES

@@ -124,9 +124,9 @@ def test_scrubbing_helpers_honour_the_scope(account):
     ):
         services.add_unsubscriber(account=account, data=data)
     numbers = [f"91987654321{i}" for i in range(5)]
-    assert consent.suppressed_set(account, "sms", numbers, service_code="T", sender="OTHERS") == {"919876543210"}
-    assert consent.suppressed_set(account, "sms", numbers, service_code="P", sender="acmein", tags=["vip"]) == set(
+    assert consent.suppressed_set(account, "sms", numbers, product_code="T", sender="OTHERS") == {"919876543210"}
+    assert consent.suppressed_set(account, "sms", numbers, product_code="P", sender="acmein", tags=["vip"]) == set(
         numbers[:4]
     )
-    assert consent.is_suppressed(account, "sms", "919876543211", service_code="p")
+    assert consent.is_suppressed(account, "sms", "919876543211", product_code="p")
     assert not consent.is_suppressed(account, "whatsapp", "919876543210")

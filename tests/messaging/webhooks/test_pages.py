@@ -1,4 +1,4 @@
-"""Pages: webhooks, subscriptions, delivery log (filters, detail, replay), event catalogue."""
+"""Pages: webhooks, subscriptions, delivery log (filters, detail, replay), the list of event types."""
 
 import httpx
 import pytest
@@ -189,7 +189,7 @@ def test_delivery_log_queries_are_bounded(user_client, account, clock, django_as
         assert user_client.get("/developer/webhooks/deliveries/").status_code == 200
 
 
-def test_event_catalogue_lists_every_registered_event(user_client):
+def test_event_types_lists_every_registered_event(user_client):
     html = user_client.get("/developer/webhooks/events/").content.decode()
     for name in (
         "sms:message:status",

@@ -3,7 +3,7 @@
 from messaging.channels.sms.api.views import _int_or_none, _recipient_numbers, _tags
 from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline.channels import ChannelRequest
-from messaging.services.catalog import enabled_services
+from messaging.services.products import enabled_products
 
 MAX_TEXT = 4096
 
@@ -24,10 +24,10 @@ def parse(account, body, entry, errors):
         errors["message.payload.text"] = ["The message.payload.text field is required."]
     elif len(text) > MAX_TEXT:
         errors["message.payload.text"] = [f"The message.payload.text may not be greater than {MAX_TEXT} characters."]
-    service = str(meta.get("service") or "").strip()
-    if not service:  # catalog: the first enabled SMS service
-        first = enabled_services(account).filter(channel="sms").order_by("sort_order").first()
-        service = first.code if first else ""
+    product = str(meta.get("service") or "").strip()
+    if not product:  # catalog: the first enabled SMS service
+        first = enabled_products(account).filter(channel="sms").order_by("sort_order").first()
+        product = first.code if first else ""
     max_units = _int_or_none(meta.get("max_units"), "channels.0.meta.max_units", errors)
     foreign_id = str(meta.get("foreign_id") or "")
     outgoing = [
@@ -44,7 +44,7 @@ def parse(account, body, entry, errors):
         for to in numbers
     ]
     return ChannelRequest(
-        product_code=service,
+        product_code=product,
         outgoing=outgoing,
         foreign_id=foreign_id,
         tags=_tags({"tags": meta.get("tags")}),

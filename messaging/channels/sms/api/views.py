@@ -80,7 +80,7 @@ def _submit(view, request, params, outgoing, schedule):
     """The classic sends' common call: `params` holds service, name, custom and tags."""
     return submit(
         account=view.account,
-        service_code=params.get("service"),
+        product_code=params.get("service"),
         outgoing=outgoing,
         name=str(params.get("name") or ""),
         schedule=schedule,
@@ -174,7 +174,7 @@ def dlr_record(message):
         "mobile": message.mobile,
         "status": message.status,
         "units": message.units,
-        "service": message.service,
+        "service": message.product_code,
         "length": message.length,
         "charges": float(message.charges),
         "custom": message.custom,
@@ -257,7 +257,7 @@ class TemplateSendView(V2APIView):
         errors = {}
         ref_alias, ref_id = str(body.get("alias") or "").strip(), str(body.get("id") or "").strip()
         template = None
-        qs = Template.objects.for_account(self.account).select_related("sender__service")
+        qs = Template.objects.for_account(self.account).select_related("sender__product")
         if ref_alias:
             template = qs.filter(alias=ref_alias).first()
         elif ref_id:
@@ -295,7 +295,7 @@ class TemplateSendView(V2APIView):
         ]
         submission = submit(
             account=self.account,
-            service_code=template.sender.service.code,
+            product_code=template.sender.product.code,
             outgoing=outgoing,
             api_key=request.auth,
             idempotency_key=_idempotency_key(request, {"custom": meta.get("foreign_id")}),

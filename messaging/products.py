@@ -1,7 +1,7 @@
-"""The product/service catalogue of both brands, as the v2 contract names the codes."""
+"""Every product both brands sell, with the codes the v2 contract uses (`T`, `P`, `ENT`, ...)."""
 
 # code, display name, channel, requires_dlt, is_promotional, is_standard, sort order
-CATALOGUE = [
+PRODUCTS = [
     ("T", "Transactional SMS", "sms", True, False, True, 10),
     ("P", "Promotional SMS", "sms", True, True, True, 11),
     ("S", "TransScrub SMS", "sms", True, False, True, 12),
@@ -23,10 +23,10 @@ CATALOGUE = [
 ]
 
 
-def load_catalogue(service_model):
-    """Create or refresh the catalogue rows (used by the data migration and by tests that flush tables)."""
-    for code, name, channel, dlt, promo, standard, order in CATALOGUE:
-        service_model.objects.update_or_create(
+def load_products(product_model):
+    """Create or refresh the product rows (used by the data migration and by tests that flush tables)."""
+    for code, name, channel, dlt, promo, standard, order in PRODUCTS:
+        product_model.objects.update_or_create(
             code=code,
             defaults={
                 "display_name": name,

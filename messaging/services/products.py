@@ -1,0 +1,75 @@
+"""Which products an account may use."""
+
+from accounts.products import ProductChoice
+from messaging.models import AccountProduct, Product
+from portal.core import rules
+from portal.core.errors import DomainError
+
+
+class ProductNotEnabled(DomainError):
+    field = "service"
+
+
+def enable_standard_products(account):
+    standard = Product.objects.filter(is_standard=True, is_active=True)
+    AccountProduct.objects.bulk_create(
+        [AccountProduct(account=account, product=s) for s in standard], ignore_conflicts=True
+    )
+
+
+def set_account_products(account, codes):
+    """Staff: make the account's enabled products exactly `codes`."""
+    chosen = list(Product.objects.filter(code__in=codes))
+    missing = set(codes) - {p.code for p in chosen}
+    if missing:
+        raise DomainError(f"Unknown service code(s): {', '.join(sorted(missing))}", field="services")
+    AccountProduct.objects.filter(account=account).exclude(product__in=chosen).delete()
+    AccountProduct.objects.bulk_create(
+        [AccountProduct(account=account, product=p) for p in chosen], ignore_conflicts=True
+    )
+    rules.bump(account)
+
+
+def enabled_products(account):
+    return Product.objects.filter(
+        pk__in=AccountProduct.objects.filter(account=account).values("product"), is_active=True
+    )
+
+
+def require_product(account, code, *, field="service"):
+    """The account's enabled Product for `code`, or ProductNotEnabled with the contract's message."""
+    code = (code or "").strip()
+    if not code:
+        raise ProductNotEnabled(f"The {field} field is required.", field=field)
+    product = enabled_products(account).filter(code__iexact=code).first()
+    if product is None:
+        if not Product.objects.filter(code__iexact=code).exists():
+            raise ProductNotEnabled(f"The selected {field} is invalid.", field=field)
+        raise ProductNotEnabled(f"The service {code.upper()} is not enabled for your account.", field=field)
+    return product
+
+
+class ProductDirectory:
+    """The products as accounts asks about them (`accounts.products`), registered at start-up."""
+
+    def enable_standard(self, account):
+        enable_standard_products(account)
+
+    def enabled_codes(self, account):
+        return sorted(enabled_products(account).values_list("code", flat=True))
+
+    def display_names(self, codes):
+        return dict(Product.objects.filter(code__in=list(codes)).values_list("code", "display_name"))
+
+    def active_code(self, code):
+        product = Product.objects.filter(code__iexact=code, is_active=True).first()
+        return product.code if product else None
+
+    def choices(self, account):
+        enabled = set(self.enabled_codes(account))
+        return [
+            ProductChoice(s.code, s.display_name, s.code in enabled) for s in Product.objects.filter(is_active=True)
+        ]
+
+    def set_enabled(self, account, codes):
+        set_account_products(account, codes)
