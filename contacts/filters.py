@@ -1,12 +1,18 @@
 """FilterSets shared by the contacts pages and the v2 API (`filter[x]`)."""
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from contacts.models import Contact, ContactTag, Identifier, Segment, Subscription, SubscriptionStatus, Tag
 from contacts.services.contacts import canonical_type
-from contacts.services.segments import segment_q
+from contacts.services.segments import MAX_TAG_LIST, segment_q
 from portal.core.phone_numbers import digits_of
+
+
+def _tag_list(value):
+    if len([n for n in value.split(",") if n.strip()]) > MAX_TAG_LIST:
+        raise ValidationError(f"Name at most {MAX_TAG_LIST} tags.")
 
 
 class ContactFilterSet(django_filters.FilterSet):
@@ -16,7 +22,7 @@ class ContactFilterSet(django_filters.FilterSet):
     identity = django_filters.CharFilter(lookup_expr="iexact")
     phone = django_filters.CharFilter(method="by_phone")
     email = django_filters.CharFilter(method="by_email")
-    tag = django_filters.CharFilter(method="by_tag")
+    tag = django_filters.CharFilter(method="by_tag", validators=[_tag_list])
     segment = django_filters.NumberFilter(method="by_segment")
     unsubscribed = django_filters.CharFilter(method="by_unsubscribed")
     country = django_filters.CharFilter(lookup_expr="iexact")

@@ -40,7 +40,7 @@ from accounts.services import audit
 from messaging import events as event_names
 from messaging.suppressions.models import ALL_VALUE, MESSAGE_CHANNELS, ScopeType, Unsubscriber
 from portal.api.formats import resource_time
-from portal.core import events
+from portal.core import events, text
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, digits_of, normalize
 
@@ -74,7 +74,7 @@ CHUNK = 10_000
 
 def canonical_scope(value):
     """The stored scope type for an input word ("" -> all, "service" -> product); not validated."""
-    value = (value or "").strip().lower() or ScopeType.ALL
+    value = text.as_text(value, "type").strip().lower() or ScopeType.ALL
     return SCOPE_SYNONYMS.get(value, value)
 
 

@@ -37,6 +37,8 @@ TEXT_FIELDS = {
 TYPE_SYNONYMS = {"mobile": IdentifierType.PHONE, "msisdn": IdentifierType.PHONE, "sms": IdentifierType.PHONE}
 ATTRIBUTE_KEY = re.compile(r"[\w\- .]{1,64}\Z")
 MAX_ATTRIBUTES = 100
+# Tags a contact may carry, named in one request (each missing name creates a tag).
+MAX_TAGS = 100
 
 
 def _label(field):
@@ -118,6 +120,9 @@ def _tags(raw, errors):
         raw = [part for part in raw.split(",")]
     if not isinstance(raw, list | tuple):
         errors["tags"] = ["The tags must be an array."]
+        return None
+    if len(raw) > MAX_TAGS:
+        errors["tags"] = [f"The tags may not have more than {MAX_TAGS} items."]
         return None
     names = []
     for i, name in enumerate(raw):

@@ -40,6 +40,8 @@ UPDATED = "Segment updated successfully"
 DELETED = "Segment deleted successfully"
 
 MAX_CONDITIONS = 50
+MAX_TAG_LIST = 100  # tags named in one list of a segment (a contact carries at most 100 too)
+MAX_SEGMENTS = 100  # segments one send may name in group_id
 MAX_DEPTH = 3
 NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -130,6 +132,9 @@ def _tag_ids(account, raw, field, errors):
         raw = [p.strip() for p in raw.split(",") if p.strip()]
     if not isinstance(raw, list | tuple):
         _err(errors, field, f"The {field.replace('_', ' ')} must be an array.")
+        return []
+    if len(raw) > MAX_TAG_LIST:
+        _err(errors, field, f"The {field.replace('_', ' ')} may not have more than {MAX_TAG_LIST} items.")
         return []
     tags = Tag.objects.for_account(account)
     by_name = dict(tags.filter(name__in=[str(v).strip() for v in raw]).values_list("name", "pk"))
@@ -829,6 +834,9 @@ def resolve_segments(*, account, segment_ids, field="group_id"):
         raw = [part for part in str(raw).split(",")]
     if not isinstance(raw, list | tuple) or not raw:
         raise ValidationFailed({field: [f"The {field.replace('_', ' ')} must be a segment id or a list of them."]})
+    if len(raw) > MAX_SEGMENTS:
+        label = field.replace("_", " ")
+        raise ValidationFailed({field: [f"The {label} may not name more than {MAX_SEGMENTS} segments."]})
     ids = []
     for value in raw:
         text = str(value).strip()

@@ -49,6 +49,9 @@ NATIVE_CHANNEL = {
 }
 SUPPRESSIBLE = consent.CHANNELS
 
+# A contact has a few identifiers times a few channels: one request names at most this many.
+MAX_ITEMS = 100
+
 
 def subscription_data(sub):
     identifier = sub.identifier
@@ -129,6 +132,8 @@ def create_subscriptions(*, contact, items, actor=None, request=None):
     is returned unchanged (use resubscribe to lift an opt-out). Raises ValidationFailed (`subscriptions.N.x`)."""
     if not isinstance(items, list) or not items:
         raise ValidationFailed({"subscriptions": ["The subscriptions field is required and must be an array."]})
+    if len(items) > MAX_ITEMS:
+        raise ValidationFailed({"subscriptions": [f"The subscriptions may not have more than {MAX_ITEMS} items."]})
     errors, cleaned = {}, []
     for i, item in enumerate(items):
         try:

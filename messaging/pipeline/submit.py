@@ -67,10 +67,11 @@ def _earlier(account, idempotency_key, now):
 
 
 def _product(account, channel, product_code, version):
+    product_code = text.as_text(product_code, "service")
     try:
         product = rules.cached(
             account,
-            ("service", (product_code or "").strip().upper()),
+            ("service", product_code.strip().upper()),
             lambda: require_product(account, product_code),
             version,
         )

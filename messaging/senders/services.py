@@ -13,7 +13,7 @@ from accounts.services import audit
 from messaging.dlt.rules import normalize_body, validate_body
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
 from messaging.services.products import ProductNotEnabled, require_product
-from portal.core import rules
+from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
 
 DOCUMENT_TYPES = {"pdf", "png", "jpg", "jpeg"}
@@ -82,6 +82,8 @@ def _validated_sender(account, data, *, existing=None):
         errors.add("name", "Existing sender IDs cannot be changed. Apply for a new one.")
     if len(entity_name) > 200:
         errors.add("entity_name", "The entity name may not be greater than 200 characters.")
+    if len(entity_id) > 30 and "entity_id" not in errors:
+        errors.add("entity_id", "The entity id may not be greater than 30 characters.")
     _check_document(data.get("document"), errors)
     if product is not None and name and "name" not in errors:
         clash = Sender.objects.for_account(account).filter(product=product, name__iexact=name)
@@ -207,7 +209,7 @@ def _validated_template(account, data, *, existing=None):
         errors.add("type", "The type field is required.")
     elif ttype not in TemplateType.values:
         errors.add("type", "The selected type is invalid (T, P, SI or SE).")
-    body = normalize_body(data.get("body", existing.body if existing else ""))
+    body = normalize_body(text.as_text(data.get("body", existing.body if existing else ""), "body"))
     for problem in validate_body(body, template_type=ttype):
         errors.add("body", problem)
     template_id = _clean(data.get("template_id", existing.template_id if existing else ""))

@@ -2,7 +2,7 @@
 
 from accounts.products import ProductChoice
 from messaging.models import AccountProduct, Product
-from portal.core import rules
+from portal.core import rules, text
 from portal.core.errors import DomainError
 
 
@@ -38,7 +38,7 @@ def enabled_products(account):
 
 def require_product(account, code, *, field="service"):
     """The account's enabled Product for `code`, or ProductNotEnabled with the contract's message."""
-    code = (code or "").strip()
+    code = text.as_text(code, field).strip()
     if not code:
         raise ProductNotEnabled(f"The {field} field is required.", field=field)
     product = enabled_products(account).filter(code__iexact=code).first()

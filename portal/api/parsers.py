@@ -3,7 +3,8 @@
 - Size: a body larger than the view's limit is a 413 before a byte of it is read
   (`API_MAX_BODY_BYTES`; a view may name a larger setting in `body_limit_setting`, as
   `sms/send/json` does; multipart bodies, which carry files, are bounded by `MAX_UPLOAD_BYTES`).
-- Depth: JSON nested deeper than `portal.core.text.MAX_DEPTH` is a 400, like any malformed JSON.
+- Shape: JSON that is not an object, or nests deeper than `portal.core.text.MAX_DEPTH`, is a 400,
+  like any malformed JSON.
 - Text: a NUL or an unpaired surrogate anywhere in the body (keys included) is a 422 naming
   every such field (`portal.core.text`), before the view runs.
 
@@ -92,6 +93,9 @@ class JSONParser(BaseParser):
             text.check_depth(data)
         except text.TooDeep as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        if not isinstance(data, dict):
+            # Every v2 body is an object; handlers read fields with .get().
+            raise ParseError("JSON parse error - The body must be a JSON object.")
         if suspect:
             refuse_unsafe(text.refusals(data))
         return data

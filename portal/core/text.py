@@ -12,6 +12,8 @@ thousands deep is refused rather than exhausting the stack.
 
 import re
 
+from portal.core.errors import ValidationFailed
+
 NUL = "NUL characters"
 SURROGATE = "unpaired surrogate characters"
 # No v2 body nests anywhere near this (segment rules are the deepest, at about 8 levels).
@@ -49,6 +51,19 @@ def shown(text):
     if problem(text) is None:
         return text
     return _UNSTORABLE.sub("\ufffd", text)
+
+
+def as_text(value, field):
+    """A request value for a text field: text as sent, numbers as written (clients send codes and
+    ids as numbers), None as "". A list, an object or a boolean is a ValidationFailed on `field`
+    ("The service must be a string."), as a wrong type should be, not a crash in `.strip()`."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValidationFailed({field: [f"The {field.replace('_', ' ')} must be a string."]})
 
 
 def message(field, what):

@@ -13,7 +13,7 @@ from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
-from portal.core import tabular
+from portal.core import tabular, text
 from portal.core.errors import ValidationFailed
 
 
@@ -156,7 +156,7 @@ class BlockedTemplateImport(V2APIView):
     @extend_schema(summary="Import blocked templates", responses={200: envelope("BlockedImportAccepted"), **ERRORS})
     def post(self, request):
         upload = request.FILES.get("file")
-        url = (request.data.get("url") or "").strip()
+        url = text.as_text(request.data.get("url"), "url").strip()
         if upload is not None:
             importers.check_upload(upload)
             content, name = upload.read(), upload.name

@@ -19,6 +19,7 @@ from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import digits_of
 from portal.core.tenancy import is_uuid
+from portal.core.text import as_text
 
 NODE_FORBIDDEN = ("webhook_id", "service", "time")
 FIELDS = ("sender", "message", "type", "flash", "custom", "port", "template_id", "entity_id", "max_units", "webhook_id")
@@ -128,7 +129,11 @@ def _tags(params):
     tags = (meta or {}).get("tags") if isinstance(meta, dict) else params.get("tags")
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",") if t.strip()]
-    return tuple(tags or ())
+    if tags in (None, ""):
+        return ()
+    if not isinstance(tags, list | tuple):
+        raise ValidationFailed({"tags": ["The tags must be a list or a comma-separated string."]})
+    return tuple(as_text(t, "tags") for t in tags)
 
 
 class SendJsonView(V2APIView):
