@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from contacts.api import schema as S
 from contacts.filters import ContactFilterSet, IdentifierFilterSet, SegmentFilterSet, TagFilterSet
-from contacts.models import Contact, Identifier, Segment, Subscription, Tag
+from contacts.models import Contact, Identifier, Segment, Subscription, SubscriptionChannel, SubscriptionStatus, Tag
 from contacts.services import contacts as contact_services
 from contacts.services import identifiers as identifier_services
 from contacts.services import merge as merge_services
@@ -18,6 +18,7 @@ from portal.api.filters import apply_filterset
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
 from portal.api.views import V2APIView
+from portal.core.errors import ValidationFailed
 
 # Body keys that may arrive as repeated form fields (`tags[]=a&tags[]=b`).
 LIST_KEYS = ("tags", "positive_tags", "negative_tags", "members", "subscriptions")
@@ -382,12 +383,12 @@ class SubscriptionList(V2APIView):
     )
     def get(self, request):
         qs = _subscriptions(Subscription.objects.for_account(self.account))
-        channel = request.query_params.get("filter[channel]")
-        if channel:
-            qs = qs.filter(channel=channel.strip().lower())
-        status = request.query_params.get("filter[status]")
-        if status:
-            qs = qs.filter(status=status.strip().lower())
+        for name, choices in (("channel", SubscriptionChannel.values), ("status", SubscriptionStatus.values)):
+            value = (request.query_params.get(f"filter[{name}]") or "").strip().lower()
+            if value and value not in choices:
+                raise ValidationFailed({f"filter[{name}]": [f"The selected filter[{name}] is invalid."]})
+            if value:
+                qs = qs.filter(**{name: value})
         return self.paginated(qs, _subscription_row)
 
 

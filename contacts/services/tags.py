@@ -7,6 +7,7 @@ from accounts.services import audit
 from contacts.models import ContactTag, Segment, Tag
 from contacts.services.locks import hold_contact, hold_tags, take_tag
 from portal.api.formats import resource_time
+from portal.core import text
 from portal.core.errors import ValidationFailed
 
 CREATED = "Tag created successfully"
@@ -27,7 +28,7 @@ def tag_data(tag):
 
 
 def _name(data):
-    name = str(data.get("name") if data.get("name") is not None else "").strip()
+    name = text.as_text(data.get("name"), "name").strip()
     if not name:
         raise ValidationFailed({"name": ["The name field is required."]})
     if len(name) > 100:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.services import credits
 from messaging.pipeline import channels, persist, scrub
 from messaging.pipeline.channels import Refusal
-from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, State
+from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
@@ -94,9 +94,17 @@ def _validate(adapter, outgoing, schedule, now):
     for name in _COMMON_TEXT_FIELDS:  # an adapter may have checked them already, in its own order
         if name not in errors:
             check_text(outgoing, name, errors)
+            check_length(outgoing, name, errors)
     if schedule is not None and not (now + SCHEDULE_MIN <= schedule <= now + SCHEDULE_MAX):
         errors["time"] = ["The time must be between 5 minutes and 30 days from now."]
     errors.raise_if_any()
+
+
+def check_length(outgoing, name, errors):
+    """A value longer than its message column is a 422 on the field, not a DataError at insert."""
+    limit = Message._meta.get_field(name).max_length
+    if max(map(len, {getattr(o, name) for o in outgoing}), default=0) > limit:
+        errors[name] = [f"The {name.replace('_', ' ')} may not be greater than {limit} characters."]
 
 
 def check_text(outgoing, name, errors):

@@ -24,8 +24,8 @@ GLOBAL_ALPHA = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}\Z")
 GLOBAL_NUMERIC = re.compile(r"\d{1,15}\Z")
 
 
-def _clean(value):
-    return str(value).strip() if value is not None else ""
+def _clean(value, field):
+    return text.as_text(value, field).strip()
 
 
 # --- senders ------------------------------------------------------------------------------
@@ -43,10 +43,10 @@ def _check_document(document, errors):
 
 def _validated_sender(account, data, *, existing=None):
     errors = FieldErrors()
-    name = _clean(data.get("name", existing.name if existing else ""))
-    iso = _clean(data.get("country_code", data.get("iso", existing.iso if existing else ""))).upper()
-    entity_id = _clean(data.get("entity_id", existing.entity_id if existing else ""))
-    entity_name = _clean(data.get("entity_name", existing.entity_name if existing else ""))
+    name = _clean(data.get("name", existing.name if existing else ""), "name")
+    iso = _clean(data.get("country_code", data.get("iso", existing.iso if existing else "")), "country_code").upper()
+    entity_id = _clean(data.get("entity_id", existing.entity_id if existing else ""), "entity_id")
+    entity_name = _clean(data.get("entity_name", existing.entity_name if existing else ""), "entity_name")
     product = None
     code = data.get("service", existing.product.code if existing else "")
     try:
@@ -166,7 +166,7 @@ def _back_to_review(item):
 
 def find_sender(account, ref):
     """A sender of the account by UUID or by name (an approved one first)."""
-    ref = _clean(ref)
+    ref = _clean(ref, "sender")
     if not ref:
         return None
     qs = Sender.objects.for_account(account).select_related("product")
@@ -191,7 +191,7 @@ def _unique_alias(account, name, existing=None):
 
 def _validated_template(account, data, *, existing=None):
     errors = FieldErrors()
-    sender_ref = data.get("sender", existing.sender.uuid if existing else "")
+    sender_ref = data.get("sender", str(existing.sender.uuid) if existing else "")
     sender = find_sender(account, sender_ref) if sender_ref else None
     if not sender_ref:
         errors.add("sender", "The sender field is required.")
@@ -199,12 +199,12 @@ def _validated_template(account, data, *, existing=None):
         errors.add("sender", "The selected sender is invalid.")
     elif sender.status != ReviewStatus.APPROVED:
         errors.add("sender", "The sender must be approved before templates can use it.")
-    name = _clean(data.get("name", existing.name if existing else ""))
+    name = _clean(data.get("name", existing.name if existing else ""), "name")
     if not name:
         errors.add("name", "The name field is required.")
     elif len(name) > 100:
         errors.add("name", "The name may not be greater than 100 characters.")
-    ttype = _clean(data.get("type", existing.type if existing else "")).upper()
+    ttype = _clean(data.get("type", existing.type if existing else ""), "type").upper()
     if not ttype:
         errors.add("type", "The type field is required.")
     elif ttype not in TemplateType.values:
@@ -212,7 +212,7 @@ def _validated_template(account, data, *, existing=None):
     body = normalize_body(text.as_text(data.get("body", existing.body if existing else ""), "body"))
     for problem in validate_body(body, template_type=ttype):
         errors.add("body", problem)
-    template_id = _clean(data.get("template_id", existing.template_id if existing else ""))
+    template_id = _clean(data.get("template_id", existing.template_id if existing else ""), "template_id")
     needs_dlt = sender is not None and sender.product.requires_dlt and sender.iso == "IN"
     if needs_dlt and not template_id:
         errors.add("template_id", "The template id field is required for Indian DLT templates.")

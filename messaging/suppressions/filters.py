@@ -1,18 +1,24 @@
 """FilterSets shared by the suppression pages and the v2 API (`filter[x]`)."""
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from messaging.consent import canonical_scope
-from messaging.suppressions.models import BlockedTemplate, Unsubscriber
+from messaging.suppressions.models import BlockedTemplate, ScopeType, Unsubscriber
 from portal.core.phone_numbers import digits_of
+
+
+def _scope_type(value):
+    if canonical_scope(value) not in ScopeType.values:
+        raise ValidationError(f"The type must be one of: {', '.join(ScopeType.values)}.")
 
 
 class UnsubscriberFilterSet(django_filters.FilterSet):
     id = django_filters.UUIDFilter(field_name="uuid")
     iso = django_filters.CharFilter(lookup_expr="iexact")
     receiver = django_filters.CharFilter(method="by_receiver")
-    type = django_filters.CharFilter(method="by_type")
+    type = django_filters.CharFilter(method="by_type", validators=[_scope_type])
     value = django_filters.CharFilter(lookup_expr="iexact")
     q = django_filters.CharFilter(method="search")
     ordering = django_filters.OrderingFilter(

@@ -12,7 +12,7 @@ from accounts.services import audit
 from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import formats, tasks, worker
 from messaging.webhooks.models import BodyFormat, DeliveryStatus, Kind, Method, Subscription, Webhook
-from portal.core import events
+from portal.core import events, text
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
 from portal.core.events import registry
 from portal.core.outbound import Refused, check_url
@@ -21,8 +21,8 @@ from portal.core.tenancy import get_for_account_or_404
 IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
 
 
-def _text(value):
-    return str(value).strip() if value is not None else ""
+def _text(value, field):
+    return text.as_text(value, field).strip()
 
 
 def _status(value, errors, default):
@@ -63,7 +63,7 @@ def _pairs(rows, field, errors):
     out = []
     try:
         for key, value in items:
-            key, value = _text(key), _text(value)
+            key, value = _text(key, field), _text(value, field)
             if key:
                 out.append([key[:200], value[:2000]])
     except (TypeError, ValueError):
@@ -77,31 +77,38 @@ def _pairs(rows, field, errors):
 def _validated(data, *, existing=None):
     errors = FieldErrors()
     current = (lambda name, default="": getattr(existing, name)) if existing else (lambda name, default="": default)
-    name = _text(data.get("name", current("name")))
-    uri = _text(data.get("uri", current("uri")))
+    name = _text(data.get("name", current("name")), "name")
+    uri = _text(data.get("uri", current("uri")), "uri")
     if not name:
         errors.add("name", "The name field is required.")
     elif len(name) > 200:
         errors.add("name", "The name may not be greater than 200 characters.")
     validate_uri(uri, errors)
+    secret = _text(data.get("secret", current("secret")), "secret")
+    token = data.get("token", data.get("verification_code"))
+    token = _text(token, "token") if token is not None or existing is None else None
+    for label, value in (("secret", secret), ("token", token or "")):
+        if len(value) > 255:  # cut silently, a secret would no longer match the caller's
+            errors.add(label, f"The {label} may not be greater than 255 characters.")
     fields = {
         "name": name,
         "uri": uri,
-        "secret": _text(data.get("secret", current("secret")))[:255],
+        "secret": secret,
         "is_active": _status(data.get("status"), errors, existing.is_active if existing else True),
     }
-    token = data.get("token", data.get("verification_code"))
-    if token is not None or existing is None:
-        fields["token"] = _text(token)[:255]
-    kind = _text(data.get("kind", current("kind", Kind.STANDARD))) or Kind.STANDARD
+    if token is not None:
+        fields["token"] = token
+    kind = _text(data.get("kind", current("kind", Kind.STANDARD)), "kind") or Kind.STANDARD
     if kind not in Kind.values:
         errors.add("kind", "The selected kind is invalid.")
     fields["kind"] = kind
     if kind == Kind.CUSTOM:
-        method = _text(data.get("method", current("method", Method.GET))).upper() or Method.GET
+        method = _text(data.get("method", current("method", Method.GET)), "method").upper() or Method.GET
         if method not in Method.values:
             errors.add("method", "The method must be GET, POST or PUT.")
-        body_format = _text(data.get("body_format", current("body_format", BodyFormat.RAW))) or BodyFormat.RAW
+        body_format = (
+            _text(data.get("body_format", current("body_format", BodyFormat.RAW)), "body_format") or BodyFormat.RAW
+        )
         if body_format not in BodyFormat.values:
             errors.add("body_format", "The body format must be raw or form.")
         fields.update(
@@ -193,7 +200,7 @@ def set_active(*, webhook, active, actor=None, request=None):
 
 def _webhook_of(account, value):
     try:
-        return get_for_account_or_404(Webhook, account, uuid=_text(value))
+        return get_for_account_or_404(Webhook, account, uuid=_text(value, "webhook_id"))
     except Http404:
         return None
 
@@ -202,9 +209,9 @@ def create_subscription(*, account, data, actor=None, request=None):
     """Bind an event (for `all` sources or one) to a webhook; an identical subscription already
     there is returned unchanged."""
     errors = FieldErrors()
-    event = _text(data.get("event"))
-    identity = _text(data.get("identity"))
-    webhook_id = _text(data.get("webhook_id"))
+    event = _text(data.get("event"), "event")
+    identity = _text(data.get("identity"), "identity")
+    webhook_id = _text(data.get("webhook_id"), "webhook_id")
     if not event:
         errors.add("event", "The event field is required.")
     elif event not in registry.subscribable():

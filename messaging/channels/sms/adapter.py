@@ -13,7 +13,7 @@ from messaging.pipeline.channels import ChannelAdapter, Refusal
 from messaging.pipeline.models import Priority
 from messaging.pipeline.persist import copy_value
 from messaging.pipeline.status import Progress
-from messaging.pipeline.submit import check_text
+from messaging.pipeline.submit import check_length, check_text
 from portal.core import events
 from portal.core.bulk import copy_escape
 
@@ -83,6 +83,8 @@ class SmsAdapter(ChannelAdapter):
             errors["message"] = ["The message field is required."]
         for name in TEXT_FIELDS:
             check_text(outgoing, name, errors)
+            if name != "message" and name not in errors:
+                check_length(outgoing, name, errors)
         if any(o.type not in ("A", "N", "U") for o in outgoing):
             errors["type"] = ["The selected type is invalid (U, N or A)."]
         if any(o.max_units not in (None, 1, 2, 3) for o in outgoing):
@@ -146,9 +148,9 @@ class SmsAdapter(ChannelAdapter):
             state,
             status,
             code,
-            o.custom[:200],
+            o.custom,
             o.flash,
-            o.port[:10],
+            o.port,
             dlt_id or o.template_id,
             o.entity_id,
             o.webhook_id,
