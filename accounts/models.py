@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.permissions import Permission, permission_named
+from portal.api.scopes import Scope
 from portal.core.tenancy import TenantQuerySet
 
 
@@ -207,8 +208,26 @@ class ApiKeyQuerySet(TenantQuerySet):
         )
 
 
+def _revoke_held_keys(collector, field, sub_objs, using):
+    """on_delete of `ApiKey.holder`: a deleted person's keys are revoked. Setting the holder to
+    NULL alone would turn them into account keys, bounded like an owner's."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(ApiKey._meta.get_field("revoked_at"), timezone.now(), sub_objs)
+
+
+def all_scopes():
+    """Default of `ApiKey.scopes`: every scope (the holder's role still bounds it)."""
+    return list(Scope.values)
+
+
 class ApiKey(models.Model):
-    """A long-lived API access token. Only a SHA-256 of the secret is stored."""
+    """A long-lived API access token. Only a SHA-256 of the secret is stored.
+
+    `scopes` say what the key may be used for (portal.api.scopes); `holder` is the member whose
+    role bounds it at every request (accounts.scopes): its creator, or the member it was
+    transferred to when the creator left. A key whose holder is no longer a member is refused;
+    a key without a holder was created by the platform for the account.
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
@@ -216,7 +235,10 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
     ip_whitelist = models.JSONField(default=list, blank=True)
+    scopes = models.JSONField(default=all_scopes, blank=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    holder = models.ForeignKey(User, null=True, blank=True, on_delete=_revoke_held_keys, related_name="held_api_keys")
+    transferred_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -312,6 +334,8 @@ class LedgerEntry(models.Model):
     reason = models.CharField(max_length=255, blank=True)
     reference = models.CharField(max_length=100, blank=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The key of an API call that moved the credits (`actor` is then the key's holder).
+    api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when a caller supplies one; makes a retried movement a no-op.
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -341,6 +365,8 @@ class AuditEvent(models.Model):
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.CharField(max_length=254, blank=True)
+    # The key of an API call (`actor` is then the key's holder, the member it acts for).
+    api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=50, db_index=True)
     target = models.CharField(max_length=255, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)

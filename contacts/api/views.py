@@ -17,7 +17,11 @@ from contacts.services import tags as tag_services
 from portal.api.filters import apply_filterset
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
+
+# Contacts and everything hanging off them: read with `read`, changed with `write`.
+CONTACT_SCOPES = reads_and(Scope.WRITE)
 
 # Body keys that may arrive as repeated form fields (`tags[]=a&tags[]=b`).
 LIST_KEYS = ("tags", "positive_tags", "negative_tags", "members", "subscriptions")
@@ -53,6 +57,8 @@ def _subscription_row(sub, request=None):
 
 
 class ContactView(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def contact(self, pk):
         return self.get_for_account(contact_services.with_relations(Contact.objects.all()), pk=pk)
 
@@ -113,6 +119,8 @@ class ContactDetail(ContactView):
 
 
 class ContactMerge(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_merge_contacts",
         summary="Merge contacts",
@@ -134,6 +142,8 @@ class ContactMerge(V2APIView):
 
 
 class IdentifierList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_identifiers",
         summary="Get all identifiers",
@@ -204,6 +214,8 @@ class ContactIdentifierDetail(ContactView):
 
 
 class TagList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_tags",
         summary="Get all tags",
@@ -227,6 +239,8 @@ class TagList(V2APIView):
 
 
 class TagDetail(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def tag(self, pk):
         return self.get_for_account(Tag.objects.annotate(contacts_count=Count("contact_links")), pk=pk)
 
@@ -282,6 +296,8 @@ def legacy_page(paginator, rows):
 
 
 class SegmentList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_segments",
         summary="Get all segments",
@@ -308,6 +324,8 @@ class SegmentList(V2APIView):
 
 
 class SegmentView(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def segment(self, pk):
         return self.get_for_account(Segment.objects.all(), pk=pk)
 
@@ -375,6 +393,8 @@ def _subscriptions(qs):
 
 
 class SubscriptionList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_subscriptions",
         summary="Get all subscriptions",
@@ -392,6 +412,8 @@ class SubscriptionList(V2APIView):
 
 
 class ContactSubscriptionList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_subscriptions_of_a_contact",
         summary="Get all subscriptions of a contact",
@@ -416,6 +438,8 @@ class ContactSubscriptionList(V2APIView):
 
 
 class ContactSubscriptionDetail(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def subscription(self, pk, sid):
         return self.get_for_account(Subscription.objects.select_related("identifier", "contact"), pk=sid, contact_id=pk)
 
@@ -451,6 +475,8 @@ class ContactSubscriptionDetail(V2APIView):
 
 class _OptView(V2APIView):
     """Unsubscribe / resubscribe a contact: all its subscriptions, or one (`sid`)."""
+
+    required_scopes = CONTACT_SCOPES
 
     change_subscription = None
     message = ""

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from messaging.pipeline import channels
 from messaging.pipeline import submit as pipeline
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import FieldErrors
 
@@ -25,6 +26,8 @@ def idempotency_key(request, custom):
 
 class ChannelSendView(V2APIView):
     """`sms/message/send`: the channel-style API (`channels[]`, `recipient`, `message.payload.text`)."""
+
+    required_scopes = {"POST": Scope.SEND}
 
     @extend_schema(summary="Send text message (channel API)", responses={200: envelope("ChannelQueued"), **ERRORS})
     def post(self, request):

@@ -208,9 +208,11 @@ def submit(
     """Accept a submission. Every message is scrubbed (`quote`); the accepted ones are paid with
     one debit and persisted in the same transaction; dispatch is queued after commit. A retried
     request with the same idempotency key (per account, 24 h) returns the first answer and
-    charges nothing."""
+    charges nothing. An API send's actor is its key's holder, recorded on the batch and the debit."""
     adapter = channels.get(channel)
     now = timezone.now()
+    if actor is None and api_key is not None:
+        actor = api_key.holder
     if idempotency_key and "\x00" in idempotency_key:  # from `custom`: PostgreSQL text cannot hold it
         raise ValidationFailed({"custom": ["The custom may not contain NUL characters."]})
     if idempotency_key:
@@ -256,6 +258,7 @@ def submit(
                     reason=f"{adapter.label} {batch.uuid} ({batch.accepted} messages)",
                     reference=str(batch.uuid),
                     actor=actor,
+                    api_key=api_key,
                     key=f"batch:{batch.uuid}",
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)

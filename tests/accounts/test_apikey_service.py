@@ -30,7 +30,11 @@ def test_each_key_gets_a_distinct_secret(account):
 def test_creation_is_audited_without_the_secret(account, owner):
     key, secret = apikeys.create_api_key(account=account, name="Audit me", actor=owner, ip_whitelist="10.0.0.1")
     event = AuditEvent.objects.get(account=account, action="api_key.created")
-    assert event.actor == owner and event.metadata == {"key": str(key.uuid), "ip_whitelist": ["10.0.0.1/32"]}
+    assert event.actor == owner and event.metadata == {
+        "key": str(key.uuid),
+        "ip_whitelist": ["10.0.0.1/32"],
+        "scopes": ["read", "send", "otp", "write", "webhooks", "credits"],
+    }
     assert secret not in str(event.metadata) + event.target
 
 

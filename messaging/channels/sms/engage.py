@@ -16,6 +16,7 @@ from messaging.pipeline.models import Message
 from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.products import enabled_products
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core import rules
 from portal.core.errors import DomainError
@@ -162,6 +163,8 @@ def _accept(view, request, *, many):
 
 
 class PushSmsView(V2APIView):
+    required_scopes = {"POST": (Scope.SEND, Scope.OTP)}
+
     authentication_classes = [EngageAuthentication]
 
     def post(self, request):
@@ -181,6 +184,8 @@ class NotifyView(V2APIView):
     """Engage notify (bulk, queued at the constant rate). The catalog documents only the path and the
     report's paging; the body is the push body with `to` as a list, and the answers are inferred:
     POST → `{"id", "accepted", "rejected"}`; GET → a page of the account's Engage messages."""
+
+    required_scopes = {"GET": Scope.READ, "POST": Scope.SEND}
 
     authentication_classes = [EngageAuthentication]
 

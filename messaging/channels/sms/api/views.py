@@ -15,6 +15,7 @@ from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import digits_of
@@ -105,6 +106,8 @@ def classic_response(submission):
 class SendView(V2APIView):
     """`sms/send`: form, JSON or (legacy) query-string parameters."""
 
+    required_scopes = {"GET": Scope.SEND, "POST": Scope.SEND}  # GET: the legacy query-string send
+
     def _send(self, request, params):
         errors = {}
         recipients = _recipients(params.get("to"))
@@ -133,6 +136,8 @@ def _tags(params):
 
 class SendJsonView(V2APIView):
     """`sms/send/json`: `root` defaults with per-recipient `nodes`."""
+
+    required_scopes = {"POST": Scope.SEND}
 
     @extend_schema(summary="Send SMS using a JSON object", responses={200: envelope("SendJsonAccepted"), **ERRORS})
     def post(self, request):
@@ -187,6 +192,8 @@ def dlr_record(message):
 
 class StatusView(V2APIView):
     """`sms/status`: pull delivery reports by id, mobile, cid, date or group_id."""
+
+    required_scopes = {"GET": Scope.READ}
 
     @extend_schema(summary="Pull DLR status", responses={200: envelope("DlrStatus"), **ERRORS})
     def get(self, request):
@@ -249,6 +256,8 @@ def _recipient_numbers(recipient, errors, field="recipient", *, account):
 class TemplateSendView(V2APIView):
     """`sms/send/template`: an approved template by `alias` or `id`, variables from `data`."""
 
+    required_scopes = {"POST": Scope.SEND}
+
     @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
     def post(self, request):
         body = request.data
@@ -304,6 +313,8 @@ class TemplateSendView(V2APIView):
 
 class ReportView(V2APIView):
     """`sms/report`: message counts per day and status for a date range."""
+
+    required_scopes = {"GET": Scope.READ}
 
     @extend_schema(summary="Pull status summary report", responses={200: envelope("StatusReport"), **ERRORS})
     def get(self, request):
