@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from messaging.channels.sms.render import render_template
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.pipeline import recipients
-from messaging.pipeline.api import idempotency_key
+from messaging.pipeline.api import idempotency
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Template
@@ -73,10 +73,6 @@ def _outgoing(params, recipients, errors, prefix=""):
     return [Outgoing(to=to, **common) for to in recipients]
 
 
-def _idempotency_key(request, params):
-    return idempotency_key(request, params.get("custom"))
-
-
 def _submit(view, request, params, outgoing, schedule):
     """The classic sends' common call: `params` holds service, name, custom and tags."""
     return submit(
@@ -86,7 +82,7 @@ def _submit(view, request, params, outgoing, schedule):
         name=str(params.get("name") or ""),
         schedule=schedule,
         api_key=request.auth,
-        idempotency_key=_idempotency_key(request, params),
+        **idempotency(request, params.get("custom")),
         tags=_tags(params),
     )
 
@@ -305,7 +301,7 @@ class TemplateSendView(V2APIView):
             product_code=template.sender.product.code,
             outgoing=outgoing,
             api_key=request.auth,
-            idempotency_key=_idempotency_key(request, {"custom": meta.get("foreign_id")}),
+            **idempotency(request, meta.get("foreign_id")),
             tags=_tags({"tags": meta.get("tags")}),
         )
         return classic_response(submission)
