@@ -43,9 +43,14 @@ class ApiKeyForm(forms.Form):
     ip_whitelist = forms.CharField(
         required=False,
         label="IP whitelist",
-        help_text="Optional. Addresses or CIDR ranges (IPv4 or IPv6), separated by commas or new lines. "
-        "When set, the key works only from these addresses.",
+        help_text="Optional. Addresses or CIDR ranges (IPv4 or IPv6), separated by commas or new lines; "
+        "no ports. When set, the key works only from these addresses.",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.10, 198.51.100.0/24, 2001:db8::/32"}),
+    )
+    confirm_wide_ranges = forms.BooleanField(
+        required=False,
+        label="Allow ranges wider than /8 (IPv4) or /32 (IPv6)",
+        help_text="Such a range lets a very large part of the internet use the key; /0 lets everyone.",
     )
     expires_at = forms.DateTimeField(
         required=False,

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -173,33 +172,6 @@ class Invitation(models.Model):
         return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
 
 
-def parse_ip_whitelist(text):
-    """Parse a comma/space/newline separated list of IPs and CIDR ranges (IPv4 and IPv6).
-
-    The catalog's examples carry a port (`127.0.0.1:8000`, `127.0.0.1:8000/0`); a port on an
-    IPv4 entry is ignored since whitelists restrict addresses, not ports.
-    Returns a list of canonical network strings; raises ValidationError naming bad entries.
-    """
-    networks, bad = [], []
-    for raw in text.replace(",", " ").split():
-        entry = raw.strip()
-        addr, _, prefix = entry.partition("/")
-        if addr.count(":") == 1:  # IPv4 with a port
-            addr = addr.split(":")[0]
-        if addr.startswith("[") and "]" in addr:  # [v6]:port
-            addr = addr[1 : addr.index("]")]
-        try:
-            net = ipaddress.ip_network(f"{addr}/{prefix}" if prefix else addr, strict=False)
-        except ValueError:
-            bad.append(entry)
-            continue
-        if str(net) not in networks:
-            networks.append(str(net))
-    if bad:
-        raise ValidationError(f"Not an IP address or CIDR range: {', '.join(bad)}")
-    return networks
-
-
 class ApiKeyQuerySet(TenantQuerySet):
     def active(self):
         now = timezone.now()
@@ -279,6 +251,9 @@ class ApiKey(models.Model):
             address = address.ipv4_mapped
         for entry in self.ip_whitelist:
             net = ipaddress.ip_network(entry, strict=False)
+            if net.version == 6 and net.network_address.ipv4_mapped and net.prefixlen >= 96:
+                # stored before entries were normalised: ::ffff:a.b.c.d/n means a.b.c.d/(n-96)
+                net = ipaddress.ip_network(f"{net.network_address.ipv4_mapped}/{net.prefixlen - 96}", strict=False)
             if address.version == net.version and address in net:
                 return True
         return False

@@ -4,13 +4,13 @@ transferred, whitelisted."""
 import hashlib
 import secrets
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from accounts import ipwhitelist
 from accounts import scopes as key_scopes
-from accounts.models import ROLE_PERMISSIONS, ApiKey, Membership, parse_ip_whitelist
+from accounts.models import ROLE_PERMISSIONS, ApiKey, Membership
 from accounts.permissions import Permission
 from accounts.services import audit
 from portal.api.scopes import Scope
@@ -53,12 +53,24 @@ def _clean_scopes(account, actor, scopes):
     return key_scopes.ordered(chosen)
 
 
-def create_api_key(*, account, name, actor=None, ip_whitelist="", expires_at=None, scopes=None, request=None):
+def create_api_key(
+    *,
+    account,
+    name,
+    actor=None,
+    ip_whitelist="",
+    confirm_wide_ranges=False,
+    expires_at=None,
+    scopes=None,
+    request=None,
+):
     """Create a key; returns (api_key, secret). The secret is never stored or shown again.
 
     `scopes` (names from portal.api.scopes; None = every scope `actor` may grant) are bounded by
     the creator's role now, and by the holder's role at every request. The key acts for `actor`
     (its holder); a key without an actor is the platform's, bounded like an owner's.
+    `ip_whitelist` is parsed strictly (accounts.ipwhitelist); a range wider than /8 (IPv4) or /32
+    (IPv6) is refused unless `confirm_wide_ranges`.
     """
     if actor is not None and role_in(account, actor) is None:
         raise PermissionDenied("Only members of the account can create its API keys.")
@@ -69,9 +81,9 @@ def create_api_key(*, account, name, actor=None, ip_whitelist="", expires_at=Non
     if len(name) > 100:
         raise DomainError("The name may not be greater than 100 characters.", field="name")
     try:
-        networks = parse_ip_whitelist(ip_whitelist or "")
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0], field="ip_whitelist") from None
+        networks = ipwhitelist.parse(ip_whitelist, confirm_wide=confirm_wide_ranges)
+    except ipwhitelist.WhitelistError as exc:
+        raise DomainError(exc.message, field="ip_whitelist") from None
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError("The expiry must be in the future.", field="expires_at")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)

@@ -49,6 +49,7 @@ def api_key_create(request):
                 account=request.account,
                 name=form.cleaned_data["name"],
                 ip_whitelist=form.cleaned_data["ip_whitelist"],
+                confirm_wide_ranges=form.cleaned_data["confirm_wide_ranges"],
                 expires_at=form.cleaned_data["expires_at"],
                 scopes=form.cleaned_data["scopes"],
                 actor=request.user,

@@ -34,7 +34,10 @@ def test_the_htmx_create_returns_the_secret_out_of_band(user_client):
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"name": ""}, "This field is required"), ({"name": "x", "ip_whitelist": "300.1.1.1"}, "Not an IP address")],
+    [
+        ({"name": ""}, "This field is required"),
+        ({"name": "x", "ip_whitelist": "300.1.1.1"}, "300.1.1.1 is not an IP address"),
+    ],
 )
 def test_bad_input_is_shown_inline(user_client, account, data, message):
     res = user_client.post("/developers/api-keys/create/", data, **HX)
@@ -124,3 +127,17 @@ def test_the_table_shows_scopes_creator_and_what_the_role_suspends(user_client, 
     assert '<span class="badge">read</span>' in row and '<span class="badge">send</span>' in row
     assert '<span class="badge badge-muted">credits</span>' in row and "Not usable now (credits)" in row
     assert "dev@example.com" in row
+
+
+def test_a_wide_range_needs_the_confirm_box(user_client, account):
+    data = {"name": "Open", "ip_whitelist": "127.0.0.1:8000/0"}
+    res = user_client.post("/developers/api-keys/create/", data, **HX)
+    assert res.status_code == 422 and "carries a port" in res.content.decode()
+    data["ip_whitelist"] = "0.0.0.0/0"
+    res = user_client.post("/developers/api-keys/create/", data, **HX)
+    assert res.status_code == 422 and "Confirm wide ranges to keep it." in res.content.decode()
+    assert 'name="confirm_wide_ranges"' in res.content.decode()
+    assert not ApiKey.objects.filter(account=account).exists()
+    res = user_client.post("/developers/api-keys/create/", {**data, "confirm_wide_ranges": "on"}, **HX)
+    assert res.status_code == 200
+    assert ApiKey.objects.get(account=account, name="Open").ip_whitelist == ["0.0.0.0/0"]
