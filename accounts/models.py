@@ -7,11 +7,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from accounts.permissions import Permission, permission_named
+from portal.api.scopes import Scope
 from portal.core.tenancy import TenantQuerySet
 
 
@@ -172,33 +172,6 @@ class Invitation(models.Model):
         return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
 
 
-def parse_ip_whitelist(text):
-    """Parse a comma/space/newline separated list of IPs and CIDR ranges (IPv4 and IPv6).
-
-    The catalog's examples carry a port (`127.0.0.1:8000`, `127.0.0.1:8000/0`); a port on an
-    IPv4 entry is ignored since whitelists restrict addresses, not ports.
-    Returns a list of canonical network strings; raises ValidationError naming bad entries.
-    """
-    networks, bad = [], []
-    for raw in text.replace(",", " ").split():
-        entry = raw.strip()
-        addr, _, prefix = entry.partition("/")
-        if addr.count(":") == 1:  # IPv4 with a port
-            addr = addr.split(":")[0]
-        if addr.startswith("[") and "]" in addr:  # [v6]:port
-            addr = addr[1 : addr.index("]")]
-        try:
-            net = ipaddress.ip_network(f"{addr}/{prefix}" if prefix else addr, strict=False)
-        except ValueError:
-            bad.append(entry)
-            continue
-        if str(net) not in networks:
-            networks.append(str(net))
-    if bad:
-        raise ValidationError(f"Not an IP address or CIDR range: {', '.join(bad)}")
-    return networks
-
-
 class ApiKeyQuerySet(TenantQuerySet):
     def active(self):
         now = timezone.now()
@@ -207,8 +180,26 @@ class ApiKeyQuerySet(TenantQuerySet):
         )
 
 
+def _revoke_held_keys(collector, field, sub_objs, using):
+    """on_delete of `ApiKey.holder`: a deleted person's keys are revoked. Setting the holder to
+    NULL alone would turn them into account keys, bounded like an owner's."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(ApiKey._meta.get_field("revoked_at"), timezone.now(), sub_objs)
+
+
+def all_scopes():
+    """Default of `ApiKey.scopes`: every scope (the holder's role still bounds it)."""
+    return list(Scope.values)
+
+
 class ApiKey(models.Model):
-    """A long-lived API access token. Only a SHA-256 of the secret is stored."""
+    """A long-lived API access token. Only a SHA-256 of the secret is stored.
+
+    `scopes` say what the key may be used for (portal.api.scopes); `holder` is the member whose
+    role bounds it at every request (accounts.scopes): its creator, or the member it was
+    transferred to when the creator left. A key whose holder is no longer a member is refused;
+    a key without a holder was created by the platform for the account.
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
@@ -216,7 +207,10 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
     ip_whitelist = models.JSONField(default=list, blank=True)
+    scopes = models.JSONField(default=all_scopes, blank=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    holder = models.ForeignKey(User, null=True, blank=True, on_delete=_revoke_held_keys, related_name="held_api_keys")
+    transferred_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -257,6 +251,9 @@ class ApiKey(models.Model):
             address = address.ipv4_mapped
         for entry in self.ip_whitelist:
             net = ipaddress.ip_network(entry, strict=False)
+            if net.version == 6 and net.network_address.ipv4_mapped and net.prefixlen >= 96:
+                # stored before entries were normalised: ::ffff:a.b.c.d/n means a.b.c.d/(n-96)
+                net = ipaddress.ip_network(f"{net.network_address.ipv4_mapped}/{net.prefixlen - 96}", strict=False)
             if address.version == net.version and address in net:
                 return True
         return False
@@ -312,6 +309,8 @@ class LedgerEntry(models.Model):
     reason = models.CharField(max_length=255, blank=True)
     reference = models.CharField(max_length=100, blank=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The key of an API call that moved the credits (`actor` is then the key's holder).
+    api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when a caller supplies one; makes a retried movement a no-op.
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -341,6 +340,8 @@ class AuditEvent(models.Model):
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.CharField(max_length=254, blank=True)
+    # The key of an API call (`actor` is then the key's holder, the member it acts for).
+    api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=50, db_index=True)
     target = models.CharField(max_length=255, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)

@@ -12,15 +12,18 @@ from portal.core.net import client_ip
 
 
 class ApiPrincipal:
-    """The caller of an API request: an account acting through one key."""
+    """The caller of an API request: an account acting through one key, for the key's holder
+    (the member whose role bounds it; None for a platform key), with the scopes usable now."""
 
     is_authenticated = True
     is_anonymous = False
     is_staff = False
 
-    def __init__(self, api_key, via_jwt=False):
+    def __init__(self, api_key, via_jwt=False, scopes=frozenset()):
         self.api_key = api_key
         self.account = api_key.account
+        self.holder = api_key.holder
+        self.scopes = frozenset(scopes)
         self.via_jwt = via_jwt
         self.pk = self.id = f"key:{api_key.pk}"
 
@@ -45,18 +48,21 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = self._key_from_jwt(token) if via_jwt else apikeys.find_key(token)
         if key is None or not key.is_active or not key.account.is_active:
             raise AuthenticationFailed()
+        scopes = apikeys.usable_scopes(key)
+        if scopes is None:  # its holder left the account and nobody took the key over
+            raise AuthenticationFailed()
         ip = client_ip(request._request)
         if not key.allows_ip(ip):
             raise IpNotAllowed()
         apikeys.mark_used(key, ip)
-        principal = ApiPrincipal(key, via_jwt=via_jwt)
+        principal = ApiPrincipal(key, via_jwt=via_jwt, scopes=scopes)
         request._request.account = key.account
         return principal, key
 
     def _key_from_jwt(self, token):
         try:
             claims = tokens.decode(token)
-            key = ApiKey.objects.select_related("account").filter(uuid=claims["sub"]).first()
+            key = apikeys.with_holder_role(ApiKey.objects.filter(uuid=claims["sub"])).first()
         except (jwt.InvalidTokenError, DjangoValidationError):  # bad signature, expired, `sub` not a uuid
             return None
         if key is None or claims.get("prv") != tokens.key_fingerprint(key):

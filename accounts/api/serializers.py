@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts import products
+from accounts import scopes as key_scopes
 from portal.api.formats import resource_time
 
 
@@ -40,6 +41,11 @@ class ApiTokenInfoSerializer(serializers.Serializer):
     prefix = serializers.CharField(help_text="First characters of the key, to tell keys apart.")
     expires_at = serializers.DateTimeField(allow_null=True)
     ip_whitelist = serializers.ListField(child=serializers.CharField(), help_text="Networks allowed to use the key.")
+    scopes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the key may do now: its scopes within its holder's current role (read, send, otp, "
+        "write, webhooks, credits).",
+    )
 
 
 class MeSerializer(serializers.Serializer):
@@ -73,8 +79,9 @@ class BearerTokenSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Lifetime in seconds (3600)")
 
 
-def account_payload(account, api_key):
-    """The `auth/me` body (undocumented in the catalog; field choice recorded in docs/api.md)."""
+def account_payload(account, api_key, scopes):
+    """The `auth/me` body (undocumented in the catalog; field choice recorded in docs/api.md).
+    `scopes`: what the request's key may do now."""
     return {
         "id": str(account.uuid),
         "name": account.name,
@@ -90,6 +97,7 @@ def account_payload(account, api_key):
             "prefix": api_key.prefix,
             "expires_at": resource_time(api_key.expires_at),
             "ip_whitelist": api_key.ip_whitelist,
+            "scopes": key_scopes.ordered(scopes),
         },
         "created_at": resource_time(account.created_at),
     }

@@ -15,6 +15,7 @@ from accounts.api.serializers import (
 )
 from accounts.services import credits, tokens
 from portal.api.schema import ERRORS, FORBIDDEN, UNAUTHENTICATED, UNPROCESSABLE, envelope, error_response
+from portal.api.scopes import ANY_KEY, Scope
 from portal.api.views import V2APIView
 
 TOKEN_EXAMPLE = OpenApiExample(
@@ -30,6 +31,8 @@ TOKEN_401 = error_response(
 
 
 class MeView(V2APIView):
+    required_scopes = {"GET": ANY_KEY}
+
     @extend_schema(
         summary="Get authenticated account",
         description="The account the token belongs to, and the token itself.",
@@ -51,7 +54,13 @@ class MeView(V2APIView):
                         "parent": None,
                         "services": ["G", "P", "S", "T"],
                         "rate_limit": 1000,
-                        "token": {"name": "Production", "prefix": "pk_AbCdEfG", "expires_at": None, "ip_whitelist": []},
+                        "token": {
+                            "name": "Production",
+                            "prefix": "pk_AbCdEfG",
+                            "expires_at": None,
+                            "ip_whitelist": [],
+                            "scopes": ["read", "send", "otp", "write", "webhooks", "credits"],
+                        },
                         "created_at": "2022-10-19T07:40:13.000000Z",
                     },
                 },
@@ -60,7 +69,7 @@ class MeView(V2APIView):
         ],
     )
     def get(self, request):
-        return self.ok(account_payload(self.account, request.auth))
+        return self.ok(account_payload(self.account, request.auth, request.user.scopes))
 
 
 def _token_response(request):
@@ -72,6 +81,8 @@ def _token_response(request):
 
 class TokenGenerateView(V2APIView):
     """Exchange the long-lived API key for a short-lived bearer token (no envelope)."""
+
+    required_scopes = {"GET": ANY_KEY}
 
     @extend_schema(
         summary="Generate bearer token",
@@ -86,6 +97,8 @@ class TokenGenerateView(V2APIView):
 
 
 class TokenRefreshView(V2APIView):
+    required_scopes = {"GET": ANY_KEY}
+
     @extend_schema(
         summary="Refresh bearer token",
         description="Send the current, unexpired bearer token (not the API key) to get a new one.",
@@ -102,6 +115,8 @@ GENERAL_WALLET = "General credits"
 
 
 class BalanceView(V2APIView):
+    required_scopes = {"GET": Scope.READ}
+
     @extend_schema(
         summary="Check account balance",
         description="One item per wallet. Every account has the general wallet (`service` empty), "
@@ -143,6 +158,8 @@ class BalanceView(V2APIView):
 
 
 class AddCreditsView(V2APIView):
+    required_scopes = {"POST": Scope.CREDITS}
+
     @extend_schema(
         summary="Add credits to customer",
         description="Called with the token of a reseller account: moves credits from its general wallet to "
@@ -207,6 +224,8 @@ class AddCreditsView(V2APIView):
             amount=data["credits"],
             notes=data["notes"],
             order_id=data["order_id"],
+            actor=request.user.holder,
+            api_key=request.auth,
             request=request._request,
         )
         return self.ok(message="Balance added Successfully", include_code=False, include_data=False)

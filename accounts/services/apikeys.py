@@ -1,15 +1,20 @@
-"""API keys: created with the secret shown once, looked up by hash, revoked, whitelisted."""
+"""API keys: created with the secret shown once, looked up by hash, scoped, revoked,
+transferred, whitelisted."""
 
 import hashlib
 import secrets
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import ApiKey, parse_ip_whitelist
+from accounts import ipwhitelist
+from accounts import scopes as key_scopes
+from accounts.models import ROLE_PERMISSIONS, ApiKey, Membership
+from accounts.permissions import Permission
 from accounts.services import audit
-from portal.core.errors import DomainError
+from portal.api.scopes import Scope
+from portal.core.errors import DomainError, PermissionDenied
 
 KEY_PREFIX = "pk_"
 
@@ -19,17 +24,66 @@ def hash_key(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_api_key(*, account, name, actor=None, ip_whitelist="", expires_at=None, request=None):
-    """Create a key; returns (api_key, secret). The secret is never stored or shown again."""
+def role_in(account, user):
+    """`user`'s role in `account`, or None when not a member."""
+    if user is None:
+        return None
+    return Membership.objects.filter(account=account, user=user).values_list("role", flat=True).first()
+
+
+def grantable_scopes(account, user):
+    """The scopes `user` may put on a new key of `account` (their role's; all for the platform)."""
+    if user is None:
+        return key_scopes.ACCOUNT_KEY_SCOPES
+    return key_scopes.role_scopes(role_in(account, user))
+
+
+def _clean_scopes(account, actor, scopes):
+    if scopes is None:  # "full": everything the creator may grant
+        return key_scopes.ordered(grantable_scopes(account, actor))
+    chosen = {str(s).strip().lower() for s in scopes}
+    unknown = sorted(chosen - set(Scope.values))
+    if unknown:
+        raise DomainError(f"Unknown scope: {', '.join(unknown)}.", field="scopes")
+    if not chosen:
+        raise DomainError("Choose at least one scope.", field="scopes")
+    beyond = key_scopes.ordered(chosen - grantable_scopes(account, actor))
+    if beyond:
+        raise DomainError(f"Your role cannot grant the {', '.join(beyond)} scope.", field="scopes")
+    return key_scopes.ordered(chosen)
+
+
+def create_api_key(
+    *,
+    account,
+    name,
+    actor=None,
+    ip_whitelist="",
+    confirm_wide_ranges=False,
+    expires_at=None,
+    scopes=None,
+    request=None,
+):
+    """Create a key; returns (api_key, secret). The secret is never stored or shown again.
+
+    `scopes` (names from portal.api.scopes; None = every scope `actor` may grant) are bounded by
+    the creator's role now, and by the holder's role at every request. The key acts for `actor`
+    (its holder); a key without an actor is the platform's, bounded like an owner's.
+    `ip_whitelist` is parsed strictly (accounts.ipwhitelist); a range wider than /8 (IPv4) or /32
+    (IPv6) is refused unless `confirm_wide_ranges`.
+    """
+    if actor is not None and role_in(account, actor) is None:
+        raise PermissionDenied("Only members of the account can create its API keys.")
+    scopes = _clean_scopes(account, actor, scopes)
     name = (name or "").strip()
     if not name:
         raise DomainError("The name field is required.", field="name")
     if len(name) > 100:
         raise DomainError("The name may not be greater than 100 characters.", field="name")
     try:
-        networks = parse_ip_whitelist(ip_whitelist or "")
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0], field="ip_whitelist") from None
+        networks = ipwhitelist.parse(ip_whitelist, confirm_wide=confirm_wide_ranges)
+    except ipwhitelist.WhitelistError as exc:
+        raise DomainError(exc.message, field="ip_whitelist") from None
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError("The expiry must be in the future.", field="expires_at")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -40,8 +94,10 @@ def create_api_key(*, account, name, actor=None, ip_whitelist="", expires_at=Non
             prefix=secret[:10],
             key_hash=hash_key(secret),
             ip_whitelist=networks,
+            scopes=scopes,
             expires_at=expires_at,
             created_by=actor,
+            holder=actor,
         )
         audit.record(
             "api_key.created",
@@ -51,6 +107,7 @@ def create_api_key(*, account, name, actor=None, ip_whitelist="", expires_at=Non
             request=request,
             key=str(key.uuid),
             ip_whitelist=networks,
+            scopes=scopes,
         )
     return key, secret
 
@@ -71,11 +128,53 @@ def revoke_api_key(*, api_key, actor=None, request=None):
     return api_key
 
 
+def transfer_api_key(*, api_key, to_user, actor=None, request=None):
+    """Make `to_user` the key's holder (offboarding its creator): from now on the key is bounded
+    by their role. They must be a member allowed to manage keys."""
+    role = role_in(api_key.account, to_user)
+    if role is None or Permission.MANAGE_KEYS not in ROLE_PERMISSIONS.get(role, ()):
+        raise DomainError("Transfer keys to a member who can manage API keys.", field="transfer_to")
+    if api_key.holder_id == to_user.pk:
+        return api_key
+    previous = api_key.holder.email if api_key.holder else ""
+    api_key.holder = to_user
+    api_key.transferred_at = timezone.now()
+    api_key.save(update_fields=["holder", "transferred_at"])
+    audit.record(
+        "api_key.transferred",
+        account=api_key.account,
+        actor=actor,
+        target=str(api_key),
+        request=request,
+        key=str(api_key.uuid),
+        previous_holder=previous,
+        holder=to_user.email,
+    )
+    return api_key
+
+
+def with_holder_role(queryset):
+    """Keys with `holder_role` annotated: the holder's current role in the key's account, None
+    when the holder is no longer a member. One query with the key lookup itself."""
+    role = Membership.objects.filter(account=OuterRef("account"), user=OuterRef("holder")).values("role")[:1]
+    return queryset.select_related("account", "holder").annotate(holder_role=Subquery(role))
+
+
 def find_key(secret):
-    """The ApiKey a presented secret belongs to, active or not, or None."""
+    """The ApiKey a presented secret belongs to, active or not, or None (with `holder_role`)."""
     if not secret or not secret.startswith(KEY_PREFIX):
         return None
-    return ApiKey.objects.select_related("account").filter(key_hash=hash_key(secret)).first()
+    return with_holder_role(ApiKey.objects.filter(key_hash=hash_key(secret))).first()
+
+
+def usable_scopes(api_key):
+    """What a request with `api_key` may do now: min(the key's scopes, its holder's current role).
+    None when the key acts for someone who is no longer a member (the key is refused)."""
+    if not hasattr(api_key, "holder_role"):
+        api_key.holder_role = role_in(api_key.account, api_key.holder) if api_key.holder_id else None
+    if api_key.holder_id is not None and api_key.holder_role is None:
+        return None
+    return key_scopes.effective_scopes(api_key.scopes, api_key.holder_role, has_holder=api_key.holder_id is not None)
 
 
 def mark_used(api_key, ip):

@@ -5,19 +5,23 @@ from portal.core.net import client_ip
 
 
 def record(action, *, account=None, actor=None, target="", request=None, **metadata):
-    """Write one audit event. `request` supplies the address and user agent when given."""
-    ip = user_agent = None
+    """Write one audit event. `request` supplies the address and user agent when given; for an
+    API call it also names the key, and the key's holder is the actor (the member it acts for)."""
+    ip = user_agent = api_key = None
     if request is not None:
         ip = client_ip(request) or None
         user_agent = request.META.get("HTTP_USER_AGENT", "")[:255]
         user = getattr(request, "user", None)
         if actor is None and isinstance(user, User):
             actor = user
-        elif hasattr(user, "api_key"):  # an API call: name the key that made it
-            metadata.setdefault("api_key", user.api_key.prefix)
+        elif hasattr(user, "api_key"):
+            api_key = user.api_key
+            actor = actor or user.holder
+            metadata.setdefault("api_key", api_key.prefix)
     return AuditEvent.objects.create(
         account=account,
         actor=actor,
+        api_key=api_key,
         actor_email=getattr(actor, "email", "") or metadata.pop("actor_email", ""),
         action=action,
         target=str(target)[:255],
@@ -39,6 +43,7 @@ ACTION_LABELS = {
     "2fa.recovery_codes_regenerated": "Recovery codes regenerated",
     "api_key.created": "API key created",
     "api_key.revoked": "API key revoked",
+    "api_key.transferred": "API key transferred",
     "team.invited": "Member invited",
     "team.invitation_revoked": "Invitation revoked",
     "team.joined": "Member joined",

@@ -44,9 +44,11 @@ def balance(account, product_code=""):
     return get_wallet(account, product_code).balance
 
 
-def _move(*, account, delta, kind, product_code="", actor=None, reason="", reference="", idempotency_key=None):
+def _move(
+    *, account, delta, kind, product_code="", actor=None, api_key=None, reason="", reference="", idempotency_key=None
+):
     """Apply a signed movement to one wallet. Returns the ledger entry (the earlier one when the
-    idempotency key was already used)."""
+    idempotency key was already used). `api_key` names the key of an API call that moved it."""
     get_wallet(account, product_code)  # make sure the row exists before locking it
     with transaction.atomic():
         # Lock the wallet row: two requests may race for the last credits. Looking for an earlier
@@ -73,6 +75,7 @@ def _move(*, account, delta, kind, product_code="", actor=None, reason="", refer
                     reason=reason[:255],
                     reference=reference[:100],
                     actor=actor,
+                    api_key=api_key,
                     idempotency_key=idempotency_key or None,
                 )
         except IntegrityError:
@@ -81,7 +84,7 @@ def _move(*, account, delta, kind, product_code="", actor=None, reason="", refer
     return LedgerEntry.objects.get(account=account, idempotency_key=idempotency_key)
 
 
-def debit(*, account, amount, reason, product_code="", actor=None, reference="", idempotency_key=None):
+def debit(*, account, amount, reason, product_code="", actor=None, api_key=None, reference="", idempotency_key=None):
     """Charge credits. Raises InsufficientCredit and changes nothing if the wallet can't cover it."""
     amount = parse_amount(amount)
     return _move(
@@ -90,13 +93,14 @@ def debit(*, account, amount, reason, product_code="", actor=None, reference="",
         kind=LedgerKind.DEBIT,
         product_code=product_code,
         actor=actor,
+        api_key=api_key,
         reason=reason,
         reference=reference,
         idempotency_key=idempotency_key,
     )
 
 
-def debit_new(*, account, amount, reason, key, product_code="", actor=None, reference=""):
+def debit_new(*, account, amount, reason, key, product_code="", actor=None, api_key=None, reference=""):
     """`debit` for a key that cannot have been used before (it names a row the caller creates in
     the same transaction, such as a new batch): no earlier entry to look for, so on PostgreSQL the
     balance check, the update and the ledger entry are one statement instead of seven. The row
@@ -109,6 +113,7 @@ def debit_new(*, account, amount, reason, key, product_code="", actor=None, refe
             reason=reason,
             product_code=product_code,
             actor=actor,
+            api_key=api_key,
             reference=reference,
             idempotency_key=key,
         )
@@ -128,6 +133,7 @@ def debit_new(*, account, amount, reason, key, product_code="", actor=None, refe
                     reason[:255],
                     reference[:100],
                     actor.pk if actor else None,
+                    api_key.pk if api_key else None,
                     key,
                 ],
             )
@@ -149,8 +155,9 @@ WITH w AS (
     RETURNING id, balance
 )
 INSERT INTO accounts_ledgerentry
-    (uuid, account_id, wallet_id, kind, amount, balance_after, reason, reference, actor_id, idempotency_key, created_at)
-SELECT %s, %s, w.id, %s, %s, w.balance, %s, %s, %s, %s, now() FROM w
+    (uuid, account_id, wallet_id, kind, amount, balance_after, reason, reference, actor_id, api_key_id,
+     idempotency_key, created_at)
+SELECT %s, %s, w.id, %s, %s, w.balance, %s, %s, %s, %s, %s, now() FROM w
 RETURNING id
 """
 
@@ -211,9 +218,10 @@ def adjust_by_staff(*, account, amount, direction, reason, actor, product_code="
 
 
 def transfer_to_child(
-    *, parent, child_username, amount, actor=None, product_code="", notes="", order_id="", request=None
+    *, parent, child_username, amount, actor=None, api_key=None, product_code="", notes="", order_id="", request=None
 ):
-    """Move credits from a reseller to one of its child accounts, both legs in one transaction."""
+    """Move credits from a reseller to one of its child accounts, both legs in one transaction.
+    `api_key` (with `actor`, its holder) names the key of an API call on both ledger entries."""
     if not parent.is_reseller:
         raise PermissionDenied("Only reseller accounts can add credits to customers.")
     amount = parse_amount(amount)
@@ -230,6 +238,7 @@ def transfer_to_child(
             kind=LedgerKind.TRANSFER_OUT,
             product_code=product_code,
             actor=actor,
+            api_key=api_key,
             reason=f"To {child.username}: {notes}".strip(": "),
             reference=order_id,
         )
@@ -239,6 +248,7 @@ def transfer_to_child(
             kind=LedgerKind.TRANSFER_IN,
             product_code=product_code,
             actor=actor,
+            api_key=api_key,
             reason=reason,
             reference=order_id,
         )

@@ -80,7 +80,9 @@ def provisioning_uri(user):
 
 
 def verify_totp(user, code):
-    """Accept a current code once: a code's time step can't be replayed."""
+    """Accept a current code once: a code's time step can't be replayed, not even by two
+    sessions submitting it at the same instant (the step moves forward in one conditional
+    UPDATE, and only the request whose UPDATE matched is let in)."""
     code = "".join((code or "").split())
     if not user.totp_secret or not code.isdigit():
         return False
@@ -89,9 +91,9 @@ def verify_totp(user, code):
     for offset in (-1, 0, 1):  # one step of clock drift either way
         step = int(now // totp.interval) + offset
         if step > user.totp_last_step and secrets.compare_digest(totp.at(step * totp.interval), code):
-            User.objects.filter(pk=user.pk).update(totp_last_step=step)
+            claimed = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(totp_last_step=step)
             user.totp_last_step = step
-            return True
+            return claimed == 1
     return False
 
 

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Role, User
-from accounts.services import audit
+from accounts.models import ApiKey, Invitation, Membership, Role, User
+from accounts.services import apikeys, audit
 from portal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 
@@ -134,13 +134,56 @@ def change_role(*, membership, role, actor, actor_role=None, request=None):
     return membership
 
 
-def remove_member(*, membership, actor, actor_role=None, request=None):
+def held_keys(membership):
+    """The active API keys that act for this member in their account (revoked or transferred when
+    the member is removed)."""
+    return ApiKey.objects.for_account(membership.account).active().filter(holder=membership.user)
+
+
+def key_heirs(membership):
+    """The members who may take over `membership`'s keys: everyone else allowed to manage keys."""
+    return [
+        m
+        for m in Membership.objects.for_account(membership.account).select_related("user").exclude(pk=membership.pk)
+        if m.can("manage_keys")
+    ]
+
+
+def remove_member(*, membership, actor, actor_role=None, transfers=None, request=None):
+    """Remove a member. Their active API keys are revoked, except those named in `transfers`
+    ({key uuid: User}), which pass to that member (who must be able to manage keys) and are then
+    bounded by their role. A key left with a removed holder would be refused anyway; revoking
+    it makes the decision visible. Returns (revoked, transferred) key counts."""
     _check_owner_rights(actor_role, membership.role)
+    transfers = {str(k): v for k, v in (transfers or {}).items()}
     with transaction.atomic():
         owners = list(_owners(membership.account))
         if membership.role == Role.OWNER and len(owners) <= 1:
             raise Conflict("An account must keep at least one owner.")
+        keys = list(held_keys(membership).select_for_update())
+        unknown = set(transfers) - {str(k.uuid) for k in keys}
+        if unknown:
+            raise DomainError("Only this member's active keys can be transferred.", field="transfer_to")
+        heirs = {m.user_id for m in key_heirs(membership)}
+        revoked = transferred = 0
+        for key in keys:
+            heir = transfers.get(str(key.uuid))
+            if heir is None:
+                apikeys.revoke_api_key(api_key=key, actor=actor, request=request)
+                revoked += 1
+                continue
+            if heir.pk not in heirs:
+                raise DomainError("Transfer keys to a member who can manage API keys.", field="transfer_to")
+            apikeys.transfer_api_key(api_key=key, to_user=heir, actor=actor, request=request)
+            transferred += 1
         membership.delete()
         audit.record(
-            "team.removed", account=membership.account, actor=actor, target=membership.user.email, request=request
+            "team.removed",
+            account=membership.account,
+            actor=actor,
+            target=membership.user.email,
+            request=request,
+            keys_revoked=revoked,
+            keys_transferred=transferred,
         )
+    return revoked, transferred

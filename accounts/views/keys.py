@@ -1,4 +1,4 @@
-"""API keys page: create with a whitelist (secret shown once), list, revoke."""
+"""API keys page: create with scopes and a whitelist (secret shown once), list, revoke."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -14,16 +14,26 @@ from portal.pagination import paginate
 
 
 def _table_context(request):
-    keys = ApiKey.objects.for_account(request.account).select_related("created_by")
+    keys = ApiKey.objects.for_account(request.account)
     query = request.GET.get("q", "").strip()
     if query:
         keys = keys.filter(name__icontains=query) | keys.filter(prefix__startswith=query)
-    return {"page": paginate(request, keys), "q": query}
+    page = paginate(request, apikeys.with_holder_role(keys.select_related("created_by")))
+    page.object_list = list(page.object_list)
+    for key in page.object_list:
+        # What the key may do today (its scopes within its holder's role); None: its holder left.
+        key.usable = apikeys.usable_scopes(key)
+        key.suspended = [] if key.usable is None else [s for s in key.scopes if s not in key.usable]
+    return {"page": page, "q": query}
+
+
+def _form(request, data=None):
+    return ApiKeyForm(data, grantable=apikeys.grantable_scopes(request.account, request.user))
 
 
 @account_required("manage_keys")
 def api_key_list(request):
-    ctx = {**_table_context(request), "form": ApiKeyForm()}
+    ctx = {**_table_context(request), "form": _form(request)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/api_key_table.html", ctx)
     return render(request, "accounts/api_key_list.html", ctx)
@@ -32,21 +42,23 @@ def api_key_list(request):
 @account_required("manage_keys")
 @require_POST
 def api_key_create(request):
-    form = ApiKeyForm(request.POST)
+    form = _form(request, request.POST)
     if form.is_valid():
         try:
             key, secret = apikeys.create_api_key(
                 account=request.account,
                 name=form.cleaned_data["name"],
                 ip_whitelist=form.cleaned_data["ip_whitelist"],
+                confirm_wide_ranges=form.cleaned_data["confirm_wide_ranges"],
                 expires_at=form.cleaned_data["expires_at"],
+                scopes=form.cleaned_data["scopes"],
                 actor=request.user,
                 request=request,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            ctx = {**_table_context(request), "form": ApiKeyForm(), "new_key": key, "secret": secret}
+            ctx = {**_table_context(request), "form": _form(request), "new_key": key, "secret": secret}
             template = "accounts/partials/api_key_created.html" if request.htmx else "accounts/api_key_list.html"
             return render(request, template, ctx)
     ctx = {**_table_context(request), "form": form, "form_open": True}

@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import InviteForm, RoleForm
 from accounts.models import Invitation, Membership, Role, User
@@ -97,28 +97,81 @@ def member_role(request, membership_id):
     return _render_table(request)
 
 
+def _removal_context(request, membership, *, choices=None, error=None):
+    keys = list(team.held_keys(membership).order_by("name"))
+    choices = choices or {}
+    for key in keys:
+        key.choice = choices.get(str(key.uuid), "revoke")
+    return {"membership": membership, "keys": keys, "heirs": team.key_heirs(membership), "error": error}
+
+
+def _render_removal(request, ctx, status=200):
+    if request.htmx:
+        response = render(request, "accounts/partials/member_remove_form.html", ctx, status=status)
+        if request.method == "POST":  # the form was posted towards #team-tables: put it back in the dialog
+            response["HX-Retarget"] = "#member-remove"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "accounts/member_remove.html", ctx, status=status)
+
+
 @account_required("manage_team")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request, membership_id):
+    """GET: what happens to the member's API keys (each revoked, the default, or handed to another
+    member). POST: remove them with those decisions."""
     membership = get_for_account_or_404(
         Membership.objects.select_related("user", "account"), request.account, pk=membership_id
     )
+    if request.method == "GET":
+        return _render_removal(request, _removal_context(request, membership))
+    heirs = {str(m.pk): m.user for m in team.key_heirs(membership)}
+    choices, transfers = {}, {}
+    for key in team.held_keys(membership):
+        choice = request.POST.get(f"key-{key.uuid}", "revoke")
+        choices[str(key.uuid)] = choice
+        if choice == "revoke":
+            continue
+        if choice not in heirs:
+            ctx = _removal_context(request, membership, choices=choices, error="Choose who takes over each key.")
+            return _render_removal(request, ctx, status=422)
+        transfers[key.uuid] = heirs[choice]
     try:
-        team.remove_member(
-            membership=membership, actor=request.user, actor_role=request.membership.role, request=request
+        revoked, transferred = team.remove_member(
+            membership=membership,
+            actor=request.user,
+            actor_role=request.membership.role,
+            transfers=transfers,
+            request=request,
         )
     except DomainError as exc:
+        if exc.field == "transfer_to":
+            ctx = _removal_context(request, membership, choices=choices, error=exc.message)
+            return _render_removal(request, ctx, status=422)
         return _render_table(request, exc.message, status=exc.status_code)
+    keys_note = _keys_note(revoked, transferred)
     if membership.user_id == request.user.id:
-        messages.success(request, f"You left {request.account.name}.")
+        messages.success(request, f"You left {request.account.name}.{keys_note}")
         response = redirect("dashboard")
         if request.htmx:
             response = render(request, "accounts/partials/team_tables.html", _context(request))
             response["HX-Redirect"] = "/"
         return response
     if not request.htmx:
-        messages.success(request, f"{membership.user.email} was removed.")
-    return _render_table(request)
+        messages.success(request, f"{membership.user.email} was removed.{keys_note}")
+    response = _render_table(request)
+    if request.htmx:
+        response["HX-Trigger"] = "closeDialog"
+    return response
+
+
+def _keys_note(revoked, transferred):
+    parts = [
+        f"{n} API key{'s' if n != 1 else ''} {verb}"
+        for n, verb in ((revoked, "revoked"), (transferred, "transferred"))
+        if n
+    ]
+    return f" {', '.join(parts)}." if parts else ""
 
 
 @account_required("manage_team")

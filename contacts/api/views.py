@@ -17,8 +17,12 @@ from contacts.services import tags as tag_services
 from portal.api.filters import apply_filterset
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
+
+# Contacts and everything hanging off them: read with `read`, changed with `write`.
+CONTACT_SCOPES = reads_and(Scope.WRITE)
 
 # Body keys that may arrive as repeated form fields (`tags[]=a&tags[]=b`).
 LIST_KEYS = ("tags", "positive_tags", "negative_tags", "members", "subscriptions")
@@ -54,6 +58,8 @@ def _subscription_row(sub, request=None):
 
 
 class ContactView(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def contact(self, pk):
         return self.get_for_account(contact_services.with_relations(Contact.objects.all()), pk=pk)
 
@@ -114,6 +120,8 @@ class ContactDetail(ContactView):
 
 
 class ContactMerge(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_merge_contacts",
         summary="Merge contacts",
@@ -135,6 +143,8 @@ class ContactMerge(V2APIView):
 
 
 class IdentifierList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_identifiers",
         summary="Get all identifiers",
@@ -205,6 +215,8 @@ class ContactIdentifierDetail(ContactView):
 
 
 class TagList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_tags",
         summary="Get all tags",
@@ -228,6 +240,8 @@ class TagList(V2APIView):
 
 
 class TagDetail(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def tag(self, pk):
         return self.get_for_account(Tag.objects.annotate(contacts_count=Count("contact_links")), pk=pk)
 
@@ -283,6 +297,8 @@ def legacy_page(paginator, rows):
 
 
 class SegmentList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_segments",
         summary="Get all segments",
@@ -309,6 +325,8 @@ class SegmentList(V2APIView):
 
 
 class SegmentView(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def segment(self, pk):
         return self.get_for_account(Segment.objects.all(), pk=pk)
 
@@ -376,6 +394,8 @@ def _subscriptions(qs):
 
 
 class SubscriptionList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_subscriptions",
         summary="Get all subscriptions",
@@ -393,6 +413,8 @@ class SubscriptionList(V2APIView):
 
 
 class ContactSubscriptionList(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     @extend_schema(
         operation_id="contacts_get_all_subscriptions_of_a_contact",
         summary="Get all subscriptions of a contact",
@@ -417,6 +439,8 @@ class ContactSubscriptionList(V2APIView):
 
 
 class ContactSubscriptionDetail(V2APIView):
+    required_scopes = CONTACT_SCOPES
+
     def subscription(self, pk, sid):
         return self.get_for_account(Subscription.objects.select_related("identifier", "contact"), pk=sid, contact_id=pk)
 
@@ -452,6 +476,8 @@ class ContactSubscriptionDetail(V2APIView):
 
 class _OptView(V2APIView):
     """Unsubscribe / resubscribe a contact: all its subscriptions, or one (`sid`)."""
+
+    required_scopes = CONTACT_SCOPES
 
     change_subscription = None
     message = ""

@@ -8,7 +8,9 @@ from rest_framework.response import Response
 
 from messaging.pipeline import channels
 from messaging.pipeline import submit as pipeline
+from portal.api.idempotency import request_fingerprint
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import FieldErrors
 
@@ -23,8 +25,17 @@ def idempotency_key(request, custom):
     return f"custom:{custom}"[:200] if custom else None
 
 
+def idempotency(request, custom=None, *, key=None):
+    """`submit()`'s idempotency arguments for an API request: the key (`key`, else the header or
+    `custom`) and the request's fingerprint, so the key replays only the request that used it."""
+    key = key or idempotency_key(request, custom)
+    return {"idempotency_key": key, "request_hash": request_fingerprint(request) if key else ""}
+
+
 class ChannelSendView(V2APIView):
     """`sms/message/send`: the channel-style API (`channels[]`, `recipient`, `message.payload.text`)."""
+
+    required_scopes = {"POST": Scope.SEND}
 
     @extend_schema(summary="Send text message (channel API)", responses={200: envelope("ChannelQueued"), **ERRORS})
     def post(self, request):
@@ -53,7 +64,7 @@ class ChannelSendView(V2APIView):
             product_code=parsed.product_code,
             outgoing=parsed.outgoing,
             api_key=request.auth,
-            idempotency_key=idempotency_key(request, parsed.foreign_id),
+            **idempotency(request, parsed.foreign_id),
             tags=parsed.tags,
         )
         data = [adapter.channel_item(item, parsed) for item in submission.items]

@@ -43,6 +43,8 @@ class Batch(models.Model):
     cost = models.DecimalField(max_digits=16, decimal_places=4, default=0)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # SHA-256 of the request that used the key (portal.api.idempotency); blank before it existed.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     # The first answer, replayed for a retried request with the same idempotency key.
     response = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -20,7 +20,7 @@ from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
-from portal.core.errors import FieldErrors, ValidationFailed
+from portal.core.errors import Conflict, FieldErrors, ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 
 SCHEDULE_MIN = timedelta(minutes=5)
@@ -64,6 +64,23 @@ def _earlier(account, idempotency_key, now):
         .filter(idempotency_key=idempotency_key, created_at__gte=now - timedelta(hours=24))
         .first()
     )
+
+
+# Where each kind of key came from, to name it in the refusal.
+_KEY_SOURCES = {"key": "Idempotency-Key", "custom": "reference (custom / foreign_id)", "engage": "transactionID"}
+
+
+def _replay(earlier, idempotency_key, request_hash):
+    """The first answer for a retried request; a key reused for another request is a 409 (a
+    batch from before request hashes were kept replays, as it always did)."""
+    if request_hash and earlier.request_hash and earlier.request_hash != request_hash:
+        source, _, value = idempotency_key.partition(":")
+        raise Conflict(
+            f"The {_KEY_SOURCES.get(source, 'idempotency key')} {value!r} was already used for a different "
+            "request. Keys for idempotent requests can only be reused with the same parameters: send the "
+            "same request to get its first answer, or a new key for a new request."
+        )
+    return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
 
 
 def _product(account, channel, product_code, version):
@@ -217,6 +234,7 @@ def submit(
     name="",
     schedule=None,
     idempotency_key=None,
+    request_hash="",
     api_key=None,
     actor=None,
     source="api",
@@ -226,15 +244,18 @@ def submit(
     """Accept a submission. Every message is scrubbed (`quote`); the accepted ones are paid with
     one debit and persisted in the same transaction; dispatch is queued after commit. A retried
     request with the same idempotency key (per account, 24 h) returns the first answer and
-    charges nothing."""
+    charges nothing; the same key with another request (`request_hash` differs) raises Conflict.
+    An API send's actor is its key's holder, recorded on the batch and the debit."""
     adapter = channels.get(channel)
     now = timezone.now()
+    if actor is None and api_key is not None:
+        actor = api_key.holder
     if idempotency_key and (what := text.problem(idempotency_key)):  # from `custom`, stored with the batch
         raise ValidationFailed({"custom": [text.message("custom", what)]})
     if idempotency_key:
         earlier = _earlier(account, idempotency_key, now)
         if earlier:
-            return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
+            return _replay(earlier, idempotency_key, request_hash)
     plan = quote(
         account=account,
         channel=channel,
@@ -255,6 +276,7 @@ def submit(
         channel=channel,
         scheduled_at=schedule,
         idempotency_key=idempotency_key or None,
+        request_hash=request_hash if idempotency_key else "",
         total=plan.total,
         accepted=plan.accepted,
         cost=plan.cost,
@@ -274,6 +296,7 @@ def submit(
                     reason=f"{adapter.label} {batch.uuid} ({batch.accepted} messages)",
                     reference=str(batch.uuid),
                     actor=actor,
+                    api_key=api_key,
                     key=f"batch:{batch.uuid}",
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
@@ -282,7 +305,7 @@ def submit(
     except IntegrityError:
         if idempotency_key:  # a concurrent identical request won the race: answer with its result
             earlier = Batch.objects.for_account(account).get(idempotency_key=idempotency_key)
-            return Submission(batch=earlier, items=earlier.response.get("data", []), replayed=True)
+            return _replay(earlier, idempotency_key, request_hash)
         raise
     return Submission(batch=batch, items=items)
 

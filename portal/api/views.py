@@ -1,10 +1,11 @@
-"""Base class for every v2 endpoint: envelope helpers and rate-limit headers."""
+"""Base class for every v2 endpoint: envelope helpers, rate-limit headers, declared scopes."""
 
 from rest_framework.views import APIView
 
 from portal.api.pagination import V2Pagination
 from portal.api.responses import v2_response
 from portal.api.schema import V2AutoSchema
+from portal.api.scopes import check_declaration
 from portal.core import text
 from portal.core.errors import ValidationFailed
 from portal.core.tenancy import get_for_account_or_404
@@ -23,6 +24,14 @@ class V2APIView(APIView):
         refused = text.pair_refusals((k, v) for k, values in params.lists() for v in values)
         if refused:
             raise ValidationFailed(refused)
+
+    # Per HTTP method, the key scope the request needs (portal.api.scopes); checked by the one
+    # permission class every view uses. A method left out is refused, never open.
+    required_scopes = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        check_declaration(cls.__qualname__, cls.required_scopes)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

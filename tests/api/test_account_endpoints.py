@@ -33,7 +33,13 @@ def test_me_describes_the_account_and_the_key(api_client, account, api_key_and_s
         "parent": None,
         "services": ["G", "P", "S", "T"],
         "rate_limit": 1000,
-        "token": {"name": "Test key", "prefix": secret[:10], "expires_at": None, "ip_whitelist": []},
+        "token": {
+            "name": "Test key",
+            "prefix": secret[:10],
+            "expires_at": None,
+            "ip_whitelist": [],
+            "scopes": ["read", "send", "otp", "write", "webhooks", "credits"],
+        },
         "created_at": account.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
 

@@ -166,12 +166,11 @@ def test_refused_requests_do_not_record_use(api_key_and_secret):
         ("203.0.113.10", "::ffff:203.0.113.10", True),
         ("203.0.113.0/24", "::ffff:203.0.113.99", True),
         ("203.0.113.10", "::ffff:203.0.113.11", False),
-        # The catalog's examples carry a port: the address counts, the port is ignored.
-        ("127.0.0.1:8000", "127.0.0.1", True),
-        ("127.0.0.1:8000", "127.0.0.2", False),
-        ("127.0.0.1:8000/0", "8.8.8.8", True),
-        ("[2001:db8::1]:443", "2001:db8::1", True),
-        ("[2001:db8::1]:443", "2001:db8::2", False),
+        # An IPv4-mapped entry means the IPv4 address, for IPv4 and mapped clients alike.
+        ("::ffff:203.0.113.10", "203.0.113.10", True),
+        ("::ffff:203.0.113.10", "::ffff:203.0.113.10", True),
+        ("::ffff:203.0.113.0/120", "203.0.113.99", True),
+        ("::ffff:203.0.113.10", "203.0.113.11", False),
         ("10.0.0.0/8, 2001:db8::/32", "2001:db8::9", True),
         ("10.0.0.0/8, 2001:db8::/32", "10.20.30.40", True),
         ("10.0.0.0/8, 2001:db8::/32", "192.0.2.1", False),

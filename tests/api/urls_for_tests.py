@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework import serializers
 
 from accounts.models import AuditEvent, LedgerEntry
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core.errors import Conflict
 
@@ -15,6 +16,8 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventList(V2APIView):
+    required_scopes = {"GET": Scope.READ}
+
     def get(self, request):
         qs = AuditEvent.objects.for_account(self.account).order_by("id")
         return self.paginated(qs, EventSerializer, "Events List")
@@ -25,12 +28,16 @@ def ledger_row(entry, request):
 
 
 class LedgerList(V2APIView):
+    required_scopes = {"GET": Scope.READ}
+
     def get(self, request):
         qs = LedgerEntry.objects.for_account(self.account).order_by("id")
         return self.paginated(qs, ledger_row, "Ledger List")
 
 
 class Item(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def get(self, request, pk):
         return self.ok({"pk": pk, "method": "GET"}, "Item Data")
 
@@ -45,6 +52,8 @@ class Item(V2APIView):
 
 
 class Strict(V2APIView):
+    required_scopes = {"POST": Scope.WRITE}
+
     class Input(serializers.Serializer):
         name = serializers.CharField()
         count = serializers.IntegerField(min_value=1)
@@ -56,6 +65,8 @@ class Strict(V2APIView):
 
 
 class Boom(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def get(self, request):
         raise RuntimeError("a bug")
 

@@ -21,6 +21,7 @@ register(
         _member,
         ops=(
             Op("POST", "accounts:member_role", {"membership_id": "pk"}, {"role": Role.ANALYST}),
+            Op("GET", "accounts:member_remove", {"membership_id": "pk"}),
             Op("POST", "accounts:member_remove", {"membership_id": "pk"}),
         ),
         listings=(Listing("accounts:team_list"),),

@@ -9,11 +9,14 @@ from contacts.imports.serializers import import_data
 from portal.api.filters import apply_filterset
 from portal.api.formats import parse_flag
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
 
 
 class SubscriberImportList(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     @extend_schema(
         summary="Get all subscriber imports", responses={200: envelope("ContactImports", paginated=True), **ERRORS}
     )
@@ -43,6 +46,8 @@ class SubscriberImportList(V2APIView):
 
 
 class SubscriberImportDetail(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def _get(self, pk):
         return self.get_for_account(ContactImport.objects.all(), pk=pk)
 

@@ -12,13 +12,15 @@ from rest_framework.response import Response
 from accounts.api.authentication import ApiKeyAuthentication
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.links.services import save_links, shorten
+from messaging.pipeline.api import idempotency
 from messaging.pipeline.models import Message
 from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.products import enabled_products
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core import rules
-from portal.core.errors import DomainError, ValidationFailed
+from portal.core.errors import Conflict, DomainError, ValidationFailed
 
 LIMITS = {"type": 100, "from": 50, "transactionID": 200, "tiny": 1, "msg": 1000, "to": 20}
 TYPES = {"transactional", "promotional"}
@@ -133,7 +135,7 @@ def _submit(view, request, parsed):
             outgoing=parsed["outgoing"],
             api_key=request.auth,
             source="engage",
-            idempotency_key=f"engage:{parsed['transaction_id']}" if parsed["transaction_id"] else None,
+            **idempotency(request, key=f"engage:{parsed['transaction_id']}" if parsed["transaction_id"] else None),
             rules_version=parsed["version"],
         )
         if links and submission.batch.accepted and not submission.replayed:
@@ -157,6 +159,8 @@ def _accept(view, request, *, many):
         return None, engage_error(errors)
     try:
         return _submit(view, request, parsed), None
+    except Conflict as exc:  # a transactionID reused for another message
+        return None, engage_error([("transactionID", exc.message)], status=409)
     except DomainError as exc:
         return None, engage_error([(exc.field or "to", exc.message)])
 
@@ -172,6 +176,8 @@ class EngageView(V2APIView):
 
 
 class PushSmsView(EngageView):
+    required_scopes = {"POST": (Scope.SEND, Scope.OTP)}
+
     def post(self, request):
         submission, refusal = _accept(self, request, many=False)
         if refusal:
@@ -189,6 +195,8 @@ class NotifyView(EngageView):
     """Engage notify (bulk, queued at the constant rate). The catalog documents only the path and the
     report's paging; the body is the push body with `to` as a list, and the answers are inferred:
     POST → `{"id", "accepted", "rejected"}`; GET → a page of the account's Engage messages."""
+
+    required_scopes = {"GET": Scope.READ, "POST": Scope.SEND}
 
     def post(self, request):
         submission, refusal = _accept(self, request, many=True)

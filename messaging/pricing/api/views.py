@@ -5,6 +5,7 @@ from messaging.pricing.services import rate_card
 from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 
 
@@ -24,6 +25,8 @@ def price_data(row, request=None):
 
 
 class PricingList(V2APIView):
+    required_scopes = {"GET": Scope.READ}
+
     @extend_schema(summary="View pricing", responses={200: envelope("Pricing"), **ERRORS})
     def get(self, request):
         qs = apply_filterset(PriceFilterSet, request, rate_card(self.account).order_by("iso", "product__code"))

@@ -8,6 +8,7 @@ from messaging.senders.filters import SenderFilterSet, TemplateFilterSet
 from messaging.senders.models import Sender, Template
 from portal.api.filters import apply_filterset
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 
 NAME_FILTER = [OpenApiParameter("filter[name]", str, description="name (or DLT id for templates)")]
@@ -21,6 +22,8 @@ def _data(request):
 
 
 class SenderList(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     @extend_schema(summary="View all senders", parameters=NAME_FILTER, responses={200: envelope("Senders"), **ERRORS})
     def get(self, request):
         qs = Sender.objects.for_account(self.account).select_related("product")
@@ -34,6 +37,8 @@ class SenderList(V2APIView):
 
 
 class SenderDetail(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def _get(self, pk):
         return self.get_for_account(Sender.objects.select_related("product"), uuid=pk)
 
@@ -53,6 +58,8 @@ class SenderDetail(V2APIView):
 
 
 class TemplateList(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     @extend_schema(
         summary="View all templates", parameters=NAME_FILTER, responses={200: envelope("Templates"), **ERRORS}
     )
@@ -68,6 +75,8 @@ class TemplateList(V2APIView):
 
 
 class TemplateDetail(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def _get(self, pk):
         return self.get_for_account(Template.objects.select_related("sender"), uuid=pk)
 

@@ -12,6 +12,7 @@ from messaging.suppressions.tasks import run_import
 from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core import tabular, text
 from portal.core.errors import ValidationFailed
@@ -50,6 +51,8 @@ def start_import(request, account, kind, content, filename):
 
 
 class UnsubscriberList(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     @extend_schema(summary="View all unsubscribers", responses={200: envelope("Unsubscribers"), **ERRORS})
     def get(self, request):
         qs = Unsubscriber.objects.for_account(self.account).filter(channel=Channel.SMS)
@@ -71,6 +74,8 @@ class UnsubscriberList(V2APIView):
 
 
 class UnsubscriberDetail(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def _get(self, pk):
         return self.get_for_account(Unsubscriber.objects.filter(channel=Channel.SMS), uuid=pk)
 
@@ -101,6 +106,8 @@ class UnsubscriberDetail(V2APIView):
 
 
 class UnsubscriberImport(V2APIView):
+    required_scopes = {"POST": Scope.WRITE}
+
     @extend_schema(
         summary="Import unsubscribers",
         responses={200: envelope("ImportAccepted", with_code=False, with_data=False), **ERRORS},
@@ -115,6 +122,8 @@ class UnsubscriberImport(V2APIView):
 
 
 class BlockedTemplateList(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     @extend_schema(summary="View blocked templates", responses={200: envelope("BlockedTemplates"), **ERRORS})
     def get(self, request):
         qs = BlockedTemplate.objects.for_account(self.account)
@@ -134,6 +143,8 @@ class BlockedTemplateList(V2APIView):
 
 
 class BlockedTemplateDetail(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
     def _get(self, pk):
         return self.get_for_account(BlockedTemplate.objects.all(), uuid=pk)
 
@@ -153,6 +164,8 @@ class BlockedTemplateDetail(V2APIView):
 
 
 class BlockedTemplateImport(V2APIView):
+    required_scopes = {"POST": Scope.WRITE}
+
     @extend_schema(summary="Import blocked templates", responses={200: envelope("BlockedImportAccepted"), **ERRORS})
     def post(self, request):
         upload = request.FILES.get("file")

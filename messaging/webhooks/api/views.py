@@ -9,6 +9,7 @@ from messaging.webhooks.models import Subscription, Webhook
 from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 
 MASK = "*****"
@@ -43,6 +44,8 @@ def _data(request):
 
 
 class WebhookList(V2APIView):
+    required_scopes = reads_and(Scope.WEBHOOKS)
+
     @extend_schema(
         summary="View all webhooks",
         parameters=[OpenApiParameter("filter[name]", str, description="webhook name (or id)")],
@@ -61,6 +64,8 @@ class WebhookList(V2APIView):
 
 
 class WebhookDetail(V2APIView):
+    required_scopes = reads_and(Scope.WEBHOOKS)
+
     def _get(self, pk):
         return self.get_for_account(Webhook.objects.all(), uuid=pk)
 
@@ -86,6 +91,8 @@ class WebhookDetail(V2APIView):
 
 
 class WebhookTest(V2APIView):
+    required_scopes = {"POST": Scope.WEBHOOKS}
+
     @extend_schema(summary="Send a test event to a webhook", responses={200: envelope("WebhookTested"), **ERRORS})
     def post(self, request, pk):
         webhook = self.get_for_account(Webhook.objects.all(), uuid=pk)
@@ -95,6 +102,8 @@ class WebhookTest(V2APIView):
 
 
 class SubscriptionList(V2APIView):
+    required_scopes = reads_and(Scope.WEBHOOKS)
+
     @extend_schema(summary="List all subscriptions", responses={200: envelope("Subscriptions"), **ERRORS})
     def get(self, request):
         qs = Subscription.objects.for_account(self.account).select_related("webhook")
@@ -108,6 +117,8 @@ class SubscriptionList(V2APIView):
 
 
 class SubscriptionDetail(V2APIView):
+    required_scopes = reads_and(Scope.WEBHOOKS)
+
     def _get(self, pk):
         return self.get_for_account(Subscription.objects.select_related("webhook"), pk=pk)
 

@@ -12,7 +12,11 @@ document.addEventListener("click", (event) => {
   }
   const closer = event.target.closest("[data-dialog-close]");
   if (closer) {
-    closer.closest("dialog")?.close();
+    const dialog = closer.closest("dialog");
+    if (dialog) {
+      event.preventDefault(); // a Cancel link leads back to the list only on the full page
+      dialog.close();
+    }
   }
   const copy = event.target.closest("[data-copy]");
   if (copy && navigator.clipboard) {
@@ -33,4 +37,10 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
+});
+
+// A server answer that finished a dialog's job says so (`HX-Trigger: closeDialog`): no inline
+// script in the fragment, which the Content-Security-Policy would block.
+document.addEventListener("closeDialog", () => {
+  document.querySelectorAll("dialog[open]").forEach((dialog) => dialog.close());
 });

@@ -9,12 +9,13 @@ from rest_framework.response import Response
 from messaging.channels.sms.render import render_template
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.pipeline import recipients
-from messaging.pipeline.api import idempotency_key
+from messaging.pipeline.api import idempotency
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
+from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import digits_of
@@ -73,10 +74,6 @@ def _outgoing(params, recipients, errors, prefix=""):
     return [Outgoing(to=to, **common) for to in recipients]
 
 
-def _idempotency_key(request, params):
-    return idempotency_key(request, params.get("custom"))
-
-
 def _submit(view, request, params, outgoing, schedule):
     """The classic sends' common call: `params` holds service, name, custom and tags."""
     return submit(
@@ -86,7 +83,7 @@ def _submit(view, request, params, outgoing, schedule):
         name=str(params.get("name") or ""),
         schedule=schedule,
         api_key=request.auth,
-        idempotency_key=_idempotency_key(request, params),
+        **idempotency(request, params.get("custom")),
         tags=_tags(params),
     )
 
@@ -105,6 +102,8 @@ def classic_response(submission):
 
 class SendView(V2APIView):
     """`sms/send`: form, JSON or (legacy) query-string parameters."""
+
+    required_scopes = {"GET": Scope.SEND, "POST": Scope.SEND}  # GET: the legacy query-string send
 
     def _send(self, request, params):
         errors = {}
@@ -140,6 +139,7 @@ class SendJsonView(V2APIView):
     """`sms/send/json`: `root` defaults with per-recipient `nodes`."""
 
     body_limit_setting = "SEND_JSON_MAX_BODY_BYTES"  # 100,000 filled nodes (portal/settings.py)
+    required_scopes = {"POST": Scope.SEND}
 
     @extend_schema(summary="Send SMS using a JSON object", responses={200: envelope("SendJsonAccepted"), **ERRORS})
     def post(self, request):
@@ -194,6 +194,8 @@ def dlr_record(message):
 
 class StatusView(V2APIView):
     """`sms/status`: pull delivery reports by id, mobile, cid, date or group_id."""
+
+    required_scopes = {"GET": Scope.READ}
 
     @extend_schema(summary="Pull DLR status", responses={200: envelope("DlrStatus"), **ERRORS})
     def get(self, request):
@@ -256,6 +258,8 @@ def _recipient_numbers(recipient, errors, field="recipient", *, account):
 class TemplateSendView(V2APIView):
     """`sms/send/template`: an approved template by `alias` or `id`, variables from `data`."""
 
+    required_scopes = {"POST": Scope.SEND}
+
     @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
     def post(self, request):
         body = request.data
@@ -303,7 +307,7 @@ class TemplateSendView(V2APIView):
             product_code=template.sender.product.code,
             outgoing=outgoing,
             api_key=request.auth,
-            idempotency_key=_idempotency_key(request, {"custom": meta.get("foreign_id")}),
+            **idempotency(request, meta.get("foreign_id")),
             tags=_tags({"tags": meta.get("tags")}),
         )
         return classic_response(submission)
@@ -311,6 +315,8 @@ class TemplateSendView(V2APIView):
 
 class ReportView(V2APIView):
     """`sms/report`: message counts per day and status for a date range."""
+
+    required_scopes = {"GET": Scope.READ}
 
     @extend_schema(summary="Pull status summary report", responses={200: envelope("StatusReport"), **ERRORS})
     def get(self, request):
