@@ -1,9 +1,11 @@
-"""API authentication: `Authorization: Bearer <key or JWT>` or `?access_token=`."""
+"""API authentication: the key (or a JWT) wherever published v2 clients put it: `Authorization:
+Bearer <key>`, a bare `Authorization: <key>`, `?access_token=`, or `access_token` in a form,
+multipart or JSON body (docs/api.md, "Published clients")."""
 
 import jwt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ParseError, UnsupportedMediaType
 
 from accounts.models import ApiKey
 from accounts.services import apikeys, tokens
@@ -28,12 +30,30 @@ class ApiPrincipal:
         return f"api-key {self.api_key.prefix}"
 
 
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 def presented_token(request):
-    header = request.META.get("HTTP_AUTHORIZATION", "")
+    """The header wins over the query string, which wins over the body."""
+    header = request.META.get("HTTP_AUTHORIZATION", "").strip()
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.query_params.get("access_token") or None
+    if header and not value and scheme.lower() != "bearer":
+        return header  # no scheme at all: the vendor's Python and Ruby SDKs send the bare key
+    return request.query_params.get("access_token") or _body_token(request)
+
+
+def _body_token(request):
+    """`access_token` as a form, multipart or JSON field (the .NET SDK, CRM plugins)."""
+    if request.method not in BODY_METHODS:
+        return None
+    try:
+        data = request.data
+    except (ParseError, UnsupportedMediaType):
+        return None  # no readable body, so no key in it: the answer is the 401
+    value = data.get("access_token") if hasattr(data, "get") else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -105,6 +105,10 @@ def classic_response(submission):
 class SendView(V2APIView):
     """`sms/send`: form, JSON or (legacy) query-string parameters."""
 
+    # The CRM connectors built on this endpoint test `status == "ERROR"` (and `code == 422`) to show
+    # the reason of a refusal (docs/api.md, "Published clients").
+    error_status = "ERROR"
+
     def _send(self, request, params):
         errors = {}
         recipients = _recipients(params.get("to"))
