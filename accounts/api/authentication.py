@@ -5,7 +5,7 @@ multipart or JSON body (docs/api.md, "Published clients")."""
 import jwt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed, ParseError, UnsupportedMediaType
+from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.models import ApiKey
 from accounts.services import apikeys, tokens
@@ -48,10 +48,9 @@ def _body_token(request):
     """`access_token` as a form, multipart or JSON field (the .NET SDK, CRM plugins)."""
     if request.method not in BODY_METHODS:
         return None
-    try:
-        data = request.data
-    except (ParseError, UnsupportedMediaType):
-        return None  # no readable body, so no key in it: the answer is the 401
+    # A body that cannot be read raises here (400 bad JSON, 415): with no other credential, the
+    # body is the client's first problem, and it may be where its key is.
+    data = request.data
     value = data.get("access_token") if hasattr(data, "get") else None
     return value.strip() if isinstance(value, str) and value.strip() else None
 
