@@ -1,5 +1,6 @@
 """Request-wide middleware: `?_method=` verb override for API clients that can only send POST,
-server timing, and the pages' input guard (body limits and the text rule of portal.core.text)."""
+API paths with or without their trailing slash, server timing, and the pages' input guard (body
+limits and the text rule of portal.core.text)."""
 
 from time import perf_counter
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import QueryDict
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from rest_framework.views import APIView
 
 from portal.core import text
@@ -171,3 +173,33 @@ def _refused(request, errors, status=400):
 def _too_large(request, limit):
     size = f"{limit // (1024 * 1024)} MB"
     return _refused(request, {"body": [f"The request may not be greater than {size}."]}, status=413)
+
+
+class ApiTrailingSlashMiddleware:
+    """Every versioned API path answers with or without a trailing slash.
+
+    Published clients post to `sms/send/` as often as to `sms/send`. A redirect would lose a POST's
+    body (curl and most HTTP libraries follow a 301 with a GET), so the other spelling is resolved
+    in place: only when the path as sent matches no endpoint and the other one does.
+    """
+
+    PREFIXES = ("/api/v2/", "/api/v3/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith(self.PREFIXES) and not _is_endpoint(path):
+            other = path[:-1] if path.endswith("/") else path + "/"
+            if _is_endpoint(other):
+                request.path_info = other
+        return self.get_response(request)
+
+
+def _is_endpoint(path):
+    """`path` names a view other than the catch-all that answers unknown API paths with the 404."""
+    try:
+        return not getattr(resolve(path).func, "catch_all", False)
+    except Resolver404:
+        return False

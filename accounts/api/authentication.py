@@ -1,4 +1,6 @@
-"""API authentication: `Authorization: Bearer <key or JWT>` or `?access_token=`."""
+"""API authentication: the key (or a JWT) wherever published v2 clients put it: `Authorization:
+Bearer <key>`, a bare `Authorization: <key>`, `?access_token=`, or `access_token` in a form,
+multipart or JSON body (docs/api.md, "Published clients")."""
 
 import jwt
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -31,12 +33,29 @@ class ApiPrincipal:
         return f"api-key {self.api_key.prefix}"
 
 
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 def presented_token(request):
-    header = request.META.get("HTTP_AUTHORIZATION", "")
+    """The header wins over the query string, which wins over the body."""
+    header = request.META.get("HTTP_AUTHORIZATION", "").strip()
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.query_params.get("access_token") or None
+    if header and not value and scheme.lower() != "bearer":
+        return header  # no scheme at all: the vendor's Python and Ruby SDKs send the bare key
+    return request.query_params.get("access_token") or _body_token(request)
+
+
+def _body_token(request):
+    """`access_token` as a form, multipart or JSON field (the .NET SDK, CRM plugins)."""
+    if request.method not in BODY_METHODS:
+        return None
+    # A body that cannot be read raises here (400 bad JSON, 415): with no other credential, the
+    # body is the client's first problem, and it may be where its key is.
+    data = request.data
+    value = data.get("access_token") if hasattr(data, "get") else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -119,8 +119,9 @@ class BalanceView(V2APIView):
 
     @extend_schema(
         summary="Check account balance",
-        description="One item per wallet. Every account has the general wallet (`service` empty), "
-        "which pays for all services.",
+        description="The general wallet (`service` empty), which pays for all services, then one item "
+        "per enabled service: its own wallet if it has one, else the general wallet's balance (what "
+        "that service can spend). Items may repeat one balance: do not add them up.",
         responses={
             200: envelope("Balance", BalanceItemSerializer(many=True)),
             401: UNAUTHENTICATED,
@@ -141,20 +142,33 @@ class BalanceView(V2APIView):
         ],
     )
     def get(self, request):
-        credits.get_wallet(self.account)  # every account shows at least its general wallet
-        wallets = list(self.account.wallets.order_by("product_code"))
-        names = products.directory().display_names(w.product_code for w in wallets)
-        data = [
-            {
-                "service": w.product_code,
-                "name": names.get(w.product_code, w.product_code) if w.product_code else GENERAL_WALLET,
-                "postpaid": int(w.postpaid),
-                "credits": float(w.balance),
-                "charges": 0,
-            }
-            for w in wallets
-        ]
+        general = credits.get_wallet(self.account)  # every account shows at least its general wallet
+        wallets = {w.product_code: w for w in self.account.wallets.all()}
+        # Plugins read the item of the service they send on (`service == "T"`): an enabled product
+        # without a wallet of its own spends the general wallet, so its item shows that balance.
+        codes = sorted((set(wallets) | set(products.directory().enabled_codes(self.account))) - {""})
+        names = products.directory().display_names(codes)
+        data = [_balance_item("", GENERAL_WALLET, general)]
+        data += [_balance_item(code, names.get(code, code), wallets.get(code, general)) for code in codes]
         return self.ok(data, "OK")
+
+
+class LegacyBalanceView(BalanceView):
+    """`account/balance`: the balance's older path, still called by the OpenCart and WP SMS plugins."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return super().get(request)
+
+
+def _balance_item(code, name, wallet):
+    return {
+        "service": code,
+        "name": name,
+        "postpaid": int(wallet.postpaid),
+        "credits": float(wallet.balance),
+        "charges": 0,
+    }
 
 
 class AddCreditsView(V2APIView):

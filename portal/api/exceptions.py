@@ -11,7 +11,7 @@ from rest_framework.views import set_rollback
 
 from portal.api.errors import IpNotAllowed
 from portal.api.parsers import size_text
-from portal.api.responses import v2_error
+from portal.api.responses import FAILED, v2_error
 from portal.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,14 @@ def flatten_errors(detail, prefix=""):
 def v2_exception_handler(exc, context):
     # An error answer never commits half of the request's writes (ATOMIC_REQUESTS or not).
     set_rollback()
+    status_value = getattr(context.get("view"), "error_status", FAILED)
+    response = _error_response(exc)
+    if response.data.get("status") == FAILED:
+        response.data["status"] = status_value
+    return response
+
+
+def _error_response(exc):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

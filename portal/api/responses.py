@@ -24,8 +24,8 @@ def v2_response(
     return Response(body, status=code, headers=headers)
 
 
-def v2_error(message, *, code, errors=None, headers=None):
-    body = {"status": FAILED, "code": code, "message": message}
+def v2_error(message, *, code, errors=None, headers=None, status_value=FAILED):
+    body = {"status": status_value, "code": code, "message": message}
     if errors:
         body["errors"] = errors
     return Response(body, status=code, headers=headers)
@@ -44,3 +44,6 @@ def api_not_found(request, *args, **kwargs):
             query = request.META.get("QUERY_STRING")
             return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
     return JsonResponse({"status": FAILED, "code": 404, "message": "Not Found."}, status=404)
+
+
+api_not_found.catch_all = True  # portal.middleware tells it from the real endpoints by this mark

@@ -3,6 +3,7 @@
 from rest_framework.views import APIView
 
 from portal.api.pagination import V2Pagination
+from portal.api.request import V2Request
 from portal.api.responses import v2_response
 from portal.api.schema import V2AutoSchema
 from portal.api.scopes import check_declaration
@@ -32,6 +33,18 @@ class V2APIView(APIView):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         check_declaration(cls.__qualname__, cls.required_scopes)
+
+    # The `status` of this endpoint's error answers (docs/api.md: the classic send says "ERROR").
+    error_status = "failed"
+
+    def initialize_request(self, request, *args, **kwargs):
+        return V2Request(
+            request,
+            parsers=self.get_parsers(),
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+            parser_context=self.get_parser_context(request),
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

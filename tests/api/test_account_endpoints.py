@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts import products
 from accounts.models import AuditEvent, LedgerEntry, LedgerKind, Wallet
 from accounts.services import credits
 from messaging.services.products import set_account_products
@@ -76,14 +77,32 @@ def test_me_runs_few_queries(api_client, django_assert_max_num_queries):
 # finance/balance
 
 
+def _spending_items(account, credits_each, postpaid=0):
+    """The items of the enabled services that spend the general wallet."""
+    names = products.directory().display_names(products.directory().enabled_codes(account))
+    return [
+        {"service": code, "name": names[code], "postpaid": postpaid, "credits": credits_each, "charges": 0}
+        for code in sorted(names)
+    ]
+
+
 def test_balance_lists_wallets_in_the_envelope(api_client, account):
     body = api_client.get(BALANCE).json()
     assert body == {
         "status": "OK",
         "code": 200,
         "message": "OK",
-        "data": [{"service": "", "name": "General credits", "postpaid": 0, "credits": 100.0, "charges": 0}],
+        "data": [
+            {"service": "", "name": "General credits", "postpaid": 0, "credits": 100.0, "charges": 0},
+            # Each enabled service spends the general wallet (plugins read the item of their service).
+            *_spending_items(account, 100.0),
+        ],
     }
+    assert "T" in [item["service"] for item in body["data"]]
+
+
+def test_the_older_account_balance_path_answers_the_same(api_client, account):
+    assert api_client.get("/api/v2/account/balance").json() == api_client.get(BALANCE).json()
 
 
 def test_balance_follows_the_ledger_to_four_decimals(api_client, account):
@@ -95,15 +114,16 @@ def test_balance_names_service_wallets_and_shows_postpaid(api_client, account):
     Wallet.objects.filter(account=account, product_code="").update(postpaid=True)
     Wallet.objects.create(account=account, product_code="T", balance=Decimal("5"))
     data = api_client.get(BALANCE).json()["data"]
-    assert data == [
-        {"service": "", "name": "General credits", "postpaid": 1, "credits": 100.0, "charges": 0},
-        {"service": "T", "name": "Transactional SMS", "postpaid": 0, "credits": 5.0, "charges": 0},
-    ]
+    assert data[0] == {"service": "", "name": "General credits", "postpaid": 1, "credits": 100.0, "charges": 0}
+    by_code = {item["service"]: item for item in data[1:]}
+    assert by_code["T"] == {"service": "T", "name": "Transactional SMS", "postpaid": 0, "credits": 5.0, "charges": 0}
+    others = [item for item in _spending_items(account, 100.0, postpaid=1) if item["service"] != "T"]
+    assert [by_code[item["service"]] for item in others] == others
 
 
-def test_balance_shows_only_the_callers_wallets(api_client, other_account):
+def test_balance_shows_only_the_callers_wallets(api_client, account, other_account):
     data = api_client.get(BALANCE).json()["data"]
-    assert [item["credits"] for item in data] == [100.0]
+    assert {item["credits"] for item in data} == {100.0}
     assert bearer(make_key(other_account)[1]).get(BALANCE).json()["data"][0]["credits"] == 50.0
 
 
@@ -111,7 +131,7 @@ def test_balance_of_an_account_without_a_wallet_is_zero(db):
     fresh, _ = make_account()
     Wallet.objects.filter(account=fresh).delete()
     body = bearer(make_key(fresh)[1]).get(BALANCE).json()
-    assert body["data"] == [{"service": "", "name": "General credits", "postpaid": 0, "credits": 0.0, "charges": 0}]
+    assert body["data"][0] == {"service": "", "name": "General credits", "postpaid": 0, "credits": 0.0, "charges": 0}
 
 
 # finance/credits

@@ -34,6 +34,13 @@ def test_the_scheme_is_case_insensitive_and_spaces_are_trimmed(api_key_and_secre
     assert client.get(ME).status_code == 200
 
 
+def test_it_accepts_the_key_without_a_scheme(api_key_and_secret, account):
+    # `Authorization: <key>`: the vendor's Python and Ruby SDKs send the key bare.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"  {api_key_and_secret[1]} ")
+    assert client.get(ME).json()["data"]["id"] == str(account.uuid)
+
+
 def test_it_accepts_the_access_token_query_parameter(api_key_and_secret, account):
     res = APIClient().get(ME, {"access_token": api_key_and_secret[1]})
     assert res.status_code == 200
@@ -80,7 +87,7 @@ def test_each_key_resolves_to_its_own_account(api_client, account, other_account
         "Bearer ",
         "Basic abc",
         "Token {secret}",  # a real key under another scheme
-        "{secret}",  # no scheme at all
+        "{secret}x",  # no scheme, not a key
         "Bearer pk_not-a-real-key",
         "Bearer not-a-key-at-all",
         "Bearer {secret}x",

@@ -9,6 +9,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from portal import web_server
+
 
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat under one supervisor."
@@ -23,18 +25,7 @@ class Command(BaseCommand):
         bindir = os.path.dirname(python)
         data_dir = str(settings.DATA_DIR)
         commands = {
-            "web": [
-                os.path.join(bindir, "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"{opts['host']}:{opts['port']}",
-                "--workers",
-                str(opts["web_workers"]),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-            ],
+            "web": web_server.command(bindir, bind=f"{opts['host']}:{opts['port']}", workers=opts["web_workers"]),
             "worker": [
                 python,
                 "-m",

@@ -104,6 +104,9 @@ class SendView(V2APIView):
     """`sms/send`: form, JSON or (legacy) query-string parameters."""
 
     required_scopes = {"GET": Scope.SEND, "POST": Scope.SEND}  # GET: the legacy query-string send
+    # The CRM connectors built on this endpoint test `status == "ERROR"` (and `code == 422`) to show
+    # the reason of a refusal (docs/api.md, "Published clients").
+    error_status = "ERROR"
 
     def _send(self, request, params):
         errors = {}
