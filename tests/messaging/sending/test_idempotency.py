@@ -47,7 +47,7 @@ def test_a_reused_reference_with_new_recipients_is_a_409_not_a_silent_replay(acc
     res = post(SEND, classic(custom="order-1", to="919876543211,919876543212"))
     assert res.status_code == 409
     assert res.json() == {
-        "status": "failed",
+        "status": "ERROR",  # the classic send's error status (docs/api.md, "Published clients")
         "code": 409,
         "message": f"The reference (custom / foreign_id) 'order-1' {CONFLICT}",
     }
