@@ -1,7 +1,9 @@
 """Request-wide middleware: `?_method=` verb override for API clients that can only send POST,
-and server timing."""
+server timing, and the Content-Security-Policy of every answer."""
 
 from time import perf_counter
+
+from django.conf import settings
 
 OVERRIDABLE = {"PUT", "PATCH", "DELETE"}
 
@@ -29,4 +31,19 @@ class ServerTimingMiddleware:
         start = perf_counter()
         response = self.get_response(request)
         response["Server-Timing"] = f"app;dur={(perf_counter() - start) * 1000:.2f}"
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """`Content-Security-Policy` on every answer (pages, fragments, API, errors): scripts and
+    styles only from the portal's own files, no inline code, no framing. A view with needs of its
+    own (the Redoc reference) sets its policy and keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         return response

@@ -10,6 +10,24 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def web_command(bindir, *, host, port, workers):
+    """The web process: gunicorn with the portal's config (it drops the `Server` banner)."""
+    return [
+        os.path.join(bindir, "gunicorn"),
+        "--config",
+        "python:portal.gunicorn_conf",
+        "portal.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+    ]
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat under one supervisor."
 
@@ -23,18 +41,7 @@ class Command(BaseCommand):
         bindir = os.path.dirname(python)
         data_dir = str(settings.DATA_DIR)
         commands = {
-            "web": [
-                os.path.join(bindir, "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"{opts['host']}:{opts['port']}",
-                "--workers",
-                str(opts["web_workers"]),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-            ],
+            "web": web_command(bindir, host=opts["host"], port=opts["port"], workers=opts["web_workers"]),
             "worker": [
                 python,
                 "-m",
