@@ -1,6 +1,6 @@
 """Request-wide middleware: `?_method=` verb override for API clients that can only send POST,
-API paths with or without their trailing slash, server timing, and the pages' input guard (body
-limits and the text rule of portal.core.text)."""
+API paths with or without their trailing slash, server timing, the Content-Security-Policy of every
+answer, and the pages' input guard (body limits and the text rule of portal.core.text)."""
 
 from time import perf_counter
 
@@ -203,3 +203,18 @@ def _is_endpoint(path):
         return not getattr(resolve(path).func, "catch_all", False)
     except Resolver404:
         return False
+
+
+class ContentSecurityPolicyMiddleware:
+    """`Content-Security-Policy` on every answer (pages, fragments, API, errors): scripts and
+    styles only from the portal's own files, no inline code, no framing. A view with needs of its
+    own (the Redoc reference) sets its policy and keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+        return response

@@ -58,6 +58,8 @@ def command(bindir, *, bind, workers, access_log="-"):
     """gunicorn's argument list for `portal.wsgi` (runportal and the tests start the same server)."""
     return [
         os.path.join(bindir, "gunicorn"),
+        "--config",  # drops the `Server` banner (portal/gunicorn_conf.py)
+        "python:portal.gunicorn_conf",
         "portal.wsgi:application",
         "--bind",
         bind,

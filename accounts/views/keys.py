@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiKeyForm
@@ -27,6 +28,10 @@ def _table_context(request):
     return {"page": page, "q": query}
 
 
+# The dialog closes on this event (static/src/js/portal.js), not by an inline script.
+CLOSE_DIALOG = "closeDialog"
+
+
 def _form(request, data=None):
     return ApiKeyForm(data, grantable=apikeys.grantable_scopes(request.account, request.user))
 
@@ -39,6 +44,7 @@ def api_key_list(request):
     return render(request, "accounts/api_key_list.html", ctx)
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @account_required("manage_keys")
 @require_POST
 def api_key_create(request):
@@ -59,8 +65,11 @@ def api_key_create(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             ctx = {**_table_context(request), "form": _form(request), "new_key": key, "secret": secret}
-            template = "accounts/partials/api_key_created.html" if request.htmx else "accounts/api_key_list.html"
-            return render(request, template, ctx)
+            if request.htmx:
+                response = render(request, "accounts/partials/api_key_created.html", ctx)
+                response["HX-Trigger"] = CLOSE_DIALOG
+                return response
+            return render(request, "accounts/api_key_list.html", ctx)
     ctx = {**_table_context(request), "form": form, "form_open": True}
     if request.htmx:
         return render(request, "accounts/partials/api_key_form.html", ctx, status=422)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -32,6 +33,7 @@ def _security_page(request, *, password_form=None, codes=None, status=200, **ext
     return render(request, "accounts/security.html", ctx, status=status)
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @login_required
 @sensitive_post_parameters()
 def security_settings(request):
@@ -50,6 +52,7 @@ def security_settings(request):
     return _security_page(request)
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @login_required
 def two_factor_setup(request):
     user = request.user
@@ -89,6 +92,7 @@ def _code_ok(request, code):
     return False, "That code is not valid."
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @login_required
 @require_POST
 @sensitive_post_parameters()
@@ -110,6 +114,7 @@ def two_factor_disable(request):
     return redirect("accounts:security")
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @login_required
 @require_POST
 def recovery_codes_regenerate(request):

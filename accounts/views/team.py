@@ -64,7 +64,9 @@ def team_invite(request):
             form.add_error("email" if exc.field in (None, "email") else None, exc.message)
         else:
             if request.htmx:
-                return render(request, "accounts/partials/team_invited.html", _context(request))
+                response = render(request, "accounts/partials/team_invited.html", _context(request))
+                response["HX-Trigger"] = "closeDialog"  # portal.js closes the dialog: no inline script
+                return response
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("accounts:team_list")
     ctx = _context(request, invite_form=form)

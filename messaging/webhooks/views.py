@@ -4,6 +4,7 @@ import json
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -21,6 +22,7 @@ def _webhooks(request):
     return Webhook.objects.for_account(request.account)
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @account_required()
 def webhook_list(request):
     return list_page(
@@ -32,6 +34,7 @@ def webhook_list(request):
     )
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @account_required("manage_keys")
 def webhook_create(request):
     form = WebhookForm(request.POST or None)
@@ -47,6 +50,7 @@ def webhook_create(request):
     )
 
 
+@never_cache  # shows a secret: no browser or proxy may keep it
 @account_required("manage_keys")
 def webhook_edit(request, pk):
     webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)

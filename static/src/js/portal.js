@@ -44,3 +44,21 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 document.addEventListener("closeDialog", () => {
   document.querySelectorAll("dialog[open]").forEach((dialog) => dialog.close());
 });
+
+// Confirmation before a plain form posts (`data-confirm` on the form or its submit button), and
+// selects that submit their form on change (`data-autosubmit`): no inline handlers under the CSP.
+document.addEventListener("submit", (event) => {
+  const question = event.submitter?.dataset.confirm || event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+});
+
+// Polling regions (`data-poll-quiet`) skip a refresh while the tab is hidden or a row is ticked:
+// htmx trigger filters would need eval, which the CSP forbids.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const region = event.detail.elt;
+  if (!region.hasAttribute?.("data-poll-quiet")) return;
+  if (document.visibilityState !== "visible" || region.querySelector("input:checked")) event.preventDefault();
+});
