@@ -211,7 +211,7 @@ def test_gunicorn_with_the_portals_config_sends_no_server_banner():
 
 
 def test_runportal_starts_gunicorn_with_that_config():
-    from portal.management.commands.runportal import web_command
+    from portal import web_server  # what runportal starts
 
-    command = web_command("/venv/bin", host="127.0.0.1", port=8000, workers=2)
+    command = web_server.command("/venv/bin", bind="127.0.0.1:8000", workers=2)
     assert command[command.index("--config") + 1] == "python:portal.gunicorn_conf"
