@@ -7,6 +7,8 @@ cannot hold or use a key with the `credits` scope. The bound is applied when a k
 holder's role at that moment (`effective_scopes`).
 """
 
+import functools
+
 from accounts.models import ROLE_PERMISSIONS, Role
 from accounts.permissions import Permission
 from portal.api.scopes import Scope
@@ -38,6 +40,7 @@ PRESET_LABELS = {
 }
 
 
+@functools.cache  # called on every API request; roles and their permissions are fixed at import
 def role_scopes(role):
     """The scopes a member with `role` may hold (a frozenset of names); None = no member."""
     if role is None:
