@@ -150,7 +150,9 @@ def test_test_endpoint_queues_the_example_for_this_webhook_only(api_client, acco
 
 def test_a_secret_an_http_header_cannot_hold_is_refused_on_edit_too(api_client, account):
     webhook = make(account, secret="s3cret")
-    res = api_client.put(f"{URL}/{webhook.uuid}", {"name": "Hook", "uri": webhook.uri, "secret": "naïve"}, format="json")
+    res = api_client.put(
+        f"{URL}/{webhook.uuid}", {"name": "Hook", "uri": webhook.uri, "secret": "naïve"}, format="json"
+    )
     assert res.status_code == 422 and res.json()["errors"]["secret"] == [SECRET_CHARS]
     webhook.refresh_from_db()
     assert webhook.secret == "s3cret"

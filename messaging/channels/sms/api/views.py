@@ -219,7 +219,7 @@ class StatusView(V2APIView):
     @extend_schema(
         summary="Pull DLR status",
         description="Give one selector. `group_id` and `date` answer pages of 100 with `links`/`meta`.",
-        parameters=[*S.STATUS_QUERY, *PAGE_PARAMETERS[:1]],
+        parameters=[*S.STATUS_QUERY, *PAGE_PARAMETERS],
         responses={200: envelope("DlrStatus", many(S.DLR), sometimes_paginated=True)},
     )
     def get(self, request):
