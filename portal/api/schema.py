@@ -89,9 +89,9 @@ class V2AutoSchema(AutoSchema):
 
     def implied_errors(self):
         """What the conventions layer answers on every operation of this kind: 401/403/429 past
-        authentication, 404 for an unknown id in the path, 400 (malformed JSON) and 413 (over
-        the body limit) where a body is read, 422 where any input is read, 409 where an
-        Idempotency-Key is taken."""
+        authentication, 422 (a query parameter or field it refuses), 404 for an unknown id in the
+        path, 400 (malformed JSON) and 413 (over the body limit) where a body is read, 409 where
+        an Idempotency-Key is taken."""
         implied = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: TOO_MANY}
         if "{" in self.path:
             implied[404] = NOT_FOUND
@@ -99,10 +99,10 @@ class V2AutoSchema(AutoSchema):
         if has_body:
             implied[400] = BAD_REQUEST
             implied[413] = TOO_LARGE
-        query = [p for p in self.get_override_parameters() if isinstance(p, OpenApiParameter)]
-        if has_body or any(p.location == OpenApiParameter.QUERY for p in query):
-            implied[422] = UNPROCESSABLE
-        if any(p.name == IDEMPOTENCY_KEY.name for p in query):
+        # Any query string is read: a NUL in any parameter is a 422 (V2APIView.initial).
+        implied[422] = UNPROCESSABLE
+        declared = [p for p in self.get_override_parameters() if isinstance(p, OpenApiParameter)]
+        if any(p.name == IDEMPOTENCY_KEY.name for p in declared):
             implied[409] = IDEMPOTENCY_CONFLICT
         return implied
 
