@@ -313,6 +313,10 @@ class LedgerEntry(models.Model):
     api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when a caller supplies one; makes a retried movement a no-op.
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    # SHA-256 of the API request that used the key (portal.api.idempotency): the same key with
+    # another request is refused. Blank for internal keys and movements without a key (a database
+    # default too: the one-statement debit inserts without naming it).
+    request_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
