@@ -127,13 +127,14 @@ def submit_chunk(conn, batch_id, messages):
     with transaction.atomic():
         taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
         refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
+        codes = {m.pk: sid.code for m, sid in zip(messages, results, strict=True) if getattr(sid, "code", "")}
         if taken:
             supplier_ids = [sid for _, sid in taken]
             moved = mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
             if moved and hasattr(conn, "schedule_receipts"):
                 transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
         if refused:
-            refund_refused(batch_id, refused)
+            refund_refused(batch_id, refused, codes=codes)
 
 
 def resubmit_stuck(batch_id, connector_name="simulator", claimed_before=None):
@@ -162,9 +163,10 @@ def resubmit_stuck(batch_id, connector_name="simulator", claimed_before=None):
     return len(messages)
 
 
-def refund_refused(batch_id, messages):
-    """Messages the supplier refused after payment: final as the channel's supplier refusal,
-    their charges refunded through the ledger once (the refund's key names exactly these)."""
+def refund_refused(batch_id, messages, codes=None):
+    """Messages the supplier refused after payment: final as the channel's supplier refusal (with
+    the supplier's own code where it gave one, `codes` by message id), their charges refunded
+    through the ledger once (the refund's key names exactly these)."""
     ids = [m.pk for m in messages]
     claimed = Message.objects.select_for_update().filter(pk__in=ids, state=State.SUBMITTING)
     rows = list(claimed.values_list("index", "charges"))
@@ -178,6 +180,11 @@ def refund_refused(batch_id, messages):
         status_code=refusal.code,
         updated_at=timezone.now(),
     )
+    by_code = {}
+    for pk, code in (codes or {}).items():
+        by_code.setdefault(code[:10], []).append(pk)
+    for code, pks in by_code.items():
+        Message.objects.filter(pk__in=pks, state=State.FINAL, status=refusal.status).update(status_code=code)
     amount = sum((charges for _, charges in rows), Decimal(0))
     if amount > 0:
         first, last = min(i for i, _ in rows), max(i for i, _ in rows)
