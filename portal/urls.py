@@ -42,6 +42,8 @@ urlpatterns = [
     # Engage's push SMS keeps its own path (clients point the Engage host at this portal).
     path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
     path("notify", NotifyView.as_view(), name="engage-notify"),
+    # The WhatsApp Cloud API's webhooks (the provider, or the simulator, posts here).
+    path("whatsapp/cloud/", include("messaging.channels.whatsapp.urls_webhook")),
     # Engage `tiny` short links (SHORT_URL_BASE points here).
     path("s/", include("messaging.links.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -244,8 +244,9 @@ class WhatsappAdapter(ChannelAdapter):
     def simulated_outcomes(self):
         return ("", "delivered"), [("131026", "failed"), ("131049", "failed")]
 
-    def status_events(self, rows, status, at):
+    def status_events(self, rows, status, at, code=""):
         stamp = at.isoformat().replace("+00:00", "Z")
+        error = provider_errors.error_object(code)
         for r in rows:
             payload = {
                 "id": f"{r.group}:{r.index}",
@@ -259,6 +260,8 @@ class WhatsappAdapter(ChannelAdapter):
                 "timestamp": stamp,
                 "foreign_id": r.custom or None,
             }
+            if error:
+                payload["error"] = error
             yield events.pending(
                 account_id=r.account_id,
                 type=self.status_event,

@@ -1,0 +1,59 @@
+"""Starting the simulator as a process of its own (tests, benchmarks, `runportal`)."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SimulatorProcess:
+    """`with SimulatorProcess(webhook_url=..., app_secret=..., config={...}) as sim:` → sim.url."""
+
+    def __init__(self, *, webhook_url="", app_secret="simulator-app-secret", config=None, port=None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = [
+            sys.executable, "-m", "messaging.channels.whatsapp.simulator", "--port", str(self.port),
+            "--webhook-url", webhook_url, "--app-secret", app_secret, "--config", json.dumps(config or {}),
+        ]  # fmt: skip
+        self.process = None
+
+    def start(self, timeout=10):
+        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.url}/_control/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("The WhatsApp simulator did not start.")
+
+    def control(self, path, payload=None):
+        if payload is None:
+            return httpx.get(f"{self.url}/_control/{path}", timeout=10).json()
+        return httpx.post(f"{self.url}/_control/{path}", json=payload, timeout=10).json()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
