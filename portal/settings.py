@@ -391,6 +391,8 @@ WHATSAPP = {
     "timeout_seconds": float(env("WHATSAPP_TIMEOUT", "10")),
     "throttle_retries": env_int("WHATSAPP_THROTTLE_RETRIES", 5),
     "simulator_port": env_int("WHATSAPP_SIMULATOR_PORT", 8790),
+    # The simulator signs its webhooks with this; the demo number is configured with it.
+    "simulator_app_secret": env("WHATSAPP_SIMULATOR_APP_SECRET", "simulator-app-secret"),
 }
 SIMULATOR = {
     "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),

@@ -8,6 +8,8 @@ import time
 
 import httpx
 
+from messaging.channels.whatsapp.simulator.server import DEFAULTS
+
 
 def free_port():
     with socket.socket() as s:
@@ -18,7 +20,7 @@ def free_port():
 class SimulatorProcess:
     """`with SimulatorProcess(webhook_url=..., app_secret=..., config={...}) as sim:` → sim.url."""
 
-    def __init__(self, *, webhook_url="", app_secret="simulator-app-secret", config=None, port=None):
+    def __init__(self, *, webhook_url="", app_secret=DEFAULTS["app_secret"], config=None, port=None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = [

@@ -38,7 +38,7 @@ import httpx
 
 DEFAULTS = {
     "webhook_url": "",
-    "app_secret": "simulator-app-secret",
+    "app_secret": "simulator-app-secret",  # noqa: S105 - the local stand-in's own, not a credential
     "sent_after": 0.05,  # seconds after acceptance
     "delivered_after": 0.2,
     "read_after": 0.5,
