@@ -15,6 +15,7 @@ api_v2 = [
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
     path("sms/", include("messaging.pricing.api.urls")),
     path("sms/", include("messaging.channels.sms.api.urls")),
+    path("whatsapp/", include("messaging.channels.whatsapp.api.urls")),
     path("developer/", include("messaging.webhooks.api.urls")),
     path("", include("contacts.api.urls")),
     path("contacts/import/", include("contacts.imports.api.urls")),

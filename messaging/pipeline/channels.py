@@ -12,6 +12,7 @@ a 100,000-recipient request pays a few method calls per row.
 from dataclasses import dataclass
 
 from messaging.pipeline.models import AWAITING, Priority
+from messaging.pipeline.status import Progress
 
 
 @dataclass
@@ -55,6 +56,10 @@ class ChannelAdapter:
     queues = {}  # Priority -> Celery queue for dispatch
     default_connector = "simulator"  # the connector kind used when staff configured none
     accepted_status = AWAITING  # the status of an accepted message until its first receipt
+    # A message its supplier took: SENT for suppliers whose acceptance is the channel's "sent"
+    # (SMS); channels whose provider reports "sent" itself stay DISPATCHED until it does.
+    submitted_progress = Progress.SENT
+    submitted_status = None  # the status then (None: unchanged)
     receipt_timeout_status = ""  # status for messages whose supplier never reported (SMS: TIMEOUT-DLR)
     # Message columns `row()` fills, in order (the common ones included); the rest take defaults.
     columns = ()

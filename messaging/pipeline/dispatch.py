@@ -130,7 +130,15 @@ def submit_chunk(conn, batch_id, messages):
         codes = {m.pk: sid.code for m, sid in zip(messages, results, strict=True) if getattr(sid, "code", "")}
         if taken:
             supplier_ids = [sid for _, sid in taken]
-            moved = mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
+            adapter = channels.get(conn.channel)
+            moved = mark_submitted(
+                [m for m, _ in taken],
+                supplier_ids,
+                supplier=conn.name,
+                now=timezone.now(),
+                progress=adapter.submitted_progress,
+                status=adapter.submitted_status,
+            )
             if moved and hasattr(conn, "schedule_receipts"):
                 transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
         if refused:
@@ -197,18 +205,21 @@ def refund_refused(batch_id, messages, codes=None):
         )
 
 
-def mark_submitted(messages, supplier_ids, *, supplier, now):
+def mark_submitted(messages, supplier_ids, *, supplier, now, progress=Progress.SENT, status=None):
     """One UPDATE for the whole chunk (a VALUES join on PostgreSQL). Only claimed rows move, so a
-    chunk recorded twice (a slow worker and the sweeper) is recorded once. Returns rows moved."""
+    chunk recorded twice (a slow worker and the sweeper) is recorded once. `progress` and `status`
+    are the channel's for a message its supplier took (`ChannelAdapter.submitted_progress`; a
+    None status keeps the row's). Returns rows moved."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE sending_message AS m SET state = %s, progress = %s, supplier = %s, "
-                "updated_at = %s, supplier_message_id = v.sid "
+                "UPDATE sending_message AS m SET state = %s, progress = %s, status = COALESCE(%s, m.status), "
+                "supplier = %s, updated_at = %s, supplier_message_id = v.sid "
                 "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id AND m.state = %s",
                 [
                     State.SUBMITTED,
-                    Progress.SENT,
+                    progress,
+                    status,
                     supplier,
                     now,
                     [m.pk for m in messages],
@@ -218,10 +229,12 @@ def mark_submitted(messages, supplier_ids, *, supplier, now):
             )
             return cursor.rowcount
     moved = 0
+    extra = {"status": status} if status is not None else {}
     for message, supplier_id in zip(messages, supplier_ids, strict=True):
         moved += Message.objects.filter(pk=message.pk, state=State.SUBMITTING).update(
+            **extra,
             state=State.SUBMITTED,
-            progress=Progress.SENT,
+            progress=progress,
             supplier=supplier,
             supplier_message_id=supplier_id,
             updated_at=now,

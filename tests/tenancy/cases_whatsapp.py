@@ -4,6 +4,7 @@ import itertools
 
 from django.utils import timezone
 
+from messaging import consent
 from messaging.channels.whatsapp.models import (
     BusinessNumber,
     InboundMessage,
@@ -12,7 +13,8 @@ from messaging.channels.whatsapp.models import (
     TemplateStatus,
     WhatsappTemplate,
 )
-from tests.tenancy.registry import exempt
+from messaging.suppressions.models import Unsubscriber
+from tests.tenancy.registry import Case, Listing, Op, exempt, register
 
 _seq = itertools.count(1)
 
@@ -59,8 +61,41 @@ def _status(account, marker):
     return StatusRecord.objects.create(account=account, wamid=f"wamid.{marker}", status="sent", at=timezone.now())
 
 
-# Cases gain their operations and listings with the API and pages that address them.
-MAKERS = {BusinessNumber: _number, WhatsappTemplate: _template, InboundMessage: _inbound, ServiceWindow: _window,
-          StatusRecord: _status}  # fmt: skip
-for model in MAKERS:
+register(
+    Case(
+        WhatsappTemplate,
+        _template,
+        marker=lambda t: t.name,
+        ops=(
+            Op("GET", "whatsapp-template", {"pk": "uuid"}, api=True),
+            Op("DELETE", "whatsapp-template", {"pk": "uuid"}, api=True),
+        ),
+        listings=(Listing("whatsapp-templates", api=True),),
+    )
+)
+
+
+def _wa_unsubscriber(account, marker):
+    n = next(_seq)
+    return consent.opt_out(account=account, channel="whatsapp", receiver=f"91987650{n:04d}")
+
+
+register(
+    Case(
+        Unsubscriber,
+        _wa_unsubscriber,
+        name="whatsapp unsubscriber",
+        marker=lambda u: u.receiver,
+        ops=(
+            Op("GET", "whatsapp-unsubscriber", {"pk": "uuid"}, api=True),
+            Op("PUT", "whatsapp-unsubscriber", {"pk": "uuid"}, {"receiver": "919876500998"}, api=True),
+            Op("DELETE", "whatsapp-unsubscriber", {"pk": "uuid"}, api=True),
+            # The opt-out list is addressed by number: another account's number is not on this one's.
+            Op("DELETE", "whatsapp-optout-number", {"number": "receiver"}, api=True),
+        ),
+        listings=(Listing("whatsapp-unsubscribers", api=True),),
+    )
+)
+# Cases gain their operations and listings with the pages that address them.
+for model in (BusinessNumber, InboundMessage, ServiceWindow, StatusRecord):
     exempt(model._meta.label, "no page or API addresses it yet")

@@ -86,6 +86,9 @@ class WhatsappAdapter(ChannelAdapter):
     queues = {Priority.HIGH: "whatsapp-high", Priority.BULK: "whatsapp-bulk"}
     default_connector = "cloud_api"
     accepted_status = "queued"  # the catalogued vocabulary: queued, dispatched, sent, delivered, read
+    # The Cloud API answering with a wamid is "dispatched"; its own `sent` webhook is "sent".
+    submitted_progress = Progress.DISPATCHED
+    submitted_status = "dispatched"
     receipt_timeout_status = ""
     columns = (
         "index", "mobile", "iso", "sender", "text", "encoding", "length", "units", "price", "charges", "state",
