@@ -12,8 +12,8 @@ from messaging import consent
 from messaging.channels.whatsapp import errors as provider_errors
 from messaging.channels.whatsapp import pricing, window
 from messaging.channels.whatsapp.api import channel_request
+from messaging.channels.whatsapp.events import WHATSAPP_MESSAGE_STATUS
 from messaging.channels.whatsapp.models import BusinessNumber, TemplateStatus, WhatsappTemplate
-from messaging.events import WHATSAPP_MESSAGE_STATUS
 from messaging.pipeline.channels import ChannelAdapter, Refusal, Rejection
 from messaging.pipeline.models import Priority
 from messaging.pipeline.status import Progress

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from messaging import consent
 from messaging.channels.whatsapp import cloud_api, message_templates, pricing, window
+from messaging.channels.whatsapp.events import WHATSAPP_MESSAGE_IN
 from messaging.channels.whatsapp.models import BusinessNumber, InboundMessage, StatusRecord
-from messaging.events import WHATSAPP_MESSAGE_IN
 from messaging.pipeline import receipts
 from messaging.pipeline.models import SupplierConnector
 from portal.core import events
