@@ -34,6 +34,7 @@ urlpatterns = [
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.channels.sms.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
+    path("whatsapp/", include("messaging.channels.whatsapp.urls")),
     path("contacts/imports/", include("contacts.imports.urls")),
     path("contacts/", include("contacts.pages.urls")),
     path("developer/webhooks/", include("messaging.webhooks.urls")),

@@ -13,6 +13,7 @@ from messaging.channels.whatsapp.models import (
     TemplateStatus,
     WhatsappTemplate,
 )
+from messaging.pipeline.models import Batch, Message
 from messaging.suppressions.models import Unsubscriber
 from tests.tenancy.registry import Case, Listing, Op, exempt, register
 
@@ -67,10 +68,47 @@ register(
         _template,
         marker=lambda t: t.name,
         ops=(
+            Op("GET", "whatsapp:template_detail", {"pk": "uuid"}),
+            Op("POST", "whatsapp:template_delete", {"pk": "uuid"}),
             Op("GET", "whatsapp-template", {"pk": "uuid"}, api=True),
             Op("DELETE", "whatsapp-template", {"pk": "uuid"}, api=True),
         ),
-        listings=(Listing("whatsapp-templates", api=True),),
+        listings=(Listing("whatsapp:template_list"), Listing("whatsapp-templates", api=True)),
+    )
+)
+register(Case(BusinessNumber, _number, marker=lambda n: n.display_name, listings=(Listing("whatsapp:number_list"),)))
+register(
+    Case(
+        InboundMessage,
+        _inbound,
+        marker=lambda m: m.text,
+        ops=(
+            Op("GET", "whatsapp:conversation", {"number_id": "number_id", "customer": "customer"}),
+            Op("POST", "whatsapp:reply", {"number_id": "number_id", "customer": "customer"}, {"text": "Hi"}),
+        ),
+        listings=(Listing("whatsapp:inbox"),),
+    )
+)
+
+
+def _message(account, marker):
+    from messaging.models import Product
+
+    batch = Batch.objects.create(account=account, product=Product.objects.get(code="WAP"), channel="whatsapp")
+    return Message.objects.create(
+        batch=batch, account=account, index=1, mobile="919876543210", sender="919019100001", product_code="WAP",
+        channel="whatsapp", text=marker, encoding="wa", length=len(marker), units=1, status="queued",
+    )  # fmt: skip
+
+
+register(
+    Case(
+        Message,
+        _message,
+        name="whatsapp message",
+        marker=lambda m: m.text,
+        ops=(Op("GET", "whatsapp:message_detail", {"pk": "batch.uuid", "index": "index"}),),
+        listings=(Listing("whatsapp:message_list"),),
     )
 )
 
@@ -96,6 +134,5 @@ register(
         listings=(Listing("whatsapp-unsubscribers", api=True),),
     )
 )
-# Cases gain their operations and listings with the pages that address them.
-for model in (BusinessNumber, InboundMessage, ServiceWindow, StatusRecord):
-    exempt(model._meta.label, "no page or API addresses it yet")
+exempt(ServiceWindow._meta.label, "shown only as a conversation's window badge (the InboundMessage case)")
+exempt(StatusRecord._meta.label, "shown only in its message's timeline (the whatsapp message case)")
