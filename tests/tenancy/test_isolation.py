@@ -258,7 +258,11 @@ def _id_routes():
 def test_every_route_with_an_id_is_covered():
     covered = {item.url for case in CASES for item in (*case.ops, *case.listings)}
     # Staff pages (staff_required) are the documented cross-account reads.
-    staff = {name for name in _id_routes() if name.split(":")[0] in ("staff", "review", "pricing", "connectors")}
+    staff = {
+        name
+        for name in _id_routes()
+        if name.split(":")[0] in ("staff", "review", "pricing", "connectors", "whatsapp_staff")
+    }
     missing = set(_id_routes()) - covered - set(EXEMPT_ROUTES) - staff
     assert missing == set(), "add an Op for it to a case in tests/tenancy/cases_*.py"
     assert set(EXEMPT_ROUTES) <= {name for name, _ in _routes()}, "stale route exemption"

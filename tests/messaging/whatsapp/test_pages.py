@@ -120,3 +120,26 @@ def test_message_detail_shows_the_explained_error_and_timeline(user_client, open
         reverse("whatsapp:message_detail", args=[message.batch.uuid, message.index])
     ).content.decode()
     assert "not on WhatsApp" in html and "failed (131026)" in html
+
+
+def test_staff_onboard_and_raise_throughput(client, account, db):
+    from accounts.models import User
+    from messaging.channels.whatsapp.models import BusinessNumber
+
+    staff = User.objects.create_superuser(email="ops@example.com", password="x-pass-12345", name="Ops")
+    client.force_login(staff)
+    data = {"account": account.username, "number": "+91 90191 20000", "display_name": "Acme", "quality": "GREEN",
+            "tier": "TIER_1K", "throughput": 80, "api_base_url": "http://127.0.0.1:9", "is_active": "on"}  # fmt: skip
+    assert client.post(reverse("whatsapp_staff:number_admin"), data).status_code == 302
+    number = BusinessNumber.objects.get()
+    assert number.account == account and number.number == BUSINESS and number.throughput == 80
+    edit = {**data, "throughput": 1001}
+    res = client.post(reverse("whatsapp_staff:number_edit", args=[number.pk]), edit)
+    assert res.status_code == 422
+    assert (
+        client.post(reverse("whatsapp_staff:number_edit", args=[number.pk]), {**data, "throughput": 1000}).status_code
+        == 302
+    )
+    number.refresh_from_db()
+    assert number.throughput == 1000
+    assert client.post(reverse("whatsapp_staff:number_admin"), {**data, "account": "nobody"}).status_code == 422
