@@ -302,7 +302,12 @@ def parse(message, errors):
         content = _location(payload, errors)
         return Parsed(kind, {"type": kind, **content}, content["name"] or content["address"], True)
     template = _template(payload, errors)
-    return Parsed(kind, {"type": kind, "template": template}, template["name"], False)
+    # The text kept for search and for the repetition rule: the template and its values (two
+    # one-time passwords to one number are different messages).
+    hsm = [p["text"] for c in template.get("components", ()) for p in c["parameters"] if "text" in p]
+    values = template.get("body") or hsm
+    text = f"{template['name']}: {' · '.join(values)}" if values else template["name"]
+    return Parsed(kind, {"type": kind, "template": template}, text, False)
 
 
 VARIABLE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
