@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 
-from messaging.channels.whatsapp import cloud_api
+from messaging.channels.whatsapp import cloud_api, intake
 from messaging.channels.whatsapp import errors as provider_errors
 from messaging.channels.whatsapp.models import BusinessNumber
 from messaging.pipeline import throttle
@@ -60,6 +60,12 @@ class CloudApiConnector:
                     results[i] = answer
                 start += granted
         return results
+
+    def schedule_receipts(self, supplier_ids):
+        """After the wamids are recorded (dispatch calls this on commit): statuses the provider
+        sent before that — its `sent` webhook often beats our own record of the answer — are in
+        the status timeline; apply them now, forward-only like any receipt."""
+        intake.replay(self.name, supplier_ids)
 
     def _send(self, client, bucket, message):
         for attempt in range(self.retries + 1):

@@ -4,6 +4,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
+from messaging.channels.whatsapp import intake
 from messaging.channels.whatsapp.models import MAX_THROUGHPUT, BusinessNumber, Quality, Tier
 from portal.core import rules
 from portal.core.errors import FieldErrors, ValidationFailed
@@ -59,6 +60,7 @@ def onboard(*, account, data):
     except IntegrityError:
         raise ValidationFailed({"number": ["This number is already onboarded."]}) from None
     rules.bump(account)
+    intake.forget()
     return number
 
 
@@ -71,6 +73,7 @@ def update(number, data):
         setattr(number, name, value)
     number.save()
     rules.bump(number.account)
+    intake.forget()
     return number
 
 

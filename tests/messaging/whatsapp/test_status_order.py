@@ -93,3 +93,22 @@ def test_failed_before_delivery_is_final_and_delivered_after_failed_is_ignored(b
                     HTTP_X_HUB_SIGNATURE_256=cloud_api.sign("s3cret", body))  # fmt: skip
     other.refresh_from_db()
     assert other.status == "delivered"
+
+
+def test_statuses_that_beat_the_send_answer_are_applied_once_it_is_recorded(business_number):
+    """The provider's `sent` (even `read`) webhook can arrive before dispatch has recorded the
+    wamid: the timeline keeps it, and recording the wamid replays it."""
+    from messaging.channels.whatsapp.connector import CloudApiConnector
+
+    message = _message(business_number.account, business_number, "")
+    client = Client()
+    for i, status in enumerate(["sent", "read"]):
+        body = json.dumps(_webhook(business_number, "wamid.EARLY", status, 1_700_000_000 + i)).encode()
+        client.post(reverse("whatsapp-cloud-webhook"), body, content_type="application/json",
+                    HTTP_X_HUB_SIGNATURE_256=cloud_api.sign("s3cret", body))  # fmt: skip
+    message.refresh_from_db()
+    assert message.progress == Progress.DISPATCHED  # nothing to move yet
+    Message.objects.filter(pk=message.pk).update(supplier_message_id="wamid.EARLY")
+    CloudApiConnector().schedule_receipts(["wamid.EARLY"])
+    message.refresh_from_db()
+    assert (message.status, message.progress) == ("read", Progress.READ)

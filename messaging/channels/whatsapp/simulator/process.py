@@ -5,10 +5,13 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
 from messaging.channels.whatsapp.simulator.server import DEFAULTS
+
+ROOT = Path(__file__).resolve().parents[4]  # the project, from which `-m messaging…` imports
 
 
 def free_port():
@@ -30,7 +33,9 @@ class SimulatorProcess:
         self.process = None
 
     def start(self, timeout=10):
-        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            self.args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:

@@ -32,6 +32,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -53,6 +54,7 @@ DEFAULTS = {
     "review_seconds": 1.0,
     "approve_ratio": 1.0,  # templates named reject_* are always rejected
     "batch_size": 100,  # statuses per webhook POST at most
+    "webhook_concurrency": 4,  # webhook POSTs in flight at once (they may overtake each other)
     "seed": None,
 }
 TITLES = {
@@ -98,7 +100,8 @@ class Simulator:
         self.counts = {"accepted": 0, "refused": 0, "throttled": 0, "webhooks": 0, "statuses": 0, "webhook_errors": 0}
         self.windows = {}  # phone_number_id -> (second, count)
         self.stopping = False
-        self.http = httpx.Client(timeout=10, limits=httpx.Limits(max_connections=8, max_keepalive_connections=8))
+        self.http = httpx.Client(timeout=10, limits=httpx.Limits(max_connections=32, max_keepalive_connections=32))
+        self.posting = ThreadPoolExecutor(max_workers=max(1, int(self.config["webhook_concurrency"])))
         self.sender = threading.Thread(target=self._deliver_loop, name="webhooks", daemon=True)
         self.sender.start()
 
@@ -239,7 +242,8 @@ class Simulator:
             except httpx.HTTPError:
                 response = None
             if response is not None and response.status_code < 300:
-                self.counts["webhooks"] += 1
+                with self.lock:
+                    self.counts["webhooks"] += 1
                 return True
             time.sleep(0.2 * (attempt + 1))
         self.counts["webhook_errors"] += 1
@@ -267,21 +271,23 @@ class Simulator:
                             "changes": [{"value": item, "field": "message_template_status_update"}]}]})  # fmt: skip
             else:
                 statuses.setdefault(node, []).append(item)
+        posts = []
         for phone_number_id, items in statuses.items():
             for start in range(0, len(items), self.config["batch_size"]):
                 chunk = items[start : start + self.config["batch_size"]]
-                value = {
-                    "messaging_product": "whatsapp",
-                    "metadata": {"display_phone_number": "", "phone_number_id": phone_number_id},
-                    "statuses": [self._status(item) for item in chunk],
-                }
-                if self._post(
-                    {
-                        "object": "whatsapp_business_account",
-                        "entry": [{"id": "", "changes": [{"value": value, "field": "messages"}]}],
-                    }
-                ):
-                    self.counts["statuses"] += len(chunk)
+                posts.append(self.posting.submit(self._post_statuses, phone_number_id, chunk))
+        wait(posts)
+
+    def _post_statuses(self, phone_number_id, chunk):
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "", "phone_number_id": phone_number_id},
+            "statuses": [self._status(item) for item in chunk],
+        }
+        change = {"value": value, "field": "messages"}
+        if self._post({"object": "whatsapp_business_account", "entry": [{"id": "", "changes": [change]}]}):
+            with self.lock:
+                self.counts["statuses"] += len(chunk)
 
     @staticmethod
     def _status(item):
