@@ -15,7 +15,7 @@ numbers the payload names; nothing is read from a payload that fails it."""
 import time
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging import consent
@@ -168,11 +168,26 @@ def _statuses(number, statuses):
         )
         by_time.setdefault(at, []).append((wamid, status, code))
     StatusRecord.objects.bulk_create(records)
+    _lock_in_order({w for batch in by_time.values() for w, _, _ in batch})
     moved = 0
     for supplier in _suppliers():
         for at, batch in by_time.items():
             moved += receipts.apply_receipts(channel=CHANNEL, supplier=supplier, receipts=batch, at=at)
     return moved
+
+
+def _lock_in_order(wamids):
+    """Lock the messages a webhook moves in id order before moving them: concurrent webhooks
+    about the same messages (the provider sends sent, delivered and read close together) then
+    queue behind each other instead of deadlocking across the receipts' several UPDATEs."""
+    if connection.vendor != "postgresql" or not wamids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM sending_message WHERE supplier = ANY(%s) AND supplier_message_id = ANY(%s) "
+            "ORDER BY id FOR UPDATE",
+            [list(_suppliers()), list(wamids)],
+        )
 
 
 def replay(supplier, wamids):
@@ -186,6 +201,7 @@ def replay(supplier, wamids):
         by_time.setdefault(at, []).append((wamid, status, code))
     moved = 0
     with transaction.atomic():
+        _lock_in_order(set(wamids))
         for at, batch in by_time.items():
             moved += receipts.apply_receipts(channel=CHANNEL, supplier=supplier, receipts=batch, at=at)
     return moved
