@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "messaging.pricing",
     "messaging.pipeline",
     "messaging.channels.sms",
+    "messaging.channels.whatsapp",
     "messaging.webhooks",
     "messaging.links",
     "voice",
@@ -303,7 +304,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Queues (one exchange of the same name each, as Celery makes them): urgent sends, bulk sends,
 # webhook delivery, and `celery` for everything else (receipts, imports, housekeeping). A worker
 # started without `--queues` takes from all four; docs/scaling.md gives each its own workers.
-QUEUE_NAMES = ("sms-high", "celery", "webhooks", "sms-bulk")  # urgent first (runportal's order)
+QUEUE_NAMES = ("sms-high", "whatsapp-high", "celery", "webhooks", "sms-bulk", "whatsapp-bulk")  # urgent first
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUE_NAMES]
 CELERY_TASK_ROUTES = {"messaging.webhooks.tasks.*": {"queue": "webhooks"}}
@@ -382,6 +383,17 @@ LOGGING = {
 PROMO_WINDOW = env("PROMO_WINDOW", "09:00-21:00")  # recipient local time for promotional traffic
 REPETITION_WINDOW_MINUTES = env_int("REPETITION_WINDOW_MINUTES", 10)  # same sender+number+text refused
 SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
+# WhatsApp Cloud API connector (messaging/channels/whatsapp): requests in flight per process, the
+# HTTP timeout, how often a throttled (130429) message is retried; the simulator's address for
+# `runportal` and the demo number.
+WHATSAPP = {
+    "connections": env_int("WHATSAPP_CONNECTIONS", 32),
+    "timeout_seconds": float(env("WHATSAPP_TIMEOUT", "10")),
+    "throttle_retries": env_int("WHATSAPP_THROTTLE_RETRIES", 5),
+    "simulator_port": env_int("WHATSAPP_SIMULATOR_PORT", 8790),
+    # The simulator signs its webhooks with this; the demo number is configured with it.
+    "simulator_app_secret": env("WHATSAPP_SIMULATOR_APP_SECRET", "simulator-app-secret"),
+}
 SIMULATOR = {
     "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),
     "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),

@@ -15,6 +15,7 @@ api_v2 = [
     path("sms/suppressions/", include("messaging.suppressions.api.urls")),
     path("sms/", include("messaging.pricing.api.urls")),
     path("sms/", include("messaging.channels.sms.api.urls")),
+    path("whatsapp/", include("messaging.channels.whatsapp.api.urls")),
     path("developer/", include("messaging.webhooks.api.urls")),
     path("", include("contacts.api.urls")),
     path("contacts/import/", include("contacts.imports.api.urls")),
@@ -30,9 +31,11 @@ urlpatterns = [
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),
     path("staff/connectors/", include("messaging.pipeline.urls")),
+    path("staff/whatsapp/numbers/", include("messaging.channels.whatsapp.staff_urls")),
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.channels.sms.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),
+    path("whatsapp/", include("messaging.channels.whatsapp.urls")),
     path("contacts/imports/", include("contacts.imports.urls")),
     path("contacts/", include("contacts.pages.urls")),
     path("developer/webhooks/", include("messaging.webhooks.urls")),
@@ -42,6 +45,8 @@ urlpatterns = [
     # Engage's push SMS keeps its own path (clients point the Engage host at this portal).
     path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
     path("notify", NotifyView.as_view(), name="engage-notify"),
+    # The WhatsApp Cloud API's webhooks (the provider, or the simulator, posts here).
+    path("whatsapp/cloud/", include("messaging.channels.whatsapp.urls_webhook")),
     # Engage `tiny` short links (SHORT_URL_BASE points here).
     path("s/", include("messaging.links.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

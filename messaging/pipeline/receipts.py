@@ -50,7 +50,7 @@ def apply_receipts(*, channel, supplier, receipts, at=None):
             apply = _apply_postgres if connection.vendor == "postgresql" else _apply_orm
             rows = apply(supplier, ids, status, code, level, at)
             if rows:
-                events.emit_many(adapter.status_events(rows, status, at), created_at=at)
+                events.emit_many(adapter.status_events(rows, status, at, code=code), created_at=at)
             changed += len(rows)
     return changed
 

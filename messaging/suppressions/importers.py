@@ -45,9 +45,10 @@ def check_upload(upload):
     upload.seek(0)
 
 
-def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*"):
+def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*", channel="sms"):
     job = ImportJob(
         account=account,
+        channel=channel,
         kind=kind,
         filename=filename[:255],
         created_by=actor,

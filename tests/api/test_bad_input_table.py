@@ -71,6 +71,15 @@ FAMILIES = {
     "pricing": (["sms-pricing"], READS),
     "finance": (["finance-balance", "account-balance", "finance-credits"], WRITES),
     "account": (["auth-me"], {"nul"}),
+    "whatsapp templates": (["whatsapp-templates", "whatsapp-template"], WRITES),
+    "whatsapp unsubscribers": (
+        ["whatsapp-unsubscribers", "whatsapp-unsubscriber", "whatsapp-unsubscribers-import"],
+        WRITES | {"bad file"},
+    ),
+    "whatsapp sending": (["whatsapp-send-template", "whatsapp-message-send"], WRITES),
+    "whatsapp status": (["whatsapp-message-status"], READS),
+    "whatsapp pricing": (["whatsapp-pricing"], READS),
+    "whatsapp opt-out": (["whatsapp-optout", "whatsapp-optout-number"], WRITES),
     "keys": (["token-generate", "token-refresh"], {"nul"}),
 }
 NOT_ENDPOINTS = {"api_schema", "api_docs"}  # the schema and its page take no input
@@ -158,6 +167,19 @@ CHANNEL_SEND = {
     "recipient": {"to": ["447400123456"]},
     "message": {"type": "text", "payload": {"text": "Hello"}},
 }
+WA_SEND = {
+    "channels": [{"name": "whatsapp", "from": "447400555000"}],
+    "recipient": {"to": ["447400123456"]},
+    "message": {"type": "text", "payload": {"text": "Hello"}},
+}
+
+
+def WA_TEMPLATE(world):  # noqa: N802 - a constant built once the business number exists
+    world.whatsapp_number
+    return {"type": "text", "name": "hello", "category": "utility", "language": "en", "is_conversation": True,
+            "number": "447400555000", "payload": {"type": "text", "payload": {"text": "Hello"}}}  # fmt: skip
+
+
 SEGMENT_EDIT = {
     "name": "VIPs",
     "positive_tags": ["vip"],
@@ -689,6 +711,84 @@ FAMILY_ROWS = [
     Row("sms-report", "wrong type", method="get", query="?daterange=2026-01-01", errors=("daterange",)),
     Row("sms-report", "nul", method="get", query="?daterange=2026-01-01%7C2026-01-02%00", errors=("daterange",)),
     Row("sms-pricing", "wrong type", method="get", query="?filter%5Bstatus%5D=2", errors=("filter[status]",)),
+    # WhatsApp
+    Row("whatsapp-templates", "oversize", body=lambda w: {**WA_TEMPLATE(w), "name": LONG}, errors=("name",)),
+    Row("whatsapp-templates", "wrong type", body=lambda w: {**WA_TEMPLATE(w), "payload": "text"}, errors=("payload",)),
+    Row(
+        "whatsapp-templates",
+        "huge list",
+        body=lambda w: {
+            **WA_TEMPLATE(w),
+            "type": "template",
+            "is_conversation": False,
+            "payload": {
+                "body": {"type": "text", "payload": {"text": "Hi {{name}}"}},
+                "choices": {"type": "actions", "actions": [{"type": "url"}] * 10_000},
+            },
+        },
+        errors=("payload.choices.actions",),
+    ),  # fmt: skip
+    Row("whatsapp-unsubscribers", "nul", body={"receiver": "4474001234\x0099"}, errors=("receiver",)),
+    Row(
+        "whatsapp-unsubscribers",
+        "oversize",
+        body={"receiver": "447400123499", "type": "sender", "value": LONG},
+        errors=("value",),
+    ),
+    Row("whatsapp-unsubscribers", "wrong type", body={"receiver": "447400123499", "type": ["all"]}, errors=("type",)),
+    Row("whatsapp-unsubscribers", "huge list", body={"receiver": NUMBERS[:50_000]}, errors=("receiver",)),
+    Row("whatsapp-unsubscriber", "nul", method="put", body={"receiver": "\x00"}, errors=("receiver",)),
+    Row(
+        "whatsapp-unsubscribers-import",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"file": csv_file(f"447400123456\n{BIG_CELL}\n")},
+        errors=("file",),
+    ),
+    Row(
+        "whatsapp-message-send",
+        "oversize",
+        body={**WA_SEND, "message": {"type": "text", "payload": {"text": "x" * 4097}}},
+        errors=("message.payload.text",),
+    ),
+    Row(
+        "whatsapp-message-send", "wrong type", body={**WA_SEND, "channels": {"name": "whatsapp"}}, errors=("channels",)
+    ),
+    Row(
+        "whatsapp-message-send",
+        "huge list",
+        body=lambda w: w.whatsapp_number and {**WA_SEND, "recipient": {"to": NUMBERS}},
+        errors=("to",),
+    ),
+    Row(
+        "whatsapp-send-template",
+        "oversize",
+        body={"alias": LONG, "recipient": {"to": ["447400123456"]}},
+        errors=("alias",),
+    ),
+    Row(
+        "whatsapp-send-template",
+        "wrong type",
+        body=lambda w: {"id": str(w.whatsapp_template.uuid), "data": ["x"], "recipient": {"to": ["447400123456"]}},
+        errors=("data",),
+    ),
+    Row(
+        "whatsapp-send-template",
+        "huge list",
+        body=lambda w: {"id": str(w.whatsapp_template.uuid), "data": {"name": "A"}, "recipient": {"to": NUMBERS}},
+        errors=("to",),
+    ),
+    Row("whatsapp-message-status", "wrong type", method="get", query="?id=yesterday", errors=("id",)),
+    Row(
+        "whatsapp-pricing",
+        "wrong type",
+        method="get",
+        query="?filter%5Bsubservice%5D=XYZ",
+        errors=("filter[subservice]",),
+    ),
+    Row("whatsapp-optout", "oversize", body={"number": LONG}, errors=("number",)),
+    Row("whatsapp-optout", "wrong type", body={"number": ["447400123456"]}, errors=("number",)),
+    Row("whatsapp-optout", "huge list", body={"number": NUMBERS[:50_000]}, errors=("number",)),
     # finance (a reseller's key: the endpoint is for resellers)
     Row("finance-credits", "nul", body={"username": "child\x00", "credits": "1"}, errors=("username",)),
     Row("finance-credits", "oversize", body={"username": LONG, "credits": "1"}, errors=("username",)),

@@ -19,7 +19,7 @@ from accounts.models import ROLE_PERMISSIONS, Account, Role
 from portal.api.views import V2APIView
 from portal.core.tenancy import TenantQuerySet
 from tests.factories import make_account, make_key, make_member
-from tests.tenancy import cases_accounts, cases_contacts, cases_messaging  # noqa: F401  (they register the cases)
+from tests.tenancy import cases_accounts, cases_contacts, cases_messaging, cases_whatsapp  # noqa: F401  (they register the cases)
 from tests.tenancy.registry import CASES, EXEMPT, resolve_value
 
 NOT_FOUND = {"status": "failed", "code": 404, "message": "Not Found."}
@@ -258,7 +258,11 @@ def _id_routes():
 def test_every_route_with_an_id_is_covered():
     covered = {item.url for case in CASES for item in (*case.ops, *case.listings)}
     # Staff pages (staff_required) are the documented cross-account reads.
-    staff = {name for name in _id_routes() if name.split(":")[0] in ("staff", "review", "pricing", "connectors")}
+    staff = {
+        name
+        for name in _id_routes()
+        if name.split(":")[0] in ("staff", "review", "pricing", "connectors", "whatsapp_staff")
+    }
     missing = set(_id_routes()) - covered - set(EXEMPT_ROUTES) - staff
     assert missing == set(), "add an Op for it to a case in tests/tenancy/cases_*.py"
     assert set(EXEMPT_ROUTES) <= {name for name, _ in _routes()}, "stale route exemption"

@@ -1,4 +1,5 @@
-"""v2 endpoints: /sms/suppressions/unsubscribers and /sms/suppressions/templates."""
+"""v2 endpoints: /sms/suppressions/unsubscribers and /sms/suppressions/templates. The unsubscriber
+views serve every channel's list (`channel`; WhatsApp's are mounted under /whatsapp/suppressions/)."""
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
@@ -45,14 +46,15 @@ def _data(request):
     return {key: request.data.get(key) for key in request.data}
 
 
-def start_import(request, account, kind, content, filename):
-    job = importers.create_job(account=account, kind=kind, content=content, filename=filename)
+def start_import(request, account, kind, content, filename, channel=Channel.SMS):
+    job = importers.create_job(account=account, kind=kind, content=content, filename=filename, channel=channel)
     transaction.on_commit(lambda: run_import.delay(job.pk))
     return job
 
 
 class UnsubscriberList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
+    channel = Channel.SMS
 
     @extend_schema(
         summary="View all unsubscribers",
@@ -60,7 +62,7 @@ class UnsubscriberList(V2APIView):
         responses={200: envelope("Unsubscribers", many(S.UNSUBSCRIBER), paginated=True)},
     )
     def get(self, request):
-        qs = Unsubscriber.objects.for_account(self.account).filter(channel=Channel.SMS)
+        qs = Unsubscriber.objects.for_account(self.account).filter(channel=self.channel)
         return self.paginated(
             apply_filterset(UnsubscriberFilterSet, request, qs), unsubscriber_data, "Unsubscribers list"
         )
@@ -72,21 +74,25 @@ class UnsubscriberList(V2APIView):
     )
     def post(self, request):
         unsub = consent.opt_out(
-            account=self.account, channel=Channel.SMS, request=request._request, **services.scope_fields(_data(request))
+            account=self.account,
+            channel=self.channel,
+            request=request._request,
+            **services.scope_fields(_data(request)),
         )
         return self.ok(unsubscriber_data(unsub), "Receiver added successfully")
 
     @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned", EMPTY_LIST)})
     def delete(self, request):
-        consent.clear_opt_outs(account=self.account, channel=Channel.SMS, request=request._request)
+        consent.clear_opt_outs(account=self.account, channel=self.channel, request=request._request)
         return self.ok([], "Deleted Successfully")
 
 
 class UnsubscriberDetail(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
+    channel = Channel.SMS
 
     def _get(self, pk):
-        return self.get_for_account(Unsubscriber.objects.filter(channel=Channel.SMS), uuid=pk)
+        return self.get_for_account(Unsubscriber.objects.filter(channel=self.channel), uuid=pk)
 
     @extend_schema(summary="View unsubscriber", responses={200: envelope("UnsubscriberData", S.UNSUBSCRIBER)})
     def get(self, request, pk):
@@ -120,6 +126,7 @@ class UnsubscriberDetail(V2APIView):
 
 class UnsubscriberImport(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
+    channel = Channel.SMS
 
     @extend_schema(
         summary="Import unsubscribers",
@@ -132,7 +139,7 @@ class UnsubscriberImport(V2APIView):
         if upload is None:
             raise ValidationFailed({"file": ["The file field is required."]})
         importers.check_upload(upload)
-        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name)
+        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name, self.channel)
         return self.ok(message="Receivers accepted for import", include_code=False, include_data=False)
 
 

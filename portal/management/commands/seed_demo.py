@@ -1,4 +1,5 @@
-"""Load demo data once: a customer, a reseller with a child, a staff user and an API key."""
+"""Load demo data once: a customer (with a WhatsApp number on the simulator, templates and a
+conversation), a reseller with a child, a staff user and an API key."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -10,6 +11,7 @@ from accounts.services.customers import create_customer
 from contacts.services.contacts import create_contact
 from contacts.services.segments import count_segment, create_segment
 from messaging import consent
+from messaging.channels.whatsapp import demo as whatsapp_demo
 from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
@@ -152,6 +154,7 @@ class Command(BaseCommand):
         _, secret = apikeys.create_api_key(account=demo, name="Demo key", actor=owner)
         self._registry(demo, owner)
         self._contacts(demo, owner)
+        whatsapp_demo.seed(demo)
 
         reseller, _ = create_customer(
             email=RESELLER_EMAIL,
