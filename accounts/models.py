@@ -89,6 +89,9 @@ class Account(models.Model):
     username = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     is_reseller = models.BooleanField(default=False)
+    # The brand the account was signed up under (a reseller's own brand covers its subtree
+    # without this; accounts.brands.resolve.brand_for_account). Null: inherited or the platform's.
+    brand = models.ForeignKey("brands.Brand", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(default=True)
     email = models.EmailField(blank=True)
     mobile = models.CharField(max_length=20, blank=True)

@@ -57,7 +57,11 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# The platform's own host names (Django's host patterns: ".example.com" covers subdomains). Brands'
+# domains are allowed dynamically (accounts.brands): BrandMiddleware answers any other host with a
+# plain 400 before tenant code runs, so Django's own host check is left open.
+PLATFORM_HOSTS = env_list("PLATFORM_HOSTS", env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"))
+ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -82,6 +86,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "accounts.notifications",
+    "accounts.brands",
     "messaging",
     "portal.core.events",
     "messaging.senders",
@@ -98,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.ServerTimingMiddleware",
+    "accounts.brands.middleware.BrandMiddleware",  # before anything reads the host or the session
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("notifications/", include("accounts.notifications.urls")),
+    path("brand/", include("accounts.brands.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.brands import services as brand_services
 from accounts.forms import LoginForm, TwoFactorForm
 from accounts.middleware import SESSION_KEY as ACCOUNT_SESSION_KEY
 from accounts.models import Membership
@@ -43,6 +44,9 @@ def login_view(request):
             form.add_error(None, "Too many failed attempts. Wait a few minutes and try again.")
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is not None and not brand_services.admits_user(request.brand, user):
+                # Another brand's customer: the same answer as a wrong password, nothing to learn.
+                user = None
             if user is None:
                 security.login_failed(email, ip)
                 _record_failure(request, email)

@@ -110,3 +110,4 @@ def _price(account, marker):
 register(Case(Price, _price, listings=(Listing("sms-pricing", api=True),)))
 
 exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
+exempt("brands.Brand", "platform brands have no account; reseller brand pages come with brand management")

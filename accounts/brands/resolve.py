@@ -1,0 +1,127 @@
+"""Which brand a host name, or an account, belongs to: one cached lookup per request.
+
+The process keeps what it looked up (host -> brand, account -> brand) and checks one version
+stamp in the shared cache per request; any change to a brand, a domain or an account's place in
+the reseller tree writes a new stamp (signals.py), and every process drops its copies.
+"""
+
+import threading
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http.request import split_domain_port, validate_host
+
+from accounts.brands.models import Brand, BrandDomain, DomainStatus, Module
+
+VERSION_KEY = "brands:version"
+SERVED = (DomainStatus.VERIFIED, DomainStatus.FAILING)
+
+_lock = threading.Lock()
+_state = {"version": None, "hosts": {}, "accounts": {}, "brands": {}, "default": None}
+
+
+def bump():
+    """Invalidate every process's brand lookups (call after a change that affects them)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    with _lock:
+        _state["version"] = None
+
+
+def _fresh():
+    """The process copy, emptied when the shared stamp changed since it was filled."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY, version)
+    if version != _state["version"]:
+        with _lock:
+            _state.update(version=version, hosts={}, accounts={}, brands={}, default=None)
+    return _state
+
+
+def platform_brand():
+    """The brand of the platform's own host names: the row marked default, or one made from
+    the settings when there is none (a fresh install)."""
+    state = _fresh()
+    if state["default"] is None:
+        state["default"] = Brand.objects.filter(is_default=True).first() or Brand(
+            slug="platform", name=settings.SITE_NAME, is_default=True, modules=list(Module.values)
+        )
+    return state["default"]
+
+
+def normalise_host(raw):
+    """`Host` header -> the lower-case host name without port or trailing dot ("" when malformed)."""
+    domain, _port = split_domain_port(raw or "")
+    return domain.rstrip(".").lower()
+
+
+def brand_for_host(host):
+    """The brand served on `host` (already normalised), or None for a host nobody serves."""
+    state = _fresh()
+    hosts = state["hosts"]
+    if host in hosts:
+        brand_id = hosts[host]  # 0: the platform brand without a row; None: nobody serves it
+        return None if brand_id is None else _brand_by_id(brand_id)
+    if host and validate_host(host, settings.PLATFORM_HOSTS):
+        brand = platform_brand()
+        hosts[host] = brand.pk or 0
+        if not brand.pk:
+            return brand
+        state["brands"][brand.pk] = brand
+        return brand
+    domain = BrandDomain.objects.select_related("brand").filter(host=host, status__in=SERVED).first()
+    hosts[host] = domain.brand_id if domain else None
+    if domain is None:
+        return None
+    state["brands"][domain.brand_id] = domain.brand
+    return domain.brand
+
+
+def _brand_by_id(brand_id):
+    if brand_id == 0:
+        return platform_brand()
+    brands = _fresh()["brands"]
+    if brand_id not in brands:
+        brands[brand_id] = Brand.objects.filter(pk=brand_id).first() or platform_brand()
+    return brands[brand_id]
+
+
+def brand_for_account(account):
+    """The account's brand: the first brand owned by or assigned to the account or one of its
+    ancestors (a reseller's brand covers its whole subtree), else the platform's."""
+    if account is None:
+        return platform_brand()
+    accounts = _fresh()["accounts"]
+    if account.pk not in accounts:
+        accounts[account.pk] = _inherited_brand_id(account)
+    brand_id = accounts[account.pk]
+    return _brand_by_id(brand_id) if brand_id else platform_brand()
+
+
+def _inherited_brand_id(account):
+    from accounts.models import Account
+
+    current, seen = account.pk, set()
+    while current and current not in seen:
+        seen.add(current)
+        owned = Brand.objects.filter(account_id=current).order_by("pk").values_list("pk", flat=True).first()
+        if owned:
+            return owned
+        row = Account.objects.filter(pk=current).values("brand_id", "parent_id").first()
+        if row is None:
+            return None
+        if row["brand_id"]:
+            return row["brand_id"]
+        current = row["parent_id"]
+    return None
+
+
+def admits(brand, account):
+    """Whether `account` may work under `brand`'s hosts: the platform's hosts admit everyone,
+    a brand's hosts only the accounts of that brand."""
+    if brand is None or brand.is_default:
+        return True
+    return brand_for_account(account).pk == brand.pk
