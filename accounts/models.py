@@ -121,7 +121,15 @@ class Role(models.TextChoices):
 # templates check these names; an unknown one fails loudly there).
 ROLE_PERMISSIONS = {
     Role.OWNER: frozenset(Permission),  # everything, the audit log included
-    Role.ADMIN: frozenset({Permission.MANAGE_TEAM, Permission.MANAGE_KEYS, Permission.MANAGE_CREDITS, Permission.SEND}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.MANAGE_TEAM,
+            Permission.MANAGE_KEYS,
+            Permission.MANAGE_CREDITS,
+            Permission.SEND,
+            Permission.MANAGE_BRAND,
+        }
+    ),
     Role.DEVELOPER: frozenset({Permission.MANAGE_KEYS, Permission.SEND}),
     Role.ANALYST: frozenset(),  # read-only: every page that needs no permission
 }

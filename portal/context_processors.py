@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.brands.resolve import admits, platform_brand
@@ -15,6 +16,10 @@ def portal(request):
         "brand": brand,
         "site_name": brand.name,
         "platform_name": settings.SITE_NAME,
+        # The brand's assets; a preview of another brand passes its own (accounts.brands.pages).
+        "brand_stylesheet_url": f"{reverse('brands:stylesheet')}?v={brand.version}",
+        "brand_logo_url": f"{reverse('brands:logo')}?v={brand.version}" if brand.logo else "",
+        "brand_favicon_url": f"{reverse('brands:favicon')}?v={brand.version}" if brand.favicon else "",
         "current_account": getattr(request, "account", None),
         "membership": membership,
         "account_balance": SimpleLazyObject(lambda: _balance(request)),

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.http.request import split_domain_port, validate_host
 
 from accounts.brands.models import Brand, BrandDomain, DomainStatus, Module
+from accounts.models import Account
 
 VERSION_KEY = "brands:version"
 SERVED = (DomainStatus.VERIFIED, DomainStatus.FAILING)
@@ -90,8 +91,9 @@ def _brand_by_id(brand_id):
 
 
 def brand_for_account(account):
-    """The account's brand: the first brand owned by or assigned to the account or one of its
-    ancestors (a reseller's brand covers its whole subtree), else the platform's."""
+    """The brand `account` works under: the one assigned to it, else the nearest ancestor's own
+    brand (a reseller's brand covers the accounts below it) or assigned one, else the platform's.
+    A reseller itself stays a customer of the brand above it."""
     if account is None:
         return platform_brand()
     accounts = _fresh()["accounts"]
@@ -102,14 +104,13 @@ def brand_for_account(account):
 
 
 def _inherited_brand_id(account):
-    from accounts.models import Account
-
     current, seen = account.pk, set()
     while current and current not in seen:
+        if seen:  # an ancestor: its own brand covers this subtree
+            owned = Brand.objects.filter(account_id=current).order_by("pk").values_list("pk", flat=True).first()
+            if owned:
+                return owned
         seen.add(current)
-        owned = Brand.objects.filter(account_id=current).order_by("pk").values_list("pk", flat=True).first()
-        if owned:
-            return owned
         row = Account.objects.filter(pk=current).values("brand_id", "parent_id").first()
         if row is None:
             return None
@@ -121,7 +122,7 @@ def _inherited_brand_id(account):
 
 def admits(brand, account):
     """Whether `account` may work under `brand`'s hosts: the platform's hosts admit everyone,
-    a brand's hosts only the accounts of that brand."""
+    a brand's hosts the accounts of that brand and the reseller that owns it."""
     if brand is None or brand.is_default:
         return True
-    return brand_for_account(account).pk == brand.pk
+    return brand.account_id == account.pk or brand_for_account(account).pk == brand.pk

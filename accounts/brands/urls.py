@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.brands import views
+from accounts.brands import pages, views
 
 app_name = "brands"
 
@@ -8,4 +8,8 @@ urlpatterns = [
     path("style.css", views.stylesheet, name="stylesheet"),
     path("logo", views.logo, name="logo"),
     path("favicon", views.favicon, name="favicon"),
+    path("preview.css", pages.preview_stylesheet, name="preview_css"),
+    path("settings/", pages.brand_settings, name="settings"),
+    path("settings/preview/", pages.brand_preview, name="preview"),
+    path("settings/customer-view/", pages.customer_preview, name="customer_preview"),
 ]

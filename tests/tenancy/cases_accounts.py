@@ -1,5 +1,6 @@
 """Tenant-isolation cases: accounts (team, keys, credits, customers, audit, notifications)."""
 
+from accounts.brands.models import Brand
 from accounts.models import Account, ApiKey, AuditEvent, Invitation, LedgerEntry, Membership, Role
 from accounts.notifications.models import Notification
 from accounts.notifications.services import notify
@@ -110,4 +111,18 @@ def _price(account, marker):
 register(Case(Price, _price, listings=(Listing("sms-pricing", api=True),)))
 
 exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
-exempt("brands.Brand", "platform brands have no account; reseller brand pages come with brand management")
+
+
+def _brand(account, marker):
+    return Brand.objects.create(account=account, slug=f"b-{account.pk}-{marker[-8:]}".lower(), name=marker)
+
+
+register(
+    Case(
+        Brand,
+        _brand,
+        name="brands.Brand (a reseller's own brand)",
+        prepare=_reseller,
+        listings=(Listing("brands:settings"), Listing("brands:customer_preview")),
+    )
+)
