@@ -356,7 +356,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portal v2 API",
-    "DESCRIPTION": "Messaging platform REST API (v2). See docs/api.md for contract decisions.",
+    # Title and servers are the brand's (accounts.brands.schema); the description names no brand.
+    "DESCRIPTION": "Messaging REST API (v2).",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.brands.schema.brand_schema",
+    ],
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -49,3 +49,4 @@ urlpatterns = [
     path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),
 ]
+handler500 = "portal.views.server_error"

@@ -3,7 +3,7 @@
 from django import forms
 
 from accounts import products
-from accounts.brands.models import HEX_COLOUR, Brand, Module
+from accounts.brands.models import HEX_COLOUR, PLATFORM_SLUG, Brand, Module
 from portal.pages import PageForm
 
 COLOUR_FIELDS = ("primary_colour", "primary_ink_colour", "soft_colour", "sidebar_colour")
@@ -105,6 +105,12 @@ class StaffBrandForm(BrandForm):
         codes = [(c.code, f"{c.code} – {c.display_name}") for c in products.directory().choices(None)]
         self.fields["product_codes"].choices = codes
         self.fields["default_product_codes"].choices = codes
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug == PLATFORM_SLUG:
+            raise forms.ValidationError("This slug is the platform's own.")
+        return slug
 
     def clean_api_servers(self):
         lines = [line.strip() for line in self.cleaned_data["api_servers"].splitlines() if line.strip()]

@@ -35,6 +35,9 @@ def unsold_paths(brand):
     return tuple(prefix for module, prefixes in MODULE_PATHS.items() if not brand.sells(module) for prefix in prefixes)
 
 
+PLATFORM_SLUG = "platform"
+
+
 def all_modules():
     return list(Module.values)
 
@@ -44,8 +47,8 @@ class Brand(models.Model):
     catalogue (the product codes and API modules it sells).
 
     `account` is the reseller that owns the brand (null: a platform brand that staff manage);
-    its child accounts inherit it (accounts.brands.resolve). `is_default` marks the brand of the
-    platform's own host names; there is at most one.
+    its child accounts inherit it (accounts.brands.resolve). The platform's own host names have
+    no row: their brand is made from the settings (`resolve.platform_brand`, `is_default`).
     """
 
     slug = models.SlugField(max_length=60, unique=True)
@@ -53,7 +56,6 @@ class Brand(models.Model):
     account = models.ForeignKey(
         "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="owned_brands"
     )
-    is_default = models.BooleanField(default=False)
     # Look
     primary_colour = models.CharField(max_length=7, default="#1f5eff", validators=[validate_colour])
     primary_ink_colour = models.CharField(max_length=7, default="#ffffff", validators=[validate_colour])
@@ -88,17 +90,22 @@ class Brand(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_brand"
-            )
-        ]
 
     def __str__(self):
         return self.name
 
+    @property
+    def is_default(self):
+        """The platform's own brand (never stored: made from the settings)."""
+        return self.pk is None and self.slug == PLATFORM_SLUG
+
     def sells(self, module):
         return module in self.modules
+
+    @property
+    def reference_title(self):
+        """The API reference's title: the brand's own, else "<name> v2 API"."""
+        return self.api_title or f"{self.name} v2 API"
 
     @property
     def version(self):

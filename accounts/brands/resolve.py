@@ -12,14 +12,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http.request import split_domain_port, validate_host
 
-from accounts.brands.models import Brand, BrandDomain, DomainStatus, Module
+from accounts.brands.models import PLATFORM_SLUG, Brand, BrandDomain, DomainStatus, Module
 from accounts.models import Account
 
 VERSION_KEY = "brands:version"
 SERVED = (DomainStatus.VERIFIED, DomainStatus.FAILING)
 
 _lock = threading.Lock()
-_state = {"version": None, "hosts": {}, "accounts": {}, "brands": {}, "default": None}
+_state = {"version": None, "hosts": {}, "accounts": {}, "brands": {}}
 
 
 def bump():
@@ -38,19 +38,14 @@ def _fresh():
             version = cache.get(VERSION_KEY, version)
     if version != _state["version"]:
         with _lock:
-            _state.update(version=version, hosts={}, accounts={}, brands={}, default=None)
+            _state.update(version=version, hosts={}, accounts={}, brands={})
     return _state
 
 
 def platform_brand():
-    """The brand of the platform's own host names: the row marked default, or one made from
-    the settings when there is none (a fresh install)."""
-    state = _fresh()
-    if state["default"] is None:
-        state["default"] = Brand.objects.filter(is_default=True).first() or Brand(
-            slug="platform", name=settings.SITE_NAME, is_default=True, modules=list(Module.values)
-        )
-    return state["default"]
+    """The brand of the platform's own host names, made from the settings (no row, no query):
+    its name is SITE_NAME, it sells every product and module."""
+    return Brand(slug=PLATFORM_SLUG, name=settings.SITE_NAME, modules=list(Module.values))
 
 
 def normalise_host(raw):
@@ -61,18 +56,13 @@ def normalise_host(raw):
 
 def brand_for_host(host):
     """The brand served on `host` (already normalised), or None for a host nobody serves."""
+    if validate_host(host, settings.PLATFORM_HOSTS):
+        return platform_brand()
     state = _fresh()
     hosts = state["hosts"]
     if host in hosts:
-        brand_id = hosts[host]  # 0: the platform brand without a row; None: nobody serves it
+        brand_id = hosts[host]  # None: nobody serves it
         return None if brand_id is None else _brand_by_id(brand_id)
-    if host and validate_host(host, settings.PLATFORM_HOSTS):
-        brand = platform_brand()
-        hosts[host] = brand.pk or 0
-        if not brand.pk:
-            return brand
-        state["brands"][brand.pk] = brand
-        return brand
     domain = BrandDomain.objects.select_related("brand").filter(host=host, status__in=SERVED).first()
     hosts[host] = domain.brand_id if domain else None
     if domain is None:
@@ -82,8 +72,6 @@ def brand_for_host(host):
 
 
 def _brand_by_id(brand_id):
-    if brand_id == 0:
-        return platform_brand()
     brands = _fresh()["brands"]
     if brand_id not in brands:
         brands[brand_id] = Brand.objects.filter(pk=brand_id).first() or platform_brand()

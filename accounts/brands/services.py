@@ -36,15 +36,6 @@ def install_catalogued(host_suffix="localhost"):
     return brands
 
 
-def primary_host(brand):
-    """The host links of `brand` are built on (never the request's Host header), or None."""
-    if brand is None or not brand.pk:
-        return None
-    domains = [d for d in brand.domains.all() if d.is_served and d.kind == DomainKind.PORTAL]
-    domains.sort(key=lambda d: (not d.is_primary, d.host))
-    return domains[0].host if domains else None
-
-
 def admits_user(brand, user):
     """Whether `user` may log in under `brand`'s hosts: staff anywhere, others when one of their
     accounts belongs to the brand."""

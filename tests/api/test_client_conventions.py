@@ -83,7 +83,6 @@ def test_unknown_paths_stay_404_with_or_without_a_slash(api_client):
         assert res.status_code == 404 and res.json()["message"] == "Not Found.", path
 
 
-@pytest.mark.django_db  # the host is looked up among the brands
 def test_the_docs_page_still_redirects_to_its_canonical_path(client):
     res = client.get("/api/docs")
     assert res.status_code == 301 and res["Location"] == "/api/docs/"

@@ -84,7 +84,6 @@ def test_nul_in_the_query_string_is_a_422_on_that_parameter(api_client):
     refused(res, {"parameter": ["The parameter name may not contain NUL characters."]})
 
 
-@pytest.mark.django_db  # the host is looked up among the brands
 def test_the_query_rule_runs_after_authentication(client):
     assert_unauthenticated(client.get("/api/v2/sms/status?cid=a%00b"))
 
