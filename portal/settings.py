@@ -220,6 +220,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Cookies are host-only (no Domain attribute): a session on one brand's domain never reaches
+# another's. Behind TLS they carry the `__Host-` prefix, which browsers hold to exactly that.
+if env_bool("BEHIND_TLS_PROXY", False) and SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # Pages carry the CSRF token in the template (forms, and htmx's `hx-headers` on <body>); no script
 # reads the cookie, so it can be HttpOnly.
 CSRF_COOKIE_HTTPONLY = True
@@ -256,6 +261,16 @@ CONTENT_SECURITY_POLICY = env(
 )
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Brands' custom domains (accounts.brands.domains, docs/brands.md): what their DNS must say,
+# which resolver checks it (host:port list; empty = the system resolver), and how long a domain
+# may fail its check before it is dropped.
+BRAND_DOMAIN_CNAME_TARGET = env("BRAND_DOMAIN_CNAME_TARGET", "domains.localhost").rstrip(".").lower()
+BRAND_DOMAIN_ADDRESSES = env_list("BRAND_DOMAIN_ADDRESSES", "127.0.0.1,::1")
+BRAND_DOMAIN_TXT_PREFIX = env("BRAND_DOMAIN_TXT_PREFIX", "_domain-verify")
+BRAND_DOMAIN_DROP_AFTER_DAYS = env_int("BRAND_DOMAIN_DROP_AFTER_DAYS", 7)
+DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
+DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
 
 # Email: console by default; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Portal <no-reply@localhost>")
@@ -407,6 +422,7 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
         "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
+        "recheck-brand-domains": {"task": "accounts.brands.tasks.recheck_domains", "schedule": 3600.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
+from accounts.brands import views as brand_views
 from messaging.channels.sms.engage import NotifyView, PushSmsView
 from portal import views
 from portal.api.docs import ApiDocsView
@@ -24,6 +25,7 @@ api_v3 = [*accounts_v3]
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("tls/ask", brand_views.tls_ask, name="tls_ask"),
     path("", include("accounts.urls")),
     path("notifications/", include("accounts.notifications.urls")),
     path("brand/", include("accounts.brands.urls")),

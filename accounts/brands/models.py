@@ -131,8 +131,9 @@ def new_token():
 
 
 class BrandDomain(models.Model):
-    """A host name a brand is served on. Only verified hosts are served (`host` is unique among
-    the rows not removed: a removed host is free for anyone at once)."""
+    """A brand's claim on a host name (accounts.brands.domains). Only verified (and failing)
+    claims are served, at most one per host; pending claims of several brands may coexist, and a
+    removed claim frees the host at once."""
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="domains")
     host = models.CharField(max_length=253)
@@ -151,8 +152,13 @@ class BrandDomain(models.Model):
         ordering = ["host"]
         constraints = [
             models.UniqueConstraint(
-                fields=["host"], condition=~models.Q(status="removed"), name="one_live_claim_per_host"
-            )
+                fields=["host"],
+                condition=models.Q(status__in=["verified", "failing"]),
+                name="one_served_claim_per_host",
+            ),
+            models.UniqueConstraint(
+                fields=["brand", "host"], condition=~models.Q(status="removed"), name="one_live_claim_per_brand_host"
+            ),
         ]
 
     def __str__(self):

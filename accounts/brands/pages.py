@@ -3,6 +3,7 @@ and staff's list of every brand."""
 
 import base64
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,14 +11,14 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.brands import services
+from accounts.brands import domains, services
 from accounts.brands.forms import COLOUR_FIELDS, BrandForm, StaffBrandForm
 from accounts.brands.images import read_image
-from accounts.brands.models import Brand
+from accounts.brands.models import Brand, BrandDomain, DomainKind, DomainStatus
 from accounts.brands.stylesheet import VARIABLES, brand_colours, css_for
 from accounts.permissions import account_required, staff_required
 from portal.core.errors import DomainError
-from portal.pages import form_errors_from
+from portal.pages import PageForm, form_errors_from
 
 
 def _reseller_brand(request):
@@ -175,3 +176,76 @@ def staff_brand_edit(request, brand_id):
 def staff_brand_preview(request, brand_id=None):
     brand = get_object_or_404(Brand, pk=brand_id) if brand_id else None
     return _preview_fragment(request, brand)
+
+
+# Custom domains
+
+
+class DomainForm(PageForm):
+    host = forms.CharField(
+        max_length=253, label="Domain", widget=forms.TextInput(attrs={"placeholder": "portal.example.com"})
+    )
+    kind = forms.ChoiceField(choices=DomainKind.choices, label="Used for", initial=DomainKind.PORTAL)
+
+
+def _owned_brand(request):
+    return services.brand_of_reseller(request.account) if request.account.is_reseller else None
+
+
+def _domains_page(request, brand, form=None, status=200):
+    rows = [
+        (domain, domains.records_to_publish(domain))
+        for domain in brand.domains.exclude(status=DomainStatus.REMOVED).order_by("host")
+    ]
+    ctx = {"brand_owned": brand, "rows": rows, "form": form or DomainForm()}
+    template = (
+        "brands/partials/domain_table.html" if request.htmx and not request.htmx.boosted else "brands/domain_list.html"
+    )
+    return render(request, template, ctx, status=status)
+
+
+@account_required("manage_brand")
+def domain_list(request):
+    if not request.account.is_reseller:
+        return render(request, "brands/not_reseller.html", status=403)
+    brand = _owned_brand(request)
+    if brand is None:  # domains belong to a brand: the reseller saves one first
+        return render(request, "brands/not_reseller.html", {"needs_brand": True})
+    form = DomainForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _domains_page(request, brand, form, status=422)
+        try:
+            domains.add_domain(
+                brand=brand, host=form.cleaned_data["host"], kind=form.cleaned_data["kind"], actor=request.user
+            )
+        except DomainError as exc:
+            form_errors_from(form, exc)
+            return _domains_page(request, brand, form, status=422)
+        if not request.htmx:
+            return redirect("brands:domain_list")
+        form = DomainForm()
+    return _domains_page(request, brand, form)
+
+
+def _own_domain(request, domain_id):
+    return get_object_or_404(BrandDomain.objects.select_related("brand"), pk=domain_id, brand__account=request.account)
+
+
+@require_POST
+@account_required("manage_brand")
+def domain_check(request, domain_id):
+    domain = _own_domain(request, domain_id)
+    try:
+        domains.check(domain)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")
+
+
+@require_POST
+@account_required("manage_brand")
+def domain_remove(request, domain_id):
+    domain = _own_domain(request, domain_id)
+    domains.remove_domain(domain=domain, actor=request.user)
+    return _domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")

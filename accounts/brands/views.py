@@ -3,6 +3,7 @@
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
+from accounts.brands import domains
 from accounts.brands.stylesheet import brand_colours, css_for
 
 # Assets carry the brand's version in their URL, so they can be kept for a year.
@@ -35,3 +36,13 @@ def logo(request):
 @require_GET
 def favicon(request):
     return _image(request.brand.favicon, request.brand.favicon_type, bool(request.GET.get("v")))
+
+
+@require_GET
+def tls_ask(request):
+    """Caddy's on-demand TLS asks here before it requests a certificate for `?domain=`: yes
+    (200) only for a verified brand domain, so nobody can make the server fetch certificates for
+    names it does not serve."""
+    if domains.allows_certificate(request.GET.get("domain", "")):
+        return HttpResponse("ok", content_type="text/plain")
+    return HttpResponse("unknown domain", status=404, content_type="text/plain")

@@ -40,3 +40,15 @@ def api_client_for(account, host):
     client = APIClient(HTTP_HOST=host)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
+
+
+@pytest.fixture
+def dns_zone(settings):
+    """A loopback DNS server the portal's resolver is pointed at; `zone.publish(...)` records."""
+    from tests.brands import dns_server
+
+    zone, server, port = dns_server.start()
+    settings.DNS_NAMESERVERS = [f"127.0.0.1:{port}"]
+    settings.DNS_TIMEOUT_SECONDS = 2
+    yield zone
+    server.stop()
