@@ -88,13 +88,15 @@ def _root_ca(storage):
 
 def _get(port, host, storage, path="/login/"):
     context = ssl.create_default_context(cafile=str(_root_ca(storage)))
-    with socket.create_connection(("127.0.0.1", port), timeout=15) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            while chunk := tls.recv(65536):
-                data += chunk
-            return tls.getpeercert(), data.decode("utf-8", "replace")
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=15) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
+        return tls.getpeercert(), data.decode("utf-8", "replace")
 
 
 def test_a_verified_domain_gets_a_certificate_and_its_brand_over_https(caddy):
