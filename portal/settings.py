@@ -270,6 +270,9 @@ BRAND_DOMAIN_ADDRESSES = env_list("BRAND_DOMAIN_ADDRESSES", "127.0.0.1,::1")
 BRAND_DOMAIN_TXT_PREFIX = env("BRAND_DOMAIN_TXT_PREFIX", "_domain-verify")
 BRAND_DOMAIN_DROP_AFTER_DAYS = env_int("BRAND_DOMAIN_DROP_AFTER_DAYS", 7)
 DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
+# How often a process compares its cached brand lookups with the shared version stamp: a change
+# made in another process is seen within this many seconds (at once in the process that made it).
+BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
 DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
 
 # Email: console by default; SMTP when EMAIL_HOST is set.

@@ -1,11 +1,14 @@
 """Which brand a host name, or an account, belongs to: one cached lookup per request.
 
-The process keeps what it looked up (host -> brand, account -> brand) and checks one version
-stamp in the shared cache per request; any change to a brand, a domain or an account's place in
-the reseller tree writes a new stamp (signals.py), and every process drops its copies.
+The process keeps what it looked up (host -> brand, account -> brand) and compares a version
+stamp in the shared cache with its own; any change to a brand, a domain or an account's place in
+the reseller tree writes a new stamp (signals.py) and empties this process's copy at once, the
+other processes' at their next comparison. The stamp is read at most every
+BRAND_CACHE_CHECK_SECONDS (0: on every request), so a cached request makes no network call.
 """
 
 import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -19,7 +22,7 @@ VERSION_KEY = "brands:version"
 SERVED = (DomainStatus.VERIFIED, DomainStatus.FAILING)
 
 _lock = threading.Lock()
-_state = {"version": None, "hosts": {}, "accounts": {}, "brands": {}}
+_state = {"version": None, "checked": 0.0, "hosts": {}, "accounts": {}, "brands": {}}
 
 
 def bump():
@@ -31,6 +34,9 @@ def bump():
 
 def _fresh():
     """The process copy, emptied when the shared stamp changed since it was filled."""
+    now = time.monotonic()
+    if _state["version"] is not None and now - _state["checked"] < settings.BRAND_CACHE_CHECK_SECONDS:
+        return _state
     version = cache.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
@@ -39,7 +45,14 @@ def _fresh():
     if version != _state["version"]:
         with _lock:
             _state.update(version=version, hosts={}, accounts={}, brands={})
+    _state["checked"] = now
     return _state
+
+
+def forget():
+    """Drop this process's copy (tests do between cases; the shared stamp is left alone)."""
+    with _lock:
+        _state["version"] = None
 
 
 def platform_brand():

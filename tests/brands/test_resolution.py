@@ -142,3 +142,21 @@ def test_brand_b_sells_no_rcs_and_no_omnichannel_verify(brand_a, brand_b, custom
     for path in ("/api/v2/rcs/templates", "/api/v2/verify/profiles", "/api/v2/verify/omnichannel/send"):
         res = client.get(path)
         assert res.status_code == 404 and res.json() == {"status": "failed", "code": 404, "message": "Not Found."}
+
+
+def test_other_processes_changes_are_seen_within_the_check_interval(settings, brand_b, monkeypatch):
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.BRAND_CACHE_CHECK_SECONDS = 60
+    resolve.forget()
+    assert resolve.brand_for_host(HOST_B).name == "BICS"
+    Brand.objects.filter(pk=brand_b.pk).update(name="Changed elsewhere")
+    cache.set(resolve.VERSION_KEY, uuid.uuid4().hex)  # what another process's bump() writes
+    with CaptureQueriesContext(connection) as queries:
+        assert resolve.brand_for_host(HOST_B).name == "BICS"  # inside the interval: no network, no query
+    assert len(queries) == 0
+    clock = resolve.time.monotonic() + 61
+    monkeypatch.setattr(resolve.time, "monotonic", lambda: clock)
+    assert resolve.brand_for_host(HOST_B).name == "Changed elsewhere"
