@@ -90,9 +90,8 @@ async def ask_load(port):
     elapsed = time.perf_counter() - start
     print(f"/tls/ask, {CLIENTS} concurrent clients x {PER_CLIENT}: {len(latencies) / elapsed:.0f} req/s")
     print(f"  client latency: p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 99):.1f} ms")
-    print(
-        f"  in Django (Server-Timing): p50 {statistics.median(app_times):.2f} ms, p99 {percentile(app_times, 99):.2f} ms"
-    )
+    p50, p99 = statistics.median(app_times), percentile(app_times, 99)
+    print(f"  in Django (Server-Timing): p50 {p50:.2f} ms, p99 {p99:.2f} ms")
 
 
 def main():
