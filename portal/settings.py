@@ -269,6 +269,8 @@ BRAND_DOMAIN_CNAME_TARGET = env("BRAND_DOMAIN_CNAME_TARGET", "domains.localhost"
 BRAND_DOMAIN_ADDRESSES = env_list("BRAND_DOMAIN_ADDRESSES", "127.0.0.1,::1")
 BRAND_DOMAIN_TXT_PREFIX = env("BRAND_DOMAIN_TXT_PREFIX", "_domain-verify")
 BRAND_DOMAIN_DROP_AFTER_DAYS = env_int("BRAND_DOMAIN_DROP_AFTER_DAYS", 7)
+# What a brand's SPF record must include: the platform's sending servers.
+BRAND_SPF_INCLUDE = env("BRAND_SPF_INCLUDE", "spf.domains.localhost")
 DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 # How often a process compares its cached brand lookups with the shared version stamp: a change
 # made in another process is seen within this many seconds (at once in the process that made it).

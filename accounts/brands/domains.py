@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.brands import dns, resolve
 from accounts.brands.models import BrandDomain, DomainKind, DomainStatus
+from accounts.brands.records import Record
 from accounts.notifications.models import Level
 from accounts.notifications.services import notify
 from accounts.services import audit
@@ -51,13 +52,6 @@ def txt_name(domain):
 
 def is_apex(host):
     return host.count(".") == 1
-
-
-@dataclass(frozen=True)
-class Record:
-    type: str
-    name: str
-    value: str
 
 
 def records_to_publish(domain):

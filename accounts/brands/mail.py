@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from accounts.brands import addresses, current, resolve
+from accounts.brands import addresses, current, email_auth, resolve
 
 
 def brand_of(account=None, brand=None):
@@ -23,6 +23,22 @@ def brand_of(account=None, brand=None):
 def from_address(brand):
     address = brand.email_from or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return formataddr((brand.email_from_name or brand.name, address))
+
+
+class BrandEmail(EmailMultiAlternatives):
+    """An e-mail that signs itself with its brand's DKIM key when it is built for sending (every
+    backend calls `message()`), so the signature covers the final headers and body."""
+
+    def __init__(self, *args, brand, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.brand = brand
+
+    def message(self, **kwargs):
+        msg = super().message(**kwargs)
+        value = email_auth.signature(msg.as_bytes(linesep="\r\n"), self.brand)
+        if value:
+            msg["DKIM-Signature"] = value
+        return msg
 
 
 def text_footer(brand):
@@ -44,7 +60,8 @@ def send(*, subject, text, to, account=None, brand=None, fail_silently=False, ac
         }
         html = render_to_string("emails/branded.html", ctx)
     footer = text_footer(brand)
-    message = EmailMultiAlternatives(
+    message = BrandEmail(
+        brand=brand,
         subject=subject,
         body=f"{text}\n\n-- \n{footer}" if footer else text,
         from_email=from_address(brand),

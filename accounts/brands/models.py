@@ -76,6 +76,14 @@ class Brand(models.Model):
     email_from = models.EmailField(blank=True)
     email_from_name = models.CharField(max_length=100, blank=True)
     reply_to = models.EmailField(blank=True)
+    # DKIM: the portal signs the brand's mail with a key it generates (accounts.brands.email_auth);
+    # the public half is published at `<selector>._domainkey.<From domain>`.
+    dkim_selector = models.CharField(max_length=63, default="brand")
+    dkim_private_key = models.TextField(blank=True, editable=False)
+    dkim_public_key = models.TextField(blank=True, editable=False)
+    # The last check of the SPF, DKIM and DMARC records: name -> problem ("" when right).
+    email_check = models.JSONField(default=dict, blank=True, editable=False)
+    email_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     short_link_domain = models.CharField(max_length=253, blank=True)
     api_title = models.CharField(max_length=120, blank=True)
     api_servers = models.JSONField(default=list, blank=True)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.brands import domains, services
+from accounts.brands import domains, email_auth, services
 from accounts.brands.forms import COLOUR_FIELDS, BrandForm, StaffBrandForm
 from accounts.brands.images import read_image
 from accounts.brands.models import Brand, BrandDomain, DomainKind, DomainStatus
@@ -197,7 +197,13 @@ def _domains_page(request, brand, form=None, status=200):
         (domain, domains.records_to_publish(domain))
         for domain in brand.domains.exclude(status=DomainStatus.REMOVED).order_by("host")
     ]
-    ctx = {"brand_owned": brand, "rows": rows, "form": form or DomainForm()}
+    ctx = {
+        "brand_owned": brand,
+        "rows": rows,
+        "form": form or DomainForm(),
+        "mail_domain": email_auth.mail_domain(brand),
+        "mail_records": email_auth.records_to_publish(brand),
+    }
     template = (
         "brands/partials/domain_table.html" if request.htmx and not request.htmx.boosted else "brands/domain_list.html"
     )
@@ -249,3 +255,14 @@ def domain_remove(request, domain_id):
     domain = _own_domain(request, domain_id)
     domains.remove_domain(domain=domain, actor=request.user)
     return _domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")
+
+
+@require_POST
+@account_required("manage_brand")
+def email_check(request):
+    """Check the brand's SPF, DKIM and DMARC records now."""
+    brand = _owned_brand(request)
+    if brand is None:
+        return render(request, "brands/not_reseller.html", status=403)
+    email_auth.check(brand)
+    return _domains_page(request, brand) if request.htmx else redirect("brands:domain_list")

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.brands import resolve
+from accounts.brands import email_auth, resolve
 from accounts.brands.catalogued import CATALOGUED
 from accounts.brands.forms import LOOK_FIELDS
 from accounts.brands.images import read_image
@@ -21,6 +21,7 @@ def install_catalogued(host_suffix="localhost"):
         for spec in CATALOGUED:
             fields = {key: value for key, value in spec.items() if key != "slug"}
             brand, _ = Brand.objects.update_or_create(slug=spec["slug"], defaults=fields)
+            email_auth.ensure_dkim_key(brand)
             host = f"{brand.slug}.{host_suffix}"
             if not BrandDomain.objects.filter(host=host).exclude(status=DomainStatus.REMOVED).exists():
                 BrandDomain.objects.create(
@@ -86,6 +87,8 @@ def save_brand(*, brand, data, logo=None, favicon=None, remove_logo=False, actor
     if remove_logo and logo is None:
         brand.logo, brand.logo_type = b"", ""
     created = brand.pk is None
+    if brand.email_from:
+        email_auth.ensure_dkim_key(brand)  # before any mail goes out, so every signature matches one key
     with transaction.atomic():
         brand.save()
         audit.record(

@@ -30,6 +30,8 @@ class Zone(BaseResolver):
             values = list(self.records.get((name, rtype), []))
             known = any(key[0] == name for key in self.records)
         for value in values:
+            if rtype == "TXT":  # one TXT string holds 255 bytes: longer values (DKIM keys) are split
+                value = [value[i : i + 255] for i in range(0, len(value), 255)] or [""]
             reply.add_answer(RR(request.q.qname, request.q.qtype, rdata=RDATA[rtype](value), ttl=60))
         if not values and not known:
             reply.header.rcode = RCODE.NXDOMAIN

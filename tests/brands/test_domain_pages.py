@@ -42,3 +42,18 @@ def test_bad_input_is_a_form_error(reseller_client):
     assert res.status_code == 422 and b"Enter a domain name" in res.content
     res = reseller_client.post("/brand/domains/", {"host": "a.test", "kind": "nope"}, HTTP_HOST=HOST_B, **HX)
     assert res.status_code == 422 and not BrandDomain.objects.filter(host="a.test").exists()
+
+
+def test_the_email_records_are_shown_and_checked(reseller_client, dns_zone):
+    from accounts.brands import email_auth
+
+    brand = Brand.objects.get(slug="northwind")
+    brand.email_from = "hello@northwind.test"
+    brand.save()
+    page = reseller_client.get("/brand/domains/", HTTP_HOST=HOST_B).content.decode()
+    brand.refresh_from_db()
+    assert f"v=DKIM1; k=rsa; p={brand.dkim_public_key}" in page and "_dmarc.northwind.test" in page
+    for record in email_auth.records_to_publish(brand):
+        dns_zone.publish(record.name, "TXT", record.value)
+    res = reseller_client.post("/brand/domains/email/check/", HTTP_HOST=HOST_B, **HX)
+    assert res.content.decode().count('badge badge-ok">ok') == 3
