@@ -18,4 +18,5 @@ urlpatterns = [
     path("brands/new/preview/", brand_pages.staff_brand_preview, name="brand_new_preview"),
     path("brands/<int:brand_id>/", brand_pages.staff_brand_edit, name="brand_edit"),
     path("brands/<int:brand_id>/preview/", brand_pages.staff_brand_preview, name="brand_preview"),
+    path("brands/<int:brand_id>/readiness/", brand_pages.staff_brand_readiness, name="brand_readiness"),
 ]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.brands import domains, email_auth, services
+from accounts.brands import domains, email_auth, readiness, services
 from accounts.brands.forms import COLOUR_FIELDS, BrandForm, StaffBrandForm
 from accounts.brands.images import read_image
 from accounts.brands.models import Brand, BrandDomain, DomainKind, DomainStatus
@@ -266,3 +266,25 @@ def email_check(request):
         return render(request, "brands/not_reseller.html", status=403)
     email_auth.check(brand)
     return _domains_page(request, brand) if request.htmx else redirect("brands:domain_list")
+
+
+# Readiness
+
+
+def _readiness_page(request, brand):
+    return render(request, "brands/readiness.html", {"brand_owned": brand, "sections": readiness.report(brand)})
+
+
+@account_required("manage_brand")
+def brand_readiness(request):
+    if not request.account.is_reseller:
+        return render(request, "brands/not_reseller.html", status=403)
+    brand = _owned_brand(request)
+    if brand is None:
+        return render(request, "brands/not_reseller.html", {"needs_brand": True})
+    return _readiness_page(request, brand)
+
+
+@staff_required
+def staff_brand_readiness(request, brand_id):
+    return _readiness_page(request, get_object_or_404(Brand.objects.prefetch_related("domains"), pk=brand_id))

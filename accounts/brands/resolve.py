@@ -127,3 +127,24 @@ def admits(brand, account):
     if brand is None or brand.is_default:
         return True
     return brand.account_id == account.pk or brand_for_account(account).pk == brand.pk
+
+
+def accounts_of(brand):
+    """The accounts working under `brand` (uncached; for reports): those it is assigned to and
+    the reseller's subtree, each with the accounts below it that have no brand of their own."""
+    if brand is None or not brand.pk:
+        return Account.objects.none()
+    owned_by_others = set(Brand.objects.exclude(pk=brand.pk).exclude(account=None).values_list("account_id", flat=True))
+    frontier = set(Account.objects.filter(brand=brand).values_list("pk", flat=True))
+    if brand.account_id:
+        frontier |= set(Account.objects.filter(parent_id=brand.account_id, brand=None).values_list("pk", flat=True))
+    found = set(frontier)
+    while frontier:
+        # A reseller with a brand of its own stays here; the accounts below it are its brand's.
+        parents = frontier - owned_by_others
+        children = set(
+            Account.objects.filter(parent_id__in=parents, brand=None).exclude(pk__in=found).values_list("pk", flat=True)
+        )
+        found |= children
+        frontier = children
+    return Account.objects.filter(pk__in=found)
