@@ -81,6 +81,7 @@ class BrandedPasswordResetForm(PasswordResetForm):
         self.brand = brand or resolve.platform_brand()
 
     def get_users(self, email):
+        # Imported here: services -> forms -> accounts.products is loaded after mail at start-up.
         from accounts.brands.services import admits_user
 
         return (user for user in super().get_users(email) if admits_user(self.brand, user))
