@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from accounts.brands import addresses, current, email_auth, resolve
+from accounts.brands.services import admits_user
 
 
 def brand_of(account=None, brand=None):
@@ -81,9 +82,6 @@ class BrandedPasswordResetForm(PasswordResetForm):
         self.brand = brand or resolve.platform_brand()
 
     def get_users(self, email):
-        # Imported here: services -> forms -> accounts.products is loaded after mail at start-up.
-        from accounts.brands.services import admits_user
-
         return (user for user in super().get_users(email) if admits_user(self.brand, user))
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
