@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 from accounts.brands import addresses, current, email_auth, resolve
 from accounts.brands.services import admits_user
+from portal.pages import PageForm
 
 
 def brand_of(account=None, brand=None):
@@ -73,7 +74,7 @@ def send(*, subject, text, to, account=None, brand=None, fail_silently=False, ac
     return message.send(fail_silently=fail_silently)
 
 
-class BrandedPasswordResetForm(PasswordResetForm):
+class BrandedPasswordResetForm(PageForm, PasswordResetForm):
     """Django's reset form, sending through `send` in the brand of the host the reset was asked
     on, to the users that brand admits only (another brand's customer gets nothing here)."""
 
