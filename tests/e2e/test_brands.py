@@ -92,3 +92,35 @@ def test_a_reseller_edits_its_brand_with_a_live_preview(page, site, width):
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / f"brand-customer-preview-{width}.png"), full_page=True)
     assert violations == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_reseller_adds_a_domain_and_reads_its_readiness(page, site, width):
+    brand_a, _ = services.install_catalogued()
+    account, owner = make_account(brand=brand_a, is_reseller=True, name="Northwind Ltd")
+    Brand.objects.create(
+        account=account, slug="northwind", name="Northwind Messaging", email_from="hello@northwind.test"
+    )
+    violations = _watch_csp(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    host = _on(site, "mobtexting.localhost")
+    page.goto(f"{host}/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto(f"{host}/brand/domains/")
+    page.get_by_label("Domain").fill("portal.northwind.test")
+    page.get_by_role("button", name="Add domain").click()
+    card = page.locator(".domain-card").first
+    expect(card).to_contain_text("portal.northwind.test")
+    expect(card).to_contain_text("_domain-verify.portal.northwind.test")
+    expect(page.locator("#mail-records")).to_contain_text("_dmarc.northwind.test")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"brand-domains-{width}.png"), full_page=True)
+    page.goto(f"{host}/brand/readiness/")
+    expect(page.get_by_role("heading", name="Is Northwind Messaging ready?")).to_be_visible()
+    expect(page.locator(".readiness").first).to_contain_text("none until the domain is verified")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"brand-readiness-{width}.png"), full_page=True)
+    assert violations == []
