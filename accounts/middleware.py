@@ -1,5 +1,6 @@
 """Resolve `request.account` for browser sessions from the user's membership."""
 
+from accounts.brands.resolve import admits
 from accounts.models import Membership
 
 SESSION_KEY = "account_id"
@@ -14,7 +15,11 @@ class AccountMiddleware:
         request.membership = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
-            memberships = Membership.objects.filter(user=user).select_related("account")
+            # Under a brand's host only that brand's accounts are reachable (accounts.brands).
+            brand = getattr(request, "brand", None)
+            memberships = [
+                m for m in Membership.objects.filter(user=user).select_related("account") if admits(brand, m.account)
+            ]
             chosen = request.session.get(SESSION_KEY)
             membership = None
             if chosen:

@@ -89,6 +89,9 @@ class Account(models.Model):
     username = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     is_reseller = models.BooleanField(default=False)
+    # The brand the account was signed up under (a reseller's own brand covers its subtree
+    # without this; accounts.brands.resolve.brand_for_account). Null: inherited or the platform's.
+    brand = models.ForeignKey("brands.Brand", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(default=True)
     email = models.EmailField(blank=True)
     mobile = models.CharField(max_length=20, blank=True)
@@ -118,7 +121,15 @@ class Role(models.TextChoices):
 # templates check these names; an unknown one fails loudly there).
 ROLE_PERMISSIONS = {
     Role.OWNER: frozenset(Permission),  # everything, the audit log included
-    Role.ADMIN: frozenset({Permission.MANAGE_TEAM, Permission.MANAGE_KEYS, Permission.MANAGE_CREDITS, Permission.SEND}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.MANAGE_TEAM,
+            Permission.MANAGE_KEYS,
+            Permission.MANAGE_CREDITS,
+            Permission.SEND,
+            Permission.MANAGE_BRAND,
+        }
+    ),
     Role.DEVELOPER: frozenset({Permission.MANAGE_KEYS, Permission.SEND}),
     Role.ANALYST: frozenset(),  # read-only: every page that needs no permission
 }

@@ -57,7 +57,11 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# The platform's own host names (Django's host patterns: ".example.com" covers subdomains). Brands'
+# domains are allowed dynamically (accounts.brands): BrandMiddleware answers any other host with a
+# plain 400 before tenant code runs, so Django's own host check is left open.
+PLATFORM_HOSTS = env_list("PLATFORM_HOSTS", env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"))
+ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -82,6 +86,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "accounts.notifications",
+    "accounts.brands",
     "messaging",
     "portal.core.events",
     "messaging.senders",
@@ -99,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.ServerTimingMiddleware",
+    "accounts.brands.middleware.BrandMiddleware",  # before anything reads the host or the session
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -215,6 +221,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Cookies are host-only (no Domain attribute): a session on one brand's domain never reaches
+# another's. Behind TLS they carry the `__Host-` prefix, which browsers hold to exactly that.
+if env_bool("BEHIND_TLS_PROXY", False) and SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # Pages carry the CSRF token in the template (forms, and htmx's `hx-headers` on <body>); no script
 # reads the cookie, so it can be HttpOnly.
 CSRF_COOKIE_HTTPONLY = True
@@ -251,6 +262,21 @@ CONTENT_SECURITY_POLICY = env(
 )
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Brands' custom domains (accounts.brands.domains, docs/brands.md): what their DNS must say,
+# which resolver checks it (host:port list; empty = the system resolver), and how long a domain
+# may fail its check before it is dropped.
+BRAND_DOMAIN_CNAME_TARGET = env("BRAND_DOMAIN_CNAME_TARGET", "domains.localhost").rstrip(".").lower()
+BRAND_DOMAIN_ADDRESSES = env_list("BRAND_DOMAIN_ADDRESSES", "127.0.0.1,::1")
+BRAND_DOMAIN_TXT_PREFIX = env("BRAND_DOMAIN_TXT_PREFIX", "_domain-verify")
+BRAND_DOMAIN_DROP_AFTER_DAYS = env_int("BRAND_DOMAIN_DROP_AFTER_DAYS", 7)
+# What a brand's SPF record must include: the platform's sending servers.
+BRAND_SPF_INCLUDE = env("BRAND_SPF_INCLUDE", "spf.domains.localhost")
+DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
+# How often a process compares its cached brand lookups with the shared version stamp: a change
+# made in another process is seen within this many seconds (at once in the process that made it).
+BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
+DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
 
 # Email: console by default; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Portal <no-reply@localhost>")
@@ -351,7 +377,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portal v2 API",
-    "DESCRIPTION": "Messaging platform REST API (v2). See docs/api.md for contract decisions.",
+    # Title and servers are the brand's (accounts.brands.schema); the description names no brand.
+    "DESCRIPTION": "Messaging REST API (v2).",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.brands.schema.brand_schema",
+    ],
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -408,6 +439,7 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
         "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
+        "recheck-brand-domains": {"task": "accounts.brands.tasks.recheck_domains", "schedule": 3600.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
+from accounts.brands import views as brand_views
 from messaging.channels.sms.engage import NotifyView, PushSmsView
 from portal import views
 from portal.api.docs import ApiDocsView
@@ -25,8 +26,10 @@ api_v3 = [*accounts_v3]
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("tls/ask", brand_views.tls_ask, name="tls_ask"),
     path("", include("accounts.urls")),
     path("notifications/", include("accounts.notifications.urls")),
+    path("brand/", include("accounts.brands.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),
@@ -53,3 +56,4 @@ urlpatterns = [
     path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),
 ]
+handler500 = "portal.views.server_error"
