@@ -459,3 +459,8 @@ CELERY_BEAT_SCHEDULE["sweep-contact-imports"] = {
 }
 # Segment member counts shown on lists are recounted when older than 15 minutes.
 CELERY_BEAT_SCHEDULE["refresh-segment-counts"] = {"task": "contacts.tasks.refresh_segment_counts", "schedule": 300.0}
+
+# Voice: the longest call (seconds; credits are reserved for it), and whether `make run` starts the
+# SIP media worker (docs/voice.md).
+VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
+VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
