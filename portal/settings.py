@@ -462,5 +462,6 @@ CELERY_BEAT_SCHEDULE["refresh-segment-counts"] = {"task": "contacts.tasks.refres
 
 # Voice: the longest call (seconds; credits are reserved for it), and whether `make run` starts the
 # SIP media worker (docs/voice.md).
+VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 1024)
 VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
 VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
 from messaging.channels.sms.engage import NotifyView, PushSmsView
+from messaging.suppressions.api import urls as suppression_api
 from portal import views
 from portal.api.docs import ApiDocsView
 from portal.api.responses import api_not_found
@@ -18,6 +19,8 @@ api_v2 = [
     path("developer/", include("messaging.webhooks.api.urls")),
     path("", include("contacts.api.urls")),
     path("contacts/import/", include("contacts.imports.api.urls")),
+    path("outgoing/suppressions/", include(suppression_api.voice_urlpatterns)),
+    path("", include("voice.api.urls")),
 ]
 api_v3 = [*accounts_v3]
 

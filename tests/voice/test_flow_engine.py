@@ -29,8 +29,11 @@ class ScriptedLeg:
     def play(self, audio):
         self._tick(("play", audio))
 
-    def say(self, text, voice, language):
+    def say(self, text, voice, language, gender=""):
         self._tick(("say", text))
+
+    def pause(self, seconds):
+        self._tick(("pause", seconds))
 
     def gather(self, digits, timeout, finish_on_key):
         pressed = "".join(self.digits.pop(0) for _ in range(min(digits, len(self.digits))))

@@ -73,8 +73,11 @@ class SimulatedLeg:
     def play(self, audio):
         self.clock.advance(self.sound_seconds.get(audio, URL_SECONDS))
 
-    def say(self, text, voice, language):
+    def say(self, text, voice, language, gender=""):
         self.clock.advance(max(len(text.split()), 1) * SECONDS_PER_WORD)
+
+    def pause(self, seconds):
+        self.clock.advance(seconds)
 
     def gather(self, digits, timeout, finish_on_key):
         pressed = "".join(ch for ch in self.number if ch.isdigit())[-digits:]

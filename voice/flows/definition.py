@@ -4,7 +4,7 @@ Each step is `{"id": name, "type": kind, ...}`; its exits name other steps. A mi
 the call after the step. Kinds and their fields (`STEP_KINDS`):
 
     play    audio (sound id or http(s) URL); next
-    say     text (with {{variables}}), voice, language, loops; next
+    say     text (with {{variables}}), voice (Polly id), language, gender, loops, pause (s); next
     gather  digits (1-20), timeout (s), finish_on_key, prompt (spoken first); next.
             Sets `<id>.digits` and appends to `dtmf`.
     branch  value (a template, e.g. "{{menu.digits}}"), cases {value: step}, default
@@ -124,7 +124,9 @@ def _normalise_step(step, where, errors):
         clean["text"] = _text(step, "text", errors, where, required=True)
         clean["voice"] = _text(step, "voice", errors, where, limit=40)
         clean["language"] = _text(step, "language", errors, where, limit=10)
+        clean["gender"] = _text(step, "gender", errors, where, limit=6).lower()
         clean["loops"] = _int(step, "loops", 1, 10, 1, errors, where)
+        clean["pause"] = _int(step, "pause", 0, 10, 0, errors, where)  # seconds of silence after each loop
     elif kind == "gather":
         clean["prompt"] = _text(step, "prompt", errors, where)
         clean["digits"] = _int(step, "digits", 1, 20, 1, errors, where)

@@ -6,7 +6,8 @@ answered call) to do each step and reads back what the caller did.
     class Leg(Protocol):
         hung_up: bool                                    # the callee put the phone down
         def play(self, audio): ...                       # a sound id or URL
-        def say(self, text, voice, language): ...
+        def say(self, text, voice, language, gender=""): ...
+        def pause(self, seconds): ...
         def gather(self, digits, timeout, finish_on_key) -> str
         def record(self, max_seconds) -> str | None      # recording id
         def dial(self, numbers, timeout, record) -> Dialled  # rings these together; first to answer wins
@@ -89,10 +90,12 @@ def _perform(step, context, leg, trace, rng, completed):
         leg.play(say(step["audio"]))
     elif kind == "say":
         for _ in range(step.get("loops", 1)):
-            leg.say(say(step["text"]), step.get("voice", ""), step.get("language", ""))
+            leg.say(say(step["text"]), step.get("voice", ""), step.get("language", ""), step.get("gender", ""))
+            if step.get("pause"):
+                leg.pause(step["pause"])
     elif kind == "gather":
         if step.get("prompt"):
-            leg.say(say(step["prompt"]), "", "")
+            leg.say(say(step["prompt"]), "", "", "")
         digits = leg.gather(step["digits"], step["timeout"], step.get("finish_on_key", ""))
         context[f"{step['id']}.digits"] = digits
         context["dtmf"] = context.get("dtmf", "") + digits

@@ -10,6 +10,7 @@ from voice.flows import definition as flow_definition
 from voice.models import Flow
 
 MAX_DEFINITION_BYTES = 64 * 1024
+MAX_VARIABLES = 50
 
 
 def parse_definition(raw):
@@ -76,6 +77,8 @@ def check_variables(flow, supplied):
     supplied = supplied or {}
     if not isinstance(supplied, dict):
         raise ValidationFailed({"variables": ["The variables must be an object of name: value."]})
+    if len(supplied) > MAX_VARIABLES:
+        raise ValidationFailed({"variables": [f"The variables may not have more than {MAX_VARIABLES} items."]})
     errors = FieldErrors()
     for name in flow.variables if flow else ():
         if str(supplied.get(name, "")).strip() == "":

@@ -44,18 +44,19 @@ def _data(request):
     return {key: request.data.get(key) for key in request.data}
 
 
-def start_import(request, account, kind, content, filename):
-    job = importers.create_job(account=account, kind=kind, content=content, filename=filename)
+def start_import(request, account, kind, content, filename, channel=Channel.SMS):
+    job = importers.create_job(account=account, kind=kind, content=content, filename=filename, channel=channel)
     transaction.on_commit(lambda: run_import.delay(job.pk))
     return job
 
 
 class UnsubscriberList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
+    channel = Channel.SMS  # the voice routes (outgoing/suppressions/...) use the subclasses below
 
     @extend_schema(summary="View all unsubscribers", responses={200: envelope("Unsubscribers"), **ERRORS})
     def get(self, request):
-        qs = Unsubscriber.objects.for_account(self.account).filter(channel=Channel.SMS)
+        qs = Unsubscriber.objects.for_account(self.account).filter(channel=self.channel)
         return self.paginated(
             apply_filterset(UnsubscriberFilterSet, request, qs), unsubscriber_data, "Unsubscribers list"
         )
@@ -63,21 +64,25 @@ class UnsubscriberList(V2APIView):
     @extend_schema(summary="Create unsubscriber", responses={200: envelope("UnsubscriberAdded"), **ERRORS})
     def post(self, request):
         unsub = consent.opt_out(
-            account=self.account, channel=Channel.SMS, request=request._request, **services.scope_fields(_data(request))
+            account=self.account,
+            channel=self.channel,
+            request=request._request,
+            **services.scope_fields(_data(request)),
         )
         return self.ok(unsubscriber_data(unsub), "Receiver added successfully")
 
     @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned"), **ERRORS})
     def delete(self, request):
-        consent.clear_opt_outs(account=self.account, channel=Channel.SMS, request=request._request)
+        consent.clear_opt_outs(account=self.account, channel=self.channel, request=request._request)
         return self.ok([], "Deleted Successfully")
 
 
 class UnsubscriberDetail(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
+    channel = Channel.SMS
 
     def _get(self, pk):
-        return self.get_for_account(Unsubscriber.objects.filter(channel=Channel.SMS), uuid=pk)
+        return self.get_for_account(Unsubscriber.objects.filter(channel=self.channel), uuid=pk)
 
     @extend_schema(summary="View unsubscriber", responses={200: envelope("UnsubscriberData"), **ERRORS})
     def get(self, request, pk):
@@ -107,6 +112,7 @@ class UnsubscriberDetail(V2APIView):
 
 class UnsubscriberImport(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
+    channel = Channel.SMS
 
     @extend_schema(
         summary="Import unsubscribers",
@@ -117,7 +123,7 @@ class UnsubscriberImport(V2APIView):
         if upload is None:
             raise ValidationFailed({"file": ["The file field is required."]})
         importers.check_upload(upload)
-        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name)
+        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name, self.channel)
         return self.ok(message="Receivers accepted for import", include_code=False, include_data=False)
 
 
@@ -189,3 +195,16 @@ class BlockedTemplateImport(V2APIView):
             raise ValidationFailed({"file": ["The file field is required when url is not present."]})
         start_import(request, self.account, ImportKind.BLOCKED_TEMPLATES, content, name)
         return self.ok([], "Blocked templates accepted for import")
+
+
+# Voice unsubscribers (catalog voice.md 10-16): the same resource on the voice channel.
+class VoiceUnsubscriberList(UnsubscriberList):
+    channel = Channel.VOICE
+
+
+class VoiceUnsubscriberDetail(UnsubscriberDetail):
+    channel = Channel.VOICE
+
+
+class VoiceUnsubscriberImport(UnsubscriberImport):
+    channel = Channel.VOICE
