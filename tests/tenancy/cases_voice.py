@@ -24,6 +24,7 @@ from voice.models import (
 from voice.services import flows, storage
 
 _numbers = itertools.count(1)
+HANGUP = '{"steps": [{"id": "a", "type": "hangup"}]}'
 
 
 def _bridge(account):
@@ -78,14 +79,13 @@ register(
         Flow,
         _flow,
         ops=(
-            Op(
-                "POST",
-                "voice-outgoing-send",
-                data=_send_with("flow_id", lambda f: str(f.pk)),
-                api=True,
-                lookup="filter",
-            ),
+            Op("GET", "voice:flow_edit", {"pk": "pk"}),
+            Op("POST", "voice:flow_edit", {"pk": "pk"}, {"name": "x", "definition": HANGUP}),
+            Op("POST", "voice:flow_delete", {"pk": "pk"}),
+            Op("POST", "voice:flow_test_call", {"pk": "pk"}, {"test-to": "919800000001"}),
+            Op("POST", "voice-outgoing-send", data=_send_with("flow_id", lambda f: f.pk), api=True, lookup="filter"),
         ),
+        listings=(Listing("voice:flow_list"),),
     )
 )
 register(
@@ -93,14 +93,12 @@ register(
         Sound,
         _sound,
         ops=(
+            Op("POST", "voice:sound_delete", {"pk": "uuid"}),
             Op(
-                "POST",
-                "voice-outgoing-send",
-                data=_send_with("audio", lambda s: str(s.uuid)),
-                api=True,
-                lookup="filter",
+                "POST", "voice-outgoing-send", data=_send_with("audio", lambda s: s.uuid.hex), api=True, lookup="filter"
             ),
         ),
+        listings=(Listing("voice:sound_list"),),
     )
 )
 register(
@@ -109,7 +107,7 @@ register(
         lambda account, marker: VoiceNumber.objects.create(
             account=account, number=f"91806{next(_numbers):07d}", kind=NumberKind.BRIDGE
         ),
-        marker=lambda number: f'"caller_id":"{number.number}"',
+        marker=lambda number: number.number,
         ops=(
             Op(
                 "POST",
@@ -119,13 +117,16 @@ register(
                 lookup="filter",
             ),
         ),
+        listings=(Listing("voice:number_list"),),
     )
 )
 register(
     Case(
         Call,
         _call,
+        ops=(Op("GET", "voice:call_detail", {"pk": "uuid"}),),
         listings=(
+            Listing("voice:call_list"),
             Listing("voice-calls", api=True),
             Listing("voice-callstatus", query=lambda call, account: {"cid": call.foreign_id}, api=True),
         ),
@@ -144,7 +145,7 @@ register(
             start_date=timezone.localdate(),
             end_date=timezone.localdate(),
         ),
-        listings=(Listing("voice-conferences", api=True),),
+        listings=(Listing("voice-conferences", api=True), Listing("voice:conference_list")),
     )
 )
 register(

@@ -123,6 +123,10 @@ def resolve(voice_id="", language="", gender=""):
     return espeak + GENDER_VARIANT[gender or "female"], f"{espeak}/{gender or 'female'}"
 
 
+def cache_key(text, espeak_voice):
+    return _key(str(text or "").strip(), espeak_voice)
+
+
 def _key(text, espeak_voice):
     return hashlib.sha256(f"{espeak_voice}\x00{text}".encode()).hexdigest()
 
