@@ -130,3 +130,33 @@ def test_conference_create_page(user_client, account):
     res = user_client.post(reverse("voice:conference_create"), {"name": "Weekly", "max_people": 4, "validity": 10})
     assert res.status_code == 302 and Conference.objects.get().max_people == 4
     assert user_client.post(reverse("voice:conference_create"), {"max_people": 40, "validity": 10}).status_code == 422
+
+
+def test_demo_data_places_a_call_with_the_demo_key(db, settings, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    from voice import demo
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=open(tmp_path / "out.txt", "w"))  # noqa: SIM115
+    summary = (tmp_path / "demo_credentials.txt").read_text()
+    assert demo.BRIDGE in summary and "outgoing/send" in summary
+    key = (tmp_path / "demo_api_key").read_text().strip()
+    flow = Flow.objects.get(name="Welcome menu")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    with django_capture_on_commit_callbacks(execute=True):
+        res = client.post(
+            "/api/v2/outgoing/send",
+            {
+                "bridge": demo.BRIDGE,
+                "to": "919800000001",
+                "flow_id": flow.pk,
+                "variables[Name]": "A",
+                "variables[otp]": "1",
+            },
+        )
+    assert res.status_code == 200, res.content
+    assert Call.objects.get(uuid=res.json()["data"][0]["id"]).status == "ANSWER"
+    assert Sound.objects.filter(account=flow.account).exists() == bool(shutil.which("ffprobe"))

@@ -14,6 +14,7 @@ from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
 from messaging.suppressions import services as suppressions
+from voice import demo as voice_demo
 
 DEMO_PASSWORD = "demo-portal-2026"
 DEMO_EMAIL = "demo@example.com"
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 f"Reseller login: {RESELLER_EMAIL} / {DEMO_PASSWORD}",
                 f"Staff login:    {STAFF_EMAIL} / {DEMO_PASSWORD}",
                 f"Demo API key:   {key}",
+                *voice_demo.summary_lines(key),
             ]
         )
         (settings.DATA_DIR / "demo_credentials.txt").write_text(summary + "\n")
@@ -152,6 +154,7 @@ class Command(BaseCommand):
         _, secret = apikeys.create_api_key(account=demo, name="Demo key", actor=owner)
         self._registry(demo, owner)
         self._contacts(demo, owner)
+        voice_demo.load(demo, owner)
 
         reseller, _ = create_customer(
             email=RESELLER_EMAIL,
