@@ -11,10 +11,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging import consent
+from portal.core import bulk as bulk_writes
 from portal.core.errors import FieldErrors, ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 from portal.core.tenancy import is_uuid
@@ -274,7 +275,7 @@ def bulk(*, account, bridge, payload, flow_id=None, audio=None, name="", webhook
     total = sum(reservations[r[1]] for r in rows)
     with transaction.atomic():
         group = CallGroup.objects.create(account=account, name=name, total=len(rows), reserved=total)
-        calls = Call.objects.bulk_create(
+        calls = insert_calls(
             [
                 Call(
                     account=account,
@@ -296,12 +297,26 @@ def bulk(*, account, bridge, payload, flow_id=None, audio=None, name="", webhook
                     reserved=reservations[iso],
                 )
                 for digits, iso, item_audio, values in rows
-            ],
-            batch_size=5000,
+            ]
         )
         billing.reserve(account=account, amount=total, reference=str(group.uuid), api_key=api_key, actor=actor)
         _queue(calls, group)
     return group, calls, skipped
+
+
+def insert_calls(calls):
+    """Write new Call objects: COPY with ids drawn from the sequence on PostgreSQL (bulk_create
+    spent 0.6 ms a row on building its INSERT), bulk_create elsewhere. Returns the calls with pks."""
+    if connection.vendor != "postgresql":
+        return Call.objects.bulk_create(calls, batch_size=2000)
+    fields = [f for f in Call._meta.concrete_fields if f.name != "id"]
+    for call, pk in zip(calls, bulk_writes.next_ids(Call._meta.db_table, len(calls)), strict=True):
+        call.pk = pk
+    rows = ([call.pk, *(f.get_db_prep_save(f.pre_save(call, add=True), connection) for f in fields)] for call in calls)
+    columns = ["id", *(connection.ops.quote_name(f.column) for f in fields)]  # "to" is an SQL keyword
+    if not bulk_writes.copy_rows(Call._meta.db_table, columns, rows):
+        raise RuntimeError("a new call's id or uuid was taken")
+    return calls
 
 
 def click_to_call(

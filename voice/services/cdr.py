@@ -8,13 +8,14 @@ at the call's reservation (a call is cut at its maximum duration, so the cap onl
 rounding).
 """
 
+import json
 import uuid as uuid_module
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.core import events
+from portal.core import bulk, events
 from portal.core.phone_numbers import normalize
 from voice.events import VOICE_MESSAGE_OUT
 from voice.models import Call, CallStatus, Recording, Source
@@ -135,6 +136,21 @@ def payload(call, recording=None):
     return data
 
 
+def write_cdrs(calls):
+    """The CDR columns of these calls in one statement: COPY into a temporary table and one
+    UPDATE ... FROM on PostgreSQL (portal.core.bulk; Django's bulk_update built a CASE per column
+    and row: 15 ms a call); bulk_update elsewhere."""
+    if connection.vendor != "postgresql":
+        Call.objects.bulk_update(calls, CDR_FIELDS, batch_size=500)
+        return
+    columns = [Call._meta.get_field(name).column for name in CDR_FIELDS]
+    rows = (
+        [call.pk, *(json.dumps(call.sms_sent) if name == "sms_sent" else getattr(call, name) for name in CDR_FIELDS)]
+        for call in calls
+    )
+    bulk.copy_update(Call._meta.db_table, "id", columns, rows)
+
+
 def finish(pairs, *, started=None, spacing=0.0):
     """Write the CDRs of [(call, outcome)] (calls claimed by this worker), emit their events and
     settle them. `spacing` staggers start times (the simulator's calls-per-second on its clock)."""
@@ -157,7 +173,7 @@ def finish(pairs, *, started=None, spacing=0.0):
             book = books.setdefault(call.account_id, pricing.PriceBook(call.account))
             recordings += apply(call, outcome, started=started + timedelta(seconds=index * spacing), book=book)
         calls = [call for call, _ in pairs]
-        Call.objects.bulk_update(calls, CDR_FIELDS, batch_size=1000)
+        write_cdrs(calls)
         Recording.objects.bulk_create(recordings, batch_size=1000)
         first_recording = {}
         for rec in recordings:
