@@ -8,7 +8,9 @@ language and gender without a voice id (`resolve`).
 
 import hashlib
 import io
+import os
 import subprocess
+import threading
 import warnings
 import wave
 from collections import OrderedDict
@@ -186,7 +188,7 @@ def speak(text, espeak_voice, *, speed=165):
         if result.returncode != 0 or not result.stdout:
             raise ValidationFailed({"text": ["The speech could not be rendered."]})
         data = to_telephony(result.stdout)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # threads may render the same text
         tmp.write_bytes(data)
         tmp.replace(path)
     with _memory_lock:

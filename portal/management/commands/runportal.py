@@ -59,6 +59,8 @@ class Command(BaseCommand):
                 "",
             ],
         }
+        if settings.VOICE_SIP_ENABLED:  # the SIP media worker, its own process (docs/voice.md)
+            commands["voice-media"] = [python, str(settings.BASE_DIR / "manage.py"), "voice_media"]
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         self._announce(opts)
 
