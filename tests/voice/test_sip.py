@@ -160,3 +160,46 @@ def test_conference_pins_admit_the_moderator_first(sip_account):
         conferences.admit(conference, conference.participant_pin, ["moderator", "participant", "participant"])[1]
         == "full"
     )
+
+
+@pytest.fixture
+def hanging_up_carrier(settings):
+    stand_in = Carrier(hang_up_after=2.0).start()  # callees put the phone down after 2 s
+    settings.VOICE_SIP_CARRIER = stand_in.address
+    yield stand_in
+    stand_in.stop()
+
+
+def test_click_to_call_bridges_the_two_legs_with_audio(hanging_up_carrier, sip_account):
+    call = calls.click_to_call(
+        account=sip_account, bridge=BRIDGE, call_from="919800000001", to="919800000002", record="1"
+    )
+    media.run_once()
+    call.refresh_from_db()
+    assert (call.status1, call.status2) == ("ANSWER", "ANSWER")
+    assert call.duration2 >= 1 and call.charges > 0 and call.settled
+    (recording,) = call.recordings.all()  # the second leg's voice, relayed to the first
+    assert rms(storage.absolute(recording.path).read_bytes()) > 500
+    assert hanging_up_carrier.invites == 2
+    # Each leg heard the other (the stand-in talks a tone on both).
+    for _ in range(30):
+        if len(hanging_up_carrier.recordings) == 2:
+            break
+        time.sleep(0.1)
+    assert [rms(caller._wav_of_pcm(p)) > 500 for p in hanging_up_carrier.recordings.values()] == [True, True]
+
+
+def test_a_flow_bridge_step_over_sip(hanging_up_carrier, sip_account):
+    definition = {
+        "steps": [
+            {"id": "hi", "type": "say", "text": "Connecting you", "next": "agent"},
+            {"id": "agent", "type": "bridge", "numbers": ["919800000486", "919800000102"], "next": "bye"},
+            {"id": "bye", "type": "hangup"},
+        ]
+    }
+    flow = flows.create_flow(account=sip_account, name="Bridge", definition=definition)
+    call = _place(sip_account, "919800000001", flow=flow)
+    media.run_once()
+    call.refresh_from_db()
+    assert call.status == "ANSWER"
+    assert hanging_up_carrier.invites == 3  # the callee, the busy agent, the agent who answered

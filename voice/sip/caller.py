@@ -8,6 +8,7 @@ the carrier it talks to is on loopback (docs/voice.md says what a real trunk nee
 
 import io
 import queue
+import select
 import socket
 import time
 import wave
@@ -144,10 +145,13 @@ class SipCall:
         return self.answered_at is not None and time.monotonic() - self.answered_at >= self.max_seconds
 
     def _check_bye(self):
+        """Answer a BYE waiting on the socket, without blocking."""
+        if not select.select([self.sock], [], [], 0)[0]:
+            return self.hung_up
         try:
             data, addr = self.sock.recvfrom(65535)
         except (TimeoutError, OSError):
-            return False
+            return self.hung_up
         msg = sip.parse(data)
         if not msg.is_response and msg.method == "BYE":
             self.sock.sendto(sip.response(msg, 200).encode(), addr)
@@ -185,10 +189,45 @@ class SipCall:
         return f"recording-{len(self.recordings)}"
 
     def dial(self, numbers, timeout, record):
-        # Bridging a second leg (RTP relay between two calls) is not built yet: the step fails.
+        """Ring `numbers` in turn (the engine groups them by strategy; parallel groups ring the
+        first here), and bridge the first that answers: RTP relayed both ways until either side
+        hangs up or the call's time is up."""
         for number in numbers:
-            self.legs.append(LegRecord(number, "CHANUNAVAIL", 0))
-        return engine.Dialled("CHANUNAVAIL", numbers[0] if numbers else "", 0, 0)
+            other = SipCall(
+                carrier=self.carrier,
+                bridge=self.bridge,
+                to=number,
+                speak=self.speak,
+                ring_timeout=timeout,
+                max_seconds=self.max_seconds,
+            )
+            code = other.place()
+            if code != 200:
+                other.close()
+                self.legs.append(LegRecord(number, status_for_sip(code), code, 0))
+                continue
+            start = time.monotonic()
+            mine, theirs = len(self.rtp.heard), 0
+            while not (self.hung_up or other.hung_up or self._out_of_time()):
+                # 20 ms at a time: what each side said since the last turn goes to the other.
+                chunk, mine = bytes(self.rtp.heard[mine:]), len(self.rtp.heard)
+                back, theirs = bytes(other.rtp.heard[theirs:]), len(other.rtp.heard)
+                if back:
+                    self.rtp.forward(back)
+                if chunk:
+                    other.rtp.forward(chunk)
+                time.sleep(0.02)
+                self._check_bye()
+                other._check_bye()
+            seconds = max(int(round(time.monotonic() - start)), 1)
+            if record:
+                self.recordings.append(
+                    Recording(seconds=seconds, wav=_wav_of_pcm(bytes(other.rtp.heard)), agent=number)
+                )
+            other.hang_up()
+            self.legs.append(LegRecord(number, "ANSWER", 200, seconds))
+            return engine.Dialled("ANSWER", number, seconds, 200)
+        return engine.Dialled(self.legs[-1].status if self.legs else "CHANUNAVAIL", numbers[0] if numbers else "", 0, 0)
 
     def send_sms(self, to, sender, text):
         self.sms.append((to, sender, text))
@@ -196,10 +235,11 @@ class SipCall:
 
 def run(plan, *, carrier, speak, sound_pcm=None, ring_timeout=30):
     """Place one call for a CallPlan and run its flow or audio; the Outcome (its CDR)."""
+    click_to_call = plan.source == "C2C"
     call = SipCall(
         carrier=carrier,
         bridge=plan.bridge,
-        to=plan.to,
+        to=plan.call_from if click_to_call else plan.to,
         speak=speak,
         sound_pcm=sound_pcm,
         ring_timeout=ring_timeout,
@@ -210,14 +250,22 @@ def run(plan, *, carrier, speak, sound_pcm=None, ring_timeout=30):
         ring = time.monotonic() - call.started
         if code != 200:
             call.close()
-            return Outcome(status=status_for_sip(code), sip_code=code, ring_seconds=ring, hangup_by="caller")
+            first = LegRecord(plan.call_from, status_for_sip(code), code) if click_to_call else None
+            return Outcome(
+                status=status_for_sip(code), sip_code=code, ring_seconds=ring, hangup_by="caller", first_leg=first
+            )
         dtmf = ""
+        first = LegRecord(plan.call_from, "ANSWER", 200) if click_to_call else None
         if plan.flow:
             trace = engine.run(plan.flow, plan.variables, call)
             dtmf = trace.dtmf
+        elif click_to_call:
+            call.dial([plan.to], ring_timeout, plan.record)
         else:
             call.play(plan.audio)
         talk = max(int(round(time.monotonic() - call.answered_at)), 1)
+        if first:
+            first.seconds = talk
         by = "agent" if call.hung_up else "caller"
         heard = bytes(call.rtp.heard)
         if plan.record and not call.recordings:
@@ -233,6 +281,7 @@ def run(plan, *, carrier, speak, sound_pcm=None, ring_timeout=30):
             recordings=call.recordings,
             legs=call.legs,
             sms=call.sms,
+            first_leg=first,
         )
     except BaseException:
         call.close()

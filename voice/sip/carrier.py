@@ -11,6 +11,7 @@ chosen by the dialled number's last three digits (the simulator's table, docs/vo
 
 import contextlib
 import math
+import re
 import socket
 import struct
 import threading
@@ -28,7 +29,10 @@ def _tone(seconds, frequency=300.0, amplitude=0.2):
 
 
 class Carrier:
-    def __init__(self, host="127.0.0.1", port=0, *, answer_after=0.2, dtmf_after=0.6, scripts=None, talk=True):
+    def __init__(
+        self, host="127.0.0.1", port=0, *, answer_after=0.2, dtmf_after=0.6, scripts=None, talk=True, hang_up_after=None
+    ):
+        self.hang_up_after = hang_up_after  # seconds after answering the callee hangs up (None: never)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((host, port))
         self.sock.settimeout(0.2)
@@ -114,6 +118,33 @@ class Carrier:
         body = sip.sdp(self.host, rtp.port, "carrier")
         self._send(sip.response(state["invite"], 200, to_tag=state["tag"], body=body, contact=contact), state["addr"])
         threading.Thread(target=self._talk, args=(call_id,), daemon=True).start()
+        if self.hang_up_after is not None:
+            threading.Timer(self.hang_up_after, self._hang_up, args=(call_id,)).start()
+
+    def _hang_up(self, call_id):
+        """The callee ends the call: a BYE to the caller's Contact."""
+        state = self.calls.get(call_id)
+        if state is None or state["done"].is_set() or self._stop.is_set():
+            return
+        invite = state["invite"]
+        target = re.search(r"sip:[^@]+@([^:>;]+):(\d+)", invite.headers.get("contact", ""))
+        if not target:
+            return
+        headers = {
+            "via": f"SIP/2.0/UDP {self.host}:{self.port};branch=z9hG4bK{sip.token()}",
+            "from": f"{invite.headers['to']};tag={state['tag']}",
+            "to": invite.headers["from"],
+            "call-id": call_id,
+            "cseq": "1 BYE",
+        }
+        state["done"].set()
+        with contextlib.suppress(OSError):
+            self._send(
+                sip.Message(f"BYE {invite.headers.get('contact', '').strip('<>')} SIP/2.0", headers),
+                (target[1], int(target[2])),
+            )
+        if state.get("rtp"):
+            self._keep_recording(call_id, state["rtp"])
 
     def _talk(self, call_id):
         state = self.calls[call_id]

@@ -57,6 +57,14 @@ class Stream:
             if delay > 0:
                 time.sleep(delay)
 
+    def forward(self, pcm):
+        """Send PCM that arrives in real time from elsewhere (a bridged leg) without pacing it."""
+        ulaw = audioop.lin2ulaw(pcm, 2)
+        for index in range(0, len(ulaw), FRAME):
+            if self.remote:
+                self.sock.sendto(self._packet(0, ulaw[index : index + FRAME]), self.remote)
+            self.timestamp = (self.timestamp + len(ulaw[index : index + FRAME])) & 0xFFFFFFFF
+
     def send_silence(self, seconds, stop=None):
         self.send_pcm(b"\x00\x00" * int(8000 * seconds), stop=stop)
 
