@@ -203,3 +203,72 @@ def test_a_flow_bridge_step_over_sip(hanging_up_carrier, sip_account):
     call.refresh_from_db()
     assert call.status == "ANSWER"
     assert hanging_up_carrier.invites == 3  # the callee, the busy agent, the agent who answered
+
+
+@pytest.fixture
+def inbound(sip_account):
+    flow = flows.create_flow(
+        account=sip_account,
+        name="Inbound",
+        definition={"steps": [{"id": "a", "type": "say", "text": "Thanks for calling us"}]},
+    )
+    VoiceNumber.objects.create(account=sip_account, number="918068280099", kind=NumberKind.VMN, inbound_flow=flow)
+    server = media.inbound_server("127.0.0.1", 0).start()
+    yield server
+    server.stop()
+
+
+def _wait_finished(server, count):
+    for _ in range(100):
+        if server.finished >= count:
+            return
+        time.sleep(0.1)
+
+
+def test_an_inbound_call_to_a_vmn_hears_its_flow(inbound, sip_account):
+    leg = caller.SipCall(carrier=(inbound.host, inbound.port), bridge="919800000007", to="918068280099", speak=None)
+    assert leg.place() == 200
+    time.sleep(2)
+    heard = bytes(leg.rtp.heard)
+    leg.hang_up()
+    assert rms(caller._wav_of_pcm(heard)) > 500, "the caller heard silence"
+    _wait_finished(inbound, 1)
+    call = Call.objects.get(source="IN")
+    assert call.call_from == "919800000007" and call.status == "ANSWER" and call.settled and call.charges > 0
+    unknown = caller.SipCall(carrier=(inbound.host, inbound.port), bridge="919800000007", to="918068289999", speak=None)
+    assert unknown.place() == 404
+    unknown.close()
+
+
+@pytest.mark.skipif(not shutil.which("sipp"), reason="no sipp (Debian sip-tester)")
+def test_sipp_load_against_the_inbound_side(inbound):
+    import subprocess
+
+    result = subprocess.run(
+        [
+            "sipp",
+            "-sn",
+            "uac",
+            f"127.0.0.1:{inbound.port}",
+            "-s",
+            "918068280099",
+            "-i",
+            "127.0.0.1",
+            "-r",
+            "20",
+            "-m",
+            "40",
+            "-d",
+            "500",
+            "-timeout",
+            "60",
+            "-timeout_error",
+            "-nostdin",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    _wait_finished(inbound, 40)
+    assert Call.objects.filter(source="IN", status="ANSWER", settled=True).count() == 40

@@ -401,6 +401,38 @@ def click_to_call(
     return call
 
 
+def inbound(*, account, vmn, caller):
+    """An answered call to a virtual number: its row (in progress) and the reservation for its
+    longest duration at the caller's country's price (the VMN's country for numbers we cannot read)."""
+    try:
+        digits, iso = normalize(caller)
+    except InvalidNumber:
+        digits, iso = str(caller)[:16], normalize(vmn.number)[1]
+    price = pricing.PriceBook(account).price(iso)
+    seconds = max_call_seconds()
+    reserved = pricing.reservation(price, seconds)
+    with transaction.atomic():
+        call = Call.objects.create(
+            account=account,
+            source=Source.INBOUND,
+            connector=Connector.SIP,
+            bridge=vmn.number,
+            call_from=digits,
+            to=vmn.number,
+            iso=iso,
+            location=iso,
+            flow=vmn.inbound_flow,
+            status=CallStatus.IN_PROGRESS,
+            start_at=timezone.now(),
+            max_seconds=seconds,
+            pulse=price.pulse,
+            rate=price.rate,
+            reserved=reserved,
+        )
+        billing.reserve(account=account, amount=reserved, reference=str(call.uuid))
+    return call
+
+
 def live(account):
     return Call.objects.for_account(account).filter(status__in=CallStatus.LIVE)
 

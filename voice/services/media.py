@@ -10,14 +10,16 @@ import json
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from voice.models import Call, CallStatus, Connector, Sound
-from voice.services import cdr, runner, storage, tts
+from portal.core.errors import DomainError
+from voice.models import Call, CallStatus, Connector, NumberKind, Sound, VoiceNumber
+from voice.services import calls, cdr, runner, storage, tts
 from voice.sip import caller
 
 log = logging.getLogger(__name__)
@@ -96,3 +98,60 @@ def run_once(*, pool=40, ring_timeout=30):
             except Exception:  # a call that crashed stays in progress for the sweeper
                 log.exception("voice SIP call failed")
     return len(calls)
+
+
+# Inbound: calls to the account's virtual numbers
+
+
+def inbound_directory(number):
+    vmn = VoiceNumber.objects.filter(number=number, kind=NumberKind.VMN).select_related("inbound_flow").first()
+    if vmn is None:
+        return None
+    return (vmn.inbound_flow.definition if vmn.inbound_flow_id else None), calls.max_call_seconds()
+
+
+def inbound_accept(number, caller_number):
+    """The inbound call's row and its reservation; None (the call still plays) when refused."""
+    vmn = VoiceNumber.objects.filter(number=number, kind=NumberKind.VMN).select_related("account").first()
+    try:
+        return calls.inbound(account=vmn.account, vmn=vmn, caller=caller_number)
+    except DomainError as exc:
+        log.info("inbound call to %s not recorded: %s", number, exc)
+        return None
+
+
+def inbound_finish(call, outcome):
+    journal(call, outcome)
+    cdr.finish([(call, outcome)], started=call.start_at)
+
+
+def inbound_server(host, port):
+    from voice.sip.inbound import InboundServer  # noqa: PLC0415  (only the worker listens)
+
+    return InboundServer(
+        host=host,
+        port=port,
+        directory=_cached(inbound_directory),
+        accept=inbound_accept,
+        finish=inbound_finish,
+        speak=speak,
+        sound_pcm=sound_pcm,
+    )
+
+
+def _cached(lookup, seconds=30):
+    """The VMN directory read at most every `seconds` per number (a burst of INVITEs)."""
+    cache = {}
+
+    def read(number):
+        hit = cache.get(number)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            value = lookup(number)
+        finally:
+            connection.close()  # the socket thread holds no connection either
+        cache[number] = (time.monotonic() + seconds, value)
+        return value
+
+    return read

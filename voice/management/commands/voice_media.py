@@ -18,8 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--pool", type=int, default=40, help="calls in progress at once")
         parser.add_argument("--once", action="store_true", help="run the queued calls once, then exit")
+        parser.add_argument("--listen", default="", help="host:port to answer inbound calls to virtual numbers")
 
     def handle(self, *args, **opts):
+        if opts["listen"]:
+            host, _, port = opts["listen"].rpartition(":")
+            server = media.inbound_server(host or "127.0.0.1", int(port)).start()
+            self.stdout.write(f"answering virtual numbers on {server.host}:{server.port}")
         while True:
             ran = media.run_once(pool=opts["pool"])
             if opts["once"]:
