@@ -272,3 +272,46 @@ def test_sipp_load_against_the_inbound_side(inbound):
     assert result.returncode == 0, result.stdout[-2000:]
     _wait_finished(inbound, 40)
     assert Call.objects.filter(source="IN", status="ANSWER", settled=True).count() == 40
+
+
+def test_callers_join_a_conference_with_their_pins_moderator_first(inbound, sip_account):
+    import threading
+
+    from voice.connectors.audio import tone
+    from voice.sip.caller import _pcm_of_wav
+
+    conference = conferences.create_conference(account=sip_account, max_people=3)
+    conference.number = "918068280000"  # the platform's dial-in number
+    conference.save()
+    speech = _pcm_of_wav(tone(3))
+
+    def join(pin):
+        leg = caller.SipCall(
+            carrier=(inbound.host, inbound.port), bridge="919800000007", to=conference.number, speak=None
+        )
+        assert leg.place() == 200
+        for digit in pin + "#":
+            leg.rtp.send_digit(digit)
+        return leg
+
+    participant = join(conference.participant_pin)
+    time.sleep(1)
+    before = len(participant.rtp.heard)
+    talking = threading.Thread(target=participant.rtp.send_pcm, args=(speech,))
+    talking.start()
+    time.sleep(0.5)
+    assert rms(caller._wav_of_pcm(bytes(participant.rtp.heard[before:]))) < 50  # alone: silence
+    moderator = join(conference.moderator_pin)
+    time.sleep(2)
+    talking.join()
+    heard_by_moderator = bytes(moderator.rtp.heard)
+    moderator.hang_up()
+    participant.hang_up()
+    assert rms(caller._wav_of_pcm(heard_by_moderator)) > 500, "the moderator did not hear the participant"
+    wrong = join("000000")
+    time.sleep(1.5)
+    said = bytes(wrong.rtp.heard)
+    wrong.hang_up()
+    assert rms(caller._wav_of_pcm(said)) > 300  # "Sorry, that PIN is not valid."
+    _wait_finished(inbound, 3)
+    assert Call.objects.filter(source="IN", to="918068280000", settled=True).count() == 3

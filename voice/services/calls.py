@@ -401,13 +401,13 @@ def click_to_call(
     return call
 
 
-def inbound(*, account, vmn, caller):
+def inbound(*, account, number, flow, caller):
     """An answered call to a virtual number: its row (in progress) and the reservation for its
     longest duration at the caller's country's price (the VMN's country for numbers we cannot read)."""
     try:
         digits, iso = normalize(caller)
     except InvalidNumber:
-        digits, iso = str(caller)[:16], normalize(vmn.number)[1]
+        digits, iso = str(caller)[:16], normalize(number)[1]
     price = pricing.PriceBook(account).price(iso)
     seconds = max_call_seconds()
     reserved = pricing.reservation(price, seconds)
@@ -416,12 +416,12 @@ def inbound(*, account, vmn, caller):
             account=account,
             source=Source.INBOUND,
             connector=Connector.SIP,
-            bridge=vmn.number,
+            bridge=number,
             call_from=digits,
-            to=vmn.number,
+            to=number,
             iso=iso,
             location=iso,
-            flow=vmn.inbound_flow,
+            flow=flow,
             status=CallStatus.IN_PROGRESS,
             start_at=timezone.now(),
             max_seconds=seconds,

@@ -101,3 +101,9 @@ def find_by_pin(number, pin, today=None):
         .filter(participant_pin=pin)
         .first()
     )
+
+
+def open_on(number, today=None):
+    """A conference valid today on this dial-in number, or None."""
+    today = today or timezone.localdate()
+    return Conference.objects.filter(number=number, start_date__lte=today, end_date__gte=today).first()

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from portal.core.errors import DomainError
 from voice.models import Call, CallStatus, Connector, NumberKind, Sound, VoiceNumber
-from voice.services import calls, cdr, runner, storage, tts
+from voice.services import calls, cdr, conferences, runner, storage, tts
 from voice.sip import caller
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,8 @@ def run_once(*, pool=40, ring_timeout=30):
 
 
 def inbound_directory(number):
+    if conferences.open_on(number):
+        return "conference", calls.max_call_seconds()
     vmn = VoiceNumber.objects.filter(number=number, kind=NumberKind.VMN).select_related("inbound_flow").first()
     if vmn is None:
         return None
@@ -113,8 +115,14 @@ def inbound_directory(number):
 def inbound_accept(number, caller_number):
     """The inbound call's row and its reservation; None (the call still plays) when refused."""
     vmn = VoiceNumber.objects.filter(number=number, kind=NumberKind.VMN).select_related("account").first()
+    conference = conferences.open_on(number)
+    account = vmn.account if vmn else conference.account if conference else None
+    if account is None:
+        return None
     try:
-        return calls.inbound(account=vmn.account, vmn=vmn, caller=caller_number)
+        return calls.inbound(
+            account=account, number=number, flow=vmn.inbound_flow if vmn else None, caller=caller_number
+        )
     except DomainError as exc:
         log.info("inbound call to %s not recorded: %s", number, exc)
         return None
@@ -136,7 +144,17 @@ def inbound_server(host, port):
         finish=inbound_finish,
         speak=speak,
         sound_pcm=sound_pcm,
+        conference=conference_admission,
     )
+
+
+def conference_admission(number, pin, present):
+    """(room key, role, reason) for a caller who keyed `pin` on a conference number."""
+    conference = conferences.find_by_pin(number, pin)
+    if conference is None:
+        return None, None, "that PIN is not valid"
+    role, reason = conferences.admit(conference, pin, present)
+    return conference.pk, role, None if role else reason
 
 
 def _cached(lookup, seconds=30):
