@@ -396,6 +396,8 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
         "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
+        # Voice: due retries, calls a worker lost, unsettled final calls (voice/services/sweep.py).
+        "sweep-voice": {"task": "voice.sweep", "schedule": 60.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).

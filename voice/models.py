@@ -145,6 +145,7 @@ class Call(models.Model):
     retry_interval = models.PositiveSmallIntegerField(default=0)  # minutes
     attempts = models.PositiveSmallIntegerField(default=1)
     attempt = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)  # a retry waits until then (released by the sweeper)
     record = models.BooleanField(default=False)
     max_seconds = models.PositiveIntegerField(default=600)
     conference = models.ForeignKey(

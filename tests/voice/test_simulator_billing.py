@@ -128,6 +128,14 @@ def test_concurrent_settles_refund_once(product_rows):
     from tests.factories import make_account
     from voice.models import NumberKind, VoiceNumber
 
+    # Transactional tests flush the data migrations' rows: the default Indian price again.
+    VoicePrice.objects.get_or_create(
+        account=None,
+        iso="IN",
+        service="VOC",
+        sub_service="VOI",
+        defaults={"country_name": "India", "calling_code": 91, "rate": "0.3", "pulse": 30},
+    )
     account, _ = make_account(credits_amount="100")
     VoiceNumber.objects.create(account=account, number=BRIDGE, kind=NumberKind.BRIDGE)
     # Autocommit: the call runs and settles at once; then its flag is cleared as if never written.
@@ -249,3 +257,26 @@ def test_click_to_call_bills_both_legs(account, bridge, django_capture_on_commit
     assert Recording.objects.filter(call=call).count() == 1
     payload = Event.objects.get(type="voice:message:out").payload
     assert payload["source"] == "C2C" and payload["status"] == "COMPLETED" and payload["billing"] == "20"
+
+
+def test_a_retry_waits_in_the_table_until_due(account, bridge, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        (call,) = calls.outgoing(
+            account=account, bridge=BRIDGE, to="919800000486", audio="https://example.com/a.wav", interval=5
+        )
+    call.refresh_from_db()
+    assert call.status == "BUSY"
+    retry = Call.objects.get(attempt=1)
+    assert retry.status == "queued" and retry.due_at > timezone.now() + timedelta(minutes=4)
+    sweep.sweep()
+    retry.refresh_from_db()
+    assert retry.status == "queued"  # not due yet
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep.sweep(now=timezone.now() + timedelta(minutes=6))
+    retry.refresh_from_db()
+    assert retry.status == "BUSY" and retry.settled
+    assert not Call.objects.filter(attempt=2).exists()  # one retry only

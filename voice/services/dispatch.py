@@ -6,6 +6,8 @@ process claims them itself (`manage.py voice_media`), so no SIP stack runs in we
 """
 
 from celery import current_app
+from django.db.models import Q
+from django.utils import timezone
 
 from voice.models import Call, CallStatus, Connector
 
@@ -13,11 +15,16 @@ RUN_TASK = "voice.run_calls"
 CHUNK = 1000
 
 
-def queue(call_ids, *, group_id=None, countdown=0):
+def queue(call_ids, *, group_id=None, now=None):
+    """Send the due simulator calls among these to the worker. Calls waiting for a later time (a
+    retry's `due_at`) stay in the table: the sweeper releases them when due, so no task is ever
+    held in the broker past its visibility timeout."""
+    now = now or timezone.now()
     simulated = list(
         Call.objects.filter(pk__in=call_ids, connector=Connector.SIMULATOR, status=CallStatus.QUEUED)
+        .filter(Q(due_at__isnull=True) | Q(due_at__lte=now))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     for i in range(0, len(simulated), CHUNK):
-        current_app.tasks[RUN_TASK].apply_async(args=[simulated[i : i + CHUNK]], countdown=countdown or None)
+        current_app.tasks[RUN_TASK].apply_async(args=[simulated[i : i + CHUNK]])

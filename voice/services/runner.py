@@ -7,6 +7,7 @@ Retries (`interval`) and the SMS a flow sends happen after the CDRs are committe
 
 import logging
 from collections import Counter
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from messaging.channels.sms import sending as sms
 from voice.connectors import simulator
 from voice.connectors.base import CallPlan
 from voice.models import Call, CallStatus, Sound, VoiceNumber
-from voice.services import billing, cdr, dispatch
+from voice.services import billing, cdr
 
 log = logging.getLogger(__name__)
 RETRY_ON = ("BUSY", "NOANSWER", "CONGESTION")
@@ -139,7 +140,8 @@ COPIED = (
 
 def retry(call):
     """Another attempt after `retry_interval` minutes: a new call with its own reservation."""
-    fresh = Call(**{name: getattr(call, name) for name in COPIED}, attempt=call.attempt + 1)
+    due = timezone.now() + timedelta(minutes=call.retry_interval)
+    fresh = Call(**{name: getattr(call, name) for name in COPIED}, attempt=call.attempt + 1, due_at=due)
     try:
         with transaction.atomic():
             fresh.save()
@@ -147,5 +149,4 @@ def retry(call):
     except Exception as exc:  # noqa: BLE001  (no credit for the retry: the first attempt stands)
         log.info("voice retry of %s not placed: %s", call.uuid, exc)
         return None
-    transaction.on_commit(lambda: dispatch.queue([fresh.pk], countdown=call.retry_interval * 60))
-    return fresh
+    return fresh  # the sweeper queues it once due

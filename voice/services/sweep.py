@@ -4,7 +4,8 @@
   (`voice_media` writes one line per finished call to DATA_DIR/voice/journal) is read first, so
   a call that really ended gets its real CDR; otherwise it becomes CONGESTION with no charge
   (nothing the platform can prove was talked);
-- a simulator call still queued after STALE seconds is queued again (its task was lost);
+- a simulator call still queued after STALE seconds is queued again (its task was lost), and a
+  retry whose `due_at` has come is queued (retries never wait in the broker);
 - a final call left unsettled (a crash between CDR and refund cannot happen, they share a
   transaction, but a hand-edited row can) is settled.
 """
@@ -66,7 +67,10 @@ def sweep(now=None):
     lost = Call.objects.filter(
         status=CallStatus.QUEUED, connector=Connector.SIMULATOR, created_at__lt=now - timedelta(seconds=STALE)
     ).values_list("pk", flat=True)
-    dispatch.queue(list(lost))
+    due = Call.objects.filter(status=CallStatus.QUEUED, connector=Connector.SIMULATOR, due_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    dispatch.queue(list(lost) + list(due), now=now)
     unsettled = Call.objects.filter(settled=False, status__in=CallStatus.FINAL)
     billing.settle(list(unsettled.values_list("pk", flat=True)[:10000]))
     return finished
