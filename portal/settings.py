@@ -440,6 +440,8 @@ CELERY_BEAT_SCHEDULE.update(
         "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
         "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
         "recheck-brand-domains": {"task": "accounts.brands.tasks.recheck_domains", "schedule": 3600.0},
+        # Voice: due retries, calls a worker lost, unsettled final calls (voice/services/sweep.py).
+        "sweep-voice": {"task": "voice.sweep", "schedule": 60.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).
@@ -504,3 +506,11 @@ CELERY_BEAT_SCHEDULE["sweep-contact-imports"] = {
 }
 # Segment member counts shown on lists are recounted when older than 15 minutes.
 CELERY_BEAT_SCHEDULE["refresh-segment-counts"] = {"task": "contacts.tasks.refresh_segment_counts", "schedule": 300.0}
+
+# Voice: the longest call (seconds; credits are reserved for it), and whether `make run` starts the
+# SIP media worker (docs/voice.md).
+VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 1024)
+VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
+VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
+VOICE_SIP_CARRIER = env("VOICE_SIP_CARRIER", "127.0.0.1:5070")  # the SIP trunk (host:port) the worker calls
+VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")

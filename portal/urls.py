@@ -6,6 +6,7 @@ from accounts.api.urls import urlpatterns_v2 as accounts_v2
 from accounts.api.urls import urlpatterns_v3 as accounts_v3
 from accounts.brands import views as brand_views
 from messaging.channels.sms.engage import NotifyView, PushSmsView
+from messaging.suppressions.api import urls as suppression_api
 from portal import views
 from portal.api.docs import ApiDocsView
 from portal.api.responses import api_not_found
@@ -20,6 +21,8 @@ api_v2 = [
     path("developer/", include("messaging.webhooks.api.urls")),
     path("", include("contacts.api.urls")),
     path("contacts/import/", include("contacts.imports.api.urls")),
+    path("outgoing/suppressions/", include(suppression_api.voice_urlpatterns)),
+    path("", include("voice.api.urls")),
 ]
 api_v3 = [*accounts_v3]
 
@@ -42,6 +45,7 @@ urlpatterns = [
     path("contacts/imports/", include("contacts.imports.urls")),
     path("contacts/", include("contacts.pages.urls")),
     path("developer/webhooks/", include("messaging.webhooks.urls")),
+    path("voice/", include("voice.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),
     path("api/v3/", include(api_v3)),

@@ -84,6 +84,10 @@ class World:
         return consent.opt_out(account=self.account, channel=Channel.SMS, receiver="447400123499")
 
     @cached_property
+    def voice_unsubscriber(self):
+        return consent.opt_out(account=self.account, channel=Channel.VOICE, receiver="919800000099")
+
+    @cached_property
     def blocked(self):
         return suppressions.add_blocked_template(account=self.account, data={"template_id": "1207161234567890123"})
 
@@ -141,6 +145,7 @@ BY_UUID = {
     "sender",
     "template",
     "unsubscriber",
+    "voice_unsubscriber",
     "blocked",
     "webhook",
     "whatsapp_template",
@@ -164,6 +169,7 @@ ROUTE_ARGS = {
     "sms-sender": {"pk": "sender"},
     "sms-template": {"pk": "template"},
     "sms-unsubscriber": {"pk": "unsubscriber"},
+    "voice-unsubscriber": {"pk": "voice_unsubscriber"},
     "sms-blocked-template": {"pk": "blocked"},
     "developer-webhook": {"pk": "webhook"},
     "developer-webhook-test": {"pk": "webhook"},

@@ -54,7 +54,7 @@ def start_import(request, account, kind, content, filename, channel=Channel.SMS)
 
 class UnsubscriberList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
-    channel = Channel.SMS
+    channel = Channel.SMS  # the voice routes (outgoing/suppressions/...) use the subclasses below
 
     @extend_schema(
         summary="View all unsubscribers",
@@ -230,3 +230,16 @@ class BlockedTemplateImport(V2APIView):
             raise ValidationFailed({"file": ["The file field is required when url is not present."]})
         start_import(request, self.account, ImportKind.BLOCKED_TEMPLATES, content, name)
         return self.ok([], "Blocked templates accepted for import")
+
+
+# Voice unsubscribers (catalog voice.md 10-16): the same resource on the voice channel.
+class VoiceUnsubscriberList(UnsubscriberList):
+    channel = Channel.VOICE
+
+
+class VoiceUnsubscriberDetail(UnsubscriberDetail):
+    channel = Channel.VOICE
+
+
+class VoiceUnsubscriberImport(UnsubscriberImport):
+    channel = Channel.VOICE

@@ -76,6 +76,8 @@ class Command(BaseCommand):
                 "--app-secret",
                 settings.WHATSAPP["simulator_app_secret"],
             ]
+        if settings.VOICE_SIP_ENABLED:  # the SIP media worker, its own process (docs/voice.md)
+            commands["voice-media"] = [python, str(settings.BASE_DIR / "manage.py"), "voice_media"]
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         self._announce(opts)
 

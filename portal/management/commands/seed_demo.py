@@ -21,6 +21,7 @@ from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
 from messaging.suppressions import services as suppressions
+from voice import demo as voice_demo
 
 DEMO_PASSWORD = "demo-portal-2026"
 DEMO_EMAIL = "demo@example.com"
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 f"{brand_a.name} (brand A): http://{brand_a.slug}.localhost:{port}/login/"
                 f"  ({DEMO_EMAIL}, {RESELLER_EMAIL})",
                 f"{brand_b.name} (brand B): http://{brand_b.slug}.localhost:{port}/login/  ({BRAND_B_EMAIL})",
+                *voice_demo.summary_lines(key),
             ]
         )
         (settings.DATA_DIR / "demo_credentials.txt").write_text(summary + "\n")
@@ -187,6 +189,7 @@ class Command(BaseCommand):
         self._registry(demo, owner)
         self._contacts(demo, owner)
         whatsapp_demo.seed(demo)
+        voice_demo.load(demo, owner)
 
         reseller, _ = create_customer(
             email=RESELLER_EMAIL,
