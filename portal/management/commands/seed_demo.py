@@ -27,13 +27,15 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         key_file = settings.DATA_DIR / "demo_api_key"
         if Account.objects.filter(username="demo").exists():
-            self.stdout.write("Demo data already loaded.")
+            if opts["verbosity"] > 0:
+                self.stdout.write("Demo data already loaded.")
         else:
             with transaction.atomic():
                 secret = self._create()
             key_file.write_text(secret + "\n")
             key_file.chmod(0o600)
-            self.stdout.write("Demo data loaded.")
+            if opts["verbosity"] > 0:
+                self.stdout.write("Demo data loaded.")
         key = key_file.read_text().strip() if key_file.exists() else "(not available: demo key file missing)"
         summary = "\n".join(
             [
@@ -44,7 +46,8 @@ class Command(BaseCommand):
             ]
         )
         (settings.DATA_DIR / "demo_credentials.txt").write_text(summary + "\n")
-        self.stdout.write(summary)
+        if opts["verbosity"] > 0:  # `make run` passes 0: runportal prints the credentials once
+            self.stdout.write(summary)
 
     def _rate_card(self):
         """A default rate card for the standard SMS services in a few countries."""
