@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -113,7 +114,7 @@ def unsubscriber_delete(request, pk):
 @require_POST
 def unsubscriber_clean(request):
     deleted = consent.clear_opt_outs(account=request.account, channel=Channel.SMS, actor=request.user, request=request)
-    messages.success(request, f"{deleted} unsubscriber(s) deleted.")
+    messages.success(request, f"{deleted} unsubscriber{pluralize(deleted)} deleted.")
     return redirect("suppressions:unsubscriber_list")
 
 
@@ -178,7 +179,7 @@ def blocked_delete(request, pk):
 @require_POST
 def blocked_clean(request):
     deleted = services.clean_blocked_templates(account=request.account, actor=request.user, request=request)
-    messages.success(request, f"{deleted} blocked template(s) deleted.")
+    messages.success(request, f"{deleted} blocked template{pluralize(deleted)} deleted.")
     return redirect("suppressions:blocked_list")
 
 
