@@ -24,6 +24,7 @@ api_v3 = [*accounts_v3]
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("accounts.urls")),
     path("notifications/", include("accounts.notifications.urls")),
     path("staff/", include("accounts.staff_urls")),

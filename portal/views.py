@@ -5,7 +5,8 @@ from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from accounts.models import AuditEvent, LedgerEntry
@@ -83,6 +84,11 @@ def dashboard(request):
         "getting_started": active_keys == 0 or balance <= 0,
     }
     return render(request, "dashboard.html", ctx)
+
+
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: send them to the icon."""
+    return redirect(static("src/img/favicon.svg"), permanent=True)
 
 
 def healthz(request):
