@@ -119,13 +119,14 @@ def child_transfer(request, account_id):
             error = exc.message
     else:
         error = next(iter(form.errors.values()))[0]
-    if request.htmx:
-        ctx = _children_context(
-            request, transfer_error=error, error_child=child.pk if error else None, oob_balance=True
-        )
-        return render(request, "accounts/partials/child_table.html", ctx, status=422 if error else 200)
     if error:
         messages.error(request, f"{child.name}: {error}")
     else:
         messages.success(request, f"{form.cleaned_data['amount']} credits sent to {child.name}.")
+    if request.htmx:
+        # The answer replaces the page's flash too, so an earlier message never stays behind.
+        ctx = _children_context(
+            request, transfer_error=error, error_child=child.pk if error else None, oob_balance=True
+        )
+        return render(request, "accounts/partials/child_table.html", ctx, status=422 if error else 200)
     return redirect("accounts:child_list")

@@ -128,3 +128,23 @@ def test_the_dashboard_summarises_the_account(user_client, account, django_asser
 
 def test_logged_out_visitors_are_sent_to_login(client, db):
     assert client.get("/")["Location"] == "/login/?next=/"
+
+
+def test_a_transfer_replaces_the_previous_flash_with_its_own(reseller):
+    parent, child, client = reseller
+    page = client.post(
+        "/customers/",
+        {"name": "New Co", "email": "new@example.com", "password": "a-long-password-1"},
+        follow=True,
+    ).content.decode()
+    assert 'id="flash-region"' in page and "Customer New Co" in page
+
+    res = client.post(f"/customers/{child.uuid}/transfer/", {"amount": "25", "notes": "Nov"}, **HX)
+    region = res.content.decode().split('id="flash-region"', 1)[1]
+    assert 'hx-swap-oob="true"' in region and "25 credits sent to Child Co." in region
+    assert "Customer New Co" not in res.content.decode()
+
+    failed = client.post(f"/customers/{child.uuid}/transfer/", {"amount": "250"}, **HX).content.decode()
+    region = failed.split('id="flash-region"', 1)[1]
+    assert "Child Co: Insufficient credits" in region and "credits sent" not in region
+    assert "credits sent" not in client.get("/customers/").content.decode()  # shown once, not again
