@@ -222,7 +222,11 @@ def import_start(request, what):
 def import_status(request, pk):
     """The job's progress fragment; the page polls it until the job finishes."""
     job = get_for_account_or_404(ImportJob, request.account, uuid=pk)
-    return render(request, "messaging/partials/import_job.html", {"job": job})
+    response = render(request, "messaging/partials/import_job.html", {"job": job})
+    if job.finished and request.htmx:
+        # The last poll of a job: the page's list reloads itself (its table listens for this).
+        response["HX-Trigger"] = "importFinished"
+    return response
 
 
 @account_required()
