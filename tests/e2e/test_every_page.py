@@ -1,0 +1,90 @@
+"""Every page at laptop (1366 px) and phone (390 px) width: nothing scrolls sideways, nothing is
+cut off, and a screenshot of each is kept in test-results/screens/<width>/ to look at."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.e2e import tour
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SCREENS = Path(__file__).resolve().parent.parent.parent / "test-results" / "screens"
+LOGINS = {
+    "customer": "demo@example.com",
+    "reseller": "reseller@example.com",
+    "staff": "staff@example.com",
+}
+
+# The probe's source without its leading comment (Playwright must see a function).
+LAYOUT_PROBLEMS = "\n".join(
+    line for line in (Path(__file__).parent / "layout_probe.js").read_text().splitlines() if not line.startswith("//")
+)
+
+
+def routes(patterns=None, prefix=""):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            yield from routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.name
+
+
+def test_the_tour_covers_every_page():
+    """A page without arguments that is not in the tour (nor declared not a page) fails here."""
+    skipped = ("api/", "django-admin/", "v1/", "notify", "s/", "^api/")
+    toured = {page.url for page in tour.pages(_fake_world())}
+    missing = [
+        f"/{path} ({name})"
+        for path, name in routes()
+        if "<" not in path and not path.startswith(skipped) and name not in tour.NOT_PAGES and f"/{path}" not in toured
+    ]
+    assert missing == []
+
+
+def _fake_world():
+    class Any:
+        uuid = pk = "x"
+
+    return {key: Any() for key in ("demo", "child", "contact", "segment", "sender", "webhook", "delivery", "batch")} | {
+        "contact_import": Any(),
+        "connector": Any(),
+        "pending_template": Any(),
+    }
+
+
+def _log_in(context, site, role):
+    page = context.new_page()
+    if role != "anonymous":
+        from portal.management.commands.seed_demo import DEMO_PASSWORD
+
+        page.goto(f"{site}/login/")
+        page.get_by_label("Email").fill(LOGINS[role])
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: "/login/" not in url)
+    return page
+
+
+@pytest.mark.parametrize("width", list(tour.WIDTHS))
+def test_every_page_fits(browser, site, tmp_path, settings, width):
+    world = tour.demo_world(tmp_path, settings)
+    w, h = tour.WIDTHS[width]
+    (SCREENS / width).mkdir(parents=True, exist_ok=True)
+    problems, sessions = {}, {}
+    for entry in tour.pages(world):
+        if entry.role not in sessions:
+            context = browser.new_context(viewport={"width": w, "height": h})
+            sessions[entry.role] = (context, _log_in(context, site, entry.role))
+        _, page = sessions[entry.role]
+        response = page.goto(f"{site}{entry.url}")
+        assert response.status == 200, (entry.url, response.status)
+        page.screenshot(path=str(SCREENS / width / f"{entry.role}-{entry.name}.png"), full_page=True)
+        found = page.evaluate(LAYOUT_PROBLEMS, width == "laptop")
+        assert isinstance(found, list), found  # the probe ran
+        if found:
+            problems[f"{entry.role} {entry.url}"] = found
+    for context, _ in sessions.values():
+        context.close()
+    assert problems == {}
