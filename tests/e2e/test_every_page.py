@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from playwright.sync_api import expect
 
 from tests.e2e import tour
 
@@ -87,4 +88,28 @@ def test_every_page_fits(browser, site, tmp_path, settings, width):
             problems[f"{entry.role} {entry.url}"] = found
     for context, _ in sessions.values():
         context.close()
-    assert problems == {}
+    report = "\n".join(f"{where}: {'; '.join(found)}" for where, found in problems.items())
+    assert not problems, f"{len(problems)} pages do not fit at {w} px:\n{report}"
+
+
+def test_the_phone_menu_is_a_drawer(browser, site, tmp_path, settings):
+    tour.demo_world(tmp_path, settings)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = _log_in(context, site, "customer")
+    menu = page.get_by_role("button", name="Menu")
+    sidebar = page.locator("#sidebar")
+    expect(sidebar).to_be_hidden()
+    menu.click()
+    expect(sidebar).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(sidebar.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(sidebar).to_be_hidden()
+    expect(menu).to_be_focused()
+    menu.click()
+    page.locator("[data-drawer-backdrop]").click(position={"x": 370, "y": 400})
+    expect(sidebar).to_be_hidden()
+    menu.click()
+    sidebar.get_by_role("link", name="Contacts").click()
+    expect(page.get_by_role("heading", name="Contacts", exact=True)).to_be_visible()
+    context.close()
