@@ -20,10 +20,10 @@ $(VENV)/.requirements.stamp: requirements.txt | $(BIN)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/vendor/chart.umd.js: node_modules/.package-lock.json scripts/build-static.mjs
+static/vendor/chart.umd.js static/vendor/axe.min.js &: node_modules/.package-lock.json scripts/build-static.mjs
 	npm run --silent build
 
-install: $(VENV)/.requirements.stamp static/vendor/chart.umd.js
+install: $(VENV)/.requirements.stamp static/vendor/chart.umd.js static/vendor/axe.min.js
 
 # The instance's secret key lives in DATA_DIR, made once; settings refuse to start without one.
 $(DATA_DIR)/secret_key: | $(BIN)/python

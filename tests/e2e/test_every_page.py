@@ -1,5 +1,6 @@
 """Every page at laptop (1366 px) and phone (390 px) width: nothing scrolls sideways, nothing is
-cut off, and a screenshot of each is kept in test-results/screens/<width>/ to look at."""
+cut off, axe-core (WCAG 2 A and AA rules) finds no violation, and a screenshot of each is kept in
+test-results/screens/<width>/ to look at."""
 
 from pathlib import Path
 
@@ -22,6 +23,19 @@ LOGINS = {
 LAYOUT_PROBLEMS = "\n".join(
     line for line in (Path(__file__).parent / "layout_probe.js").read_text().splitlines() if not line.startswith("//")
 )
+
+
+# axe-core from npm, copied into static/vendor by `npm run build` (make install); served by the
+# live server from 'self', so the Content-Security-Policy lets it run.
+AXE = "/static/vendor/axe.min.js"
+AXE_RUN = """
+async () => {
+  const rules = {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}};
+  const result = await axe.run(document, rules);
+  const where = (v) => v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ');
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${where(v)}`);
+}
+"""
 
 
 def routes(patterns=None, prefix=""):
@@ -84,6 +98,8 @@ def test_every_page_fits(browser, site, tmp_path, settings, width):
         page.screenshot(path=str(SCREENS / width / f"{entry.role}-{entry.name}.png"), full_page=True)
         found = page.evaluate(LAYOUT_PROBLEMS, width == "laptop")
         assert isinstance(found, list), found  # the probe ran
+        page.add_script_tag(url=AXE)
+        found += page.evaluate(AXE_RUN)
         if found:
             problems[f"{entry.role} {entry.url}"] = found
     for context, _ in sessions.values():
