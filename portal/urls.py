@@ -30,6 +30,7 @@ urlpatterns = [
     path("staff/", include("accounts.staff_urls")),
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),
+    path("prices/", include("messaging.pricing.customer_urls")),
     path("staff/connectors/", include("messaging.pipeline.urls")),
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.channels.sms.urls")),

@@ -1,4 +1,4 @@
-"""Staff: the default rate card and accounts' own prices."""
+"""Staff: the default rate card and accounts' own prices. Customers: their price list."""
 
 from django import forms
 from django.contrib import messages
@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from accounts.permissions import staff_required
-from messaging.models import Product
+from accounts.permissions import account_required, staff_required
+from messaging.models import Channel, Product
 from messaging.pricing import services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
+from messaging.services.products import enabled_products
 from portal.core.errors import DomainError
-from portal.pages import PageForm, form_errors_from
+from portal.pages import PageForm, csv_response, form_errors_from
 from portal.pagination import paginate
 
 
@@ -62,3 +63,41 @@ def price_delete(request, pk):
     messages.success(request, "Price deleted.")
     suffix = f"?account={row.account.username}" if row.account_id else ""
     return redirect(reverse("pricing:price_list") + suffix)
+
+
+PRICE_COLUMNS = ["country", "iso", "calling_code", "channel", "service", "service_name", "price_per_unit", "currency"]
+
+
+@account_required()
+def customer_price_list(request):
+    """The account's price list per country, channel and service (filterable, CSV)."""
+    filters = {name: request.GET.get(name, "").strip() for name in ("q", "channel", "service")}
+    rows = services.customer_price_list(request.account, **filters)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"prices-{request.account.username}.csv",
+            PRICE_COLUMNS,
+            (
+                [
+                    r.country_name,
+                    r.iso,
+                    r.calling_code,
+                    r.product.get_channel_display(),
+                    r.product.code,
+                    r.product.display_name,
+                    r.sale_price,
+                    r.currency,
+                ]
+                for r in rows.iterator(chunk_size=2000)
+            ),
+        )
+    products = list(enabled_products(request.account))
+    ctx = {
+        "page": paginate(request, rows, per_page=50),
+        "filters": filters,
+        "channels": [c for c in Channel.choices if any(p.channel == c[0] for p in products)],
+        "services": products,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "pricing/partials/customer_price_table.html", ctx)
+    return render(request, "pricing/customer_price_list.html", ctx)

@@ -119,6 +119,7 @@ def pages(world):
         ("team_list", "/team/"),
         ("audit_log", "/audit/"),
         ("ledger_list", "/billing/"),
+        ("customer_price_list", "/prices/"),
         ("list", "/notifications/"),
         ("sender_list", "/sms/senders/"),
         ("sender_create", "/sms/senders/new/"),

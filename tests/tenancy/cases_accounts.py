@@ -107,6 +107,6 @@ def _price(account, marker):
     return save_price(account=account, data=data)
 
 
-register(Case(Price, _price, listings=(Listing("sms-pricing", api=True),)))
+register(Case(Price, _price, listings=(Listing("sms-pricing", api=True), Listing("prices:price_list"))))
 
 exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
