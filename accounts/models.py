@@ -293,6 +293,11 @@ class LedgerKind(models.TextChoices):
     REFUND = "refund", "Refund"
 
 
+# Movements a person made for the account (staff top-ups and adjustments, reseller transfers):
+# each has a PDF receipt (accounts/receipts.py).
+RECEIPT_KINDS = (LedgerKind.TOP_UP, LedgerKind.ADJUSTMENT, LedgerKind.TRANSFER_IN, LedgerKind.TRANSFER_OUT)
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -332,6 +337,10 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Ledger entries are append-only.")
+
+    @property
+    def has_receipt(self):
+        return self.kind in RECEIPT_KINDS
 
 
 class AuditEvent(models.Model):

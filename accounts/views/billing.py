@@ -1,10 +1,11 @@
 """Credits: the account's ledger (with CSV export) and a reseller's customers."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import receipts
 from accounts.filters import LedgerEntryFilterSet
 from accounts.forms import ChildCustomerForm, TransferForm
 from accounts.models import Account, LedgerEntry
@@ -12,6 +13,7 @@ from accounts.permissions import account_required
 from accounts.services import credits
 from accounts.services.customers import create_child_customer
 from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response
 from portal.pagination import paginate
 
@@ -41,6 +43,21 @@ def ledger_list(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/ledger_table.html", ctx)
     return render(request, "accounts/ledger_list.html", ctx)
+
+
+def receipt_response(entry):
+    """The entry's PDF receipt as a download (404 for a movement that has none, such as a charge)."""
+    if not entry.has_receipt:
+        raise Http404("This movement has no receipt.")
+    response = HttpResponse(receipts.render(entry), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipts.filename(entry)}"'
+    return response
+
+
+@account_required()
+def ledger_receipt(request, entry_id):
+    entries = LedgerEntry.objects.select_related("account__parent", "wallet", "actor")
+    return receipt_response(get_for_account_or_404(entries, request.account, uuid=entry_id))
 
 
 def _reseller(request):

@@ -13,6 +13,7 @@ from accounts.permissions import staff_required
 from accounts.services import audit, credits
 from accounts.services import staff as staff_services
 from accounts.views.audit import audit_context
+from accounts.views.billing import receipt_response
 from portal.core.errors import DomainError
 from portal.pagination import paginate
 
@@ -79,6 +80,12 @@ def _detail_context(request, account, **extra):
 def customer_detail(request, account_id):
     account = get_object_or_404(Account.objects.select_related("parent"), uuid=account_id)
     return render(request, "staff/customer_detail.html", _detail_context(request, account))
+
+
+@staff_required
+def customer_receipt(request, account_id, entry_id):
+    entries = LedgerEntry.objects.select_related("account__parent", "wallet", "actor")
+    return receipt_response(get_object_or_404(entries, account__uuid=account_id, uuid=entry_id))
 
 
 @staff_required

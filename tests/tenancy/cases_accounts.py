@@ -76,6 +76,7 @@ register(
     Case(
         LedgerEntry,
         lambda account, marker: credits.top_up(account=account, amount="7", reason=marker),
+        ops=(Op("GET", "accounts:ledger_receipt", {"entry_id": "uuid"}),),
         listings=(
             Listing("accounts:ledger_list"),
             Listing("accounts:ledger_list", query={"format": "csv"}),
