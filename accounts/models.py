@@ -94,6 +94,9 @@ class Account(models.Model):
     mobile = models.CharField(max_length=20, blank=True)
     # Requests per minute per API key; null means the platform default.
     api_rate_limit = models.PositiveIntegerField(null=True, blank=True)
+    # The customer's low-balance alert: a debit taking the general balance below it alerts once
+    # (accounts/services/balance_alerts.py); null is off.
+    low_balance_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit_log"),
     path("billing/", billing.ledger_list, name="ledger_list"),
     path("billing/<uuid:entry_id>/receipt.pdf", billing.ledger_receipt, name="ledger_receipt"),
+    path("billing/alert/", billing.balance_alert, name="balance_alert"),
     path("customers/", billing.child_list, name="child_list"),
     path("customers/<uuid:account_id>/transfer/", billing.child_transfer, name="child_transfer"),
 ]

@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "credits.top_up": "Credits added",
     "credits.adjusted": "Credits adjusted by staff",
     "credits.transferred": "Credits transferred",
+    "credits.alert_changed": "Low-balance alert changed",
     "account.created": "Account created",
     "account.activated": "Account activated",
     "account.deactivated": "Account deactivated",

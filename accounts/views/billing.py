@@ -10,7 +10,7 @@ from accounts.filters import LedgerEntryFilterSet
 from accounts.forms import ChildCustomerForm, TransferForm
 from accounts.models import Account, LedgerEntry
 from accounts.permissions import account_required
-from accounts.services import credits
+from accounts.services import balance_alerts, credits
 from accounts.services.customers import create_child_customer
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
@@ -58,6 +58,29 @@ def receipt_response(entry):
 def ledger_receipt(request, entry_id):
     entries = LedgerEntry.objects.select_related("account__parent", "wallet", "actor")
     return receipt_response(get_for_account_or_404(entries, request.account, uuid=entry_id))
+
+
+@account_required("manage_credits")
+@require_POST
+def balance_alert(request):
+    """Set or clear the low-balance alert threshold; HTMX gets the panel back."""
+    ctx = {}
+    try:
+        balance_alerts.set_threshold(
+            account=request.account, value=request.POST.get("threshold"), actor=request.user, request=request
+        )
+    except DomainError as exc:
+        ctx["alert_error"] = exc.message
+        request.account.refresh_from_db(fields=["low_balance_threshold"])
+    else:
+        ctx["alert_saved"] = True
+    if request.htmx:
+        return render(request, "accounts/partials/balance_alert.html", ctx, status=422 if "alert_error" in ctx else 200)
+    if "alert_error" in ctx:
+        messages.error(request, ctx["alert_error"])
+    else:
+        messages.success(request, "Low-balance alert saved.")
+    return redirect("accounts:ledger_list")
 
 
 def _reseller(request):

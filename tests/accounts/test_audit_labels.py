@@ -84,7 +84,7 @@ def test_a_one_message_send_is_one_message_in_the_ledger(
     assert res.status_code == 200
     reason = LedgerEntry.objects.get(account=account, kind=LedgerKind.DEBIT).reason
     assert reason.endswith("(1 message)")
-    assert "(1 message)" in user_client.get("/").content.decode()
+    assert "(1 message)" in user_client.get("/billing/").content.decode()
 
 
 # Catalogued API messages keep the catalog's words (spec: "Message(s) Queued successfully",
