@@ -32,4 +32,6 @@ urlpatterns = [
     path("billing/alert/", billing.balance_alert, name="balance_alert"),
     path("customers/", billing.child_list, name="child_list"),
     path("customers/<uuid:account_id>/transfer/", billing.child_transfer, name="child_transfer"),
+    path("customers/<uuid:account_id>/view/", billing.child_view, name="child_view"),
+    path("view-as/stop/", billing.view_as_stop, name="view_as_stop"),
 ]

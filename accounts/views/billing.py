@@ -10,7 +10,7 @@ from accounts.filters import LedgerEntryFilterSet
 from accounts.forms import ChildCustomerForm, TransferForm
 from accounts.models import Account, LedgerEntry
 from accounts.permissions import account_required
-from accounts.services import balance_alerts, credits
+from accounts.services import balance_alerts, credits, view_as
 from accounts.services.customers import create_child_customer
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
@@ -170,3 +170,25 @@ def child_transfer(request, account_id):
         )
         return render(request, "accounts/partials/child_table.html", ctx, status=422 if error else 200)
     return redirect("accounts:child_list")
+
+
+@account_required("manage_credits")
+@require_POST
+def child_view(request, account_id):
+    """Drill into a customer: its pages, read-only, until "Stop viewing"."""
+    parent = _reseller(request)
+    child = Account.objects.filter(parent=parent, uuid=account_id).first()
+    if child is None:
+        raise Http404("No such customer.")
+    view_as.start(request, child, as_reseller_of=parent)
+    return redirect("dashboard")
+
+
+@require_POST
+def view_as_stop(request):
+    state = view_as.stop(request) if request.user.is_authenticated else None
+    if state and state["by"] == view_as.STAFF:
+        viewed = Account.objects.filter(pk=state["account"]).first()
+        if viewed is not None:
+            return redirect("staff:customer_detail", account_id=viewed.uuid)
+    return redirect("accounts:child_list" if state else "dashboard")

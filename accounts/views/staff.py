@@ -10,7 +10,7 @@ from accounts import products
 from accounts.forms import CreditAdjustmentForm, RateLimitForm
 from accounts.models import Account, AuditEvent, LedgerEntry, Membership, Role, Wallet
 from accounts.permissions import staff_required
-from accounts.services import audit, credits
+from accounts.services import audit, credits, view_as
 from accounts.services import staff as staff_services
 from accounts.views.audit import audit_context
 from accounts.views.billing import receipt_response
@@ -80,6 +80,15 @@ def _detail_context(request, account, **extra):
 def customer_detail(request, account_id):
     account = get_object_or_404(Account.objects.select_related("parent"), uuid=account_id)
     return render(request, "staff/customer_detail.html", _detail_context(request, account))
+
+
+@staff_required
+@require_POST
+def customer_view_as(request, account_id):
+    """See the customer's pages as its analyst would: read-only, banner shown, every view audited."""
+    account = get_object_or_404(Account, uuid=account_id)
+    view_as.start(request, account)
+    return redirect("dashboard")
 
 
 @staff_required

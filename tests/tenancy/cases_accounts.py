@@ -67,7 +67,10 @@ register(
         lambda account, marker: make_account(name=marker, parent=account)[0],
         name="accounts.Account (a reseller's customer)",
         prepare=_reseller,
-        ops=(Op("POST", "accounts:child_transfer", {"account_id": "uuid"}, {"amount": "1", "notes": "x"}),),
+        ops=(
+            Op("POST", "accounts:child_transfer", {"account_id": "uuid"}, {"amount": "1", "notes": "x"}),
+            Op("POST", "accounts:child_view", {"account_id": "uuid"}),
+        ),
         listings=(Listing("accounts:child_list"),),
     )
 )
