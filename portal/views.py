@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 
-from accounts.models import AuditEvent, LedgerEntry
+from accounts.models import AuditEvent, LedgerEntry, LedgerKind
 from accounts.permissions import account_required
 from accounts.services import credits
 
@@ -56,6 +56,25 @@ def _chart(days, width=600, height=140):
     return {"bars": bars, "width": width, "height": height, "peak": peak}
 
 
+def _totals(account, since):
+    """The 30-day stats by kind of movement: spend is charges less refunds; transfers to a
+    reseller's customers and from its parent are transfers, never spend or top-ups."""
+    rows = dict(
+        LedgerEntry.objects.for_account(account)
+        .filter(created_at__gte=since)
+        .values("kind")
+        .annotate(total=Sum("amount"))
+        .values_list("kind", "total")
+    )
+    zero = Decimal(0)
+    return {
+        "spent_30d": -(rows.get(LedgerKind.DEBIT) or zero) - (rows.get(LedgerKind.REFUND) or zero),
+        "added_30d": (rows.get(LedgerKind.TOP_UP) or zero) + (rows.get(LedgerKind.ADJUSTMENT) or zero),
+        "received_30d": rows.get(LedgerKind.TRANSFER_IN) or zero,
+        "transferred_30d": -(rows.get(LedgerKind.TRANSFER_OUT) or zero),
+    }
+
+
 @account_required()
 def dashboard(request):
     account = request.account
@@ -74,8 +93,7 @@ def dashboard(request):
     balance = credits.balance(account)
     ctx = {
         "balance": balance,
-        "spent_30d": sum(d["spent"] for d in days),
-        "added_30d": sum(d["added"] for d in days),
+        **_totals(account, since),
         "chart": _chart(days),
         "first_day": days[0]["day"],
         "activity": activity,
