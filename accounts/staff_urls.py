@@ -6,6 +6,7 @@ app_name = "staff"
 
 urlpatterns = [
     path("", staff.customer_list, name="customer_list"),
+    path("customers/new/", staff.customer_create, name="customer_create"),
     path("customers/<uuid:account_id>/", staff.customer_detail, name="customer_detail"),
     path("customers/<uuid:account_id>/credits/", staff.customer_adjust_credits, name="customer_adjust_credits"),
     path("customers/<uuid:account_id>/view-as/", staff.customer_view_as, name="customer_view_as"),

@@ -11,7 +11,7 @@ from accounts.forms import ChildCustomerForm, TransferForm
 from accounts.models import Account, LedgerEntry
 from accounts.permissions import account_required
 from accounts.services import balance_alerts, credits, view_as
-from accounts.services.customers import create_child_customer
+from accounts.services.customers import create_invited_customer
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response
@@ -110,11 +110,10 @@ def child_list(request):
         form = ChildCustomerForm(request.POST)
         if form.is_valid():
             try:
-                child, _ = create_child_customer(
+                child, invitation = create_invited_customer(
                     parent=request.account,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password"],
                     opening_credits=form.cleaned_data["opening_credits"],
                     actor=request.user,
                     request=request,
@@ -122,7 +121,10 @@ def child_list(request):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, f"Customer {child.name} ({child.username}) created.")
+                messages.success(
+                    request,
+                    f"Customer {child.name} ({child.username}) created; {invitation.email} is invited as owner.",
+                )
                 return redirect("accounts:child_list")
         return render(
             request,

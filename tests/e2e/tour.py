@@ -39,6 +39,9 @@ NOT_PAGES = {
     "segment_count",
     "delivery_replay",
     "child_transfer",
+    "balance_alert",
+    "view_as_stop",
+    "customer_create",
 }
 
 
