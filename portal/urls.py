@@ -27,6 +27,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("accounts.urls")),
     path("notifications/", include("accounts.notifications.urls")),
+    path("staff/overview/", views.staff_overview, name="staff_overview"),
     path("staff/", include("accounts.staff_urls")),
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),

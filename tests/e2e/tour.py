@@ -161,6 +161,7 @@ def pages(world):
     ]
     reseller = [("child_list", "/customers/")]
     staff = [
+        ("staff_overview", "/staff/overview/"),
         ("customer_list", "/staff/"),
         ("customer_detail", f"/staff/customers/{demo.uuid}/"),
         ("staff_audit_log", "/staff/audit/"),
