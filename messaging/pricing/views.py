@@ -1,5 +1,7 @@
 """Staff: the default rate card and accounts' own prices. Customers: their price list."""
 
+import base64
+
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from accounts.permissions import account_required, staff_required
 from messaging.models import Channel, Product
-from messaging.pricing import services
+from messaging.pricing import rate_cards, services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
 from messaging.services.products import enabled_products
@@ -53,6 +55,41 @@ def price_list(request):
     filterset = PriceFilterSet(request.GET, queryset=rows)
     ctx = {"page": paginate(request, filterset.qs), "filterset": filterset, "form": form, "scope": account}
     return render(request, "pricing/price_list.html", ctx, status=422 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def rate_card_upload(request):
+    """Upload a rate card as CSV: first a preview of what it changes, then "Apply" writes it."""
+    account = _scope(request)
+    suffix = f"?account={account.username}" if account else ""
+    if "apply" in request.POST:
+        try:
+            content = base64.b64decode(request.POST.get("content", ""), validate=True)
+            counts = rate_cards.apply(account=account, content=content, actor=request.user, request=request)
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "The rate card could not be read again; upload it anew."))
+        else:
+            messages.success(request, f"Rate card applied: {counts['added']} added, {counts['changed']} changed.")
+        return redirect(reverse("pricing:price_list") + suffix)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a CSV file to upload.")
+        return redirect(reverse("pricing:price_list") + suffix)
+    content = upload.read(rate_cards.MAX_BYTES + 1)
+    try:
+        changes = rate_cards.diff(account, rate_cards.read(content))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("pricing:price_list") + suffix)
+    ctx = {
+        "scope": account,
+        "changes": [c for c in changes if c.kind != "unchanged"],
+        "counts": rate_cards.summary(changes),
+        "content": base64.b64encode(content).decode(),
+        "filename": upload.name,
+    }
+    return render(request, "pricing/rate_card_preview.html", ctx)
 
 
 @staff_required

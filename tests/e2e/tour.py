@@ -42,6 +42,7 @@ NOT_PAGES = {
     "balance_alert",
     "view_as_stop",
     "customer_create",
+    "rate_card_upload",
 }
 
 
