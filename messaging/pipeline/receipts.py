@@ -22,6 +22,11 @@ Finalised = namedtuple(
     "account_id group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url "
     "dlr_mask sender",
 )
+# The same, as Message fields for `values_list`.
+FINALISED_FIELDS = (
+    "account_id", "batch__uuid", "index", "mobile", "units", "charges", "custom", "iso", "submitted_at",
+    "dispatched_at", "webhook_id", "dlr_url", "dlr_mask", "sender",
+)  # fmt: skip
 
 
 def apply_receipt(*, channel, supplier, supplier_message_id, status, code, at=None):
@@ -73,29 +78,11 @@ def _apply_orm(supplier, ids, status, code, level, at):
     pending = Message.objects.select_for_update().filter(
         supplier=supplier, supplier_message_id__in=ids, progress__lt=ceiling(level)
     )
-    rows = list(pending.select_related("batch"))
+    rows = list(pending.values_list("pk", *FINALISED_FIELDS))
     if not rows:
         return []
     changes = {"progress": level, "status": status, "status_code": code, "updated_at": at}
     if level in FINAL_LEVELS:
         changes.update(state=State.FINAL, delivered_at=at)
-    Message.objects.filter(pk__in=[r.pk for r in rows], progress__lt=ceiling(level)).update(**changes)
-    return [
-        Finalised(
-            r.account_id,
-            r.batch.uuid,
-            r.index,
-            r.mobile,
-            r.units,
-            r.charges,
-            r.custom,
-            r.iso,
-            r.submitted_at,
-            r.dispatched_at,
-            r.webhook_id,
-            r.dlr_url,
-            r.dlr_mask,
-            r.sender,
-        )
-        for r in rows
-    ]
+    Message.objects.filter(pk__in=[r[0] for r in rows], progress__lt=ceiling(level)).update(**changes)
+    return [Finalised(*r[1:]) for r in rows]
