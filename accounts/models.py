@@ -97,6 +97,9 @@ class Account(models.Model):
     mobile = models.CharField(max_length=20, blank=True)
     # Requests per minute per API key; null means the platform default.
     api_rate_limit = models.PositiveIntegerField(null=True, blank=True)
+    # The customer's low-balance alert: a debit taking the general balance below it alerts once
+    # (accounts/services/balance_alerts.py); null is off.
+    low_balance_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -304,6 +307,11 @@ class LedgerKind(models.TextChoices):
     REFUND = "refund", "Refund"
 
 
+# Movements a person made for the account (staff top-ups and adjustments, reseller transfers):
+# each has a PDF receipt (accounts/receipts.py).
+RECEIPT_KINDS = (LedgerKind.TOP_UP, LedgerKind.ADJUSTMENT, LedgerKind.TRANSFER_IN, LedgerKind.TRANSFER_OUT)
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -347,6 +355,10 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Ledger entries are append-only.")
+
+    @property
+    def has_receipt(self):
+        return self.kind in RECEIPT_KINDS
 
 
 class AuditEvent(models.Model):

@@ -65,7 +65,10 @@ ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
-SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# Links in e-mails: the configured site URL, else this instance's own port (`make run PORT=8001`
+# and `runportal --port` both export PORT), never a fixed 8000 that points at another instance.
+PORT = env_int("PORT", 8000)
+SITE_URL = env("SITE_URL", f"http://localhost:{PORT}").rstrip("/")
 # Engage `tiny` links are `<SHORT_URL_BASE>/<code>`; a short domain points its `/s/` path here.
 SHORT_URL_BASE = env("SHORT_URL_BASE", f"{SITE_URL}/s").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Portal")
@@ -278,8 +281,14 @@ DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
 DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
 
-# Email: console by default; SMTP when EMAIL_HOST is set.
+# Email: SMTP when EMAIL_HOST is set; otherwise each e-mail is a file in DATA_DIR/mail, so the
+# console of `make run` stays readable. `EMAIL_BACKEND=console` prints them instead.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Portal <no-reply@localhost>")
+EMAIL_BACKENDS = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+EMAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", DATA_DIR / "mail"))
 if env("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env("EMAIL_HOST")
@@ -288,7 +297,8 @@ if env("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_BACKEND = env("EMAIL_BACKEND", "file")
+    EMAIL_BACKEND = EMAIL_BACKENDS.get(EMAIL_BACKEND, EMAIL_BACKEND)
 
 # Celery. The broker is RabbitMQ (`amqp://`), Redis (`redis://`) or, with neither, Celery's
 # filesystem transport in DATA_DIR (no server; the processes of one machine). docs/scaling.md

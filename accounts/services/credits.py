@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, LedgerEntry, LedgerKind, Wallet
-from accounts.services import audit
+from accounts.services import audit, balance_alerts
 from portal.core.errors import Conflict, DomainError, InsufficientCredit, PermissionDenied
 
 PLACES = Decimal("0.0001")
@@ -73,6 +73,8 @@ def _move(
         new_balance = wallet.balance + delta
         if new_balance < 0 and not wallet.postpaid:
             raise InsufficientCredit("Insufficient credits.")
+        if delta < 0:
+            balance_alerts.after_debit(account, before=wallet.balance, after=new_balance, product_code=product_code)
         wallet.balance = new_balance
         wallet.save(update_fields=["balance", "updated_at"])
         try:
@@ -151,7 +153,9 @@ def debit_new(*, account, amount, reason, key, product_code="", actor=None, api_
             )
             row = cursor.fetchone()
         if row:
-            return row[0]
+            entry_id, after = row
+            balance_alerts.after_debit(account, before=after + amount, after=after, product_code=product_code)
+            return entry_id
         if Wallet.objects.filter(account=account, product_code=product_code).exists():
             raise InsufficientCredit("Insufficient credits.")
         get_wallet(account, product_code)  # first charge of a new wallet: create it, then try again
@@ -170,7 +174,7 @@ INSERT INTO accounts_ledgerentry
     (uuid, account_id, wallet_id, kind, amount, balance_after, reason, reference, actor_id, api_key_id,
      idempotency_key, created_at)
 SELECT %s, %s, w.id, %s, %s, w.balance, %s, %s, %s, %s, %s, now() FROM w
-RETURNING id
+RETURNING id, balance_after
 """
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
@@ -294,7 +295,7 @@ def submit(
                 credits.debit_new(
                     account=account,
                     amount=plan.cost,
-                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} messages)",
+                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
                     reference=str(batch.uuid),
                     actor=actor,
                     api_key=api_key,

@@ -1,5 +1,7 @@
 """Which products an account may use."""
 
+from django.template.defaultfilters import pluralize
+
 from accounts.brands import current as current_brand
 from accounts.brands.resolve import brand_for_account
 from accounts.products import ProductChoice
@@ -38,7 +40,8 @@ def set_account_products(account, codes):
     chosen = list(Product.objects.filter(code__in=codes))
     missing = set(codes) - {p.code for p in chosen}
     if missing:
-        raise DomainError(f"Unknown service code(s): {', '.join(sorted(missing))}", field="services")
+        label = "Unknown service code" + pluralize(len(missing))
+        raise DomainError(f"{label}: {', '.join(sorted(missing))}", field="services")
     AccountProduct.objects.filter(account=account).exclude(product__in=chosen).delete()
     AccountProduct.objects.bulk_create(
         [AccountProduct(account=account, product=p) for p in chosen], ignore_conflicts=True

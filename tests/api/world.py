@@ -72,7 +72,7 @@ class World:
                 "sender": "AcmeUK",
                 "name": "Welcome",
                 "type": "T",
-                "template_id": "1",
+                "template_id": "1107161521283350001",
                 "body": "Hi {#var#}, welcome.",
             },
         )

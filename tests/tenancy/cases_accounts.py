@@ -68,7 +68,10 @@ register(
         lambda account, marker: make_account(name=marker, parent=account)[0],
         name="accounts.Account (a reseller's customer)",
         prepare=_reseller,
-        ops=(Op("POST", "accounts:child_transfer", {"account_id": "uuid"}, {"amount": "1", "notes": "x"}),),
+        ops=(
+            Op("POST", "accounts:child_transfer", {"account_id": "uuid"}, {"amount": "1", "notes": "x"}),
+            Op("POST", "accounts:child_view", {"account_id": "uuid"}),
+        ),
         listings=(Listing("accounts:child_list"),),
     )
 )
@@ -77,6 +80,7 @@ register(
     Case(
         LedgerEntry,
         lambda account, marker: credits.top_up(account=account, amount="7", reason=marker),
+        ops=(Op("GET", "accounts:ledger_receipt", {"entry_id": "uuid"}),),
         listings=(
             Listing("accounts:ledger_list"),
             Listing("accounts:ledger_list", query={"format": "csv"}),
@@ -108,7 +112,7 @@ def _price(account, marker):
     return save_price(account=account, data=data)
 
 
-register(Case(Price, _price, listings=(Listing("sms-pricing", api=True),)))
+register(Case(Price, _price, listings=(Listing("sms-pricing", api=True), Listing("prices:price_list"))))
 
 exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
 

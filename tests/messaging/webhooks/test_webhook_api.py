@@ -4,6 +4,7 @@ import pytest
 
 from messaging.webhooks import services
 from messaging.webhooks.models import Webhook
+from messaging.webhooks.services import LOOPBACK_HINT
 
 URL = "/api/v2/developer/webhooks"
 FIELDS = {"id", "name", "uri", "secret", "verification_code", "status", "created_at", "updated_at"}
@@ -46,7 +47,11 @@ def test_create_without_secret_or_token_gives_nulls_and_defaults_active(api_clie
         ({"name": "x", "uri": "not a url"}, "uri", "The uri must be a valid URL (http or https)."),
         ({"name": "x", "uri": "ftp://example.com/"}, "uri", "The uri must be a valid URL (http or https)."),
         ({"name": "x", "uri": "http://10.0.0.1/"}, "uri", "The URL points to a private or reserved address."),
-        ({"name": "x", "uri": "http://localhost:8000/"}, "uri", "The URL points to a private or reserved address."),
+        (
+            {"name": "x", "uri": "http://localhost:8000/"},
+            "uri",
+            "The URL points to a private or reserved address. " + LOOPBACK_HINT,
+        ),
         ({"name": "x", "uri": "http://u:p@example.com/"}, "uri", "URLs with credentials are not accepted."),
         ({"name": "x", "uri": "https://example.com", "status": 5}, "status", "The selected status is invalid."),
         ({"name": "x" * 201, "uri": "https://example.com"}, "name", "The name may not be greater than 200 characters."),
