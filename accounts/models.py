@@ -94,6 +94,8 @@ class Account(models.Model):
     mobile = models.CharField(max_length=20, blank=True)
     # Requests per minute per API key; null means the platform default.
     api_rate_limit = models.PositiveIntegerField(null=True, blank=True)
+    # An IANA zone name: reports count days and hours in it (messaging.reports).
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,6 +20,7 @@ from accounts.services import credits
 from messaging.pipeline import channels, connectors, throttle
 from messaging.pipeline.models import Batch, Message, Priority, State
 from messaging.pipeline.status import Progress
+from messaging.reports import rollups
 
 CHUNK = 1000
 
@@ -171,6 +172,8 @@ def refund_refused(batch_id, messages):
     batch = Batch.objects.select_related("account").get(pk=batch_id)
     adapter = channels.get(batch.channel)
     refusal = adapter.supplier_refusal()
+    moving = Message.objects.filter(pk__in=ids, state=State.SUBMITTING)  # locked above
+    rollups.record_changed(moving, status=refusal.status, code=refusal.code, final=True, refund=True)
     Message.objects.filter(pk__in=ids, state=State.SUBMITTING).update(
         state=State.FINAL,
         progress=Progress.FAILED,

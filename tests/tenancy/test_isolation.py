@@ -19,7 +19,7 @@ from accounts.models import ROLE_PERMISSIONS, Account, Role
 from portal.api.views import V2APIView
 from portal.core.tenancy import TenantQuerySet
 from tests.factories import make_account, make_key, make_member
-from tests.tenancy import cases_accounts, cases_contacts, cases_messaging  # noqa: F401  (they register the cases)
+from tests.tenancy import cases_accounts, cases_contacts, cases_messaging, cases_reports  # noqa: F401  (they register the cases)
 from tests.tenancy.registry import CASES, EXEMPT, resolve_value
 
 NOT_FOUND = {"status": "failed", "code": 404, "message": "Not Found."}

@@ -12,6 +12,7 @@ from messaging.pipeline import recipients
 from messaging.pipeline.api import idempotency
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
+from messaging.reports import summary
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
@@ -323,28 +324,20 @@ class ReportView(V2APIView):
 
     @extend_schema(summary="Pull status summary report", responses={200: envelope("StatusReport"), **ERRORS})
     def get(self, request):
-        from django.db.models import Count
-        from django.db.models.functions import TruncDate
-
         raw = request.query_params.get("daterange", "")
-        start_text, _, end_text = raw.partition("|")
-        try:
-            start = datetime.strptime(start_text.strip(), "%Y-%m-%d").date()
-            end = datetime.strptime(end_text.strip(), "%Y-%m-%d").date()
-        except ValueError:
-            raise ValidationFailed({"daterange": ["The daterange must look like yyyy-mm-dd|yyyy-mm-dd."]}) from None
-        if end < start or (end - start).days > 92:
+        if not raw.strip():  # no range: the last 7 days (docs/api.md)
+            start, end = summary.default_range(self.account)
+        else:
+            start_text, _, end_text = raw.partition("|")
+            try:
+                start = datetime.strptime(start_text.strip(), "%Y-%m-%d").date()
+                end = datetime.strptime(end_text.strip(), "%Y-%m-%d").date()
+            except ValueError:
+                raise ValidationFailed({"daterange": ["The daterange must look like yyyy-mm-dd|yyyy-mm-dd."]}) from None
+        if end < start or (end - start).days > summary.MAX_DAYS:
             raise ValidationFailed({"daterange": ["The date range must be in order and at most 3 months long."]})
-        rows = (
-            Message.objects.for_account(self.account)
-            .filter(submitted_at__date__gte=start, submitted_at__date__lte=end)
-            .annotate(day=TruncDate("submitted_at"))
-            .values("day", "status")
-            .annotate(n=Count("id"))
-            .order_by("day", "status")
-        )
+        # Days are the account's (its time zone), counted from the report rollups.
         data = {}
-        for row in rows:
-            day = row["day"].isoformat()
-            data.setdefault(day, {"date": day, "status": {}})["status"][row["status"]] = row["n"]
+        for day, statuses in summary.status_by_day(self.account, start, end, channel="sms").items():
+            data[day.isoformat()] = {"date": day.isoformat(), "status": statuses}
         return Response({"status": 200, "message": "OK", "data": data})

@@ -1,0 +1,100 @@
+"""Report data kept beside the message table: hourly rollups every dashboard and summary reads
+(docs/reports.md). Rows are never edited by hand: `messaging.reports.rollups` maintains them in
+bulk as messages change state, and rebuilds a range from the messages."""
+
+from django.db import models
+
+from portal.core.tenancy import TenantQuerySet
+
+# Upper bounds (seconds) of the delivery-latency buckets; the last bucket is open-ended.
+LATENCY_EDGES = (5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600)
+LATENCY_FIELDS = tuple(f"latency_{i}" for i in range(len(LATENCY_EDGES) + 1))
+
+# The key of a rollup row, in the order of the unique constraint (the upsert's conflict target).
+DIMENSIONS = (
+    "account_id",
+    "hour",
+    "day",
+    "channel",
+    "product_code",
+    "sender",
+    "template_id",
+    "batch_id",
+    "iso",
+    "status",
+    "status_code",
+    "pending",
+)
+MEASURES = ("messages", "units", "cost", "refunds", *LATENCY_FIELDS)
+
+
+class MessageRollup(models.Model):
+    """Messages of one account submitted in one hour (of the account's time zone) with the same
+    channel, product, sender, template, batch (campaign), country and outcome.
+
+    `status` and `status_code` are the message's current ones, `pending` whether it is still
+    waiting for its outcome (scheduled, queued, sent without a final receipt). `hour` is the
+    instant the local hour began (unambiguous across DST changes), `day` the local date. Cost
+    is what was charged, refunds what was given back; `latency_<n>` count delivered messages by
+    time from submission to delivery (LATENCY_EDGES)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    hour = models.DateTimeField()
+    day = models.DateField()
+    channel = models.CharField(max_length=20)
+    product_code = models.CharField(max_length=10)
+    sender = models.CharField(max_length=15)
+    template_id = models.CharField(max_length=30)
+    # The batch's id, not a foreign key: rollups outlive the messages (and batches) they count.
+    batch_id = models.BigIntegerField()
+    iso = models.CharField(max_length=2)
+    status = models.CharField(max_length=30)
+    status_code = models.CharField(max_length=4)
+    pending = models.BooleanField()  # not final yet: its receipt may still come
+    messages = models.BigIntegerField(default=0)
+    units = models.BigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    refunds = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    latency_0 = models.BigIntegerField(default=0)
+    latency_1 = models.BigIntegerField(default=0)
+    latency_2 = models.BigIntegerField(default=0)
+    latency_3 = models.BigIntegerField(default=0)
+    latency_4 = models.BigIntegerField(default=0)
+    latency_5 = models.BigIntegerField(default=0)
+    latency_6 = models.BigIntegerField(default=0)
+    latency_7 = models.BigIntegerField(default=0)
+    latency_8 = models.BigIntegerField(default=0)
+    latency_9 = models.BigIntegerField(default=0)
+    latency_10 = models.BigIntegerField(default=0)
+    latency_11 = models.BigIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", *DIMENSIONS[1:]], name="uniq_rollup_key"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "day"], name="reports_rollup_account_day"),
+            models.Index(fields=["account", "batch_id"], name="reports_rollup_account_batch"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.hour:%Y-%m-%d %H:%M} {self.channel} {self.status or 'pending'}"
+
+
+class RollupCheck(models.Model):
+    """One run of the scheduled recount: the range compared and what differed (staff read it)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    range_start = models.DateTimeField()
+    range_end = models.DateTimeField()
+    keys_compared = models.PositiveIntegerField(default=0)
+    differences = models.JSONField(default=list, blank=True)  # a sample of differing keys
+    difference_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.difference_count} differences"
