@@ -419,6 +419,10 @@ WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
 SETTLING_HOURS = env_int("REPORT_SETTLING_HOURS", 72)
 ROLLUP_CHECK_DAYS = env_int("REPORT_ROLLUP_CHECK_DAYS", 7)
 CELERY_BEAT_SCHEDULE["settle-report-rollups"] = {"task": "messaging.reports.tasks.settle_recent", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
+    "task": "messaging.reports.tasks.check_delivery_rates",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks.check_rollups", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {

@@ -36,6 +36,7 @@ urlpatterns = [
     path("contacts/imports/", include("contacts.imports.urls")),
     path("contacts/", include("contacts.pages.urls")),
     path("developer/webhooks/", include("messaging.webhooks.urls")),
+    path("reports/", include("messaging.reports.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),
     path("api/v3/", include(api_v3)),

@@ -98,3 +98,23 @@ class RollupCheck(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.difference_count} differences"
+
+
+class ReportSettings(models.Model):
+    """An account's report preferences: the delivery-rate alert (messaging.reports.alerts)."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    delivery_rate_threshold = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    alert_min_messages = models.PositiveIntegerField(default=100)
+    # The last alert; another comes only after the rate recovered (`alert_active` cleared) or a day.
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    alert_active = models.BooleanField(default=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self):
+        return f"report settings of {self.account_id}"
+
+    @classmethod
+    def for_account(cls, account):
+        return cls.objects.get_or_create(account=account)[0]

@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from messaging.reports import settling
+from messaging.reports import alerts, settling
 
 
 @shared_task(name="messaging.reports.tasks.settle_recent")
@@ -19,3 +19,9 @@ def check_rollups(days=None):
     """Compare the rollups of the last days with a recount; a difference is logged as an error
     (mailed to ADMINS) and kept as a RollupCheck."""
     return settling.check(timedelta(days=days or settings.ROLLUP_CHECK_DAYS))
+
+
+@shared_task(name="messaging.reports.tasks.check_delivery_rates")
+def check_delivery_rates():
+    """Alert accounts whose last 24 hours' delivery rate is below their threshold."""
+    return alerts.check_all()

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from messaging.reports.models import MessageRollup
 from messaging.reports.rollups import local_hour, zone
-from tests.tenancy.registry import Case, Listing, register
+from tests.tenancy.registry import Case, Listing, exempt, register
 
 
 def _rollup(account, marker):
@@ -31,6 +31,12 @@ register(
     Case(
         MessageRollup,
         _rollup,
-        listings=(Listing("sms-report", api=True),),  # no range: the last 7 days
+        listings=(
+            Listing("sms-report", api=True),  # no range: the last 7 days
+            Listing("reports:dashboard"),  # a final status shows among the failure reasons
+            Listing("reports:dashboard", query={"period": "today"}),
+        ),
     )
 )
+
+exempt("reports.ReportSettings", "one per account, read and saved for request.account only; no id in any URL")

@@ -4,7 +4,6 @@ supplier refusals), receipts (late, repeated, out of order), cancellations and t
 import contextlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,67 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from messaging.channels.sms import sending
-from messaging.channels.sms.sending import Outgoing
-from messaging.pipeline import sweep, tasks
+from messaging.pipeline import sweep
 from messaging.pipeline.models import Message
 from messaging.reports import rollups
 from messaging.reports.models import MessageRollup
 from portal.core.errors import ValidationFailed
-
-START = datetime(2026, 11, 1, 4, 10, tzinfo=UTC)  # 00:10 in New York, the night clocks go back
-ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide"]
-OTP_TEXT = "Your OTP is 12. Do not share it."
-FAILURES = [("034", "UNDELIV"), ("001", "INVALID-SUB"), ("021", "EXPIRED")]
+from tests.messaging.reports.pipeline_steps import START, ZONES, at, dispatch, receipts, send
 
 
 class Rollback(Exception):
     pass
-
-
-def _at(when):
-    return mock.patch("django.utils.timezone.now", return_value=when)
-
-
-def _send(account, when, count, *, uk, schedule=None):
-    numbers = [f"4474001{i:05d}" if uk else f"9198765{i:05d}" for i in range(count)]
-    outgoing = [
-        Outgoing(
-            to=n,
-            sender="AcmeUK" if uk else "ACMEIN",
-            message="Hello there" if uk else "Your OTP is 12. Do not share it.",
-        )
-        for n in numbers
-    ]
-    with _at(when), mock.patch("messaging.pipeline.submit.enqueue"):
-        return sending.submit(
-            account=account, product_code="G" if uk else "T", outgoing=outgoing, schedule=schedule
-        ).batch
-
-
-def _dispatch(batch, when, refuse):
-    def submit(self, messages):
-        return [None if (m.index % 3 == 0 and refuse) else f"s{batch.pk}-{m.index}" for m in messages]
-
-    with (
-        _at(when),
-        mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.submit", submit),
-        mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts"),
-    ):
-        tasks.dispatch_batch(batch.pk)
-
-
-def _receipts(picks, when):
-    submitted = list(
-        Message.objects.exclude(supplier_message_id="").order_by("id").values_list("supplier_message_id", flat=True)
-    )
-    if not submitted:
-        return
-    receipts = []
-    for index, outcome in picks:
-        code, status = ("000", "DELIVRD") if outcome == 0 else FAILURES[outcome - 1]
-        receipts.append((submitted[index % len(submitted)], status, code))
-    with _at(when):
-        sending.apply_dlrs(supplier="simulator", receipts=receipts, delivered_at=when)
 
 
 def assert_rollups_equal_recount():
@@ -114,16 +62,16 @@ def test_rollups_equal_a_recount_after_any_sequence(account, sending_setup, step
                 if kind == "send":
                     _, count, uk, scheduled = step
                     schedule = clock + timedelta(hours=2) if scheduled else None
-                    batches.append(_send(account, clock, count, uk=uk, schedule=schedule))
+                    batches.append(send(account, clock, count, uk=uk, schedule=schedule))
                 elif kind == "dispatch" and batches:
-                    _dispatch(batches[step[1] % len(batches)], clock, refuse=step[2])
+                    dispatch(batches[step[1] % len(batches)], clock, refuse=step[2])
                 elif kind == "receipts":
                     # A receipt may arrive hours late; the same message may get several.
-                    _receipts(step[1], clock + timedelta(seconds=step[2]))
+                    receipts(step[1], clock + timedelta(seconds=step[2]))
                 elif kind == "cancel" and batches:
                     batch = batches[step[1] % len(batches)]
                     if batch.scheduled_at:
-                        with _at(clock), contextlib.suppress(ValidationFailed):  # too late to cancel: fine
+                        with at(clock), contextlib.suppress(ValidationFailed):  # too late to cancel: fine
                             sweep.cancel_scheduled(account=account, group_id=batch.uuid)
                 elif kind == "timeout":
                     sweep.sweep(now=clock + timedelta(days=3))
@@ -134,8 +82,8 @@ def test_rollups_equal_a_recount_after_any_sequence(account, sending_setup, step
 
 
 def test_counts_follow_a_message_to_its_outcome(account, sending_setup):
-    batch = _send(account, START, 4, uk=True)
-    _dispatch(batch, START + timedelta(seconds=1), refuse=True)  # index 3 refused and refunded
+    batch = send(account, START, 4, uk=True)
+    dispatch(batch, START + timedelta(seconds=1), refuse=True)  # index 3 refused and refunded
     ids = dict(Message.objects.filter(batch=batch).values_list("index", "supplier_message_id"))
     later = START + timedelta(seconds=20)
     sending.apply_dlrs(
@@ -173,8 +121,8 @@ def test_local_hours_across_daylight_saving_and_half_hour_zones():
 def test_the_two_repeated_hours_of_a_dst_change_are_separate_buckets(account, sending_setup):
     account.time_zone = "America/New_York"
     account.save()
-    _send(account, datetime(2026, 11, 1, 5, 20, tzinfo=UTC), 2, uk=True)
-    _send(account, datetime(2026, 11, 1, 6, 20, tzinfo=UTC), 3, uk=True)
+    send(account, datetime(2026, 11, 1, 5, 20, tzinfo=UTC), 2, uk=True)
+    send(account, datetime(2026, 11, 1, 6, 20, tzinfo=UTC), 3, uk=True)
     rows = sorted(MessageRollup.objects.filter(account=account).values_list("hour", "day", "messages"))
     assert rows == [
         (datetime(2026, 11, 1, 5, tzinfo=UTC), date(2026, 11, 1), 2),
@@ -183,8 +131,8 @@ def test_the_two_repeated_hours_of_a_dst_change_are_separate_buckets(account, se
 
 
 def test_rebuild_command_restores_a_damaged_range(account, sending_setup, capsys):
-    _send(account, START, 3, uk=True)
-    _send(account, START + timedelta(hours=5), 2, uk=False)
+    send(account, START, 3, uk=True)
+    send(account, START + timedelta(hours=5), 2, uk=False)
     MessageRollup.objects.filter(account=account).update(messages=99)
     MessageRollup.objects.filter(account=account, hour__gte=START + timedelta(hours=4)).delete()
     assert len(rollups.compare()[1]) == 2
@@ -198,7 +146,7 @@ def test_scheduled_check_alerts_on_a_difference(account, sending_setup, caplog):
     from messaging.reports.models import RollupCheck
 
     now = datetime.now(UTC)
-    _send(account, now - timedelta(hours=1), 2, uk=True)
+    send(account, now - timedelta(hours=1), 2, uk=True)
     assert report_tasks.check_rollups()["differences"] == 0
     MessageRollup.objects.filter(account=account).update(units=7)
     with caplog.at_level("ERROR"):

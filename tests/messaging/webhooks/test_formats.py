@@ -4,6 +4,7 @@ import pytest
 
 import contacts.events
 import messaging.events
+import messaging.reports.events
 import messaging.webhooks.events
 import voice.events
 from messaging.webhooks import formats, render, worker
@@ -32,6 +33,7 @@ EVENT_NAMES = {
     "portal:sender:reviewed",
     "portal:template:reviewed",
     "portal:webhook:test",
+    "portal:report:delivery_rate_low",
 }
 
 
@@ -43,7 +45,13 @@ def test_every_event_a_format_names_is_registered_by_some_app():
 def test_the_registered_events_are_the_ones_the_apps_declare_and_none_was_lost():
     declared = [
         e.name
-        for module in (messaging.events, messaging.webhooks.events, voice.events, contacts.events)
+        for module in (
+            messaging.events,
+            messaging.webhooks.events,
+            messaging.reports.events,
+            voice.events,
+            contacts.events,
+        )
         for e in module.EVENT_TYPES
     ]
     assert len(declared) == len(set(declared))
