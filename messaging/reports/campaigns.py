@@ -6,7 +6,7 @@ from django.db.models import Sum
 
 from messaging.pipeline.models import Message
 from messaging.reports import statuses
-from messaging.reports.dashboard import DELIVERED, Totals, label_of, percentile
+from messaging.reports.dashboard import DELIVERED, Totals, chart_json, label_of, percentile
 from messaging.reports.models import LATENCY_FIELDS, MessageRollup
 
 
@@ -60,8 +60,8 @@ def report(batch):
             "p90": percentile(latency, 0.9),
             "p99": percentile(latency, 0.99),
             "rows": list(zip(labels, latency, curve, strict=True)),
-            "chart": {"labels": labels, "datasets": [{"label": "Delivered", "data": latency}]},
-            "curve": {"labels": labels, "datasets": [{"label": "% delivered within", "data": curve}]},
+            "chart": chart_json(labels, {"Delivered": latency}),
+            "curve": chart_json(labels, {"% delivered within": curve}),
         },
     }
 

@@ -1,6 +1,7 @@
 """The dashboard's figures, all from the rollups: totals, series over time by channel, product,
 sender and country, delivery-time percentiles, top failure reasons and running campaigns."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -62,15 +63,21 @@ class Series:
     """Messages per time slot for each label, as Chart.js datasets and as a table."""
 
     title: str
-    dom_id: str  # the page element holding the chart's data
     slots: list
     values: dict = field(default_factory=dict)  # label -> [count per slot]
 
     def chart(self):
-        return {"labels": self.slots, "datasets": [{"label": k, "data": v} for k, v in self.values.items()]}
+        """The chart's data as JSON, for the canvas's data-values attribute."""
+        return chart_json(self.slots, self.values)
 
     def rows(self):
         return [(slot, [self.values[k][i] for k in self.values]) for i, slot in enumerate(self.slots)]
+
+
+def chart_json(labels, values):
+    """Chart.js data (labels, one dataset per label of `values`) as JSON. It travels in an
+    attribute: htmx drops <script> blocks from swapped fragments under the portal's config."""
+    return json.dumps({"labels": labels, "datasets": [{"label": k, "data": v} for k, v in values.items()]})
 
 
 def percentile(buckets, share):
@@ -165,7 +172,7 @@ def figures(account, period="7d", now=None):
         rest = [k for k in by[dim] if k not in keep]
         if rest:
             values["Other"] = [sum(by[dim][k][i] for k in rest) for i in range(len(slots))]
-        series.append((dim, Series(f"Messages by {title}", f"chart-{dim}-data", slots, values)))
+        series.append((dim, Series(f"Messages by {title}", slots, values)))
 
     top_failures = [
         {"status": s, "code": c, "count": n, "explanation": statuses.explain(s, c)}
@@ -183,10 +190,7 @@ def figures(account, period="7d", now=None):
             "p50": percentile(latency, 0.5),
             "p90": percentile(latency, 0.9),
             "p99": percentile(latency, 0.99),
-            "chart": {
-                "labels": [label_of(i) for i in range(len(latency))],
-                "datasets": [{"label": "Delivered", "data": latency}],
-            },
+            "chart": chart_json([label_of(i) for i in range(len(latency))], {"Delivered": latency}),
             "rows": [(label_of(i), n) for i, n in enumerate(latency)],
         },
         "failures": top_failures,

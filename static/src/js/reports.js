@@ -1,14 +1,14 @@
-// Report charts: each <canvas data-chart> reads its data from the JSON block named by
-// data-source (json_script; no inline script runs under the CSP) and draws it with Chart.js.
+// Report charts: each <canvas data-chart> carries its data as JSON in data-values (no inline
+// script under the CSP, and htmx drops <script> blocks from swapped fragments) and is drawn
+// with Chart.js.
 // Every chart has a table beside it, so nothing depends on this.
 (() => {
   const palette = ["#2563eb", "#16a34a", "#dc2626", "#d97706", "#7c3aed", "#0891b2", "#64748b"];
 
   function draw(canvas) {
     if (canvas.dataset.drawn || !window.Chart) return;
-    const source = document.getElementById(canvas.dataset.source);
-    if (!source) return;
-    const data = JSON.parse(source.textContent);
+    if (!canvas.dataset.values) return;
+    const data = JSON.parse(canvas.dataset.values);
     data.datasets.forEach((set, i) => {
       set.backgroundColor = palette[i % palette.length];
       set.borderColor = palette[i % palette.length];
@@ -29,10 +29,12 @@
     canvas.dataset.drawn = "1";
   }
 
-  function drawAll(root) {
-    (root || document).querySelectorAll("canvas[data-chart]").forEach(draw);
+  function drawAll() {
+    document.querySelectorAll("canvas[data-chart]").forEach(draw);
   }
 
-  document.addEventListener("DOMContentLoaded", () => drawAll());
-  document.addEventListener("htmx:afterSettle", (event) => drawAll(event.detail.elt));
+  document.addEventListener("DOMContentLoaded", drawAll);
+  // After an outerHTML swap the event's element is the one replaced: look at the whole page
+  // (charts already drawn are skipped).
+  document.addEventListener("htmx:afterSettle", drawAll);
 })();

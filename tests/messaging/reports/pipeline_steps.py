@@ -8,6 +8,9 @@ from messaging.channels.sms import sending
 from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline import tasks
 from messaging.pipeline.models import Message
+from messaging.pricing.services import save_price
+from messaging.review import services as review
+from messaging.senders import services as registry
 
 START = datetime(2026, 11, 1, 4, 10, tzinfo=UTC)  # 00:10 in New York, the night clocks go back
 ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide"]
@@ -59,3 +62,35 @@ def receipts(picks, when):
         receipts.append((submitted[index % len(submitted)], status, code))
     with at(when):
         sending.apply_dlrs(supplier="simulator", receipts=receipts, delivered_at=when)
+
+
+def senders_and_prices(account):
+    """Prices for GB and India, approved senders ACMEIN (T) and AcmeUK (G), and a DLT template."""
+    save_price(data={"service": "T", "iso": "IN", "country_name": "India", "sale_price": "0.25"})
+    save_price(data={"service": "G", "iso": "GB", "country_name": "United Kingdom", "sale_price": "2"})
+    save_price(data={"service": "P", "iso": "IN", "country_name": "India", "sale_price": "0.1"})
+    sender = registry.create_sender(
+        account=account,
+        data={
+            "name": "ACMEIN",
+            "service": "T",
+            "country_code": "IN",
+            "entity_id": "1101234567890",
+            "entity_name": "Acme",
+        },
+    )
+    review.approve(item=sender)
+    uk = registry.create_sender(account=account, data={"name": "AcmeUK", "service": "G", "country_code": "GB"})
+    review.approve(item=uk)
+    template = registry.create_template(
+        account=account,
+        data={
+            "sender": "ACMEIN",
+            "name": "OTP",
+            "type": "T",
+            "template_id": "1107161521283358301",
+            "body": "Your OTP is {#var#}. Do not share it.",
+        },
+    )
+    review.approve(item=template)
+    return {"sender": sender, "template": template}
