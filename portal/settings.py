@@ -423,6 +423,8 @@ CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
     "task": "messaging.reports.tasks.check_delivery_rates",
     "schedule": 3600.0,
 }
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+CELERY_BEAT_SCHEDULE["purge-report-exports"] = {"task": "messaging.reports.tasks.purge_exports", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks.check_rollups", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {

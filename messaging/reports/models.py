@@ -2,6 +2,8 @@
 (docs/reports.md). Rows are never edited by hand: `messaging.reports.rollups` maintains them in
 bulk as messages change state, and rebuilds a range from the messages."""
 
+import uuid
+
 from django.db import models
 
 from portal.core.tenancy import TenantQuerySet
@@ -118,3 +120,71 @@ class ReportSettings(models.Model):
     @classmethod
     def for_account(cls, account):
         return cls.objects.get_or_create(account=account)[0]
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+def export_path(job, filename):
+    return f"exports/{job.account_id}/{job.uuid}.{job.format}"
+
+
+class ExportJob(models.Model):
+    """A report export written in the background (messaging.reports.exports): streamed to a
+    file, with its row count and SHA-256, kept until `expires_at`."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    report = models.CharField(max_length=20, default="delivery")
+    format = models.CharField(max_length=4, choices=ExportFormat.choices)
+    filters = models.JSONField(default=dict, blank=True)  # as the report's form gave them (text)
+    # The same request while one runs reuses it: (report, format, filters) hashed.
+    request_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows = models.PositiveBigIntegerField(default=0)
+    expected_rows = models.PositiveBigIntegerField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)  # SHA-256 of the file
+    size = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(upload_to=export_path, blank=True)
+    email_to = models.EmailField(blank=True)  # announce the finished export to this address
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "request_hash", "status"], name="reports_export_dedup")]
+
+    def __str__(self):
+        return f"{self.report} {self.format} {self.uuid}"
+
+    @property
+    def in_progress(self):
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+    @property
+    def percent(self):
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.expected_rows:
+            return 0
+        return min(99, round(100 * self.rows / self.expected_rows))
+
+    @property
+    def filename(self):
+        return f"{self.report}-{self.created_at:%Y%m%d-%H%M}.{self.format}"

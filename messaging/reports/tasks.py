@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from messaging.reports import alerts, settling
+from messaging.reports import alerts, exports, settling
 
 
 @shared_task(name="messaging.reports.tasks.settle_recent")
@@ -25,3 +25,13 @@ def check_rollups(days=None):
 def check_delivery_rates():
     """Alert accounts whose last 24 hours' delivery rate is below their threshold."""
     return alerts.check_all()
+
+
+@shared_task(name="messaging.reports.tasks.run_export", acks_late=True)
+def run_export(job_id):
+    return exports.run(job_id)
+
+
+@shared_task(name="messaging.reports.tasks.purge_exports")
+def purge_exports():
+    return exports.purge_expired()

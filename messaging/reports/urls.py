@@ -11,4 +11,9 @@ urlpatterns = [
     path("messages/", views.delivery_report, name="delivery"),
     path("campaigns/<uuid:pk>/", views.campaign_report, name="campaign"),
     path("credits/", views.credit_reconciliation, name="credits"),
+    path("exports/", views.export_list, name="exports"),
+    path("exports/new/", views.export_create, name="export_create"),
+    path("exports/<uuid:pk>/", views.export_status, name="export_status"),
+    path("exports/<uuid:pk>/download/", views.export_download, name="export_download"),
+    path("exports/<uuid:pk>/cancel/", views.export_cancel, name="export_cancel"),
 ]

@@ -1,13 +1,18 @@
 """Report pages: the dashboard, its live campaigns fragment, the delivery report (filtered
 messages by keyset), a campaign's report and the credit reconciliation."""
 
-from django.shortcuts import render
+from django.conf import settings as django_settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
 from messaging.pipeline.models import Batch
-from messaging.reports import campaigns, dashboard, delivery, reconciliation
+from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation
 from messaging.reports.forms import DeliveryFilterForm, ThresholdForm
-from messaging.reports.models import ReportSettings
+from messaging.reports.models import ExportJob, ExportStatus, ReportSettings
+from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 
 
@@ -67,3 +72,61 @@ def credit_reconciliation(request):
         period = "30d"
     ctx = {"rec": reconciliation.by_day_and_campaign(request.account, period), "periods": dashboard.PERIODS}
     return render(request, "reports/credits.html", ctx)
+
+
+@account_required()
+def export_list(request):
+    jobs = ExportJob.objects.for_account(request.account)[:50]
+    ctx = {"jobs": jobs, "retention_days": django_settings.EXPORT_RETENTION_DAYS}
+    return render(request, "reports/exports.html", ctx)
+
+
+@account_required()
+@require_POST
+def export_create(request):
+    """Start an export of the delivery report with the filters it was showing."""
+    fmt = request.POST.get("format", "")
+    try:
+        job, created = exports.request_export(
+            request.account,
+            query=request.POST,
+            fmt=fmt,
+            user=request.user,
+            email_to=request.user.email if request.POST.get("email") else "",
+        )
+    except DomainError as exc:
+        messages.error(request, f"The export could not start: {exc}")
+        return redirect("reports:delivery")
+    if created:
+        messages.success(request, f"Export started: {job.get_format_display()}.")
+    else:
+        messages.info(request, "The same export is already running: here it is.")
+    return redirect("reports:exports")
+
+
+@account_required()
+def export_status(request, pk):
+    """One job's row; the exports page polls it while the job runs."""
+    job = get_for_account_or_404(ExportJob, request.account, uuid=pk)
+    return render(request, "reports/partials/export_row.html", {"job": job})
+
+
+@account_required()
+def export_download(request, pk):
+    job = get_for_account_or_404(ExportJob, request.account, uuid=pk)
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404("This export has no file.")
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    response["X-Checksum-SHA256"] = job.checksum
+    return response
+
+
+@account_required()
+@require_POST
+def export_cancel(request, pk):
+    job = get_for_account_or_404(ExportJob, request.account, uuid=pk)
+    exports.cancel(job)
+    job.refresh_from_db()
+    if request.htmx:
+        return render(request, "reports/partials/export_row.html", {"job": job})
+    return redirect("reports:exports")

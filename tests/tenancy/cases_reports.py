@@ -1,10 +1,11 @@
 """Tenant-isolation cases: reports (rollups and what reads them)."""
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from messaging.reports.models import MessageRollup
+from messaging.reports.models import ExportJob, ExportStatus, MessageRollup
 from messaging.reports.rollups import local_hour, zone
-from tests.tenancy.registry import Case, Listing, exempt, register
+from tests.tenancy.registry import Case, Listing, Op, exempt, register
 
 
 def _rollup(account, marker):
@@ -40,3 +41,31 @@ register(
 )
 
 exempt("reports.ReportSettings", "one per account, read and saved for request.account only; no id in any URL")
+
+
+def _export(account, marker):
+    job = ExportJob.objects.create(
+        account=account,
+        format="csv",
+        filters={"custom": marker},  # the exports page shows each job's filters
+        request_hash=marker,
+        status=ExportStatus.DONE,
+        rows=1,
+        checksum="0" * 64,
+    )
+    job.file.save("export.csv", ContentFile(b"id\n1\n"), save=True)
+    return job
+
+
+register(
+    Case(
+        ExportJob,
+        _export,
+        ops=(
+            Op("GET", "reports:export_status", {"pk": "uuid"}),
+            Op("GET", "reports:export_download", {"pk": "uuid"}),
+            Op("POST", "reports:export_cancel", {"pk": "uuid"}),
+        ),
+        listings=(Listing("reports:exports"),),
+    )
+)
