@@ -425,6 +425,10 @@ CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
 }
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 CELERY_BEAT_SCHEDULE["purge-report-exports"] = {"task": "messaging.reports.tasks.purge_exports", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["run-scheduled-reports"] = {
+    "task": "messaging.reports.tasks.run_scheduled_reports",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks.check_rollups", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {

@@ -1,9 +1,11 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import validate_email
 
 from messaging.reports import summary
 from messaging.reports.delivery import ORDERS, OUTCOMES
+from messaging.reports.models import ExportFormat, Frequency
 from portal.core.phone_numbers import digits_of
 from portal.pages import PageForm
 
@@ -89,3 +91,29 @@ class ThresholdForm(PageForm):
         self.instance.alert_min_messages = self.cleaned_data["alert_min_messages"]
         self.instance.save(update_fields=["delivery_rate_threshold", "alert_min_messages"])
         return self.instance
+
+
+class ScheduleForm(PageForm):
+    name = forms.CharField(max_length=100)
+    frequency = forms.ChoiceField(choices=Frequency.choices)
+    format = forms.ChoiceField(choices=ExportFormat.choices)
+    recipients = forms.CharField(
+        max_length=1000, help_text="E-mail addresses, separated by commas (at most 10).", widget=forms.TextInput
+    )
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome")] + [(k, k.title()) for k in OUTCOMES])
+    sender = forms.CharField(required=False, max_length=15)
+    iso = forms.CharField(required=False, max_length=2, label="Country")
+
+    def clean_recipients(self):
+        addresses = [a.strip() for a in self.cleaned_data["recipients"].split(",") if a.strip()]
+        if not addresses or len(addresses) > 10:
+            raise forms.ValidationError("Give between 1 and 10 e-mail addresses.")
+        for address in addresses:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                raise forms.ValidationError(f"{address} is not an e-mail address.") from None
+        return addresses
+
+    def filters(self):
+        return {k: self.cleaned_data[k] for k in ("outcome", "sender", "iso") if self.cleaned_data.get(k)}

@@ -188,3 +188,34 @@ class ExportJob(models.Model):
     @property
     def filename(self):
         return f"{self.report}-{self.created_at:%Y%m%d-%H%M}.{self.format}"
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", "Daily (yesterday)"
+    WEEKLY = "weekly", "Weekly (the last 7 days, on Mondays)"
+    MONTHLY = "monthly", "Monthly (last month, on the 1st)"
+
+
+class ScheduledReport(models.Model):
+    """A delivery report e-mailed as CSV or XLSX on a schedule (messaging.reports.schedules)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=100)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV)
+    filters = models.JSONField(default=dict, blank=True)  # delivery-report filters other than dates
+    recipients = models.JSONField(default=list)  # e-mail addresses
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_export = models.ForeignKey(ExportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name

@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from messaging.reports import alerts, exports, settling
+from messaging.reports import alerts, exports, schedules, settling
 
 
 @shared_task(name="messaging.reports.tasks.settle_recent")
@@ -35,3 +35,8 @@ def run_export(job_id):
 @shared_task(name="messaging.reports.tasks.purge_exports")
 def purge_exports():
     return exports.purge_expired()
+
+
+@shared_task(name="messaging.reports.tasks.run_scheduled_reports")
+def run_scheduled_reports():
+    return schedules.run_due()

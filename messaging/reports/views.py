@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
 from messaging.pipeline.models import Batch
-from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation
-from messaging.reports.forms import DeliveryFilterForm, ThresholdForm
-from messaging.reports.models import ExportJob, ExportStatus, ReportSettings
+from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation, schedules
+from messaging.reports.forms import DeliveryFilterForm, ScheduleForm, ThresholdForm
+from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, ScheduledReport
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 
@@ -130,3 +130,31 @@ def export_cancel(request, pk):
     if request.htmx:
         return render(request, "reports/partials/export_row.html", {"job": job})
     return redirect("reports:exports")
+
+
+@account_required()
+def schedule_list(request):
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        schedules.create(
+            request.account,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            frequency=form.cleaned_data["frequency"],
+            fmt=form.cleaned_data["format"],
+            filters=form.filters(),
+            recipients=form.cleaned_data["recipients"],
+        )
+        messages.success(request, "Report scheduled.")
+        return redirect("reports:schedules")
+    ctx = {"form": form, "schedules": ScheduledReport.objects.for_account(request.account)}
+    return render(request, "reports/schedules.html", ctx, status=422 if form.errors else 200)
+
+
+@account_required()
+@require_POST
+def schedule_delete(request, pk):
+    schedule = get_for_account_or_404(ScheduledReport, request.account, uuid=pk)
+    schedule.delete()
+    messages.success(request, f"Scheduled report {schedule.name} deleted.")
+    return redirect("reports:schedules")

@@ -3,7 +3,7 @@
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from messaging.reports.models import ExportJob, ExportStatus, MessageRollup
+from messaging.reports.models import ExportJob, ExportStatus, MessageRollup, ScheduledReport
 from messaging.reports.rollups import local_hour, zone
 from tests.tenancy.registry import Case, Listing, Op, exempt, register
 
@@ -67,5 +67,21 @@ register(
             Op("POST", "reports:export_cancel", {"pk": "uuid"}),
         ),
         listings=(Listing("reports:exports"),),
+    )
+)
+
+
+def _schedule(account, marker):
+    return ScheduledReport.objects.create(
+        account=account, name=marker, frequency="daily", recipients=["ops@example.com"], next_run_at=timezone.now()
+    )
+
+
+register(
+    Case(
+        ScheduledReport,
+        _schedule,
+        ops=(Op("POST", "reports:schedule_delete", {"pk": "uuid"}),),
+        listings=(Listing("reports:schedules"),),
     )
 )
