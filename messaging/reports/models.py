@@ -27,7 +27,7 @@ DIMENSIONS = (
     "status_code",
     "pending",
 )
-MEASURES = ("messages", "units", "cost", "refunds", *LATENCY_FIELDS)
+MEASURES = ("messages", "units", "cost", "refunds", "delivered_units", *LATENCY_FIELDS)
 
 
 class MessageRollup(models.Model):
@@ -57,6 +57,7 @@ class MessageRollup(models.Model):
     units = models.BigIntegerField(default=0)
     cost = models.DecimalField(max_digits=18, decimal_places=4, default=0)
     refunds = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    delivered_units = models.BigIntegerField(default=0)
     latency_0 = models.BigIntegerField(default=0)
     latency_1 = models.BigIntegerField(default=0)
     latency_2 = models.BigIntegerField(default=0)

@@ -95,16 +95,19 @@ class Deltas:
     """Signed changes per rollup key, summed before they are written."""
 
     def __init__(self):
-        self.rows = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)] + [0] * len(LATENCY_FIELDS))
+        self.rows = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0), 0] + [0] * len(LATENCY_FIELDS))
 
     def add(self, key, sign, *, messages, units, cost, refunds, latency=None):
+        """`latency` (a bucket index) marks the messages delivered: they count in the bucket and
+        in `delivered_units`."""
         row = self.rows[key]
         row[0] += sign * messages
         row[1] += sign * units
         row[2] += sign * cost
         row[3] += sign * refunds
         if latency is not None:
-            row[4 + latency] += sign * messages
+            row[4] += sign * units
+            row[5 + latency] += sign * messages
 
     def nonzero(self):
         return {key: row for key, row in self.rows.items() if any(row)}

@@ -12,7 +12,7 @@ from messaging.pipeline import recipients
 from messaging.pipeline.api import idempotency
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
-from messaging.reports import summary
+from messaging.reports import summary, usage
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
 from portal.api.schema import ERRORS, envelope
@@ -341,3 +341,33 @@ class ReportView(V2APIView):
         for day, statuses in summary.status_by_day(self.account, start, end, channel="sms").items():
             data[day.isoformat()] = {"date": day.isoformat(), "status": statuses}
         return Response({"status": 200, "message": "OK", "data": data})
+
+
+class ActivityView(V2APIView):
+    """`sms/activity` (docs only): the account usage report per day and service, newest first,
+    in the legacy paginator (25 rows, no envelope). Figures from the report rollups."""
+
+    required_scopes = {"GET": Scope.READ}
+
+    @extend_schema(summary="View account usage report", responses={200: dict, **ERRORS})
+    def get(self, request):
+        paginator = V2Pagination(page_size=25)
+        page_rows = paginator.paginate_queryset(usage.days(self.account), request, view=self)
+        links, meta = paginator.links_and_meta()
+        first = meta["from"] or 1
+        rows = {
+            "current_page": meta["current_page"],
+            "data": usage.rows(self.account, page_rows, first_serial=first),
+            "first_page_url": links["first"],
+            "from": meta["from"],
+            "last_page": meta["last_page"],
+            "last_page_url": links["last"],
+            "links": meta["links"],
+            "next_page_url": links["next"],
+            "path": meta["path"],
+            "per_page": meta["per_page"],
+            "prev_page_url": links["prev"],
+            "to": meta["to"],
+            "total": meta["total"],
+        }
+        return Response({"rows": rows})
