@@ -30,6 +30,7 @@ urlpatterns = [
     path("staff/review/", include("messaging.review.urls")),
     path("staff/pricing/", include("messaging.pricing.urls")),
     path("staff/connectors/", include("messaging.pipeline.urls")),
+    path("staff/reports/", include("messaging.reports.staff_urls")),
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.channels.sms.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),

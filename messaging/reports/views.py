@@ -7,9 +7,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import account_required
+from accounts.permissions import account_required, staff_required
 from messaging.pipeline.models import Batch
-from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation, schedules
+from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation, schedules, staff
 from messaging.reports.forms import DeliveryFilterForm, ScheduleForm, ThresholdForm
 from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, ScheduledReport
 from portal.core.errors import DomainError
@@ -158,3 +158,17 @@ def schedule_delete(request, pk):
     schedule.delete()
     messages.success(request, f"Scheduled report {schedule.name} deleted.")
     return redirect("reports:schedules")
+
+
+@staff_required
+def staff_reports(request):
+    period = request.GET.get("period", "7d")
+    if period not in dashboard.PERIODS:
+        period = "7d"
+    ctx = {
+        "period": period,
+        "periods": dashboard.PERIODS,
+        "customers": staff.customers(period),
+        "suppliers": staff.suppliers(),
+    }
+    return render(request, "reports/staff.html", ctx)

@@ -150,3 +150,27 @@ def test_delivery_rate_alert_notifies_once_and_emits_an_event(user_client, accou
     settings_row.delivery_rate_threshold = Decimal("40")  # 40 % is not below 40 %
     settings_row.save()
     assert alerts.check_all() == 0 and not ReportSettings.for_account(account).alert_active  # recovered
+
+
+def test_staff_reports_across_customers_and_per_supplier(client, account, other_account, traffic, sending_setup):
+    from accounts.models import User
+    from tests.factories import PASSWORD
+
+    staff_user = User.objects.create_user(email="ops@example.com", password=PASSWORD, is_staff=True)
+    url = reverse("staff_reports:overview")
+    client.force_login(staff_user)
+    res = client.get(url)
+    assert res.status_code == 200
+    customers = res.context["customers"]
+    assert customers["overall"].messages == 9 and customers["accounts"][0]["name"] == account.name
+    (simulator,) = res.context["suppliers"]
+    assert (simulator["supplier"], simulator["handed"], simulator["delivered"], simulator["failed"]) == (
+        "simulator",
+        9,
+        2,
+        3,
+    )
+    assert simulator["latency_seconds"] == 8.0
+    owner_client = type(client)()
+    owner_client.force_login(User.objects.get(memberships__account=account))
+    assert owner_client.get(url).status_code == 403
