@@ -452,9 +452,10 @@ CONNECTOR_URGENT_RESERVE = float(env("CONNECTOR_URGENT_RESERVE", "0.2"))
 # at the bulk share of its connector's rate (800/s of the default 1,000/s), 125 s when alone on it;
 # a million-row contact import took 50-135 s; a webhook run stops claiming after 50 s. 30 minutes
 # lets such a batch share its connector with 13 others, and equals RabbitMQ's default
-# `consumer_timeout`, so a task may be held as long on either broker. Lost sends are re-dispatched by
-# the sweeper after 5 minutes whatever the broker does; only receipts wait the full timeout after a
-# lost worker machine (a message stays open for them for DLR_TIMEOUT_HOURS).
+# `consumer_timeout`, so a task may be held as long on either broker. Whatever the broker does, the
+# sweeper re-dispatches lost sends after 5 minutes and asks the connector for receipts still missing
+# after 10 (docs/sending.md, "Crash recovery"); tests/messaging/pipeline/test_broker_timeouts.py
+# checks every countdown and the webhook, receipt-lookup and bulk-batch runs against this figure.
 BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 30 * 60)
 if BROKER_SCHEME in ("redis", "rediss"):
     if SIMULATOR["dlr_delay_seconds"] >= BROKER_VISIBILITY_TIMEOUT:

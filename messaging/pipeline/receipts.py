@@ -27,6 +27,13 @@ Finalised = namedtuple(
     "old_delivered_at",
     defaults=(None,) * 8,
 )
+# The same, as Message fields for `values_list` (read before the move: the `old_*` ones are the
+# current values).
+FINALISED_FIELDS = (
+    "account_id", "batch__uuid", "index", "mobile", "units", "charges", "custom", "iso", "submitted_at",
+    "dispatched_at", "webhook_id", "dlr_url", "dlr_mask", "sender", "batch_id", "product_code", "template_id",
+    "state", "status", "status_code", "progress", "delivered_at",
+)  # fmt: skip
 
 
 def apply_receipt(*, channel, supplier, supplier_message_id, status, code, at=None):
@@ -87,37 +94,11 @@ def _apply_orm(supplier, ids, status, code, level, at):
     pending = Message.objects.select_for_update().filter(
         supplier=supplier, supplier_message_id__in=ids, progress__lt=ceiling(level)
     )
-    rows = list(pending.select_related("batch"))
+    rows = list(pending.values_list("pk", *FINALISED_FIELDS))
     if not rows:
         return []
     changes = {"progress": level, "status": status, "status_code": code, "updated_at": at}
     if level in FINAL_LEVELS:
         changes.update(state=State.FINAL, delivered_at=at)
-    Message.objects.filter(pk__in=[r.pk for r in rows], progress__lt=ceiling(level)).update(**changes)
-    return [
-        Finalised(
-            r.account_id,
-            r.batch.uuid,
-            r.index,
-            r.mobile,
-            r.units,
-            r.charges,
-            r.custom,
-            r.iso,
-            r.submitted_at,
-            r.dispatched_at,
-            r.webhook_id,
-            r.dlr_url,
-            r.dlr_mask,
-            r.sender,
-            r.batch_id,
-            r.product_code,
-            r.template_id,
-            r.state,
-            r.status,
-            r.status_code,
-            r.progress,
-            r.delivered_at,
-        )
-        for r in rows
-    ]
+    Message.objects.filter(pk__in=[r[0] for r in rows], progress__lt=ceiling(level)).update(**changes)
+    return [Finalised(*r[1:]) for r in rows]

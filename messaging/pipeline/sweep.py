@@ -1,7 +1,8 @@
 """Recovering every in-flight state from the database, and releasing scheduled sends.
 
 Beat runs these; each is safe to run twice and at any time, because it moves only rows still in
-the state it looks for."""
+the state it looks for. The broker only carries nudges: every stage a task was lost from is found
+again here from the message rows (docs/sending.md, "Crash recovery")."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit, credits
-from messaging.pipeline import channels
+from messaging.pipeline import channels, lookups
 from messaging.pipeline.models import AWAITING, Batch, Message, Priority, SimulatedSubmission, State
 from messaging.pipeline.queues import enqueue, queue_for
 from messaging.reports import rollups
@@ -21,6 +22,7 @@ from portal.core.errors import ValidationFailed
 STUCK_AFTER = timedelta(minutes=5)
 CANCEL_BEFORE = timedelta(minutes=5)
 RESUBMIT_TASK = "messaging.pipeline.tasks.resubmit_stuck"
+CHECK_RECEIPTS_TASK = "messaging.pipeline.tasks.check_receipts"
 
 
 def release_due(now=None):
@@ -29,6 +31,7 @@ def release_due(now=None):
     now = now or timezone.now()
     batches = list(
         Message.objects.filter(state=State.SCHEDULED, scheduled_at__lte=now)
+        .order_by()  # no ordering columns in the DISTINCT: one row per batch
         .values_list("batch_id", "channel")
         .distinct()[:200]
     )
@@ -46,21 +49,28 @@ def release_due(now=None):
 
 
 def sweep(now=None):
-    """Re-dispatch batches with messages queued for longer than expected (a lost task or a crashed
-    worker), hand half-sent chunks back to idempotent connectors, and mark messages whose supplier
-    never answered with the channel's receipt-timeout status; they stay open, so a late receipt
-    still applies."""
+    """Find every message a lost task left behind and push it on (each step as a task of its own):
+    - queued for longer than STUCK_AFTER: its batch is dispatched again (claims take each once);
+    - `submitting` claimed longer than STUCK_AFTER ago (the worker died with the chunk at the
+      supplier): the connector is asked which it holds, or handed the chunk again if it
+      deduplicates (`dispatch.resubmit_stuck`);
+    - `submitted` without a final status for longer than `lookups.ASK_AFTER`: the connector is
+      asked for the status, applied as a receipt (`lookups.check_receipts`);
+    - silent for DLR_TIMEOUT_HOURS: the channel's receipt-timeout status; the message stays open,
+      so a late receipt still applies.
+    Returns what it found."""
     now = now or timezone.now()
     stuck = list(
         Message.objects.filter(state=State.QUEUED, updated_at__lt=now - STUCK_AFTER)
+        .order_by()  # no ordering columns in the DISTINCT: one row per batch
         .values_list("batch_id", "channel")
         .distinct()[:200]
     )
     for batch_id, channel in stuck:
         enqueue(batch_id, channel, Priority.BULK)
-    # Claimed but never recorded: the worker died while the supplier had the chunk.
     half_sent = list(
         Message.objects.filter(state=State.SUBMITTING, dispatched_at__lt=now - STUCK_AFTER)
+        .order_by()
         .values_list("batch_id", "supplier", "channel")
         .distinct()[:200]
     )
@@ -69,8 +79,15 @@ def sweep(now=None):
             args=[batch_id, supplier or "simulator", (now - STUCK_AFTER).isoformat()],
             queue=queue_for(channel, Priority.BULK),
         )
-    # The simulator's memory of what it took only matters while a resubmission can come (after 5 min).
-    SimulatedSubmission.objects.filter(created_at__lt=now - timedelta(hours=1)).delete()
+    overdue = [
+        (supplier, channel)
+        for supplier, channel in lookups.overdue(now).order_by().values_list("supplier", "channel").distinct()[:200]
+        if lookups.can_ask(supplier, channel)
+    ]
+    for supplier, channel in overdue:
+        current_app.tasks[CHECK_RECEIPTS_TASK].apply_async(args=[supplier, channel, now.isoformat()])
+    # The simulator answers lookups from its record of what it took: keep it as long as we ask.
+    SimulatedSubmission.objects.filter(created_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS)).delete()
     silent = 0
     for name in channels.names():
         timeout_status = channels.get(name).receipt_timeout_status
@@ -84,7 +101,12 @@ def sweep(now=None):
         with transaction.atomic():
             rollups.record_changed(unanswered, status=timeout_status, final=False, lock=True)
             silent += unanswered.update(status=timeout_status, updated_at=now)
-    return {"redispatched_batches": len(stuck), "resubmitted_batches": len(half_sent), "timed_out": silent}
+    return {
+        "redispatched_batches": len(stuck),
+        "resubmitted_batches": len(half_sent),
+        "receipt_lookups": len(overdue),
+        "timed_out": silent,
+    }
 
 
 def cancel_scheduled(*, account, group_id, actor=None, request=None):
