@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from messaging.pipeline.models import Message, State
+from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.status import Progress
 from messaging.reports import statuses
 
@@ -75,27 +75,40 @@ def messages(account, filters):
     if filters.get("outcome") in OUTCOMES:
         rows = rows.filter(OUTCOMES[filters["outcome"]])
     if filters.get("campaign"):
-        rows = rows.filter(batch__uuid=filters["campaign"])
+        # By the batch's id: its (batch, index) index then serves the page (no join, no sort).
+        batch_id = Batch.objects.for_account(account).filter(uuid=filters["campaign"]).values_list("pk", flat=True)
+        rows = rows.filter(batch_id=batch_id.first() or 0)
     if filters.get("mobile"):
         rows = rows.filter(mobile=filters["mobile"])
     return rows
 
 
 def page(account, filters, *, after="", order="newest", size=PAGE):
+    """A page of messages. Within one campaign the order is the batch's own (index: submission
+    order, served by the batch's unique index); otherwise (submitted_at, id)."""
     order = order if order in ORDERS else "newest"
-    rows = messages(account, filters).order_by(*ORDERS[order])
+    newest = order == "newest"
+    rows = messages(account, filters)
     position = parse_cursor(after)
-    if position:
-        when, pk = position
-        if order == "newest":
-            rows = rows.filter(Q(submitted_at__lt=when) | Q(submitted_at=when, id__lt=pk))
-        else:
-            rows = rows.filter(Q(submitted_at__gt=when) | Q(submitted_at=when, id__gt=pk))
+    if filters.get("campaign"):
+        rows = rows.order_by("-index" if newest else "index")
+        if position:
+            rows = rows.filter(index__lt=position[1]) if newest else rows.filter(index__gt=position[1])
+    else:
+        rows = rows.order_by(*ORDERS[order])
+        if position:
+            when, pk = position
+            if newest:
+                rows = rows.filter(Q(submitted_at__lt=when) | Q(submitted_at=when, id__lt=pk))
+            else:
+                rows = rows.filter(Q(submitted_at__gt=when) | Q(submitted_at=when, id__gt=pk))
     found = list(rows.values(*_COLUMNS)[: size + 1])
     more = len(found) > size
     found = found[:size]
     for row in found:
         row["public_id"] = f"{row['batch__uuid']}:{row['index']}"
         row["explanation"] = statuses.explain(row["status"], row["status_code"])
-    next_cursor = cursor_of(found[-1]["submitted_at"], found[-1]["id"]) if more else ""
+    last = found[-1] if found else None
+    key = last and (last["index"] if filters.get("campaign") else last["id"])
+    next_cursor = cursor_of(last["submitted_at"], key) if more else ""
     return Page(found, next_cursor, order)

@@ -109,6 +109,10 @@ def test_delivery_report_keyset_pages_in_both_orders(account, traffic):
         assert len(seen) == len(set(seen)) == 9
         assert seen == sorted(seen, reverse=order == "newest")
     assert delivery.page(account, filters, after="garbage!").rows  # a bad cursor is the first page
+    campaign = {**filters, "campaign": traffic["uk"].uuid}
+    first = delivery.page(account, campaign, size=4)
+    second = delivery.page(account, campaign, after=first.next_cursor, size=4)
+    assert [m["index"] for m in first.rows + second.rows] == [6, 5, 4, 3, 2, 1] and not second.next_cursor
 
 
 def test_campaign_report(user_client, traffic):
