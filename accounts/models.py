@@ -100,6 +100,8 @@ class Account(models.Model):
     # The customer's low-balance alert: a debit taking the general balance below it alerts once
     # (accounts/services/balance_alerts.py); null is off.
     low_balance_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    # An IANA zone name: reports count days and hours in it (messaging.reports).
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "messaging.channels.whatsapp",
     "messaging.webhooks",
     "messaging.links",
+    "messaging.reports",
     "voice",
     "contacts",
     "contacts.imports",
@@ -469,6 +470,22 @@ WEBHOOK_FAILURE_THRESHOLD = env_int("WEBHOOK_FAILURE_THRESHOLD", 10)
 WEBHOOK_RESPONSE_LOG_BYTES = env_int("WEBHOOK_RESPONSE_LOG_BYTES", 2048)
 WEBHOOK_WORKER_SECONDS = env_int("WEBHOOK_WORKER_SECONDS", 50)
 WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
+# Reports (docs/reports.md): receipts may arrive this late, so recent hours are "settling" and
+# rebuilt from the messages hourly; a daily check recounts the last days and alerts on a difference.
+SETTLING_HOURS = env_int("REPORT_SETTLING_HOURS", 72)
+ROLLUP_CHECK_DAYS = env_int("REPORT_ROLLUP_CHECK_DAYS", 7)
+CELERY_BEAT_SCHEDULE["settle-report-rollups"] = {"task": "messaging.reports.tasks.settle_recent", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
+    "task": "messaging.reports.tasks.check_delivery_rates",
+    "schedule": 3600.0,
+}
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+CELERY_BEAT_SCHEDULE["purge-report-exports"] = {"task": "messaging.reports.tasks.purge_exports", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["run-scheduled-reports"] = {
+    "task": "messaging.reports.tasks.run_scheduled_reports",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks.check_rollups", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
     "task": "messaging.webhooks.tasks.deliver_webhooks",

@@ -19,6 +19,7 @@ from messaging.pipeline import channels, persist, scrub
 from messaging.pipeline.channels import Refusal
 from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
+from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
@@ -302,6 +303,7 @@ def submit(
                     key=f"batch:{batch.uuid}",
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+            rollups.record_accepted(batch)
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
     except IntegrityError:

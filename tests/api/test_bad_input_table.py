@@ -69,6 +69,7 @@ FAMILIES = {
     "engage": (["engage-push", "engage-notify"], WRITES),
     "status": (["sms-status", "sms-report"], READS),
     "pricing": (["sms-pricing"], READS),
+    "usage": (["sms-activity"], {"wrong type", "nul"}),
     "finance": (["finance-balance", "account-balance", "finance-credits"], WRITES),
     "account": (["auth-me"], {"nul"}),
     "whatsapp templates": (["whatsapp-templates", "whatsapp-template"], WRITES),
@@ -725,6 +726,8 @@ FAMILY_ROWS = [
     Row("sms-status", "wrong type", method="get", query="?date=yesterday", errors=("date",)),
     Row("sms-report", "wrong type", method="get", query="?daterange=2026-01-01", errors=("daterange",)),
     Row("sms-report", "nul", method="get", query="?daterange=2026-01-01%7C2026-01-02%00", errors=("daterange",)),
+    Row("sms-activity", "wrong type", method="get", query="?page=first", errors=("page",)),
+    Row("sms-activity", "nul", method="get", query="?page=1%00", errors=("page",)),
     Row("sms-pricing", "wrong type", method="get", query="?filter%5Bstatus%5D=2", errors=("filter[status]",)),
     # WhatsApp
     Row("whatsapp-templates", "oversize", body=lambda w: {**WA_TEMPLATE(w), "name": LONG}, errors=("name",)),

@@ -23,6 +23,7 @@ from tests.tenancy import (  # noqa: F401  (they register the cases)
     cases_accounts,
     cases_contacts,
     cases_messaging,
+    cases_reports,
     cases_voice,
     cases_whatsapp,
 )

@@ -5,6 +5,7 @@ import pytest
 import accounts.events
 import contacts.events
 import messaging.events
+import messaging.reports.events
 import messaging.webhooks.events
 import voice.events
 from messaging.channels.whatsapp import events as whatsapp_events
@@ -35,6 +36,7 @@ EVENT_NAMES = {
     "portal:template:reviewed",
     "portal:webhook:test",
     "portal:balance:low",
+    "portal:report:delivery_rate_low",
 }
 
 
@@ -51,6 +53,7 @@ def test_the_registered_events_are_the_ones_the_apps_declare_and_none_was_lost()
             messaging.events,
             whatsapp_events,
             messaging.webhooks.events,
+            messaging.reports.events,
             voice.events,
             contacts.events,
         )
