@@ -58,7 +58,7 @@ def apply_receipts(*, channel, supplier, receipts, at=None):
             apply = _apply_postgres if connection.vendor == "postgresql" else _apply_orm
             rows = apply(supplier, ids, status, code, level, at)
             if rows:
-                events.emit_many(adapter.status_events(rows, status, at), created_at=at)
+                events.emit_many(adapter.status_events(rows, status, at, code=code), created_at=at)
                 moves.append((rows, status, code, level))
             changed += len(rows)
         rollups.record_receipts(channel, moves, at)

@@ -11,12 +11,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
 from messaging.pipeline import channels, persist, scrub
 from messaging.pipeline.channels import Refusal
-from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, Message, State
+from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
 from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
@@ -172,7 +173,7 @@ def quote(
     prices, suppressed, recent = common.prices, common.suppressed, common.recent
     content_results = {}
     seen = set()
-    accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, AWAITING)
+    accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, adapter.accepted_status)
     rows, items, refused = result.rows, result.items, result.refused
     total_cost, accepted = Decimal(0), 0
     for index, o in enumerate(outgoing, start=1):
@@ -210,6 +211,7 @@ def quote(
                         rejection = adapter.rejection(Refusal.DUPLICATE)
         price = prices.get(iso, Decimal(0))
         if rejection is None:
+            price = adapter.unit_price(ctx, o, extra, mobile, iso, price)
             charges = price * adapter.units(p)
             seen.add(repeat_key)
             total_cost += charges
@@ -221,7 +223,7 @@ def quote(
             state, status, code = State.REJECTED, rejection.status, rejection.code
             refused[status] = refused.get(status, 0) + 1
         rows.append(adapter.row(index, o, p, extra, mobile, iso, price, charges, state, status, code))
-        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted))
+        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted, code=code))
     result.cost, result.accepted = total_cost, accepted
     return result
 
@@ -294,7 +296,7 @@ def submit(
                 credits.debit_new(
                     account=account,
                     amount=plan.cost,
-                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} messages)",
+                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
                     reference=str(batch.uuid),
                     actor=actor,
                     api_key=api_key,

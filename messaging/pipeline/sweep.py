@@ -10,6 +10,7 @@ from decimal import Decimal
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import audit, credits
@@ -137,7 +138,7 @@ def cancel_scheduled(*, account, group_id, actor=None, request=None):
             account=account,
             actor=actor,
             target=str(batch.uuid),
-            reason=f"{cancelled} messages, {refund} credits refunded",
+            reason=f"{cancelled} message{pluralize(cancelled)}, {refund} credits refunded",
             request=request,
         )
     return cancelled, refund

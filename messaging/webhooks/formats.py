@@ -150,6 +150,8 @@ def _unsubscription_example(channel, type_, value):
 
 
 FORMATS = {
+    # accounts' low-balance alert (accounts/services/balance_alerts.py): wrapped like channel events.
+    "portal:balance:low": Format(example={"account": "demo", "balance": "9.5000", "threshold": "10.0000"}),
     "sms:message:status": Format(
         form=FLAT_FOR_WEBHOOK_ID,
         customizable=True,

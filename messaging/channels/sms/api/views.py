@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from messaging.channels.sms.api import schema as S
 from messaging.channels.sms.render import render_template
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.pipeline import recipients
@@ -15,7 +16,7 @@ from messaging.pipeline.submit import message_time
 from messaging.reports import summary, usage
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, envelope, many
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
@@ -118,11 +119,21 @@ class SendView(V2APIView):
             raise ValidationFailed(errors)
         return classic_response(_submit(self, request, params, outgoing, schedule))
 
-    @extend_schema(summary="Send SMS", responses={200: envelope("SendAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Send SMS",
+        description="JSON or form body; parameters in the query string of a POST count as body fields.",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.SEND_BODY, "application/x-www-form-urlencoded": S.SEND_BODY},
+        responses={200: S.SEND_ACCEPTED},
+    )
     def post(self, request):
         return self._send(request, request.data)
 
-    @extend_schema(summary="Send SMS via query string (legacy)", responses={200: envelope("SendAcceptedGet"), **ERRORS})
+    @extend_schema(
+        summary="Send SMS via query string (legacy)",
+        parameters=[*S.SEND_QUERY, IDEMPOTENCY_KEY],
+        responses={200: S.SEND_ACCEPTED},
+    )
     def get(self, request):
         return self._send(request, request.query_params)
 
@@ -145,7 +156,12 @@ class SendJsonView(V2APIView):
     body_limit_setting = "SEND_JSON_MAX_BODY_BYTES"  # 100,000 filled nodes (portal/settings.py)
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send SMS using a JSON object", responses={200: envelope("SendJsonAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Send SMS using a JSON object",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.SEND_JSON_BODY},
+        responses={200: S.SEND_JSON_ACCEPTED},
+    )
     def post(self, request):
         root = request.data.get("root")
         nodes = request.data.get("nodes")
@@ -201,7 +217,12 @@ class StatusView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Pull DLR status", responses={200: envelope("DlrStatus"), **ERRORS})
+    @extend_schema(
+        summary="Pull DLR status",
+        description="Give one selector. `group_id` and `date` answer pages of 100 with `links`/`meta`.",
+        parameters=[*S.STATUS_QUERY, *PAGE_PARAMETERS],
+        responses={200: envelope("DlrStatus", many(S.DLR), sometimes_paginated=True)},
+    )
     def get(self, request):
         q = request.query_params
         qs = Message.objects.for_account(self.account).select_related("batch").order_by("batch_id", "index")
@@ -264,7 +285,12 @@ class TemplateSendView(V2APIView):
 
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Send template message",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.TEMPLATE_SEND_BODY},
+        responses={200: S.SEND_ACCEPTED},
+    )
     def post(self, request):
         body = request.data
         errors = {}
@@ -322,7 +348,7 @@ class ReportView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Pull status summary report", responses={200: envelope("StatusReport"), **ERRORS})
+    @extend_schema(summary="Pull status summary report", parameters=S.REPORT_QUERY, responses={200: S.REPORT})
     def get(self, request):
         raw = request.query_params.get("daterange", "")
         if not raw.strip():  # no range: the last 7 days (docs/api.md)
@@ -349,7 +375,7 @@ class ActivityView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="View account usage report", responses={200: dict, **ERRORS})
+    @extend_schema(summary="View account usage report", responses={200: dict})
     def get(self, request):
         paginator = V2Pagination(page_size=25)
         page_rows = paginator.paginate_queryset(usage.days(self.account), request, view=self)
