@@ -27,6 +27,7 @@ from accounts.services import apikeys
 from messaging import consent
 from messaging.channels.whatsapp import message_templates, numbers
 from messaging.models import AccountProduct, Channel, Product
+from messaging.pricing.services import save_price
 from messaging.suppressions.models import ScopeType
 from tests.api.world import build_world
 from tests.factories import make_account
@@ -87,6 +88,9 @@ WORLD_OBJECTS = (
     "webhook_subscription",
 )
 BUSINESS_NUMBER = "919019120000"
+# The request examples the schema documents for the sends (the examples phase sends them as they
+# are) name these: the world's approved sender AcmeUK on service G with a UK price, its template
+# `welcome`, and a WhatsApp business number with its service template `welcome`.
 OPTED_OUT = "919876543299"
 
 
@@ -151,6 +155,9 @@ def whatsapp_and_voice_objects(account):
     """A WhatsApp business number (its Cloud API on a closed loopback port) with an approved
     service template, a WhatsApp and a voice unsubscriber, and a number on the WhatsApp opt-out list."""
     AccountProduct.objects.get_or_create(account=account, product=Product.objects.get(code="WAP"))
+    save_price(data={"service": "WAP", "iso": "IN", "country_name": "India", "sale_price": "0.5"})
+    for sub, price in (("WMC", "0.8"), ("WUC", "0.3"), ("WAA", "0.2"), ("WSC", "0.1")):
+        save_price(data={"service": "WAP", "iso": "IN", "sale_price": price, "sub_service": sub})
     numbers.onboard(
         account=account,
         data={
