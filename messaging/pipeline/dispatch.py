@@ -22,6 +22,7 @@ from messaging.pipeline import channels, connectors, receipts, throttle
 from messaging.pipeline.connectors.base import Reference
 from messaging.pipeline.models import Batch, Message, Priority, State
 from messaging.pipeline.status import Progress
+from messaging.reports import rollups
 from portal.core import events
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,8 @@ def refund_refused(batch_id, messages, codes=None):
     adapter = channels.get(batch.channel)
     refusal = adapter.supplier_refusal()
     now = timezone.now()
+    moving = Message.objects.filter(pk__in=ids, state=State.SUBMITTING)  # locked above
+    rollups.record_changed(moving, status=refusal.status, code=refusal.code, final=True, refund=True)
     Message.objects.filter(pk__in=ids, state=State.SUBMITTING).update(
         state=State.FINAL,
         progress=Progress.FAILED,

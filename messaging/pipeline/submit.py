@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
@@ -18,6 +19,7 @@ from messaging.pipeline import channels, persist, scrub
 from messaging.pipeline.channels import Refusal
 from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
+from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
@@ -294,13 +296,14 @@ def submit(
                 credits.debit_new(
                     account=account,
                     amount=plan.cost,
-                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} messages)",
+                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
                     reference=str(batch.uuid),
                     actor=actor,
                     api_key=api_key,
                     key=f"batch:{batch.uuid}",
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+            rollups.record_accepted(batch)
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
     except IntegrityError:

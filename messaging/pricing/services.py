@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from accounts.services import audit
 from messaging.models import Product
 from messaging.pricing.models import Price
+from messaging.services.products import enabled_products
 from portal.core import rules
 from portal.core.errors import ValidationFailed
 
@@ -28,6 +29,23 @@ def rate_card(account):
         .exclude(Q(account__isnull=True) & Exists(own))
         .select_related("product")
     )
+
+
+def customer_price_list(account, *, q="", channel="", service=""):
+    """What the account pays: its active effective prices on the products enabled for it, by
+    country then channel and service. `q` matches a country name, ISO code or calling code."""
+    rows = rate_card(account).filter(is_active=True, product__in=enabled_products(account))
+    q = (q or "").strip().lstrip("+")
+    if q:
+        match = Q(country_name__icontains=q) | Q(iso__iexact=q)
+        if q.isdigit():
+            match |= Q(calling_code=int(q))
+        rows = rows.filter(match)
+    if channel:
+        rows = rows.filter(product__channel=channel)
+    if service:
+        rows = rows.filter(product__code__iexact=service)
+    return rows.order_by("country_name", "iso", "product__channel", "product__sort_order", "product__code")
 
 
 def price_table(account, product):

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.consent import canonical_scope
+from messaging.models import Channel
 from messaging.senders import services as registry
 from messaging.suppressions.models import (
     BlockedTemplate,
@@ -45,7 +46,7 @@ def check_upload(upload):
     upload.seek(0)
 
 
-def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*", channel="sms"):
+def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*", channel=Channel.SMS):
     job = ImportJob(
         account=account,
         channel=channel,

@@ -72,7 +72,7 @@ class World:
                 "sender": "AcmeUK",
                 "name": "Welcome",
                 "type": "T",
-                "template_id": "1",
+                "template_id": "1107161521283350001",
                 "body": "Hi {#var#}, welcome.",
             },
         )
@@ -82,6 +82,10 @@ class World:
     @cached_property
     def unsubscriber(self):
         return consent.opt_out(account=self.account, channel=Channel.SMS, receiver="447400123499")
+
+    @cached_property
+    def voice_unsubscriber(self):
+        return consent.opt_out(account=self.account, channel=Channel.VOICE, receiver="919800000099")
 
     @cached_property
     def blocked(self):
@@ -141,6 +145,7 @@ BY_UUID = {
     "sender",
     "template",
     "unsubscriber",
+    "voice_unsubscriber",
     "blocked",
     "webhook",
     "whatsapp_template",
@@ -164,6 +169,7 @@ ROUTE_ARGS = {
     "sms-sender": {"pk": "sender"},
     "sms-template": {"pk": "template"},
     "sms-unsubscriber": {"pk": "unsubscriber"},
+    "voice-unsubscriber": {"pk": "voice_unsubscriber"},
     "sms-blocked-template": {"pk": "blocked"},
     "developer-webhook": {"pk": "webhook"},
     "developer-webhook-test": {"pk": "webhook"},
