@@ -13,8 +13,9 @@ from messaging import consent
 from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
+from messaging.suppressions import importers
 from messaging.suppressions import services as suppressions
-from messaging.suppressions.models import Channel
+from messaging.suppressions.models import Channel, ImportKind
 from messaging.webhooks import services as webhooks
 
 
@@ -88,6 +89,12 @@ class World:
         return suppressions.add_blocked_template(account=self.account, data={"template_id": "1207161234567890123"})
 
     @cached_property
+    def suppression_import(self):
+        return importers.create_job(
+            account=self.account, kind=ImportKind.BLOCKED_TEMPLATES, content=b"1207\n", filename="b.csv"
+        )
+
+    @cached_property
     def webhook(self):
         return webhooks.create_webhook(
             account=self.account, data={"name": "Hook", "uri": "https://hooks.example.com/in"}
@@ -108,7 +115,8 @@ class World:
         return {name: self.arg(name) for name in names}
 
 
-BY_UUID = {"sender", "template", "unsubscriber", "blocked", "webhook"}  # the others are addressed by pk
+# Addressed by uuid; the others by pk.
+BY_UUID = {"sender", "template", "unsubscriber", "blocked", "webhook", "suppression_import"}
 # The URL kwargs of each id route, from the World's objects.
 ROUTE_ARGS = {
     "contact": {"pk": "contact"},
@@ -128,6 +136,7 @@ ROUTE_ARGS = {
     "sms-template": {"pk": "template"},
     "sms-unsubscriber": {"pk": "unsubscriber"},
     "sms-blocked-template": {"pk": "blocked"},
+    "sms-suppression-import": {"pk": "suppression_import"},
     "developer-webhook": {"pk": "webhook"},
     "developer-webhook-test": {"pk": "webhook"},
     "developer-subscription": {"pk": "webhook_subscription"},

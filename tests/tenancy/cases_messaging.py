@@ -151,8 +151,8 @@ register(
 
 
 def _suppression_import(account, marker):
-    job = ImportJob(account=account, kind=ImportKind.SENDERS, filename=f"{marker}.csv")
-    job.file.save("upload.csv", ContentFile(b"name\nAcme\n"), save=False)
+    job = ImportJob(account=account, kind=ImportKind.BLOCKED_TEMPLATES, filename=f"{marker}.csv")
+    job.file.save("upload.csv", ContentFile(b"template_id\n111\n"), save=False)
     job.report.save("report.csv", ContentFile(b"row,value,reason\n"), save=False)
     job.save()
     return job
@@ -166,9 +166,10 @@ register(
         ops=(
             Op("GET", "suppressions:import_status", {"pk": "uuid"}),
             Op("GET", "suppressions:import_report", {"pk": "uuid"}),
+            Op("GET", "sms-suppression-import", {"pk": "uuid"}, api=True),
         ),
-        # The sender page shows the account's recent sender imports.
-        listings=(Listing("senders:sender_list"),),
+        # The blocked-templates page shows the account's recent imports of blocked templates.
+        listings=(Listing("suppressions:blocked_list"),),
     )
 )
 
