@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.LargeJsonCompressionMiddleware",  # outermost: compresses the final body
     "portal.middleware.ServerTimingMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -382,6 +383,11 @@ LOGGING = {
 PROMO_WINDOW = env("PROMO_WINDOW", "09:00-21:00")  # recipient local time for promotional traffic
 REPETITION_WINDOW_MINUTES = env_int("REPETITION_WINDOW_MINUTES", 10)  # same sender+number+text refused
 SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
+# Recipients per minute per account over every send (messaging/pipeline/budget.py): two full-size
+# requests a minute; more is a 429 with Retry-After. 0 turns the budget off.
+SEND_RECIPIENTS_PER_MINUTE = env_int("SEND_RECIPIENTS_PER_MINUTE", 200_000)
+# JSON answers this large go gzip-compressed to clients that accept it (portal/middleware.py).
+JSON_COMPRESS_MIN_BYTES = env_int("JSON_COMPRESS_MIN_BYTES", 64 * 1024)
 SIMULATOR = {
     "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),
     "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from messaging import events as event_names
 from messaging.models import Product
-from messaging.pipeline.models import Batch, Message, State
+from messaging.pipeline.models import Batch, Message, RefusedNumbers, State
 from messaging.review import services as review
 from messaging.senders import services as senders
 from messaging.senders.models import Sender, Template
@@ -193,6 +193,8 @@ register(
 
 def _message(account, marker):
     batch = _batch(account, "batch")
+    Batch.objects.filter(pk=batch.pk).update(total=1)  # a batch's positions are 1..total
+    batch.total = 1
     return Message.objects.create(
         batch=batch,
         account=account,
@@ -219,6 +221,45 @@ register(
             Listing("sms-status", query=lambda m, account: {"mobile": m.mobile}, api=True),
             Listing("sms-status", query=lambda m, account: {"cid": m.custom}, api=True),
             Listing("sms-status", query=lambda m, account: {"group_id": str(m.batch.uuid)}, api=True),
+        ),
+    )
+)
+
+
+def _refused_numbers(account, marker):
+    """A recipient refused before pricing (no message row): what a send to an unpriced
+    destination keeps of it."""
+    batch = _batch(account, "batch")
+    Batch.objects.filter(pk=batch.pk).update(total=1)
+    return RefusedNumbers.objects.create(
+        batch=batch,
+        account=account,
+        status="NOTALLOWED",
+        sender="Acme",
+        product_code="G",
+        units=1,
+        length=5,
+        submitted_at=batch.created_at,
+        first_index=1,
+        last_index=1,
+        count=1,
+        indexes=[1],
+        mobiles=[_number()],
+        customs=[marker],
+    )
+
+
+register(
+    Case(
+        RefusedNumbers,
+        _refused_numbers,
+        ops=(Op("GET", "sending:batch_detail", {"pk": "batch.uuid"}),),
+        listings=(
+            Listing("sms-status", query=lambda r, account: {"id": f"{r.batch.uuid}:1"}, api=True),
+            Listing("sms-status", query=lambda r, account: {"mobile": r.mobiles[0]}, api=True),
+            Listing("sms-status", query=lambda r, account: {"cid": r.customs[0]}, api=True),
+            Listing("sms-status", query=lambda r, account: {"group_id": str(r.batch.uuid)}, api=True),
+            Listing("sms-status", query=lambda r, account: {"date": r.submitted_at.date().isoformat()}, api=True),
         ),
     )
 )
