@@ -5,7 +5,8 @@ size of its answer, as JSON and as sent to a client that accepts gzip.
 Two requests through the full Django stack (`POST /api/v2/sms/send`, JSON body, in this process):
 100,000 valid Indian mobile numbers to an account whose service is priced for the UK only
 (`NOTALLOWED`: the destination is not enabled), and 100,000 strings that are no phone number
-(`INV-NUMBER`). Runs on any version of the portal, so the same script measures before and after.
+(`INV-NUMBER`); then three of the second kind inside one minute (the recipients-per-minute budget
+refuses the third). Runs on any version of the portal, so the same script measures before and after.
 
 Run:  cd bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/0 \\
           ../.venv/bin/python bench_refused_send.py [--recipients 100000] [--repeat 3]
@@ -84,6 +85,17 @@ def main():
                 f"answer {sizes[-1][0] / 1e6:.1f} MB, {sizes[-1][1] / 1e6:.2f} MB sent (Accept-Encoding: gzip), "
                 f"{len(answer['data']):,} items, statuses {sorted(statuses)}, message {answer['message']!r}"
             )
+        # Three such requests inside one minute from one account: the third meets the budget.
+        cache.clear()
+        numbers = scenarios["INV-NUMBER (not a number)"]
+        outcomes = []
+        for attempt in range(3):
+            body = {"sender": "Push", "service": "G", "message": f"Again {attempt}", "to": numbers}
+            started = time.perf_counter()
+            res = client.post("/api/v2/sms/send", json.dumps(body), content_type="application/json")
+            outcomes.append(f"{res.status_code} in {time.perf_counter() - started:.2f} s")
+        retry = res.get("Retry-After", "-")
+        print(f"three requests of {args.recipients:,} in one minute: {', '.join(outcomes)} (Retry-After {retry})")
     finally:
         teardown()
 
