@@ -20,27 +20,29 @@ $(VENV)/.requirements.stamp: requirements.txt | $(BIN)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/vendor/chart.umd.js: node_modules/.package-lock.json scripts/build-static.mjs
+static/vendor/chart.umd.js static/vendor/axe.min.js &: node_modules/.package-lock.json scripts/build-static.mjs
 	npm run --silent build
 
-install: $(VENV)/.requirements.stamp static/vendor/chart.umd.js
+install: $(VENV)/.requirements.stamp static/vendor/chart.umd.js static/vendor/axe.min.js
 
 # The instance's secret key lives in DATA_DIR, made once; settings refuse to start without one.
 $(DATA_DIR)/secret_key: | $(BIN)/python
-	mkdir -p $(DATA_DIR)
-	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@mkdir -p $(DATA_DIR)
+	@umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 static: install $(DATA_DIR)/secret_key
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 migrate: install $(DATA_DIR)/secret_key
-	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: static demo
-	$(BIN)/python manage.py runportal --port $(PORT)
+# Prints only the URL, the logins and the key (runportal --verbose for request and task logs).
+run: static migrate
+	@$(BIN)/python manage.py seed_demo --verbosity 0
+	@$(BIN)/python manage.py runportal --port $(PORT)
 
 test: install
 	$(BIN)/python scripts/run_tests.py

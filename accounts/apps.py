@@ -5,4 +5,8 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from portal.core.events import registry
+
+        from . import events, signals  # noqa: F401
+
+        registry.register(*events.EVENT_TYPES)

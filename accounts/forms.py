@@ -104,8 +104,9 @@ class TransferForm(PageForm):
 
 class ChildCustomerForm(PageForm):
     name = forms.CharField(max_length=200, label="Company name")
-    email = forms.EmailField(label="Owner e-mail")
-    password = forms.CharField(widget=forms.PasswordInput, label="Owner password", min_length=8)
+    email = forms.EmailField(
+        label="Owner e-mail", help_text="We e-mail the owner an invitation; they choose their own password."
+    )
     opening_credits = forms.DecimalField(
         required=False,
         min_value=0.0001,
@@ -123,3 +124,11 @@ class RateLimitForm(PageForm):
         label="API requests per minute per key",
         help_text="Leave empty for the platform default.",
     )
+
+
+class StaffCustomerForm(ChildCustomerForm):
+    is_reseller = forms.BooleanField(required=False, label="Reseller account (can have customers of its own)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opening_credits"].help_text = "Optional. Added as a top-up."

@@ -28,6 +28,10 @@ urlpatterns = [
     path("invitations/<str:token>/", team.invitation_accept, name="invitation_accept"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("billing/", billing.ledger_list, name="ledger_list"),
+    path("billing/<uuid:entry_id>/receipt.pdf", billing.ledger_receipt, name="ledger_receipt"),
+    path("billing/alert/", billing.balance_alert, name="balance_alert"),
     path("customers/", billing.child_list, name="child_list"),
     path("customers/<uuid:account_id>/transfer/", billing.child_transfer, name="child_transfer"),
+    path("customers/<uuid:account_id>/view/", billing.child_view, name="child_view"),
+    path("view-as/stop/", billing.view_as_stop, name="view_as_stop"),
 ]

@@ -57,11 +57,18 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# The platform's own host names (Django's host patterns: ".example.com" covers subdomains). Brands'
+# domains are allowed dynamically (accounts.brands): BrandMiddleware answers any other host with a
+# plain 400 before tenant code runs, so Django's own host check is left open.
+PLATFORM_HOSTS = env_list("PLATFORM_HOSTS", env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"))
+ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
-SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# Links in e-mails: the configured site URL, else this instance's own port (`make run PORT=8001`
+# and `runportal --port` both export PORT), never a fixed 8000 that points at another instance.
+PORT = env_int("PORT", 8000)
+SITE_URL = env("SITE_URL", f"http://localhost:{PORT}").rstrip("/")
 # Engage `tiny` links are `<SHORT_URL_BASE>/<code>`; a short domain points its `/s/` path here.
 SHORT_URL_BASE = env("SHORT_URL_BASE", f"{SITE_URL}/s").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Portal")
@@ -82,6 +89,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "accounts.notifications",
+    "accounts.brands",
     "messaging",
     "portal.core.events",
     "messaging.senders",
@@ -89,8 +97,10 @@ INSTALLED_APPS = [
     "messaging.pricing",
     "messaging.pipeline",
     "messaging.channels.sms",
+    "messaging.channels.whatsapp",
     "messaging.webhooks",
     "messaging.links",
+    "messaging.reports",
     "voice",
     "contacts",
     "contacts.imports",
@@ -99,6 +109,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.middleware.LargeJsonCompressionMiddleware",  # outermost: compresses the final body
     "portal.middleware.ServerTimingMiddleware",
+    "accounts.brands.middleware.BrandMiddleware",  # before anything reads the host or the session
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -215,6 +226,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Cookies are host-only (no Domain attribute): a session on one brand's domain never reaches
+# another's. Behind TLS they carry the `__Host-` prefix, which browsers hold to exactly that.
+if env_bool("BEHIND_TLS_PROXY", False) and SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # Pages carry the CSRF token in the template (forms, and htmx's `hx-headers` on <body>); no script
 # reads the cookie, so it can be HttpOnly.
 CSRF_COOKIE_HTTPONLY = True
@@ -252,8 +268,29 @@ CONTENT_SECURITY_POLICY = env(
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Email: console by default; SMTP when EMAIL_HOST is set.
+# Brands' custom domains (accounts.brands.domains, docs/brands.md): what their DNS must say,
+# which resolver checks it (host:port list; empty = the system resolver), and how long a domain
+# may fail its check before it is dropped.
+BRAND_DOMAIN_CNAME_TARGET = env("BRAND_DOMAIN_CNAME_TARGET", "domains.localhost").rstrip(".").lower()
+BRAND_DOMAIN_ADDRESSES = env_list("BRAND_DOMAIN_ADDRESSES", "127.0.0.1,::1")
+BRAND_DOMAIN_TXT_PREFIX = env("BRAND_DOMAIN_TXT_PREFIX", "_domain-verify")
+BRAND_DOMAIN_DROP_AFTER_DAYS = env_int("BRAND_DOMAIN_DROP_AFTER_DAYS", 7)
+# What a brand's SPF record must include: the platform's sending servers.
+BRAND_SPF_INCLUDE = env("BRAND_SPF_INCLUDE", "spf.domains.localhost")
+DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
+# How often a process compares its cached brand lookups with the shared version stamp: a change
+# made in another process is seen within this many seconds (at once in the process that made it).
+BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
+DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
+
+# Email: SMTP when EMAIL_HOST is set; otherwise each e-mail is a file in DATA_DIR/mail, so the
+# console of `make run` stays readable. `EMAIL_BACKEND=console` prints them instead.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Portal <no-reply@localhost>")
+EMAIL_BACKENDS = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+EMAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", DATA_DIR / "mail"))
 if env("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env("EMAIL_HOST")
@@ -262,7 +299,8 @@ if env("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_BACKEND = env("EMAIL_BACKEND", "file")
+    EMAIL_BACKEND = EMAIL_BACKENDS.get(EMAIL_BACKEND, EMAIL_BACKEND)
 
 # Celery. The broker is RabbitMQ (`amqp://`), Redis (`redis://`) or, with neither, Celery's
 # filesystem transport in DATA_DIR (no server; the processes of one machine). docs/scaling.md
@@ -304,7 +342,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Queues (one exchange of the same name each, as Celery makes them): urgent sends, bulk sends,
 # webhook delivery, and `celery` for everything else (receipts, imports, housekeeping). A worker
 # started without `--queues` takes from all four; docs/scaling.md gives each its own workers.
-QUEUE_NAMES = ("sms-high", "celery", "webhooks", "sms-bulk")  # urgent first (runportal's order)
+QUEUE_NAMES = ("sms-high", "whatsapp-high", "celery", "webhooks", "sms-bulk", "whatsapp-bulk")  # urgent first
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUE_NAMES]
 CELERY_TASK_ROUTES = {"messaging.webhooks.tasks.*": {"queue": "webhooks"}}
@@ -351,7 +389,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portal v2 API",
-    "DESCRIPTION": "Messaging platform REST API (v2). See docs/api.md for contract decisions.",
+    # Title and servers are the brand's (accounts.brands.schema); the description names no brand.
+    "DESCRIPTION": "Messaging REST API (v2).",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.brands.schema.brand_schema",
+    ],
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -388,6 +431,17 @@ SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
 SEND_RECIPIENTS_PER_MINUTE = env_int("SEND_RECIPIENTS_PER_MINUTE", 200_000)
 # JSON answers this large go gzip-compressed to clients that accept it (portal/middleware.py).
 JSON_COMPRESS_MIN_BYTES = env_int("JSON_COMPRESS_MIN_BYTES", 64 * 1024)
+# WhatsApp Cloud API connector (messaging/channels/whatsapp): requests in flight per process, the
+# HTTP timeout, how often a throttled (130429) message is retried; the simulator's address for
+# `runportal` and the demo number.
+WHATSAPP = {
+    "connections": env_int("WHATSAPP_CONNECTIONS", 32),
+    "timeout_seconds": float(env("WHATSAPP_TIMEOUT", "10")),
+    "throttle_retries": env_int("WHATSAPP_THROTTLE_RETRIES", 5),
+    "simulator_port": env_int("WHATSAPP_SIMULATOR_PORT", 8790),
+    # The simulator signs its webhooks with this; the demo number is configured with it.
+    "simulator_app_secret": env("WHATSAPP_SIMULATOR_APP_SECRET", "simulator-app-secret"),
+}
 SIMULATOR = {
     "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),
     "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),
@@ -402,6 +456,9 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
         "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
+        "recheck-brand-domains": {"task": "accounts.brands.tasks.recheck_domains", "schedule": 3600.0},
+        # Voice: due retries, calls a worker lost, unsettled final calls (voice/services/sweep.py).
+        "sweep-voice": {"task": "voice.sweep", "schedule": 60.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).
@@ -419,6 +476,22 @@ WEBHOOK_FAILURE_THRESHOLD = env_int("WEBHOOK_FAILURE_THRESHOLD", 10)
 WEBHOOK_RESPONSE_LOG_BYTES = env_int("WEBHOOK_RESPONSE_LOG_BYTES", 2048)
 WEBHOOK_WORKER_SECONDS = env_int("WEBHOOK_WORKER_SECONDS", 50)
 WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
+# Reports (docs/reports.md): receipts may arrive this late, so recent hours are "settling" and
+# rebuilt from the messages hourly; a daily check recounts the last days and alerts on a difference.
+SETTLING_HOURS = env_int("REPORT_SETTLING_HOURS", 72)
+ROLLUP_CHECK_DAYS = env_int("REPORT_ROLLUP_CHECK_DAYS", 7)
+CELERY_BEAT_SCHEDULE["settle-report-rollups"] = {"task": "messaging.reports.tasks.settle_recent", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
+    "task": "messaging.reports.tasks.check_delivery_rates",
+    "schedule": 3600.0,
+}
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+CELERY_BEAT_SCHEDULE["purge-report-exports"] = {"task": "messaging.reports.tasks.purge_exports", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["run-scheduled-reports"] = {
+    "task": "messaging.reports.tasks.run_scheduled_reports",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks.check_rollups", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
     "task": "messaging.webhooks.tasks.deliver_webhooks",
@@ -441,9 +514,10 @@ CONNECTOR_URGENT_RESERVE = float(env("CONNECTOR_URGENT_RESERVE", "0.2"))
 # at the bulk share of its connector's rate (800/s of the default 1,000/s), 125 s when alone on it;
 # a million-row contact import took 50-135 s; a webhook run stops claiming after 50 s. 30 minutes
 # lets such a batch share its connector with 13 others, and equals RabbitMQ's default
-# `consumer_timeout`, so a task may be held as long on either broker. Lost sends are re-dispatched by
-# the sweeper after 5 minutes whatever the broker does; only receipts wait the full timeout after a
-# lost worker machine (a message stays open for them for DLR_TIMEOUT_HOURS).
+# `consumer_timeout`, so a task may be held as long on either broker. Whatever the broker does, the
+# sweeper re-dispatches lost sends after 5 minutes and asks the connector for receipts still missing
+# after 10 (docs/sending.md, "Crash recovery"); tests/messaging/pipeline/test_broker_timeouts.py
+# checks every countdown and the webhook, receipt-lookup and bulk-batch runs against this figure.
 BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 30 * 60)
 if BROKER_SCHEME in ("redis", "rediss"):
     if SIMULATOR["dlr_delay_seconds"] >= BROKER_VISIBILITY_TIMEOUT:
@@ -494,3 +568,11 @@ WORKBOOK_MAX_PARTS = env_int("WORKBOOK_MAX_PARTS", 1000)
 # column are refused (contact imports keep 50 columns' values; suppression imports read one).
 WORKBOOK_MAX_COLUMNS = env_int("WORKBOOK_MAX_COLUMNS", 256)
 WORKBOOK_XLS_MAX_BYTES = env_int("WORKBOOK_XLS_MAX_BYTES", 20 * 1024 * 1024)
+
+# Voice: the longest call (seconds; credits are reserved for it), and whether `make run` starts the
+# SIP media worker (docs/voice.md).
+VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 1024)
+VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
+VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
+VOICE_SIP_CARRIER = env("VOICE_SIP_CARRIER", "127.0.0.1:5070")  # the SIP trunk (host:port) the worker calls
+VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")

@@ -54,8 +54,10 @@ class ApiSyncWorker(SyncWorker):
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
 
-def command(bindir, *, bind, workers, access_log="-"):
-    """gunicorn's argument list for `portal.wsgi` (runportal and the tests start the same server)."""
+def command(bindir, *, bind, workers, access_log="-", log_level="info"):
+    """gunicorn's argument list for `portal.wsgi` (runportal and the tests start the same server);
+    `access_log=None` logs no requests."""
+    logging = ["--access-logfile", access_log, "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []
     return [
         os.path.join(bindir, "gunicorn"),
         "--config",  # drops the `Server` banner (portal/gunicorn_conf.py)
@@ -67,10 +69,9 @@ def command(bindir, *, bind, workers, access_log="-"):
         str(workers),
         "--worker-class",
         f"{__name__}.ApiSyncWorker",
-        "--access-logfile",
-        access_log,
-        "--access-logformat",
-        ACCESS_LOG_FORMAT,
+        *logging,
+        "--log-level",
+        log_level,
         "--graceful-timeout",
         "5",
     ]

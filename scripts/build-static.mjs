@@ -8,6 +8,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = [
   ["chart.js/dist/chart.umd.js", "chart.umd.js"],
   ["chart.js/dist/chart.umd.js.map", "chart.umd.js.map"],
+  // The accessibility checker the browser tests run on every page (tests/e2e/test_every_page.py).
+  ["axe-core/axe.min.js", "axe.min.js"],
 ];
 
 mkdirSync(join(root, "static", "vendor"), { recursive: true });

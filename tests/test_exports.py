@@ -60,7 +60,13 @@ def test_the_template_export_neutralises_customer_text(user_client, account):
     review.approve(item=sender)
     registry.create_template(
         account=account,
-        data={"sender": "AcmeUK", "name": "@promo", "type": "T", "template_id": "1", "body": PAYLOAD + " {#var#}"},
+        data={
+            "sender": "AcmeUK",
+            "name": "@promo",
+            "type": "T",
+            "template_id": "1107161521283350001",
+            "body": PAYLOAD + " {#var#}",
+        },
     )
     rows = _rows(user_client.get(reverse("senders:template_export")))
     assert rows[1][0] == "'@promo" and rows[1][5].startswith("'" + PAYLOAD)

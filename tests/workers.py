@@ -167,6 +167,21 @@ def stop_workers(*procs):
                 proc.wait(5)
 
 
+def flush_broker(env):
+    """Drop every task the broker holds for this test, delivered or not (as losing the broker's
+    data would): the filesystem transport's message files, the test's Redis keys (queues and the
+    unacknowledged set), or RabbitMQ's queues (a killed worker's unacknowledged tasks are back
+    in them once its connection is gone)."""
+    kind = broker_kind(env["CELERY_BROKER_URL"])
+    if kind == "filesystem":
+        for path in (Path(env["DATA_DIR"]) / "broker" / "queue").glob("*"):
+            path.unlink(missing_ok=True)
+    elif kind == "redis":
+        _drop_redis_keys(env["CELERY_BROKER_URL"], env["BROKER_KEY_PREFIX"])
+    else:
+        manage_shell(env, "from portal.celery import app; app.control.purge()")
+
+
 def manage_shell(env, code):
     """Run Python in a `manage.py shell` with the workers' settings (e.g. to send a task through the
     broker exactly as the web process would)."""

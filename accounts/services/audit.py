@@ -31,7 +31,8 @@ def record(action, *, account=None, actor=None, target="", request=None, **metad
     )
 
 
-# Human labels for the actions the portal records; unknown actions show their code.
+# Human labels for the actions the portal records. An action missing here still reads as words
+# (`action_label`), never as its code; tests/accounts/test_audit_labels.py finds every recorded one.
 ACTION_LABELS = {
     "auth.login": "Logged in",
     "auth.logout": "Logged out",
@@ -52,6 +53,10 @@ ACTION_LABELS = {
     "credits.top_up": "Credits added",
     "credits.adjusted": "Credits adjusted by staff",
     "credits.transferred": "Credits transferred",
+    "credits.alert_changed": "Low-balance alert changed",
+    "support.view_started": "Read-only view started",
+    "support.viewed": "Page viewed (read-only view)",
+    "support.view_ended": "Read-only view ended",
     "account.created": "Account created",
     "account.activated": "Account activated",
     "account.deactivated": "Account deactivated",
@@ -81,8 +86,46 @@ ACTION_LABELS = {
     "contact_import.started": "Contact import started",
     "contact_import.cancelled": "Contact import cancelled",
     "contact_import.deleted": "Contact import record deleted",
+    "contact.created": "Contact created",
+    "contact.updated": "Contact edited",
+    "contact.deleted": "Contact deleted",
+    "contact.merged": "Contacts merged",
+    "contact.unsubscribed": "Contact unsubscribed",
+    "contact.resubscribed": "Contact resubscribed",
+    "contact_identifier.added": "Contact identifier added",
+    "contact_identifier.updated": "Contact identifier edited",
+    "contact_identifier.deleted": "Contact identifier removed",
+    "contact_subscription.created": "Contact subscribed",
+    "contact_subscription.updated": "Contact subscription changed",
+    "contact_subscription.deleted": "Contact subscription removed",
+    "contact_tag.created": "Tag created",
+    "contact_tag.updated": "Tag renamed",
+    "contact_tag.deleted": "Tag deleted",
+    "segment.created": "Segment created",
+    "segment.updated": "Segment edited",
+    "segment.deleted": "Segment deleted",
+    "webhook.created": "Webhook created",
+    "webhook.updated": "Webhook edited",
+    "webhook.deleted": "Webhook deleted",
+    "webhook.deactivated": "Webhook deactivated",
+    "webhook.restored": "Webhook activated",
+    "webhook.tested": "Webhook test event sent",
+    "webhook.replayed": "Webhook deliveries replayed",
+    "webhook.subscribed": "Webhook subscribed to an event",
+    "webhook.unsubscribed": "Webhook subscription removed",
+    "connector.saved": "Supplier connector saved",
+    "sms.schedule_cancelled": "Scheduled SMS cancelled",
 }
+
+# Words for the parts of an unlabelled code (`whatsapp.schedule_cancelled`).
+_WORDS = {"sms": "SMS", "api": "API", "2fa": "Two-factor", "dlt": "DLT", "rcs": "RCS", "whatsapp": "WhatsApp"}
 
 
 def action_label(action):
-    return ACTION_LABELS.get(action, action)
+    """The action in words: its label, or its code spelled out (`x_y.done` → "X y done")."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    words = [_WORDS.get(w, w) for part in str(action).split(".") for w in part.split("_") if w]
+    if not words:
+        return str(action)
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])

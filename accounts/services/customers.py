@@ -19,9 +19,19 @@ def unique_username(base):
 
 
 def create_customer(
-    *, email, password, name="", username=None, credits_amount=None, parent=None, is_reseller=False, actor=None
+    *,
+    email,
+    password,
+    name="",
+    username=None,
+    credits_amount=None,
+    parent=None,
+    is_reseller=False,
+    actor=None,
+    brand=None,
 ):
-    """Create an account, its owner user (or reuse an existing user) and its general wallet."""
+    """Create an account, its owner user (or reuse an existing user) and its general wallet.
+    `brand`: the brand it signs up under (else it inherits its parent's, or the platform's)."""
     email = (email or "").strip().lower()
     if not email:
         raise DomainError("The email field is required.", field="email")
@@ -35,6 +45,7 @@ def create_customer(
             email=email,
             parent=parent,
             is_reseller=is_reseller,
+            brand=brand,
         )
         Membership.objects.create(account=account, user=user, role=Role.OWNER)
         credits.get_wallet(account)
@@ -45,21 +56,40 @@ def create_customer(
     return account, user
 
 
-def create_child_customer(*, parent, name, email, password, opening_credits=None, actor=None, request=None):
-    """A reseller creates a customer it owns; opening credits come out of the reseller's wallet."""
-    if not parent.is_reseller:
+def create_invited_customer(
+    *, name, email, parent=None, is_reseller=False, opening_credits=None, actor=None, actor_role=None, request=None
+):
+    """Create an account whose owner is invited by e-mail (no password is set for them): the
+    account, its wallet and standard products now, the owner's membership when they accept.
+    Staff create any customer this way; a reseller its own (opening credits then come out of the
+    reseller's wallet, as a transfer). Returns (account, invitation)."""
+    from accounts.services import team
+
+    email = (email or "").strip().lower()
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("The name field is required.", field="name")
+    if parent is not None and not parent.is_reseller:
         raise PermissionDenied("Only reseller accounts can create customers.")
-    if User.objects.filter(email__iexact=(email or "").strip()).exists():
-        raise DomainError("A user with this e-mail already exists.", field="email")
     with transaction.atomic():
-        child, owner = create_customer(email=email, password=password, name=name, parent=parent, actor=actor)
-        if opening_credits:
+        account = Account.objects.create(
+            name=name, username=unique_username(name), email=email, parent=parent, is_reseller=is_reseller
+        )
+        credits.get_wallet(account)
+        products.directory().enable_standard(account)
+        audit.record("account.created", account=account, actor=actor, request=request, target=account.username)
+        invitation, _ = team.invite_member(
+            account=account, email=email, role=Role.OWNER, actor=actor, actor_role=actor_role, request=request
+        )
+        if opening_credits and parent is not None:
             credits.transfer_to_child(
                 parent=parent,
-                child_username=child.username,
+                child_username=account.username,
                 amount=opening_credits,
                 actor=actor,
                 notes="Opening credit",
                 request=request,
             )
-    return child, owner
+        elif opening_credits:
+            credits.top_up(account=account, amount=opening_credits, reason="Opening credit", actor=actor)
+    return account, invitation

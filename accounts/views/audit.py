@@ -5,7 +5,7 @@ from django.shortcuts import render
 from accounts.filters import AuditEventFilterSet
 from accounts.models import AuditEvent
 from accounts.permissions import account_required
-from accounts.services.audit import ACTION_LABELS
+from accounts.services.audit import action_label
 from portal.pagination import paginate
 
 
@@ -15,7 +15,7 @@ def audit_context(request, queryset):
     return {
         "filterset": filterset,
         "page": paginate(request, filterset.qs),
-        "actions": [(a, ACTION_LABELS.get(a, a)) for a in present],
+        "actions": [(a, action_label(a)) for a in present],
     }
 
 

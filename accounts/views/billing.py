@@ -1,17 +1,19 @@
 """Credits: the account's ledger (with CSV export) and a reseller's customers."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import receipts
 from accounts.filters import LedgerEntryFilterSet
 from accounts.forms import ChildCustomerForm, TransferForm
 from accounts.models import Account, LedgerEntry
 from accounts.permissions import account_required
-from accounts.services import credits
-from accounts.services.customers import create_child_customer
+from accounts.services import balance_alerts, credits, view_as
+from accounts.services.customers import create_invited_customer
 from portal.core.errors import DomainError
+from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response
 from portal.pagination import paginate
 
@@ -43,6 +45,44 @@ def ledger_list(request):
     return render(request, "accounts/ledger_list.html", ctx)
 
 
+def receipt_response(entry):
+    """The entry's PDF receipt as a download (404 for a movement that has none, such as a charge)."""
+    if not entry.has_receipt:
+        raise Http404("This movement has no receipt.")
+    response = HttpResponse(receipts.render(entry), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipts.filename(entry)}"'
+    return response
+
+
+@account_required()
+def ledger_receipt(request, entry_id):
+    entries = LedgerEntry.objects.select_related("account__parent", "wallet", "actor")
+    return receipt_response(get_for_account_or_404(entries, request.account, uuid=entry_id))
+
+
+@account_required("manage_credits")
+@require_POST
+def balance_alert(request):
+    """Set or clear the low-balance alert threshold; HTMX gets the panel back."""
+    ctx = {}
+    try:
+        balance_alerts.set_threshold(
+            account=request.account, value=request.POST.get("threshold"), actor=request.user, request=request
+        )
+    except DomainError as exc:
+        ctx["alert_error"] = exc.message
+        request.account.refresh_from_db(fields=["low_balance_threshold"])
+    else:
+        ctx["alert_saved"] = True
+    if request.htmx:
+        return render(request, "accounts/partials/balance_alert.html", ctx, status=422 if "alert_error" in ctx else 200)
+    if "alert_error" in ctx:
+        messages.error(request, ctx["alert_error"])
+    else:
+        messages.success(request, "Low-balance alert saved.")
+    return redirect("accounts:ledger_list")
+
+
 def _reseller(request):
     if not request.account.is_reseller:
         raise Http404("Not a reseller account.")
@@ -70,11 +110,10 @@ def child_list(request):
         form = ChildCustomerForm(request.POST)
         if form.is_valid():
             try:
-                child, _ = create_child_customer(
+                child, invitation = create_invited_customer(
                     parent=request.account,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password"],
                     opening_credits=form.cleaned_data["opening_credits"],
                     actor=request.user,
                     request=request,
@@ -82,7 +121,10 @@ def child_list(request):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, f"Customer {child.name} ({child.username}) created.")
+                messages.success(
+                    request,
+                    f"Customer {child.name} ({child.username}) created; {invitation.email} is invited as owner.",
+                )
                 return redirect("accounts:child_list")
         return render(
             request,
@@ -119,13 +161,36 @@ def child_transfer(request, account_id):
             error = exc.message
     else:
         error = next(iter(form.errors.values()))[0]
-    if request.htmx:
-        ctx = _children_context(
-            request, transfer_error=error, error_child=child.pk if error else None, oob_balance=True
-        )
-        return render(request, "accounts/partials/child_table.html", ctx, status=422 if error else 200)
     if error:
         messages.error(request, f"{child.name}: {error}")
     else:
         messages.success(request, f"{form.cleaned_data['amount']} credits sent to {child.name}.")
+    if request.htmx:
+        # The answer replaces the page's flash too, so an earlier message never stays behind.
+        ctx = _children_context(
+            request, transfer_error=error, error_child=child.pk if error else None, oob_balance=True
+        )
+        return render(request, "accounts/partials/child_table.html", ctx, status=422 if error else 200)
     return redirect("accounts:child_list")
+
+
+@account_required("manage_credits")
+@require_POST
+def child_view(request, account_id):
+    """Drill into a customer: its pages, read-only, until "Stop viewing"."""
+    parent = _reseller(request)
+    child = Account.objects.filter(parent=parent, uuid=account_id).first()
+    if child is None:
+        raise Http404("No such customer.")
+    view_as.start(request, child, as_reseller_of=parent)
+    return redirect("dashboard")
+
+
+@require_POST
+def view_as_stop(request):
+    state = view_as.stop(request) if request.user.is_authenticated else None
+    if state and state["by"] == view_as.STAFF:
+        viewed = Account.objects.filter(pk=state["account"]).first()
+        if viewed is not None:
+            return redirect("staff:customer_detail", account_id=viewed.uuid)
+    return redirect("accounts:child_list" if state else "dashboard")

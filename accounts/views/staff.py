@@ -7,12 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import products
-from accounts.forms import CreditAdjustmentForm, RateLimitForm
+from accounts.forms import CreditAdjustmentForm, RateLimitForm, StaffCustomerForm
 from accounts.models import Account, AuditEvent, LedgerEntry, Membership, Role, Wallet
 from accounts.permissions import staff_required
-from accounts.services import audit, credits
+from accounts.services import audit, credits, view_as
 from accounts.services import staff as staff_services
+from accounts.services.customers import create_invited_customer
 from accounts.views.audit import audit_context
+from accounts.views.billing import receipt_response
 from portal.core.errors import DomainError
 from portal.pagination import paginate
 
@@ -45,16 +47,39 @@ def _customers(request):
 
 
 @staff_required
-def customer_list(request):
+def customer_list(request, **extra):
     qs, q, sort = _customers(request)
     page = paginate(request, qs)
     owners = {}
     for m in Membership.objects.filter(account__in=page.object_list, role=Role.OWNER).select_related("user"):
         owners.setdefault(m.account_id, m.user.email)
-    ctx = {"page": page, "q": q, "sort": sort, "owners": owners}
+    ctx = {"page": page, "q": q, "sort": sort, "owners": owners, "create_form": StaffCustomerForm(), **extra}
     if request.htmx and not request.htmx.boosted:
         return render(request, "staff/partials/customer_table.html", ctx)
-    return render(request, "staff/customer_list.html", ctx)
+    return render(request, "staff/customer_list.html", ctx, status=422 if extra else 200)
+
+
+@staff_required
+@require_POST
+def customer_create(request):
+    """Create a customer from the UI; its owner is invited by e-mail."""
+    form = StaffCustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            account, invitation = create_invited_customer(
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                is_reseller=form.cleaned_data["is_reseller"],
+                opening_credits=form.cleaned_data["opening_credits"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Customer {account.name} created; {invitation.email} is invited as owner.")
+            return redirect("staff:customer_detail", account_id=account.uuid)
+    return customer_list(request, create_form=form, create_open=True)
 
 
 def _detail_context(request, account, **extra):
@@ -79,6 +104,21 @@ def _detail_context(request, account, **extra):
 def customer_detail(request, account_id):
     account = get_object_or_404(Account.objects.select_related("parent"), uuid=account_id)
     return render(request, "staff/customer_detail.html", _detail_context(request, account))
+
+
+@staff_required
+@require_POST
+def customer_view_as(request, account_id):
+    """See the customer's pages as its analyst would: read-only, banner shown, every view audited."""
+    account = get_object_or_404(Account, uuid=account_id)
+    view_as.start(request, account)
+    return redirect("dashboard")
+
+
+@staff_required
+def customer_receipt(request, account_id, entry_id):
+    entries = LedgerEntry.objects.select_related("account__parent", "wallet", "actor")
+    return receipt_response(get_object_or_404(entries, account__uuid=account_id, uuid=entry_id))
 
 
 @staff_required

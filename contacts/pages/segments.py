@@ -7,6 +7,7 @@ import json
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -107,7 +108,9 @@ def _save(request, save, segment=None):
             lines = builder.error_lines(getattr(exc, "errors", None) or {exc.field or "": [exc.message]})
             ctx = _form_context(request, segment, post=request.POST, errors=lines)
             return render(request, "contacts/segment_form.html", ctx, status=422)
-        messages.success(request, f"Segment {saved.name} saved: {saved.member_count} contact(s).")
+        messages.success(
+            request, f"Segment {saved.name} saved: {saved.member_count} contact{pluralize(saved.member_count)}."
+        )
         return redirect("contacts:segment_detail", saved.pk)
     return render(request, "contacts/segment_form.html", _form_context(request, segment))
 

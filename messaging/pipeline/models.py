@@ -88,7 +88,7 @@ class Message(models.Model):
     charges = models.DecimalField(max_digits=12, decimal_places=4, default=0)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     status = models.CharField(max_length=30, default=AWAITING)  # the contract's status (DLR vocabulary)
-    status_code = models.CharField(max_length=4, blank=True)  # DLR code, e.g. 000, 456
+    status_code = models.CharField(max_length=10, blank=True)  # DLR code (000, 456) or provider error (131047)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.HIGH)
     custom = models.CharField(max_length=200, blank=True)
     flash = models.BooleanField(default=False)
@@ -153,7 +153,7 @@ class RefusedNumbers(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="refused_numbers", db_index=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
     status = models.CharField(max_length=30)  # the channel's refusal status, e.g. INV-NUMBER, NOTALLOWED
-    status_code = models.CharField(max_length=4, blank=True)
+    status_code = models.CharField(max_length=10, blank=True)  # as long as Message.status_code
     sender = models.CharField(max_length=15)
     product_code = models.CharField(max_length=10)
     units = models.PositiveSmallIntegerField()

@@ -41,10 +41,15 @@ class RefusedRecipient:
     charges: Decimal = Decimal(0)
     state: str = State.REJECTED
     delivered_at: datetime | None = None
+    supplier_message_id: str = ""  # never handed to a supplier
 
     @property
     def public_id(self):
         return f"{self.batch.uuid}:{self.index}"
+
+    @property
+    def channel(self):
+        return self.batch.channel
 
 
 def expand(record, batch, lo=None, hi=None):
@@ -215,9 +220,11 @@ class BatchesRecipients:
 # -- lookups ---------------------------------------------------------------------------------
 
 
-def find(account, group, index):
-    """The recipient at `index` of the account's batch `group` (its uuid), or None."""
-    batch = Batch.objects.for_account(account).filter(uuid=group).first()
+def find(account, group, index, *, channel=None):
+    """The recipient at `index` of the account's batch `group` (its uuid; of `channel`, when
+    given), or None."""
+    batches = Batch.objects.for_account(account).filter(uuid=group)
+    batch = (batches.filter(channel=channel) if channel else batches).first()
     if batch is None or not 1 <= index <= batch.total:
         return None
     found = ranges([(batch, index, index)])

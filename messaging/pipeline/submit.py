@@ -11,13 +11,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
 from messaging.pipeline import budget, channels, persist, scrub
 from messaging.pipeline.channels import Refusal
-from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, Message, State
+from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
+from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
@@ -174,7 +176,7 @@ def quote(
     prices, suppressed, recent = common.prices, common.suppressed, common.recent
     content_results = {}
     seen = set()
-    accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, AWAITING)
+    accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, adapter.accepted_status)
     rows, unpriced, items, refused = result.rows, result.unpriced, result.items, result.refused
     total_cost, accepted = Decimal(0), 0
     invalid = adapter.rejection(Refusal.INVALID_ADDRESS)
@@ -200,7 +202,7 @@ def quote(
             unpriced.append(
                 (index, mobile, iso, o.custom, o.sender, adapter.units(p), adapter.length(p), status, rejection.code)
             )
-            items.append(adapter.item(index, o, p, mobile, iso, Decimal(0), status, submitted))
+            items.append(adapter.item(index, o, p, mobile, iso, Decimal(0), status, submitted, code=rejection.code))
             continue
         mobile, iso = number
         repeat_key = None
@@ -221,6 +223,7 @@ def quote(
                 rejection = adapter.rejection(Refusal.DUPLICATE)
         price = prices.get(iso, Decimal(0))
         if rejection is None:
+            price = adapter.unit_price(ctx, o, extra, mobile, iso, price)
             charges = price * adapter.units(p)
             seen.add(repeat_key)
             total_cost += charges
@@ -232,7 +235,7 @@ def quote(
             state, status, code = State.REJECTED, rejection.status, rejection.code
             refused[status] = refused.get(status, 0) + 1
         rows.append(adapter.row(index, o, p, extra, mobile, iso, price, charges, state, status, code))
-        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted))
+        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted, code=code))
     result.cost, result.accepted = total_cost, accepted
     return result
 
@@ -308,7 +311,7 @@ def submit(
                 credits.debit_new(
                     account=account,
                     amount=plan.cost,
-                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} messages)",
+                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
                     reference=str(batch.uuid),
                     actor=actor,
                     api_key=api_key,
@@ -316,6 +319,7 @@ def submit(
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
             persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
+            rollups.record_accepted(batch)
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
     except IntegrityError:

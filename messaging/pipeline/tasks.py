@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from messaging.pipeline import connectors, dispatch, receipts, sweep
+from messaging.pipeline import connectors, dispatch, lookups, receipts, sweep
 
 
 @shared_task(acks_late=True)
@@ -13,15 +13,21 @@ def dispatch_batch(batch_id, connector=None):
 
 @shared_task(acks_late=True)
 def resubmit_stuck(batch_id, connector="simulator", claimed_before=None):
-    """Sweeper: half-sent chunks go to an idempotent connector again."""
+    """Sweeper: half-sent chunks are recorded from what the connector holds, or handed over again."""
     return dispatch.resubmit_stuck(batch_id, connector, claimed_before)
+
+
+@shared_task(acks_late=True)
+def check_receipts(supplier, channel, now=None):
+    """Sweeper: ask a connector about messages whose receipt is overdue (`messaging.pipeline.lookups`)."""
+    return lookups.check_receipts(supplier, channel, now)
 
 
 @shared_task(acks_late=True)
 def simulate_receipts(supplier_ids, channel="sms", supplier="simulator"):
     """The simulator's receipts arrive here, then go through the common intake."""
     sim = connectors.by_name(supplier, channel)
-    outcomes = [(sid, *reversed(sim.outcome())) for sid in supplier_ids]
+    outcomes = [(sid, *reversed(sim.outcome_of(sid))) for sid in supplier_ids]
     receipts.apply_receipts(channel=channel, supplier=sim.name, receipts=outcomes)
 
 
@@ -33,5 +39,5 @@ def release_scheduled():
 
 @shared_task
 def sweep_stuck():
-    """Beat: re-queue batches whose messages wait too long; flag silent suppliers."""
+    """Beat: push on every message a lost task left behind (`messaging.pipeline.sweep.sweep`)."""
     return sweep.sweep()

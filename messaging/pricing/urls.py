@@ -6,5 +6,6 @@ app_name = "pricing"
 
 urlpatterns = [
     path("", views.price_list, name="price_list"),
+    path("upload/", views.rate_card_upload, name="rate_card_upload"),
     path("<int:pk>/delete/", views.price_delete, name="price_delete"),
 ]

@@ -1,4 +1,6 @@
-"""Staff: the default rate card and accounts' own prices."""
+"""Staff: the default rate card and accounts' own prices. Customers: their price list."""
+
+import base64
 
 from django import forms
 from django.contrib import messages
@@ -7,13 +9,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from accounts.permissions import staff_required
-from messaging.models import Product
-from messaging.pricing import services
+from accounts.permissions import account_required, staff_required
+from messaging.models import Channel, Product
+from messaging.pricing import rate_cards, services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
+from messaging.services.products import enabled_products
 from portal.core.errors import DomainError
-from portal.pages import PageForm, form_errors_from
+from portal.pages import PageForm, csv_response, form_errors_from
 from portal.pagination import paginate
 
 
@@ -56,9 +59,82 @@ def price_list(request):
 
 @staff_required
 @require_POST
+def rate_card_upload(request):
+    """Upload a rate card as CSV: first a preview of what it changes, then "Apply" writes it."""
+    account = _scope(request)
+    suffix = f"?account={account.username}" if account else ""
+    if "apply" in request.POST:
+        try:
+            content = base64.b64decode(request.POST.get("content", ""), validate=True)
+            counts = rate_cards.apply(account=account, content=content, actor=request.user, request=request)
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "The rate card could not be read again; upload it anew."))
+        else:
+            messages.success(request, f"Rate card applied: {counts['added']} added, {counts['changed']} changed.")
+        return redirect(reverse("pricing:price_list") + suffix)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a CSV file to upload.")
+        return redirect(reverse("pricing:price_list") + suffix)
+    content = upload.read(rate_cards.MAX_BYTES + 1)
+    try:
+        changes = rate_cards.diff(account, rate_cards.read(content))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("pricing:price_list") + suffix)
+    ctx = {
+        "scope": account,
+        "changes": [c for c in changes if c.kind != "unchanged"],
+        "counts": rate_cards.summary(changes),
+        "content": base64.b64encode(content).decode(),
+        "filename": upload.name,
+    }
+    return render(request, "pricing/rate_card_preview.html", ctx)
+
+
+@staff_required
+@require_POST
 def price_delete(request, pk):
     row = get_object_or_404(Price, pk=pk)
     services.delete_price(row=row, actor=request.user, request=request)
     messages.success(request, "Price deleted.")
     suffix = f"?account={row.account.username}" if row.account_id else ""
     return redirect(reverse("pricing:price_list") + suffix)
+
+
+PRICE_COLUMNS = ["country", "iso", "calling_code", "channel", "service", "service_name", "price_per_unit", "currency"]
+
+
+@account_required()
+def customer_price_list(request):
+    """The account's price list per country, channel and service (filterable, CSV)."""
+    filters = {name: request.GET.get(name, "").strip() for name in ("q", "channel", "service")}
+    rows = services.customer_price_list(request.account, **filters)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"prices-{request.account.username}.csv",
+            PRICE_COLUMNS,
+            (
+                [
+                    r.country_name,
+                    r.iso,
+                    r.calling_code,
+                    r.product.get_channel_display(),
+                    r.product.code,
+                    r.product.display_name,
+                    r.sale_price,
+                    r.currency,
+                ]
+                for r in rows.iterator(chunk_size=2000)
+            ),
+        )
+    products = list(enabled_products(request.account))
+    ctx = {
+        "page": paginate(request, rows, per_page=50),
+        "filters": filters,
+        "channels": [c for c in Channel.choices if any(p.channel == c[0] for p in products)],
+        "services": products,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "pricing/partials/customer_price_table.html", ctx)
+    return render(request, "pricing/customer_price_list.html", ctx)

@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
@@ -90,5 +91,5 @@ def review_bulk(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{len(items)} item(s) {'approved' if approve else 'rejected'}.")
+        messages.success(request, f"{len(items)} item{pluralize(len(items))} {'approved' if approve else 'rejected'}.")
     return redirect("review:queue")

@@ -31,7 +31,13 @@ class TemplateForm(PageForm):
     sender = forms.ChoiceField(help_text="Only approved sender IDs can carry templates.")
     name = forms.CharField(max_length=100)
     type = forms.ChoiceField(choices=TemplateType.choices)
-    template_id = forms.CharField(max_length=30, required=False, label="DLT template ID")
+    template_id = forms.CharField(
+        max_length=30,
+        required=False,
+        label="DLT template ID",
+        help_text="The 19-digit id your DLT operator gave the template (required for Indian routes).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{19}", "autocomplete": "off"}),
+    )
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Variables as {{name}} (or DLT's {#var#}); at most 30 characters each when sending.",

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import phonenumbers
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -19,7 +20,8 @@ from portal.core.errors import Conflict, FieldErrors, ValidationFailed
 DOCUMENT_TYPES = {"pdf", "png", "jpg", "jpeg"}
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 ENTITY_ID = re.compile(r"\d{12,19}\Z")
-DLT_TEMPLATE_ID = re.compile(r"\d{1,30}\Z")
+# DLT content template ids are 19 digits (TRAI's registry: `1107161521283358301`).
+DLT_TEMPLATE_ID = re.compile(r"\d{19}\Z")
 GLOBAL_ALPHA = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}\Z")
 GLOBAL_NUMERIC = re.compile(r"\d{1,15}\Z")
 
@@ -33,6 +35,9 @@ def _clean(value, field):
 
 def _check_document(document, errors):
     if not document:
+        return
+    if not isinstance(document, File):  # a text field named `document` (JSON, form) is not an upload
+        errors.add("document", "The document must be a file.")
         return
     ext = document.name.rsplit(".", 1)[-1].lower() if "." in document.name else ""
     if ext not in DOCUMENT_TYPES:
@@ -217,7 +222,7 @@ def _validated_template(account, data, *, existing=None):
     if needs_dlt and not template_id:
         errors.add("template_id", "The template id field is required for Indian DLT templates.")
     elif template_id and not DLT_TEMPLATE_ID.match(template_id):
-        errors.add("template_id", "The template id must be digits only.")
+        errors.add("template_id", "The template id must be the 19 digits of the DLT template id.")
     elif template_id:
         clash = Template.objects.for_account(account).filter(template_id=template_id)
         if existing:

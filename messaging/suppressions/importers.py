@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.consent import canonical_scope
+from messaging.models import Channel
 from messaging.senders import services as registry
 from messaging.suppressions.models import (
     BlockedTemplate,
@@ -115,10 +116,12 @@ def create_job(
     scope_value="*",
     file_format="csv",
     source_url="",
+    channel=Channel.SMS,
 ):
     """The job record with its file (`content`), or with the URL its job downloads."""
     job = ImportJob(
         account=account,
+        channel=channel,
         kind=kind,
         filename=filename[:255],
         created_by=actor,
@@ -139,11 +142,17 @@ def _queue(job):
     transaction.on_commit(lambda: run_import.delay(job.pk))
 
 
-def start_file_import(*, account, kind, upload, actor=None):
+def start_file_import(*, account, kind, upload, actor=None, channel=Channel.SMS):
     """Check an uploaded file and queue its import job (pages and the API)."""
     file_format = check_upload(upload)
     job = create_job(
-        account=account, kind=kind, content=upload.read(), filename=upload.name, actor=actor, file_format=file_format
+        account=account,
+        kind=kind,
+        content=upload.read(),
+        filename=upload.name,
+        actor=actor,
+        file_format=file_format,
+        channel=channel,
     )
     _queue(job)
     return job

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
@@ -112,7 +113,7 @@ def unsubscriber_delete(request, pk):
 @require_POST
 def unsubscriber_clean(request):
     deleted = consent.clear_opt_outs(account=request.account, channel=Channel.SMS, actor=request.user, request=request)
-    messages.success(request, f"{deleted} unsubscriber(s) deleted.")
+    messages.success(request, f"{deleted} unsubscriber{pluralize(deleted)} deleted.")
     return redirect("suppressions:unsubscriber_list")
 
 
@@ -177,7 +178,7 @@ def blocked_delete(request, pk):
 @require_POST
 def blocked_clean(request):
     deleted = services.clean_blocked_templates(account=request.account, actor=request.user, request=request)
-    messages.success(request, f"{deleted} blocked template(s) deleted.")
+    messages.success(request, f"{deleted} blocked template{pluralize(deleted)} deleted.")
     return redirect("suppressions:blocked_list")
 
 
@@ -220,7 +221,11 @@ def import_start(request, what):
 def import_status(request, pk):
     """The job's progress fragment; the page polls it until the job finishes."""
     job = get_for_account_or_404(ImportJob, request.account, uuid=pk)
-    return render(request, "messaging/partials/import_job.html", {"job": job})
+    response = render(request, "messaging/partials/import_job.html", {"job": job})
+    if job.finished and request.htmx:
+        # The last poll of a job: the page's list reloads itself (its table listens for this).
+        response["HX-Trigger"] = "importFinished"
+    return response
 
 
 @account_required()

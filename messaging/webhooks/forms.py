@@ -35,7 +35,9 @@ class WebhookForm(PageForm):
     secret = forms.CharField(
         max_length=255,
         required=False,
-        widget=forms.PasswordInput(render_value=False),
+        # A typed secret survives a validation error (the page is never cached); a stored one is
+        # never in `initial`, so it is never sent back.
+        widget=forms.PasswordInput(render_value=True),
         help_text="Sent as Authorization: Bearer <secret> with every callback. Stored secrets are never shown: "
         "leave empty to keep the current one.",
     )
@@ -43,7 +45,7 @@ class WebhookForm(PageForm):
     token = forms.CharField(
         max_length=255,
         required=False,
-        widget=forms.PasswordInput(render_value=False),
+        widget=forms.PasswordInput(render_value=True),
         label="Verification token",
         help_text="Optional: the URL must answer the verification challenge before it receives events "
         "(leave empty to keep the current one).",

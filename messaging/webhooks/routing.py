@@ -51,6 +51,11 @@ def _delivery(event, *, webhook=None, subscription=None, url, wrapped, now):
     )
 
 
+def delivery_to(event, webhook, *, wrapped, now=None):
+    """One unsaved delivery of `event` to `webhook` (a test event skips fan-out)."""
+    return _delivery(event, webhook=webhook, url=webhook.uri, wrapped=wrapped, now=now or timezone.now())
+
+
 def targets(events, *, now=None):
     """Deliveries (unsaved) for `events`: two queries however many events there are."""
     now = now or timezone.now()

@@ -10,15 +10,25 @@ from django.utils import timezone
 
 from accounts.services import audit
 from messaging.events import SMS_MESSAGE_STATUS
-from messaging.webhooks import formats, tasks, worker
+from messaging.webhooks import formats, routing, tasks, worker
 from messaging.webhooks.models import BodyFormat, DeliveryStatus, Kind, Method, Subscription, Webhook
+from messaging.webhooks.render import is_wrapped
 from portal.core import events, text
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
 from portal.core.events import registry
+from portal.core.events.models import Event
 from portal.core.outbound import Refused, check_url
 from portal.core.tenancy import get_for_account_or_404
 
+# Who runs a receiver on their own machine needs the switch's name (docs/configuration.md).
+LOOPBACK_HINT = (
+    "It is a loopback address (this machine): for local development, set "
+    "WEBHOOKS_ALLOW_LOOPBACK=true to allow 127.0.0.0/8, ::1 and localhost."
+)
 IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
+
+
+HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 def _text(value, field):
@@ -52,6 +62,8 @@ def validate_uri(uri, errors, field="uri"):
         message = str(exc)
         if message.startswith("Only http"):
             message = f"The {field} must be a valid URL (http or https)."
+        elif exc.loopback:
+            message = f"{message} {LOOPBACK_HINT}"
         errors.add(field, message)
 
 
@@ -90,6 +102,9 @@ def _validated(data, *, existing=None):
     for label, value in (("secret", secret), ("token", token or "")):
         if len(value) > 255:  # cut silently, a secret would no longer match the caller's
             errors.add(label, f"The {label} may not be greater than 255 characters.")
+    if secret and not HEADER_TOKEN.fullmatch(secret):
+        # It travels as `Authorization: Bearer <secret>`: an HTTP header holds visible ASCII only.
+        errors.add("secret", "The secret may only contain visible ASCII characters (no spaces).")
     fields = {
         "name": name,
         "uri": uri,
@@ -263,8 +278,18 @@ def delete_subscription(*, subscription, actor=None, request=None):
 # ---- test events, replays, verification -----------------------------------------------------
 
 
+def receives_wrapped(webhook, event_type):
+    """The body shape this webhook gets for `event_type` in real traffic: what its subscription to
+    the event delivers, or, not subscribed, what a send naming it by `webhook_id` delivers (SMS and
+    voice statuses are flat there, wrapped for subscriptions; formats.py)."""
+    subscribed = webhook.subscriptions.filter(event=event_type).exists()
+    return is_wrapped(event_type, by_webhook_id=not subscribed)
+
+
 def send_test_event(*, webhook, event_type=SMS_MESSAGE_STATUS, actor=None, request=None):
-    """Send the catalogued example of `event_type` to this webhook only (not to subscriptions)."""
+    """Send the catalogued example of `event_type` to this webhook only (not to subscriptions),
+    in the shape its real traffic for that event has. The delivery is written now, so the page
+    shows it queued at once; the event is recorded as already fanned out."""
     try:
         example = formats.of(event_type).example
     except events.UnknownEvent:
@@ -280,8 +305,13 @@ def send_test_event(*, webhook, event_type=SMS_MESSAGE_STATUS, actor=None, reque
             payload=copy.deepcopy(example),
             webhook_id=str(webhook.uuid),
         )
+        now = timezone.now()
+        Event.objects.filter(pk=event.pk).update(processed_at=now)
+        delivery = routing.delivery_to(event, webhook, wrapped=receives_wrapped(webhook, event_type), now=now)
+        delivery.save()
         audit.record("webhook.tested", account=webhook.account, actor=actor, request=request, target=webhook.name)
         _deliver_soon()
+    event.delivery = delivery
     return event
 
 

@@ -11,7 +11,8 @@ from accounts.permissions import account_required
 from messaging.webhooks import formats, services, verification
 from messaging.webhooks.filters import DeliveryFilterSet, SubscriptionFilterSet, WebhookFilterSet
 from messaging.webhooks.forms import SubscriptionForm, TestEventForm, WebhookForm
-from messaging.webhooks.models import Delivery, DeliveryStatus, Subscription, Webhook
+from messaging.webhooks.models import OPEN_STATUSES, Delivery, DeliveryStatus, Subscription, Webhook
+from messaging.webhooks.render import is_wrapped
 from portal.core.errors import DomainError
 from portal.core.events import registry
 from portal.core.tenancy import get_for_account_or_404, is_uuid
@@ -50,10 +51,25 @@ def webhook_create(request):
     )
 
 
+def _recent(webhook):
+    """The page's recent deliveries, and whether one is still on its way (the list polls then)."""
+    recent = list(webhook.deliveries.all()[:10])
+    return {"recent": recent, "recent_open": any(d.status in OPEN_STATUSES for d in recent)}
+
+
+def _subscriptions(webhook):
+    rows = list(webhook.subscriptions.all()[:50])
+    for s in rows:
+        s.wrapped = is_wrapped(s.event, by_webhook_id=False)
+    return rows
+
+
 @never_cache  # shows a secret: no browser or proxy may keep it
 @account_required("manage_keys")
 def webhook_edit(request, pk):
     webhook = get_for_account_or_404(_webhooks(request), request.account, uuid=pk)
+    if request.htmx and request.method == "GET" and request.GET.get("part") == "recent":
+        return render(request, "webhooks/partials/recent_deliveries.html", {"webhook": webhook, **_recent(webhook)})
     form = WebhookForm(request.POST or None, initial=WebhookForm.initial_for(webhook), editing=True)
     return save_dialog(
         request,
@@ -66,8 +82,8 @@ def webhook_edit(request, pk):
         template="webhook_form",
         webhook=webhook,
         test_form=TestEventForm(webhook=webhook),
-        subscriptions=webhook.subscriptions.all()[:50],
-        recent=webhook.deliveries.all()[:10],
+        subscriptions=_subscriptions(webhook),
+        **_recent(webhook),
     )
 
 
@@ -97,13 +113,15 @@ def webhook_test(request, pk):
         except DomainError as exc:
             ctx["error"] = exc.message
         else:
-            ctx["event"] = event
+            subscribed = webhook.subscriptions.filter(event=event.type).exists()
+            ctx.update(event=event, subscribed=subscribed, **_recent(webhook))
     if request.htmx:
         return render(request, "webhooks/partials/test_result.html", ctx, status=422 if "error" in ctx else 200)
     if "error" in ctx:
         messages.error(request, ctx["error"])
     else:
-        messages.success(request, "Test event queued. It appears in the delivery log within seconds.")
+        shape = "wrapped as {event, payload}" if ctx["event"].delivery.wrapped else "as the flat payload"
+        messages.success(request, f"Test event {ctx['event'].type} queued, {shape}, like this webhook's real traffic.")
     return redirect("webhooks:webhook_edit", pk=webhook.uuid)
 
 

@@ -45,7 +45,12 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class Refused(ValueError):
-    """The URL or address may not be contacted; the message is fit for the customer."""
+    """The URL or address may not be contacted; the message is fit for the customer. `loopback`
+    says the address is this machine's (a setting may open it in development)."""
+
+    def __init__(self, message, *, loopback=False):
+        super().__init__(message)
+        self.loopback = loopback
 
 
 def _embedded_ipv4(address):
@@ -76,8 +81,10 @@ def check_address(address, *, allow_loopback=False):
         check_address(inner, allow_loopback=allow_loopback)
     if address in METADATA:
         raise Refused(PRIVATE)
-    if allow_loopback and address.is_loopback:
-        return
+    if address.is_loopback:
+        if allow_loopback:
+            return
+        raise Refused(PRIVATE, loopback=True)
     if not address.is_global or address.is_multicast or address.is_unspecified or address.is_reserved:
         raise Refused(PRIVATE)
 
@@ -146,7 +153,7 @@ def check_url(url, *, allow_loopback=False, resolve_host=False, resolve_timeout=
     host = parts.hostname
     name = host.rstrip(".")
     if (name == "localhost" or name.endswith(".localhost")) and not allow_loopback:
-        raise Refused(PRIVATE)
+        raise Refused(PRIVATE, loopback=True)
     # The connection reads the host with the same parser (public_addresses): what is refused
     # there is refused here, at save time, whatever its spelling.
     literal = host_address(host)

@@ -1,5 +1,6 @@
 """Audit log, credits ledger (with CSV), reseller customers, dashboard."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -128,3 +129,44 @@ def test_the_dashboard_summarises_the_account(user_client, account, django_asser
 
 def test_logged_out_visitors_are_sent_to_login(client, db):
     assert client.get("/")["Location"] == "/login/?next=/"
+
+
+def test_a_transfer_replaces_the_previous_flash_with_its_own(reseller):
+    parent, child, client = reseller
+    page = client.post(
+        "/customers/",
+        {"name": "New Co", "email": "new@example.com", "password": "a-long-password-1"},
+        follow=True,
+    ).content.decode()
+    assert 'id="flash-region"' in page and "Customer New Co" in page
+
+    res = client.post(f"/customers/{child.uuid}/transfer/", {"amount": "25", "notes": "Nov"}, **HX)
+    region = res.content.decode().split('id="flash-region"', 1)[1]
+    assert 'hx-swap-oob="true"' in region and "25 credits sent to Child Co." in region
+    assert "Customer New Co" not in res.content.decode()
+
+    failed = client.post(f"/customers/{child.uuid}/transfer/", {"amount": "250"}, **HX).content.decode()
+    region = failed.split('id="flash-region"', 1)[1]
+    assert "Child Co: Insufficient credits" in region and "credits sent" not in region
+    assert "credits sent" not in client.get("/customers/").content.decode()  # shown once, not again
+
+
+def test_transfers_are_shown_as_transfers_not_spend(reseller):
+    parent, child, client = reseller
+    credits.transfer_to_child(parent=parent, child_username=child.username, amount="30", notes="Nov")
+    credits.debit(account=parent, amount="4", reason="Own campaign")
+    html = client.get("/").content.decode()
+    stats = dict(re.findall(r'<div class="label">([^<]+)</div><div class="value">([^<]+)</div>', html))
+    assert stats["Spent, last 30 days"] == "4.00"
+    assert stats["Transferred to your customers, last 30 days"] == "30.00"
+    assert "badge-transfer" in client.get("/billing/").content.decode()
+
+    child_client = Client()
+    child_client.force_login(child.memberships.get().user)
+    child_stats = dict(
+        re.findall(
+            r'<div class="label">([^<]+)</div><div class="value">([^<]+)</div>', child_client.get("/").content.decode()
+        )
+    )
+    assert child_stats[f"Received from {parent.name}, last 30 days"] == "30.00"
+    assert child_stats["Added, last 30 days"] == "0.00" and child_stats["Spent, last 30 days"] == "0.00"

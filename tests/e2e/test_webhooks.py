@@ -65,8 +65,12 @@ def test_create_webhook_send_test_event_and_read_the_log(page, site, receiver):
     page.get_by_label("Event", exact=True).select_option("sms:message:status")
     page.get_by_role("button", name="Send test event").click()
     expect(page.locator("#test-result")).to_contain_text("queued")
+    expect(page.locator("#test-result")).to_contain_text("as the flat payload")
+    recent = page.locator("#recent-deliveries")  # shown at once, refreshed until it is done
+    expect(recent).not_to_contain_text("No deliveries yet")
+    expect(recent).to_contain_text("Delivered")
 
-    page.get_by_role("link", name="See it in the delivery log").click()
+    recent.get_by_role("link", name="Full delivery log").click()
     table = page.locator("#delivery-table")
     expect(table).to_contain_text("sms:message:status")
     expect(table).to_contain_text("Delivered")

@@ -128,6 +128,34 @@ def test_a_running_import_keeps_polling(user_client, account):
     assert 'hx-trigger="every 1s"' in user_client.get(f"/sms/suppressions/imports/job/{job.uuid}/").content.decode()
 
 
+@pytest.mark.parametrize(
+    ("what", "content", "list_url", "table"),
+    [
+        ("unsubscribers", b"919876543211\n", "/sms/suppressions/unsubscribers/", "unsubscriber-table"),
+        ("blocked-templates", b"1107161521283358301\n", "/sms/suppressions/blocked-templates/", "blocked-table"),
+    ],
+)
+def test_the_list_reloads_when_its_import_finishes(
+    user_client, account, django_capture_on_commit_callbacks, what, content, list_url, table
+):
+    page = user_client.get(f"{list_url}?q=9").content.decode()
+    listener = page.split(f'id="{table}"', 1)[1].split(">", 1)[0]
+    assert 'hx-trigger="importFinished from:body"' in listener and f'hx-get="{list_url}?q=9"' in listener
+
+    from messaging.suppressions import importers
+
+    job = importers.create_job(account=account, kind=what.replace("-", "_"), content=content, filename="a.csv")
+    assert "HX-Trigger" not in user_client.get(f"/sms/suppressions/imports/job/{job.uuid}/", **HX)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(f"/sms/suppressions/imports/{what}/", {"file": SimpleUploadedFile("b.csv", content)})
+    finished = ImportJob.objects.filter(account=account).latest("created_at")
+    last_poll = user_client.get(f"/sms/suppressions/imports/job/{finished.uuid}/", **HX)
+    assert last_poll["HX-Trigger"] == "importFinished"
+    fragment = user_client.get(list_url, **HX).content.decode()
+    assert f'id="{table}"' in fragment
+    assert content.decode().strip() in fragment
+
+
 def test_blocked_templates_page(user_client, account):
     assert (
         user_client.post(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -99,7 +100,8 @@ def send_page(request):
         except DomainError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(request, f"{submission.accepted} of {submission.batch.total} messages accepted.")
+            total = submission.batch.total
+            messages.success(request, f"{submission.accepted} of {total} message{pluralize(total)} accepted.")
             return redirect("sending:batch_detail", pk=submission.batch.uuid)
     return render(request, "sending/send.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -162,5 +164,8 @@ def batch_cancel(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Scheduled send cancelled: {cancelled} messages, {refund:.4f} credits refunded.")
+        messages.success(
+            request,
+            f"Scheduled send cancelled: {cancelled} message{pluralize(cancelled)}, {refund:.4f} credits refunded.",
+        )
     return redirect("sending:batch_detail", pk=batch.uuid)

@@ -4,12 +4,19 @@ intake a real supplier's receipts use.
 
 Settings (`SIMULATOR`): `delivery_ratio`, `dlr_delay_seconds`, `submit_latency_ms` (per chunk),
 `refuse_ratio` (submissions refused outright: rejected and refunded), `failures` (the codes and
-statuses of undelivered messages; by default the channel adapter's), `seed`. One simulator serves
-every channel: the outcomes it reports are in the channel's own vocabulary."""
+statuses of undelivered messages; by default the channel adapter's), `seed` (which submissions are
+refused). One simulator serves every channel: the outcomes it reports are in the channel's own
+vocabulary.
 
+A message's outcome follows from the id the simulator gave it (as a carrier's outcome is a fact of
+its own world), so the receipt it pushes and the answer to a later `lookup()` always agree, in
+whichever process and however often either is asked."""
+
+import hashlib
 import random
 import time
 import uuid
+from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
@@ -18,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from messaging.pipeline import channels
+from messaging.pipeline.connectors.base import SupplierStatus
 from messaging.pipeline.models import SimulatedSubmission
 
 RECEIPTS_TASK = "messaging.pipeline.tasks.simulate_receipts"
@@ -31,7 +39,8 @@ RETURNING message_id, supplier_message_id
 
 
 class SimulatorConnector:
-    # A message handed over twice is taken once: safe to resubmit after a crash.
+    # A message handed over twice is taken once (it deduplicates on our message id): safe to hand
+    # a half-sent chunk over again after a crash. `lookup()` answers what it holds.
     idempotent = True
 
     def __init__(self, *, name="simulator", channel="sms", rate=None, options=None):
@@ -78,11 +87,37 @@ class SimulatorConnector:
             )
         )
 
-    def outcome(self):
-        """(code, status) of one message's receipt."""
-        if self.random.random() < self.ratio:
+    def outcome_of(self, supplier_message_id):
+        """(code, status) of the message the simulator gave this id: drawn from a hash of the id (the
+        same in every process), delivered in `delivery_ratio` of cases."""
+        digits = int.from_bytes(hashlib.blake2b(supplier_message_id.encode(), digest_size=8).digest())
+        if (digits >> 32) / 2**32 < self.ratio:
             return self.delivered
-        return self.random.choice(self.failures)
+        return self.failures[(digits & 0xFFFFFFFF) % len(self.failures)]
+
+    def lookup(self, references):
+        """What the simulator holds of each message (by our message id, the client reference): its
+        id and, once the receipt delay has passed since it took the message, the outcome; None for
+        a message it never took (or forgot after DLR_TIMEOUT_HOURS). Reads only, so asking twice
+        changes nothing."""
+        rows = SimulatedSubmission.objects.filter(message_id__in=[r.id for r in references])
+        held = {
+            pk: (sid, taken_at)
+            for pk, sid, taken_at in rows.values_list("message_id", "supplier_message_id", "created_at")
+        }
+        settled_before = timezone.now() - timedelta(seconds=self.delay)
+        answers = []
+        for reference in references:
+            if reference.id not in held:
+                answers.append(None)
+                continue
+            sid, taken_at = held[reference.id]
+            if taken_at > settled_before:
+                answers.append(SupplierStatus(sid))  # taken, no outcome yet
+                continue
+            code, status = self.outcome_of(sid)
+            answers.append(SupplierStatus(sid, status, code))
+        return answers
 
     def schedule_receipts(self, supplier_ids):
         current_app.tasks[RECEIPTS_TASK].apply_async(

@@ -11,3 +11,9 @@ urlpatterns = [
     path("templates/<str:pk>", views.BlockedTemplateDetail.as_view(), name="sms-blocked-template"),
     path("imports/<str:pk>", views.SuppressionImportDetail.as_view(), name="sms-suppression-import"),
 ]
+
+voice_urlpatterns = [
+    path("unsubscribers", views.VoiceUnsubscriberList.as_view(), name="voice-unsubscribers"),
+    path("unsubscribers/import", views.VoiceUnsubscriberImport.as_view(), name="voice-unsubscribers-import"),
+    path("unsubscribers/<str:pk>", views.VoiceUnsubscriberDetail.as_view(), name="voice-unsubscriber"),
+]

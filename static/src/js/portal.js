@@ -1,11 +1,27 @@
 // Small progressive enhancements; every page works without them.
+
+// The phone menu is a drawer: the Menu button opens it (focus moves into it), the backdrop, a
+// link, Escape or the button close it (focus back on the button).
+function setDrawer(open) {
+  const sidebar = document.getElementById("sidebar");
+  const toggle = document.querySelector("[data-nav-toggle]");
+  if (!sidebar || !toggle) return;
+  sidebar.classList.toggle("open", open);
+  document.querySelector("[data-drawer-backdrop]")?.classList.toggle("open", open);
+  toggle.setAttribute("aria-expanded", String(open));
+  if (open) sidebar.querySelector("a")?.focus();
+  else if (sidebar.contains(document.activeElement)) toggle.focus();
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && document.getElementById("sidebar")?.classList.contains("open")) setDrawer(false);
+});
+
 document.addEventListener("click", (event) => {
   const toggle = event.target.closest("[data-nav-toggle]");
   if (toggle) {
-    const sidebar = document.getElementById("sidebar");
-    const open = sidebar.classList.toggle("open");
-    toggle.setAttribute("aria-expanded", String(open));
+    setDrawer(!document.getElementById("sidebar").classList.contains("open"));
   }
+  if (event.target.closest("[data-drawer-backdrop]")) setDrawer(false);
   const opener = event.target.closest("[data-dialog-open]");
   if (opener) {
     document.getElementById(opener.dataset.dialogOpen)?.showModal();
@@ -62,3 +78,19 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   if (!region.hasAttribute?.("data-poll-quiet")) return;
   if (document.visibilityState !== "visible" || region.querySelector("input:checked")) event.preventDefault();
 });
+
+// Stacked table cards on phones name each cell's column (`data-label`); templates write it, and
+// this fills it for any cell rendered without one (a fragment swapped in, a newer table).
+function labelCells(root) {
+  root.querySelectorAll?.("table").forEach((table) => {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!heads.length) return;
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      [...row.children].forEach((cell, i) => {
+        if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[i] !== undefined) cell.dataset.label = heads[i];
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelCells(document));
+document.addEventListener("htmx:afterSettle", (event) => labelCells(event.detail.elt));

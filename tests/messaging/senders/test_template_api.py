@@ -59,7 +59,9 @@ def test_create_normalises_dlt_variables(api_client, approved_sender):
         ({"type": ""}, "type", "The type field is required."),
         ({"type": "X"}, "type", "The selected type is invalid (T, P, SI or SE)."),
         ({"template_id": ""}, "template_id", "The template id field is required for Indian DLT templates."),
-        ({"template_id": "12ab"}, "template_id", "The template id must be digits only."),
+        ({"template_id": "12ab"}, "template_id", "The template id must be the 19 digits of the DLT template id."),
+        ({"template_id": "123"}, "template_id", "The template id must be the 19 digits of the DLT template id."),
+        ({"template_id": "1" * 20}, "template_id", "The template id must be the 19 digits of the DLT template id."),
         ({"body": "Hi  {{a}} there"}, "body", "The template must not contain two consecutive spaces."),
         (
             {"body": "Order shipped today", "type": "T"},

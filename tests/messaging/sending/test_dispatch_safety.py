@@ -13,6 +13,7 @@ from messaging.channels.sms import sending as services
 from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline import tasks
 from messaging.pipeline.models import Message, State
+from portal.core.events.models import Event
 
 
 def _batch(account, n=4):
@@ -38,6 +39,17 @@ def test_messages_the_supplier_refuses_are_refunded_once(account, sending_setup)
     assert states == {1: "REJECTED", 2: "AWAITING-DLR", 3: "REJECTED", 4: "AWAITING-DLR"}
     assert credits.balance(account) == Decimal("96")
     assert LedgerEntry.objects.filter(account=account, kind=LedgerKind.REFUND).count() == 1
+    # The customer hears of each refusal as of any final status: one event per refused message.
+    refused = Event.objects.filter(account=account, type="sms:message:status")
+    assert sorted(refused.values_list("payload__id", "payload__status")) == [
+        (f"{batch.uuid}:1", "REJECTED"),
+        (f"{batch.uuid}:3", "REJECTED"),
+    ]
+    # Recording the same refusal again (a slow worker and the sweeper) refunds and announces nothing.
+    from messaging.pipeline.dispatch import refund_refused
+
+    refund_refused(batch.pk, list(Message.objects.filter(batch=batch, index__in=[1, 3])))
+    assert refused.count() == 2 and credits.balance(account) == Decimal("96")
 
 
 def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sending_setup):
@@ -75,12 +87,20 @@ def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(account, sendin
         tasks.dispatch_batch(batch.pk)  # the redelivered task (late ack) takes only what is still queued
         assert tasks.resubmit_stuck(batch.pk, claimed_before=later) == 2  # the sweeper's turn for 3 and 4
         assert tasks.resubmit_stuck(batch.pk, claimed_before=later) == 0
-    assert Message.objects.filter(batch=batch, state=State.SUBMITTED).count() == 5
+    # The carrier said it holds 3 and 4 (and, its delay being 0, that they were delivered): recorded
+    # with its ids and their receipts applied, without handing them over again.
+    assert dict(Message.objects.filter(batch=batch).values_list("index", "state")) == {
+        1: State.SUBMITTED,
+        2: State.SUBMITTED,
+        3: State.FINAL,
+        4: State.FINAL,
+        5: State.SUBMITTED,
+    }
     log = {s.message_id: s for s in SimulatedSubmission.objects.all()}
-    assert len(log) == 5  # the carrier took each message once...
+    assert len(log) == 5
     by_index = dict(Message.objects.filter(batch=batch).values_list("index", "id"))
-    assert [log[by_index[i]].attempts for i in range(1, 6)] == [1, 1, 2, 2, 1]  # ...though 3 and 4 came twice
-    # and the ids we recorded are the ones it gave the first time
+    assert [log[by_index[i]].attempts for i in range(1, 6)] == [1, 1, 1, 1, 1]  # each handed over once
     for index, supplier_id in Message.objects.filter(batch=batch).values_list("index", "supplier_message_id"):
         assert log[by_index[index]].supplier_message_id == supplier_id
+    assert Event.objects.filter(account=account, type="sms:message:status").count() == 2  # 3 and 4
     assert LedgerEntry.objects.filter(account=account, kind=LedgerKind.DEBIT).count() == 1

@@ -104,28 +104,50 @@ def test_the_sweeper_resubmits_chunks_a_dead_worker_left_half_sent(account, send
     assert SimulatedSubmission.objects.count() == 1
 
 
-def test_a_connector_that_cannot_deduplicate_is_never_resubmitted(account, sending_setup):
+class BlindConnector:
+    """A supplier that neither deduplicates nor answers lookups (an SMPP bind)."""
+
+    idempotent = False
+    handed = []
+
+    def __init__(self, *, name, channel, rate, options):
+        self.name, self.channel, self.rate = name, channel, rate
+
+    def submit(self, messages):
+        BlindConnector.handed.extend(messages)
+        return [f"blind-{m.pk}" for m in messages]
+
+
+def test_a_connector_that_can_neither_be_asked_nor_deduplicates_is_never_resubmitted(account, sending_setup):
     from unittest import mock
 
-    from messaging.pipeline import tasks
+    from messaging.pipeline import connectors, tasks
 
+    connectors.register_kind("blind", BlindConnector)
+    BlindConnector.handed = []
     with mock.patch("messaging.pipeline.submit.enqueue"):
         batch = services.submit(
             account=account, product_code="T", outgoing=[Outgoing(to="919876543210", sender="ACMEIN", message=OTP)]
         ).batch
     Message.objects.filter(batch=batch).update(
-        state=State.SUBMITTING, supplier="simulator", dispatched_at=timezone.now() - timedelta(hours=1)
+        state=State.SUBMITTING, supplier="blind", dispatched_at=timezone.now() - timedelta(hours=1)
     )
-    with mock.patch("messaging.pipeline.connectors.simulator.SimulatorConnector.idempotent", False):
-        assert tasks.resubmit_stuck(batch.pk) == 0
-    assert Message.objects.get(batch=batch).state == State.SUBMITTING
+    assert tasks.resubmit_stuck(batch.pk, "blind") == 0
+    assert Message.objects.get(batch=batch).state == State.SUBMITTING and BlindConnector.handed == []
+    # A receipt lookup is not tried on it either.
+    Message.objects.filter(batch=batch).update(state=State.SUBMITTED, updated_at=timezone.now() - timedelta(hours=1))
+    assert pipeline_sweep.sweep()["receipt_lookups"] == 0
 
 
-def test_old_simulator_records_are_pruned(db):
+def test_old_simulator_records_are_pruned_once_no_lookup_can_come(db, settings):
     from messaging.pipeline.models import SimulatedSubmission
 
     SimulatedSubmission.objects.create(message_id=1, supplier_message_id="a")
     SimulatedSubmission.objects.create(message_id=2, supplier_message_id="b")
-    SimulatedSubmission.objects.filter(message_id=1).update(created_at=timezone.now() - timedelta(hours=2))
+    SimulatedSubmission.objects.create(message_id=3, supplier_message_id="c")
+    SimulatedSubmission.objects.filter(message_id=1).update(
+        created_at=timezone.now() - timedelta(hours=settings.DLR_TIMEOUT_HOURS, minutes=1)
+    )
+    SimulatedSubmission.objects.filter(message_id=2).update(created_at=timezone.now() - timedelta(hours=2))
     pipeline_sweep.sweep()
-    assert list(SimulatedSubmission.objects.values_list("message_id", flat=True)) == [2]
+    assert sorted(SimulatedSubmission.objects.values_list("message_id", flat=True)) == [2, 3]

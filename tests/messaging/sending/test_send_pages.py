@@ -88,7 +88,7 @@ def test_a_scheduled_send_can_be_cancelled_from_its_page(user_client, account, s
     page = user_client.get(f"/sms/batches/{batch.uuid}/")
     assert b"Cancel scheduled send" in page.content
     res = user_client.post(f"/sms/batches/{batch.uuid}/cancel/", follow=True)
-    assert b"Scheduled send cancelled: 1 messages" in res.content
+    assert b"Scheduled send cancelled: 1 message," in res.content
     assert b"Cancel scheduled send" not in res.content
     assert credits.balance(account) == 100
     assert AuditEvent.objects.filter(account=account, action="sms.schedule_cancelled").exists()

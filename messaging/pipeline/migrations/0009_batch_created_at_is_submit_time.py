@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sending', '0007_refused_numbers'),
+        ('sending', '0008_refused_numbers'),
     ]
 
     operations = [

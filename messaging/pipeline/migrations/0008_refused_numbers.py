@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_api_key_scopes_holder_and_actors'),
-        ('sending', '0006_batch_request_hash'),
+        ('sending', '0007_alter_message_status_code'),
     ]
 
     operations = [
@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(max_length=30)),
-                ('status_code', models.CharField(blank=True, max_length=4)),
+                ('status_code', models.CharField(blank=True, max_length=10)),
                 ('sender', models.CharField(max_length=15)),
                 ('product_code', models.CharField(max_length=10)),
                 ('units', models.PositiveSmallIntegerField()),
