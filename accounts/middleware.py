@@ -4,6 +4,7 @@ read-only "view as" (accounts/services/view_as.py): then writes are refused and 
 from django.http import HttpResponseForbidden
 from django.urls import reverse
 
+from accounts.brands.resolve import admits
 from accounts.models import Membership
 from accounts.services import view_as
 
@@ -21,10 +22,15 @@ class AccountMiddleware:
         request.viewing_as = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(("/api/", "/static/")):
+            # Under a brand's host only that brand's accounts are reachable (accounts.brands), a
+            # staff member's read-only view included.
+            brand = getattr(request, "brand", None)
             viewed = view_as.resolve(request) if view_as.VIEW_AS_KEY in request.session else None
-            if viewed is not None:
+            if viewed is not None and admits(brand, viewed[0]):
                 return self._view_as(request, *viewed)
-            memberships = Membership.objects.filter(user=user).select_related("account")
+            memberships = [
+                m for m in Membership.objects.filter(user=user).select_related("account") if admits(brand, m.account)
+            ]
             chosen = request.session.get(SESSION_KEY)
             membership = None
             if chosen:

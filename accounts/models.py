@@ -89,6 +89,9 @@ class Account(models.Model):
     username = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     is_reseller = models.BooleanField(default=False)
+    # The brand the account was signed up under (a reseller's own brand covers its subtree
+    # without this; accounts.brands.resolve.brand_for_account). Null: inherited or the platform's.
+    brand = models.ForeignKey("brands.Brand", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(default=True)
     email = models.EmailField(blank=True)
     mobile = models.CharField(max_length=20, blank=True)
@@ -97,6 +100,8 @@ class Account(models.Model):
     # The customer's low-balance alert: a debit taking the general balance below it alerts once
     # (accounts/services/balance_alerts.py); null is off.
     low_balance_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    # An IANA zone name: reports count days and hours in it (messaging.reports).
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,7 +126,15 @@ class Role(models.TextChoices):
 # templates check these names; an unknown one fails loudly there).
 ROLE_PERMISSIONS = {
     Role.OWNER: frozenset(Permission),  # everything, the audit log included
-    Role.ADMIN: frozenset({Permission.MANAGE_TEAM, Permission.MANAGE_KEYS, Permission.MANAGE_CREDITS, Permission.SEND}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.MANAGE_TEAM,
+            Permission.MANAGE_KEYS,
+            Permission.MANAGE_CREDITS,
+            Permission.SEND,
+            Permission.MANAGE_BRAND,
+        }
+    ),
     Role.DEVELOPER: frozenset({Permission.MANAGE_KEYS, Permission.SEND}),
     Role.ANALYST: frozenset(),  # read-only: every page that needs no permission
 }
@@ -321,6 +334,10 @@ class LedgerEntry(models.Model):
     api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when a caller supplies one; makes a retried movement a no-op.
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    # SHA-256 of the API request that used the key (portal.api.idempotency): the same key with
+    # another request is refused. Blank for internal keys and movements without a key (a database
+    # default too: the one-statement debit inserts without naming it).
+    request_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

@@ -20,6 +20,7 @@ class Permission(models.TextChoices):
     VIEW_AUDIT = "view_audit", "View the audit log"
     MANAGE_CREDITS = "manage_credits", "Manage credits and customer accounts"
     SEND = "send", "Send messages and edit senders, templates, suppressions and contacts"
+    MANAGE_BRAND = "manage_brand", "Manage the reseller's brand and its domains"
 
 
 class UnknownPermission(ImproperlyConfigured):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.brands import pages as brand_pages
 from accounts.views import staff
 
 app_name = "staff"
@@ -15,4 +16,10 @@ urlpatterns = [
     path("customers/<uuid:account_id>/rate-limit/", staff.customer_rate_limit, name="customer_rate_limit"),
     path("customers/<uuid:account_id>/services/", staff.customer_services, name="customer_services"),
     path("audit/", staff.audit_log, name="audit_log"),
+    path("brands/", brand_pages.staff_brand_list, name="brand_list"),
+    path("brands/new/", brand_pages.staff_brand_new, name="brand_new"),
+    path("brands/new/preview/", brand_pages.staff_brand_preview, name="brand_new_preview"),
+    path("brands/<int:brand_id>/", brand_pages.staff_brand_edit, name="brand_edit"),
+    path("brands/<int:brand_id>/preview/", brand_pages.staff_brand_preview, name="brand_preview"),
+    path("brands/<int:brand_id>/readiness/", brand_pages.staff_brand_readiness, name="brand_readiness"),
 ]

@@ -1,15 +1,15 @@
 """The events messaging emits: channel delivery reports and incoming messages, unsubscriptions
 (the suppression lists, every channel's), smart-link visits and the review desk's decisions.
 
-Registered in `MessagingConfig.ready()`. How each is delivered is in messaging/webhooks/formats.py.
+Registered in `MessagingConfig.ready()`. A channel package registers its own message events
+(`messaging/channels/whatsapp/events.py`); the unsubscription events stay here with the lists.
+How each is delivered is in messaging/webhooks/formats.py.
 """
 
 from portal.core.events.registry import EventType
 
 SMS_MESSAGE_STATUS = "sms:message:status"
 SMS_UNSUBSCRIPTION = "sms:unsubscription"
-WHATSAPP_MESSAGE_IN = "whatsapp:message:in"
-WHATSAPP_MESSAGE_STATUS = "whatsapp:message:status"
 WHATSAPP_UNSUBSCRIPTION = "whatsapp:unsubscription"
 RCS_MESSAGE_IN = "rcs:message:in"
 RCS_MESSAGE_STATUS = "rcs:message:status"
@@ -27,8 +27,6 @@ TEMPLATE_REVIEWED = "portal:template:reviewed"
 EVENT_TYPES = (
     EventType(SMS_MESSAGE_STATUS, "SMS", "Delivery or non-delivery of an SMS"),
     EventType(SMS_UNSUBSCRIPTION, "SMS", "A number opted out of SMS"),
-    EventType(WHATSAPP_MESSAGE_IN, "WhatsApp", "A user sent a message to the business number"),
-    EventType(WHATSAPP_MESSAGE_STATUS, "WhatsApp", "WhatsApp delivery status changed"),
     EventType(WHATSAPP_UNSUBSCRIPTION, "WhatsApp", "A number opted out of WhatsApp"),
     EventType(RCS_MESSAGE_IN, "RCS", "An incoming RCS message"),
     EventType(RCS_MESSAGE_STATUS, "RCS", "RCS delivery update"),

@@ -57,7 +57,11 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# The platform's own host names (Django's host patterns: ".example.com" covers subdomains). Brands'
+# domains are allowed dynamically (accounts.brands): BrandMiddleware answers any other host with a
+# plain 400 before tenant code runs, so Django's own host check is left open.
+PLATFORM_HOSTS = env_list("PLATFORM_HOSTS", env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"))
+ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -85,6 +89,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "accounts.notifications",
+    "accounts.brands",
     "messaging",
     "portal.core.events",
     "messaging.senders",
@@ -92,8 +97,10 @@ INSTALLED_APPS = [
     "messaging.pricing",
     "messaging.pipeline",
     "messaging.channels.sms",
+    "messaging.channels.whatsapp",
     "messaging.webhooks",
     "messaging.links",
+    "messaging.reports",
     "voice",
     "contacts",
     "contacts.imports",
@@ -101,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.ServerTimingMiddleware",
+    "accounts.brands.middleware.BrandMiddleware",  # before anything reads the host or the session
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,6 +225,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Cookies are host-only (no Domain attribute): a session on one brand's domain never reaches
+# another's. Behind TLS they carry the `__Host-` prefix, which browsers hold to exactly that.
+if env_bool("BEHIND_TLS_PROXY", False) and SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # Pages carry the CSRF token in the template (forms, and htmx's `hx-headers` on <body>); no script
 # reads the cookie, so it can be HttpOnly.
 CSRF_COOKIE_HTTPONLY = True
@@ -253,6 +266,21 @@ CONTENT_SECURITY_POLICY = env(
 )
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Brands' custom domains (accounts.brands.domains, docs/brands.md): what their DNS must say,
+# which resolver checks it (host:port list; empty = the system resolver), and how long a domain
+# may fail its check before it is dropped.
+BRAND_DOMAIN_CNAME_TARGET = env("BRAND_DOMAIN_CNAME_TARGET", "domains.localhost").rstrip(".").lower()
+BRAND_DOMAIN_ADDRESSES = env_list("BRAND_DOMAIN_ADDRESSES", "127.0.0.1,::1")
+BRAND_DOMAIN_TXT_PREFIX = env("BRAND_DOMAIN_TXT_PREFIX", "_domain-verify")
+BRAND_DOMAIN_DROP_AFTER_DAYS = env_int("BRAND_DOMAIN_DROP_AFTER_DAYS", 7)
+# What a brand's SPF record must include: the platform's sending servers.
+BRAND_SPF_INCLUDE = env("BRAND_SPF_INCLUDE", "spf.domains.localhost")
+DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
+# How often a process compares its cached brand lookups with the shared version stamp: a change
+# made in another process is seen within this many seconds (at once in the process that made it).
+BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
+DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
 
 # Email: SMTP when EMAIL_HOST is set; otherwise each e-mail is a file in DATA_DIR/mail, so the
 # console of `make run` stays readable. `EMAIL_BACKEND=console` prints them instead.
@@ -313,7 +341,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Queues (one exchange of the same name each, as Celery makes them): urgent sends, bulk sends,
 # webhook delivery, and `celery` for everything else (receipts, imports, housekeeping). A worker
 # started without `--queues` takes from all four; docs/scaling.md gives each its own workers.
-QUEUE_NAMES = ("sms-high", "celery", "webhooks", "sms-bulk")  # urgent first (runportal's order)
+QUEUE_NAMES = ("sms-high", "whatsapp-high", "celery", "webhooks", "sms-bulk", "whatsapp-bulk")  # urgent first
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUE_NAMES]
 CELERY_TASK_ROUTES = {"messaging.webhooks.tasks.*": {"queue": "webhooks"}}
@@ -360,7 +388,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portal v2 API",
-    "DESCRIPTION": "Messaging platform REST API (v2). See docs/api.md for contract decisions.",
+    # Title and servers are the brand's (accounts.brands.schema); the description names no brand.
+    "DESCRIPTION": "Messaging REST API (v2).",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.brands.schema.brand_schema",
+    ],
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -392,6 +425,17 @@ LOGGING = {
 PROMO_WINDOW = env("PROMO_WINDOW", "09:00-21:00")  # recipient local time for promotional traffic
 REPETITION_WINDOW_MINUTES = env_int("REPETITION_WINDOW_MINUTES", 10)  # same sender+number+text refused
 SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
+# WhatsApp Cloud API connector (messaging/channels/whatsapp): requests in flight per process, the
+# HTTP timeout, how often a throttled (130429) message is retried; the simulator's address for
+# `runportal` and the demo number.
+WHATSAPP = {
+    "connections": env_int("WHATSAPP_CONNECTIONS", 32),
+    "timeout_seconds": float(env("WHATSAPP_TIMEOUT", "10")),
+    "throttle_retries": env_int("WHATSAPP_THROTTLE_RETRIES", 5),
+    "simulator_port": env_int("WHATSAPP_SIMULATOR_PORT", 8790),
+    # The simulator signs its webhooks with this; the demo number is configured with it.
+    "simulator_app_secret": env("WHATSAPP_SIMULATOR_APP_SECRET", "simulator-app-secret"),
+}
 SIMULATOR = {
     "delivery_ratio": float(env("SIMULATOR_DELIVERY_RATIO", "0.95")),
     "dlr_delay_seconds": float(env("SIMULATOR_DLR_DELAY", "2")),
@@ -406,6 +450,9 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "release-scheduled-sms": {"task": "messaging.pipeline.tasks.release_scheduled", "schedule": 30.0},
         "sweep-stuck-sms": {"task": "messaging.pipeline.tasks.sweep_stuck", "schedule": 300.0},
+        "recheck-brand-domains": {"task": "accounts.brands.tasks.recheck_domains", "schedule": 3600.0},
+        # Voice: due retries, calls a worker lost, unsettled final calls (voice/services/sweep.py).
+        "sweep-voice": {"task": "voice.sweep", "schedule": 60.0},
     }
 )
 # Webhooks: delivery worker, retry schedule and safety (docs/webhooks.md).
@@ -423,6 +470,22 @@ WEBHOOK_FAILURE_THRESHOLD = env_int("WEBHOOK_FAILURE_THRESHOLD", 10)
 WEBHOOK_RESPONSE_LOG_BYTES = env_int("WEBHOOK_RESPONSE_LOG_BYTES", 2048)
 WEBHOOK_WORKER_SECONDS = env_int("WEBHOOK_WORKER_SECONDS", 50)
 WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
+# Reports (docs/reports.md): receipts may arrive this late, so recent hours are "settling" and
+# rebuilt from the messages hourly; a daily check recounts the last days and alerts on a difference.
+SETTLING_HOURS = env_int("REPORT_SETTLING_HOURS", 72)
+ROLLUP_CHECK_DAYS = env_int("REPORT_ROLLUP_CHECK_DAYS", 7)
+CELERY_BEAT_SCHEDULE["settle-report-rollups"] = {"task": "messaging.reports.tasks.settle_recent", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
+    "task": "messaging.reports.tasks.check_delivery_rates",
+    "schedule": 3600.0,
+}
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+CELERY_BEAT_SCHEDULE["purge-report-exports"] = {"task": "messaging.reports.tasks.purge_exports", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["run-scheduled-reports"] = {
+    "task": "messaging.reports.tasks.run_scheduled_reports",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks.check_rollups", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
     "task": "messaging.webhooks.tasks.deliver_webhooks",
@@ -470,3 +533,11 @@ CELERY_BEAT_SCHEDULE["sweep-contact-imports"] = {
 }
 # Segment member counts shown on lists are recounted when older than 15 minutes.
 CELERY_BEAT_SCHEDULE["refresh-segment-counts"] = {"task": "contacts.tasks.refresh_segment_counts", "schedule": 300.0}
+
+# Voice: the longest call (seconds; credits are reserved for it), and whether `make run` starts the
+# SIP media worker (docs/voice.md).
+VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 1024)
+VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
+VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
+VOICE_SIP_CARRIER = env("VOICE_SIP_CARRIER", "127.0.0.1:5070")  # the SIP trunk (host:port) the worker calls
+VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")

@@ -4,9 +4,11 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, AuditEvent, LedgerEntry, LedgerKind
@@ -176,3 +178,17 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request):
+    """The 500 page in the brand of the host (already resolved, so no query): no context
+    processors, which may be what failed."""
+    brand = getattr(request, "brand", None)
+    context = {}
+    if brand is not None:
+        context = {
+            "brand": brand,
+            "site_name": brand.name,
+            "stylesheets": [static("src/css/portal.css"), f"{reverse('brands:stylesheet')}?v={brand.version}"],
+        }
+    return HttpResponseServerError(loader.get_template("500.html").render(context))

@@ -10,7 +10,7 @@ _seq = itertools.count(1)
 PASSWORD = "Correct-Horse-42"
 
 
-def make_account(*, name=None, credits_amount=None, parent=None, is_reseller=False, email=None):
+def make_account(*, name=None, credits_amount=None, parent=None, is_reseller=False, email=None, brand=None):
     n = next(_seq)
     account, user = create_customer(
         email=email or f"owner{n}@example.com",
@@ -20,6 +20,7 @@ def make_account(*, name=None, credits_amount=None, parent=None, is_reseller=Fal
         credits_amount=credits_amount,
         parent=parent,
         is_reseller=is_reseller,
+        brand=brand,
     )
     return account, user
 

@@ -51,6 +51,7 @@ def test_the_code_keeps_the_contract():
         ("accounts/services/team.py", "import messaging.pipeline.models", "Layers"),
         ("contacts/services/tags.py", "import messaging.suppressions.models", "contacts reaches messaging"),
         ("messaging/pipeline/scrub.py", "import messaging.channels.sms.adapter", "the pipeline does not import"),
+        ("voice/services/cdr.py", "import messaging.pipeline.models", "voice reaches messaging only"),
     ],
 )
 def test_a_wrong_import_breaks_the_build(tmp_path, module, wrong_import, broken):

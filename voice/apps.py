@@ -9,3 +9,5 @@ class VoiceConfig(AppConfig):
 
     def ready(self):
         registry.register(*events.EVENT_TYPES)
+        # Tasks are queued by name (services/dispatch.py); importing them here registers them.
+        from voice import tasks  # noqa: F401, PLC0415

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.brands.resolve import admits
 from accounts.models import ApiKey
 from accounts.services import apikeys, tokens
 from portal.api.errors import IpNotAllowed
@@ -66,6 +67,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         via_jwt = tokens.looks_like_jwt(token)
         key = self._key_from_jwt(token) if via_jwt else apikeys.find_key(token)
         if key is None or not key.is_active or not key.account.is_active:
+            raise AuthenticationFailed()
+        if not admits(getattr(request._request, "brand", None), key.account):
+            # Another brand's key on this brand's host: unknown here, as any wrong key.
             raise AuthenticationFailed()
         scopes = apikeys.usable_scopes(key)
         if scopes is None:  # its holder left the account and nobody took the key over

@@ -14,7 +14,16 @@ from accounts.api.serializers import (
     account_payload,
 )
 from accounts.services import credits, tokens
-from portal.api.schema import ERRORS, FORBIDDEN, UNAUTHENTICATED, UNPROCESSABLE, envelope, error_response
+from portal.api.idempotency import idempotency_header, request_fingerprint
+from portal.api.schema import (
+    ERRORS,
+    FORBIDDEN,
+    IDEMPOTENCY_KEY,
+    UNAUTHENTICATED,
+    UNPROCESSABLE,
+    envelope,
+    error_response,
+)
 from portal.api.scopes import ANY_KEY, Scope
 from portal.api.views import V2APIView
 
@@ -179,6 +188,7 @@ class AddCreditsView(V2APIView):
         description="Called with the token of a reseller account: moves credits from its general wallet to "
         "the general wallet of one of its child accounts. Both ledger entries are written in one transaction.",
         request=AddCreditsSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             200: envelope("CreditsAdded", with_code=False, with_data=False),
             401: UNAUTHENTICATED,
@@ -231,6 +241,7 @@ class AddCreditsView(V2APIView):
         serializer = AddCreditsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        key = idempotency_header(request)
         # `service` is validated but credits land in the general wallet: every charge is taken from it.
         credits.transfer_to_child(
             parent=self.account,
@@ -240,6 +251,8 @@ class AddCreditsView(V2APIView):
             order_id=data["order_id"],
             actor=request.user.holder,
             api_key=request.auth,
+            idempotency_key=key,
+            request_hash=request_fingerprint(request) if key else "",
             request=request._request,
         )
         return self.ok(message="Balance added Successfully", include_code=False, include_data=False)

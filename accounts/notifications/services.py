@@ -1,10 +1,10 @@
 """Notify an account: an in-portal notification plus an e-mail to its owners and admins."""
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.brands import addresses, mail
+from accounts.brands.resolve import brand_for_account
 from accounts.models import Membership, Role
 from accounts.notifications.models import Level, Notification
 
@@ -18,9 +18,15 @@ def notify(*, account, title, body="", link="", level=Level.INFO, email=True):
             ).values_list("user__email", flat=True)
         )
         if recipients:
-            url = settings.SITE_URL + link if link.startswith("/") else link
+            # In the account's brand, linking to the brand's domain (accounts.brands.mail).
+            brand = brand_for_account(account)
+            url = addresses.absolute(link, brand) if link else ""
             text = f"{body}\n\n{url}".strip()
-            transaction.on_commit(lambda: send_mail(title, text, None, recipients, fail_silently=True))
+            transaction.on_commit(
+                lambda: mail.send(
+                    subject=title, text=text, to=recipients, brand=brand, fail_silently=True, action_url=url
+                )
+            )
     return notification
 
 

@@ -4,6 +4,7 @@ Every movement locks the wallet row, checks the balance and writes the ledger en
 transaction, so concurrent debits can neither drive a balance negative nor lose an update.
 """
 
+import hashlib
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -11,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, LedgerEntry, LedgerKind, Wallet
 from accounts.services import audit, balance_alerts
-from portal.core.errors import DomainError, InsufficientCredit, PermissionDenied
+from portal.core.errors import Conflict, DomainError, InsufficientCredit, PermissionDenied
 
 PLACES = Decimal("0.0001")
 MAX_AMOUNT = Decimal("1000000000")
@@ -45,7 +46,17 @@ def balance(account, product_code=""):
 
 
 def _move(
-    *, account, delta, kind, product_code="", actor=None, api_key=None, reason="", reference="", idempotency_key=None
+    *,
+    account,
+    delta,
+    kind,
+    product_code="",
+    actor=None,
+    api_key=None,
+    reason="",
+    reference="",
+    idempotency_key=None,
+    request_hash="",
 ):
     """Apply a signed movement to one wallet. Returns the ledger entry (the earlier one when the
     idempotency key was already used). `api_key` names the key of an API call that moved it."""
@@ -79,6 +90,7 @@ def _move(
                     actor=actor,
                     api_key=api_key,
                     idempotency_key=idempotency_key or None,
+                    request_hash=request_hash if idempotency_key else "",
                 )
         except IntegrityError:
             # A concurrent request with the same idempotency key won; undo ours.
@@ -221,11 +233,46 @@ def adjust_by_staff(*, account, amount, direction, reason, actor, product_code="
     return entry
 
 
+def transfer_key(idempotency_key):
+    """The ledger key of a client's Idempotency-Key for a transfer: its own namespace (internal keys
+    name rows), and a digest so a key of any length fits the column without two keys colliding."""
+    return "transfer:" + hashlib.sha256(idempotency_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _earlier_transfer(parent, idempotency_key, request_hash):
+    """The parent's ledger entry of a transfer that used this Idempotency-Key, or None; the same
+    key with another request is a Conflict (Stripe's rule, as on sends)."""
+    earlier = LedgerEntry.objects.filter(account=parent, idempotency_key=transfer_key(idempotency_key)).first()
+    if earlier is not None and request_hash and earlier.request_hash and earlier.request_hash != request_hash:
+        raise Conflict(
+            f"The Idempotency-Key {idempotency_key!r} was already used for a different request. Keys for "
+            "idempotent requests can only be reused with the same parameters: send the same request to get "
+            "its first answer, or a new key for a new request."
+        )
+    return earlier
+
+
 def transfer_to_child(
-    *, parent, child_username, amount, actor=None, api_key=None, product_code="", notes="", order_id="", request=None
+    *,
+    parent,
+    child_username,
+    amount,
+    actor=None,
+    api_key=None,
+    product_code="",
+    notes="",
+    order_id="",
+    idempotency_key="",
+    request_hash="",
+    request=None,
 ):
     """Move credits from a reseller to one of its child accounts, both legs in one transaction.
-    `api_key` (with `actor`, its holder) names the key of an API call on both ledger entries."""
+    `api_key` (with `actor`, its holder) names the key of an API call on both ledger entries.
+
+    With an `idempotency_key` (the client's Idempotency-Key) a retry of the same request
+    (`request_hash`) returns the first transfer's entry and moves nothing; another request with
+    the key is a Conflict. The parent's wallet is locked before the key is looked up, so a retry
+    racing the first attempt waits for it and then finds its entry. Returns the parent's entry."""
     if not parent.is_reseller:
         raise PermissionDenied("Only reseller accounts can add credits to customers.")
     amount = parse_amount(amount)
@@ -235,7 +282,13 @@ def transfer_to_child(
     if child.parent_id != parent.pk:
         raise PermissionDenied("This customer does not belong to your account.")
     reason = notes or f"Credits from {parent.username}"
+    get_wallet(parent, product_code)
     with transaction.atomic():
+        if idempotency_key:
+            Wallet.objects.select_for_update().filter(account=parent, product_code=product_code).first()
+            earlier = _earlier_transfer(parent, idempotency_key, request_hash)
+            if earlier is not None:
+                return earlier
         out = _move(
             account=parent,
             delta=-amount,
@@ -245,6 +298,8 @@ def transfer_to_child(
             api_key=api_key,
             reason=f"To {child.username}: {notes}".strip(": "),
             reference=order_id,
+            idempotency_key=transfer_key(idempotency_key) if idempotency_key else None,
+            request_hash=request_hash,
         )
         _move(
             account=child,

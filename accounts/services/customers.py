@@ -19,9 +19,19 @@ def unique_username(base):
 
 
 def create_customer(
-    *, email, password, name="", username=None, credits_amount=None, parent=None, is_reseller=False, actor=None
+    *,
+    email,
+    password,
+    name="",
+    username=None,
+    credits_amount=None,
+    parent=None,
+    is_reseller=False,
+    actor=None,
+    brand=None,
 ):
-    """Create an account, its owner user (or reuse an existing user) and its general wallet."""
+    """Create an account, its owner user (or reuse an existing user) and its general wallet.
+    `brand`: the brand it signs up under (else it inherits its parent's, or the platform's)."""
     email = (email or "").strip().lower()
     if not email:
         raise DomainError("The email field is required.", field="email")
@@ -35,6 +45,7 @@ def create_customer(
             email=email,
             parent=parent,
             is_reseller=is_reseller,
+            brand=brand,
         )
         Membership.objects.create(account=account, user=user, role=Role.OWNER)
         credits.get_wallet(account)

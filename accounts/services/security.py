@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.brands import current as brand_current
+from accounts.brands.resolve import platform_brand
 from accounts.models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10
@@ -76,7 +78,9 @@ def start_totp_setup(user):
 
 
 def provisioning_uri(user):
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=settings.SITE_NAME)
+    # The authenticator app lists the code under the brand the user set it up on.
+    issuer = (brand_current.get() or platform_brand()).name
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def verify_totp(user, code):

@@ -5,11 +5,12 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.brands import addresses, mail
+from accounts.brands.resolve import brand_for_account
 from accounts.models import ApiKey, Invitation, Membership, Role, User
 from accounts.services import apikeys, audit
 from portal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -49,15 +50,19 @@ def invite_member(*, account, email, role, actor, actor_role=None, request=None)
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
         audit.record("team.invited", account=account, actor=actor, target=email, request=request, role=role)
-        link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
+        # The link and the e-mail are the account's brand's, whatever host the inviter is on.
+        brand = brand_for_account(account)
+        link = addresses.absolute(reverse("accounts:invitation_accept", args=[token]), brand)
         transaction.on_commit(
-            lambda: send_mail(
-                f"You are invited to {account.name}",
-                f"{actor.get_full_name() if actor else 'A team member'} invited you to join {account.name} "
+            lambda: mail.send(
+                subject=f"You are invited to {account.name}",
+                text=f"{actor.get_full_name() if actor else 'A team member'} invited you to join {account.name} "
                 f"as {Role(role).label}.\n\nAccept the invitation: {link}\n\n"
                 f"The link expires in {settings.INVITATION_TTL_DAYS} days.",
-                None,
-                [email],
+                to=[email],
+                brand=brand,
+                action_url=link,
+                action_label="Accept the invitation",
             )
         )
     return invitation, token

@@ -1,5 +1,7 @@
 """Login (with the 2FA step), logout, password reset, account switching."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout
@@ -10,6 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.brands import addresses
+from accounts.brands import services as brand_services
+from accounts.brands.mail import BrandedPasswordResetForm
 from accounts.forms import LoginForm, TwoFactorForm
 from accounts.middleware import SESSION_KEY as ACCOUNT_SESSION_KEY
 from accounts.models import Membership
@@ -43,6 +48,9 @@ def login_view(request):
             form.add_error(None, "Too many failed attempts. Wait a few minutes and try again.")
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is not None and not brand_services.admits_user(request.brand, user):
+                # Another brand's customer: the same answer as a wrong password, nothing to learn.
+                user = None
             if user is None:
                 security.login_failed(email, ip)
                 _record_failure(request, email)
@@ -106,8 +114,17 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+    form_class = BrandedPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "brand": self.request.brand}
 
     def form_valid(self, form):
+        # The link is built on the brand's configured domain, never on the request's Host header.
+        base = urlsplit(addresses.base_url(self.request.brand))
+        self.domain_override = base.netloc
+        self.use_https = base.scheme == "https"
+        self.extra_email_context = {"site_name": self.request.brand.name}
         # 3 requests per 5 minutes per address; the answer is the same either way so the
         # page never reveals whether an account exists.
         if security.sensitive_attempt_allowed(

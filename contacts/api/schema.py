@@ -139,11 +139,11 @@ SUBSCRIPTIONS_BODY = inline_serializer(
     name="SubscriptionsRequest",
     fields={
         "subscriptions": serializers.ListField(
-            child=inline_serializer(name="SubscriptionItem", fields=_SUBSCRIPTION_ITEM)
+            child=inline_serializer(name="SubscriptionItem", fields=dict(_SUBSCRIPTION_ITEM))
         )
     },
 )
-SUBSCRIPTION_BODY = inline_serializer(name="SubscriptionEditRequest", fields=_SUBSCRIPTION_ITEM)
+SUBSCRIPTION_BODY = inline_serializer(name="SubscriptionEditRequest", fields=dict(_SUBSCRIPTION_ITEM))
 SUBSCRIPTION = inline_serializer(
     name="ContactSubscription",
     fields={
@@ -163,3 +163,32 @@ SUBSCRIPTION = inline_serializer(
 
 def many(component):
     return serializers.ListField(child=copy.deepcopy(component))
+
+
+# The segment list keeps the vendor's own shape: integer `status`, no `code`, and Laravel's
+# `paginate()` object under `data` (docs/api.md, "segment list envelope").
+SEGMENT_LIST = inline_serializer(
+    name="ContactSegments",
+    fields={
+        "status": serializers.IntegerField(help_text="200"),
+        "message": serializers.CharField(),
+        "data": inline_serializer(
+            name="SegmentPage",
+            fields={
+                "current_page": serializers.IntegerField(),
+                "data": many(SEGMENT),
+                "first_page_url": serializers.URLField(),
+                "from": serializers.IntegerField(allow_null=True),
+                "last_page": serializers.IntegerField(),
+                "last_page_url": serializers.URLField(),
+                "links": serializers.ListField(child=serializers.DictField()),
+                "next_page_url": serializers.URLField(allow_null=True),
+                "path": serializers.URLField(),
+                "per_page": serializers.IntegerField(),
+                "prev_page_url": serializers.URLField(allow_null=True),
+                "to": serializers.IntegerField(allow_null=True),
+                "total": serializers.IntegerField(),
+            },
+        ),
+    },
+)

@@ -2,7 +2,8 @@
 
 from django.db.models import Count
 from django.http import QueryDict
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from contacts.api import schema as S
@@ -16,7 +17,7 @@ from contacts.services import subscriptions as subscription_services
 from contacts.services import tags as tag_services
 from portal.api.filters import apply_filterset
 from portal.api.pagination import V2Pagination
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import EMPTY_LIST, PAGE_PARAMETERS, envelope, list_parameters
 from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
@@ -70,8 +71,9 @@ class ContactView(V2APIView):
 class ContactList(ContactView):
     @extend_schema(
         operation_id="contacts_get_all_contacts",
+        parameters=list_parameters(ContactFilterSet),
         summary="Get all contacts",
-        responses={200: envelope("Contacts", S.many(S.CONTACT), **PAGED), **ERRORS},
+        responses={200: envelope("Contacts", S.many(S.CONTACT), **PAGED)},
     )
     def get(self, request):
         qs = contact_services.with_relations(Contact.objects.for_account(self.account))
@@ -81,7 +83,7 @@ class ContactList(ContactView):
         operation_id="contacts_create_contact",
         summary="Create contact",
         request=S.CONTACT_CREATE,
-        responses={200: envelope("ContactCreated", S.CONTACT), **ERRORS},
+        responses={200: envelope("ContactCreated", S.CONTACT)},
     )
     def post(self, request):
         contact = contact_services.create_contact(account=self.account, data=body(request), request=request._request)
@@ -92,7 +94,7 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_view_contact_by_id",
         summary="View contact by id",
-        responses={200: envelope("ContactData", S.CONTACT), **ERRORS},
+        responses={200: envelope("ContactData", S.CONTACT)},
     )
     def get(self, request, pk):
         return self.ok(contact_services.contact_data(self.contact(pk)))
@@ -101,7 +103,7 @@ class ContactDetail(ContactView):
         operation_id="contacts_edit_contact",
         summary="Edit contact",
         request=S.CONTACT_EDIT,
-        responses={200: envelope("ContactUpdated", S.CONTACT), **ERRORS},
+        responses={200: envelope("ContactUpdated", S.CONTACT)},
     )
     def put(self, request, pk):
         contact = contact_services.update_contact(
@@ -112,7 +114,7 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_delete_contact",
         summary="Delete contact",
-        responses={200: envelope("ContactDeleted"), **ERRORS},
+        responses={200: envelope("ContactDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk):
         contact_services.delete_contact(contact=self.contact(pk), request=request._request)
@@ -126,7 +128,7 @@ class ContactMerge(V2APIView):
         operation_id="contacts_merge_contacts",
         summary="Merge contacts",
         request=S.MERGE,
-        responses={200: envelope("ContactsMerged", S.CONTACT), **ERRORS},
+        responses={200: envelope("ContactsMerged", S.CONTACT)},
     )
     def post(self, request):
         data = body(request)
@@ -147,8 +149,9 @@ class IdentifierList(V2APIView):
 
     @extend_schema(
         operation_id="contacts_get_all_identifiers",
+        parameters=list_parameters(IdentifierFilterSet),
         summary="Get all identifiers",
-        responses={200: envelope("ContactIdentifiersAll", S.many(S.IDENTIFIER), **PAGED), **ERRORS},
+        responses={200: envelope("ContactIdentifiersAll", S.many(S.IDENTIFIER), **PAGED)},
     )
     def get(self, request):
         qs = Identifier.objects.for_account(self.account).order_by("-id")
@@ -158,8 +161,9 @@ class IdentifierList(V2APIView):
 class ContactIdentifierList(ContactView):
     @extend_schema(
         operation_id="contacts_get_all_identifiers_of_a_contact",
+        parameters=PAGE_PARAMETERS,
         summary="Get all identifiers of a contact",
-        responses={200: envelope("ContactIdentifiers", S.many(S.IDENTIFIER), **PAGED), **ERRORS},
+        responses={200: envelope("ContactIdentifiers", S.many(S.IDENTIFIER), **PAGED)},
     )
     def get(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -169,7 +173,7 @@ class ContactIdentifierList(ContactView):
         operation_id="contacts_add_an_identifier_to_a_contact",
         summary="Add an identifier to a contact",
         request=S.IDENTIFIER_BODY,
-        responses={200: envelope("IdentifierAdded", S.IDENTIFIER), **ERRORS},
+        responses={200: envelope("IdentifierAdded", S.IDENTIFIER)},
     )
     def post(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -184,7 +188,7 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_get_an_identifier_of_a_contact",
         summary="Get an identifier of a contact",
-        responses={200: envelope("IdentifierData", S.IDENTIFIER), **ERRORS},
+        responses={200: envelope("IdentifierData", S.IDENTIFIER)},
     )
     def get(self, request, pk, iid):
         return self.ok(identifier_services.identifier_data(self.identifier(pk, iid)))
@@ -193,7 +197,7 @@ class ContactIdentifierDetail(ContactView):
         operation_id="contacts_edit_identifier",
         summary="Edit identifier",
         request=S.IDENTIFIER_BODY,
-        responses={200: envelope("IdentifierUpdated", S.IDENTIFIER), **ERRORS},
+        responses={200: envelope("IdentifierUpdated", S.IDENTIFIER)},
     )
     def put(self, request, pk, iid):
         identifier = identifier_services.update_identifier(
@@ -204,7 +208,7 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_delete_an_identifier_from_a_contact",
         summary="Delete an identifier from a contact",
-        responses={200: envelope("IdentifierDeleted"), **ERRORS},
+        responses={200: envelope("IdentifierDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk, iid):
         identifier_services.delete_identifier(identifier=self.identifier(pk, iid), request=request._request)
@@ -219,8 +223,9 @@ class TagList(V2APIView):
 
     @extend_schema(
         operation_id="contacts_get_all_tags",
+        parameters=list_parameters(TagFilterSet),
         summary="Get all tags",
-        responses={200: envelope("ContactTags", S.many(S.TAG), **PAGED), **ERRORS},
+        responses={200: envelope("ContactTags", S.many(S.TAG), **PAGED)},
     )
     def get(self, request):
         qs = (
@@ -232,7 +237,7 @@ class TagList(V2APIView):
         operation_id="contacts_create_tag",
         summary="Create tag",
         request=S.TAG_BODY,
-        responses={200: envelope("ContactTagCreated", S.TAG), **ERRORS},
+        responses={200: envelope("ContactTagCreated", S.TAG)},
     )
     def post(self, request):
         tag = tag_services.create_tag(account=self.account, data=body(request), request=request._request)
@@ -248,7 +253,7 @@ class TagDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_get_tag_by_id",
         summary="Get tag by id",
-        responses={200: envelope("ContactTagData", S.TAG), **ERRORS},
+        responses={200: envelope("ContactTagData", S.TAG)},
     )
     def get(self, request, pk):
         return self.ok(tag_services.tag_data(self.tag(pk)))
@@ -257,7 +262,7 @@ class TagDetail(V2APIView):
         operation_id="contacts_edit_tag",
         summary="Edit tag",
         request=S.TAG_BODY,
-        responses={200: envelope("ContactTagUpdated", S.TAG), **ERRORS},
+        responses={200: envelope("ContactTagUpdated", S.TAG)},
     )
     def put(self, request, pk):
         tag = tag_services.update_tag(tag=self.tag(pk), data=body(request), request=request._request)
@@ -266,7 +271,7 @@ class TagDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_delete_tag",
         summary="Delete tag",
-        responses={200: envelope("ContactTagDeleted"), **ERRORS},
+        responses={200: envelope("ContactTagDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk):
         tag_services.delete_tag(tag=self.tag(pk), request=request._request)
@@ -301,8 +306,9 @@ class SegmentList(V2APIView):
 
     @extend_schema(
         operation_id="contacts_get_all_segments",
+        parameters=list_parameters(SegmentFilterSet),
         summary="Get all segments",
-        responses={200: envelope("ContactSegments", with_code=False), **ERRORS},
+        responses={200: S.SEGMENT_LIST},
     )
     def get(self, request):
         qs = apply_filterset(SegmentFilterSet, request, Segment.objects.for_account(self.account))
@@ -317,7 +323,7 @@ class SegmentList(V2APIView):
         operation_id="contacts_create_segment",
         summary="Create segment",
         request=S.SEGMENT_BODY,
-        responses={200: envelope("SegmentCreated", S.SEGMENT), **ERRORS},
+        responses={200: envelope("SegmentCreated", S.SEGMENT)},
     )
     def post(self, request):
         segment = segment_services.create_segment(account=self.account, data=body(request), request=request._request)
@@ -335,7 +341,7 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_get_segment_by_id",
         summary="Get segment by id",
-        responses={200: envelope("SegmentData", S.SEGMENT), **ERRORS},
+        responses={200: envelope("SegmentData", S.SEGMENT)},
     )
     def get(self, request, pk):
         segment = self.segment(pk)
@@ -346,7 +352,7 @@ class SegmentDetail(SegmentView):
         operation_id="contacts_edit_segment_details",
         summary="Edit segment details",
         request=S.SEGMENT_BODY,
-        responses={200: envelope("SegmentUpdated", S.SEGMENT), **ERRORS},
+        responses={200: envelope("SegmentUpdated", S.SEGMENT)},
     )
     def put(self, request, pk):
         segment = segment_services.update_segment(
@@ -357,7 +363,7 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_delete_segment",
         summary="Delete segment",
-        responses={200: envelope("SegmentDeleted"), **ERRORS},
+        responses={200: envelope("SegmentDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk):
         segment_services.delete_segment(segment=self.segment(pk), request=request._request)
@@ -374,8 +380,9 @@ def _percent(part, total):
 class SegmentSubscribers(SegmentView):
     @extend_schema(
         operation_id="contacts_get_subscribers_of_a_segment",
+        parameters=PAGE_PARAMETERS,
         summary="Get subscribers of a segment",
-        responses={200: envelope("SegmentSubscribers", S.many(S.CONTACT), **PAGED), **ERRORS},
+        responses={200: envelope("SegmentSubscribers", S.many(S.CONTACT), **PAGED)},
     )
     def get(self, request, pk):
         segment = self.segment(pk)
@@ -393,13 +400,20 @@ def _subscriptions(qs):
     return qs.select_related("identifier").order_by("id")
 
 
+SUBSCRIPTION_FILTERS = [
+    OpenApiParameter("filter[channel]", OpenApiTypes.STR, enum=SubscriptionChannel.values),
+    OpenApiParameter("filter[status]", OpenApiTypes.STR, enum=SubscriptionStatus.values),
+]
+
+
 class SubscriptionList(V2APIView):
     required_scopes = CONTACT_SCOPES
 
     @extend_schema(
         operation_id="contacts_get_all_subscriptions",
+        parameters=[*SUBSCRIPTION_FILTERS, *PAGE_PARAMETERS],
         summary="Get all subscriptions",
-        responses={200: envelope("ContactSubscriptionsAll", S.many(S.SUBSCRIPTION), **PAGED), **ERRORS},
+        responses={200: envelope("ContactSubscriptionsAll", S.many(S.SUBSCRIPTION), **PAGED)},
     )
     def get(self, request):
         qs = _subscriptions(Subscription.objects.for_account(self.account))
@@ -417,8 +431,9 @@ class ContactSubscriptionList(V2APIView):
 
     @extend_schema(
         operation_id="contacts_get_all_subscriptions_of_a_contact",
+        parameters=PAGE_PARAMETERS,
         summary="Get all subscriptions of a contact",
-        responses={200: envelope("ContactSubscriptions", S.many(S.SUBSCRIPTION), **PAGED), **ERRORS},
+        responses={200: envelope("ContactSubscriptions", S.many(S.SUBSCRIPTION), **PAGED)},
     )
     def get(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -428,7 +443,7 @@ class ContactSubscriptionList(V2APIView):
         operation_id="contacts_create_subscriptions_for_a_contact",
         summary="Create subscriptions for a contact",
         request=S.SUBSCRIPTIONS_BODY,
-        responses={200: envelope("ContactSubscriptionsCreated", S.many(S.SUBSCRIPTION)), **ERRORS},
+        responses={200: envelope("ContactSubscriptionsCreated", S.many(S.SUBSCRIPTION))},
     )
     def post(self, request, pk):
         contact = self.get_for_account(Contact.objects.all(), pk=pk)
@@ -447,7 +462,7 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_get_a_subscription_of_a_contact",
         summary="Get a subscription of a contact",
-        responses={200: envelope("ContactSubscriptionData", S.SUBSCRIPTION), **ERRORS},
+        responses={200: envelope("ContactSubscriptionData", S.SUBSCRIPTION)},
     )
     def get(self, request, pk, sid):
         return self.ok(subscription_services.subscription_data(self.subscription(pk, sid)))
@@ -456,7 +471,7 @@ class ContactSubscriptionDetail(V2APIView):
         operation_id="contacts_edit_a_subscription_of_a_contact",
         summary="Edit a subscription of a contact",
         request=S.SUBSCRIPTION_BODY,
-        responses={200: envelope("ContactSubscriptionUpdated", S.SUBSCRIPTION), **ERRORS},
+        responses={200: envelope("ContactSubscriptionUpdated", S.SUBSCRIPTION)},
     )
     def put(self, request, pk, sid):
         sub = subscription_services.update_subscription(
@@ -467,7 +482,7 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_delete_a_subscription_of_a_contact",
         summary="Delete a subscription of a contact",
-        responses={200: envelope("ContactSubscriptionDeleted"), **ERRORS},
+        responses={200: envelope("ContactSubscriptionDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk, sid):
         subscription_services.delete_subscription(subscription=self.subscription(pk, sid), request=request._request)
@@ -502,8 +517,9 @@ class Unsubscribe(_OptView):
 
     @extend_schema(
         operation_id="contacts_unsubscribe_from_all",
+        request=None,
         summary="Unsubscribe contact from all subscriptions",
-        responses={200: envelope("ContactUnsubscribed", S.many(S.SUBSCRIPTION)), **ERRORS},
+        responses={200: envelope("ContactUnsubscribed", S.many(S.SUBSCRIPTION))},
     )
     def post(self, request, pk):
         return self.change(request, pk)
@@ -515,8 +531,9 @@ class UnsubscribeOne(_OptView):
 
     @extend_schema(
         operation_id="contacts_unsubscribe_from_one",
+        request=None,
         summary="Unsubscribe contact from a subscription",
-        responses={200: envelope("ContactUnsubscribedOne", S.SUBSCRIPTION), **ERRORS},
+        responses={200: envelope("ContactUnsubscribedOne", S.SUBSCRIPTION)},
     )
     def post(self, request, pk, sid):
         return self.change(request, pk, sid)
@@ -528,8 +545,9 @@ class Resubscribe(_OptView):
 
     @extend_schema(
         operation_id="contacts_resubscribe_to_all",
+        request=None,
         summary="Resubscribe contact to all subscriptions",
-        responses={200: envelope("ContactResubscribed", S.many(S.SUBSCRIPTION)), **ERRORS},
+        responses={200: envelope("ContactResubscribed", S.many(S.SUBSCRIPTION))},
     )
     def post(self, request, pk):
         return self.change(request, pk)
@@ -541,8 +559,9 @@ class ResubscribeOne(_OptView):
 
     @extend_schema(
         operation_id="contacts_resubscribe_to_one",
+        request=None,
         summary="Resubscribe contact to a subscription",
-        responses={200: envelope("ContactResubscribedOne", S.SUBSCRIPTION), **ERRORS},
+        responses={200: envelope("ContactResubscribedOne", S.SUBSCRIPTION)},
     )
     def post(self, request, pk, sid):
         return self.change(request, pk, sid)

@@ -9,11 +9,12 @@ import re
 import secrets
 import string
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.brands.addresses import short_url_base
+from accounts.brands.resolve import brand_for_account
 from messaging.events import LINK_VISIT
 from messaging.links.models import Link, Visit
 from portal.core.events.services import emit
@@ -25,8 +26,9 @@ _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}"
 
 
-def short_url(code):
-    return f"{settings.SHORT_URL_BASE}/{code}"
+def short_url(code, base=None):
+    """The short URL of `code` on the active brand's short-link domain (accounts.brands.addresses)."""
+    return f"{base or short_url_base()}/{code}"
 
 
 def new_code():
@@ -42,13 +44,14 @@ def shorten(text):
     """(text with every http(s) URL replaced by a short URL, [(code, long URL), ...]). A URL that
     appears twice gets one code. Short URLs already in the text are left alone."""
     codes = {}
-    prefix = settings.SHORT_URL_BASE + "/"
+    base = short_url_base()
+    prefix = base + "/"
     for url in find_urls(text):
         if url not in codes and not url.startswith(prefix) and len(url) <= 2000:
             codes[url] = new_code()
     # Longest first, so a URL that is the prefix of another is not replaced inside it.
     for url in sorted(codes, key=len, reverse=True):
-        text = text.replace(url, short_url(codes[url]))
+        text = text.replace(url, short_url(codes[url], base))
     return text, [(code, url) for url, code in codes.items()]
 
 
@@ -133,7 +136,7 @@ def visit_payload(link, visit):
     return {
         "id": str(visit.uuid),
         "link_id": link.pk,
-        "short_url": short_url(link.code),
+        "short_url": short_url(link.code, short_url_base(brand_for_account(link.account))),
         "long_url": link.long_url,
         "user_agent": visit.user_agent,
         "browser": visit.browser,

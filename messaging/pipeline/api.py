@@ -8,8 +8,9 @@ from rest_framework.response import Response
 
 from messaging.pipeline import channels
 from messaging.pipeline import submit as pipeline
+from messaging.pipeline.api_schema import CHANNEL_QUEUED, CHANNEL_SEND_BODY
 from portal.api.idempotency import request_fingerprint
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import IDEMPOTENCY_KEY
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import FieldErrors
@@ -37,7 +38,12 @@ class ChannelSendView(V2APIView):
 
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send text message (channel API)", responses={200: envelope("ChannelQueued"), **ERRORS})
+    @extend_schema(
+        summary="Send text message (channel API)",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": CHANNEL_SEND_BODY},
+        responses={200: CHANNEL_QUEUED},
+    )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         errors = FieldErrors()

@@ -11,7 +11,8 @@ a 100,000-recipient request pays a few method calls per row.
 
 from dataclasses import dataclass
 
-from messaging.pipeline.models import Priority
+from messaging.pipeline.models import AWAITING, Priority
+from messaging.pipeline.status import Progress
 
 
 @dataclass
@@ -54,6 +55,11 @@ class ChannelAdapter:
     status_event = ""  # event type of its status changes, e.g. "sms:message:status"
     queues = {}  # Priority -> Celery queue for dispatch
     default_connector = "simulator"  # the connector kind used when staff configured none
+    accepted_status = AWAITING  # the status of an accepted message until its first receipt
+    # A message its supplier took: SENT for suppliers whose acceptance is the channel's "sent"
+    # (SMS); channels whose provider reports "sent" itself stay DISPATCHED until it does.
+    submitted_progress = Progress.SENT
+    submitted_status = None  # the status then (None: unchanged)
     receipt_timeout_status = ""  # status for messages whose supplier never reported (SMS: TIMEOUT-DLR)
     # Message columns `row()` fills, in order (the common ones included); the rest take defaults.
     columns = ()
@@ -99,6 +105,12 @@ class ChannelAdapter:
         """The channel's per-recipient rules after consent (SMS: the promotional time window)."""
         return None
 
+    def unit_price(self, ctx, o, extra, address, iso, price):
+        """The price of one unit of an accepted message: the destination's `price` unless the
+        channel prices by more than the country (WhatsApp: the template category, and free utility
+        messages inside an open window). `extra` is what `check_content` returned."""
+        return price
+
     def rejection(self, kind, detail=""):
         """A common refusal (`Refusal.*`) in the channel's vocabulary."""
         raise NotImplementedError
@@ -129,8 +141,8 @@ class ChannelAdapter:
         """The message row as a tuple in `columns` order."""
         raise NotImplementedError
 
-    def item(self, index, o, prepared, address, iso, charges, status, submitted):
-        """The per-recipient answer of the send request."""
+    def item(self, index, o, prepared, address, iso, charges, status, submitted, code=""):
+        """The per-recipient answer of the send request (`code`: the refusal's code, if refused)."""
         raise NotImplementedError
 
     def copy_text(self, rows, tail):
@@ -142,9 +154,9 @@ class ChannelAdapter:
         """Where a receipt's status sits in the canonical order (`messaging.pipeline.status`)."""
         raise NotImplementedError
 
-    def status_events(self, rows, status, at):
-        """Outbox events (`events.pending`) for messages that reached `status`; `rows` are
-        `messaging.pipeline.receipts.Finalised`."""
+    def status_events(self, rows, status, at, code=""):
+        """Outbox events (`events.pending`) for messages that reached `status` (with the receipt's
+        `code`); `rows` are `messaging.pipeline.receipts.Finalised`."""
         raise NotImplementedError
 
     def simulated_outcomes(self):

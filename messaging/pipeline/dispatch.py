@@ -22,6 +22,7 @@ from messaging.pipeline import channels, connectors, receipts, throttle
 from messaging.pipeline.connectors.base import Reference
 from messaging.pipeline.models import Batch, Message, Priority, State
 from messaging.pipeline.status import Progress
+from messaging.reports import rollups
 from portal.core import events
 
 log = logging.getLogger(__name__)
@@ -132,13 +133,22 @@ def submit_chunk(conn, batch_id, messages):
     with transaction.atomic():
         taken = [(m, sid) for m, sid in zip(messages, results, strict=True) if sid]
         refused = [m for m, sid in zip(messages, results, strict=True) if not sid]
+        codes = {m.pk: sid.code for m, sid in zip(messages, results, strict=True) if getattr(sid, "code", "")}
         if taken:
             supplier_ids = [sid for _, sid in taken]
-            moved = mark_submitted([m for m, _ in taken], supplier_ids, supplier=conn.name, now=timezone.now())
+            adapter = channels.get(conn.channel)
+            moved = mark_submitted(
+                [m for m, _ in taken],
+                supplier_ids,
+                supplier=conn.name,
+                now=timezone.now(),
+                progress=adapter.submitted_progress,
+                status=adapter.submitted_status,
+            )
             if moved and hasattr(conn, "schedule_receipts"):
                 transaction.on_commit(lambda ids=supplier_ids: conn.schedule_receipts(ids))
         if refused:
-            refund_refused(batch_id, refused)
+            refund_refused(batch_id, refused, codes=codes)
 
 
 def resubmit_stuck(batch_id, connector_name="simulator", claimed_before=None):
@@ -195,12 +205,15 @@ def _reclaim(batch_id, supplier, cutoff):
 def record_held(conn, channel, held):
     """Messages the supplier says it holds (message, SupplierStatus): recorded as submitted with its
     id, and the status it has reached applied through the receipts path, in one transaction."""
+    adapter = channels.get(channel)
     with transaction.atomic():
         mark_submitted(
             [m for m, _ in held],
             [answer.supplier_message_id for _, answer in held],
             supplier=conn.name,
             now=timezone.now(),
+            progress=adapter.submitted_progress,
+            status=adapter.submitted_status,
         )
         settled = [(answer.supplier_message_id, answer.status, answer.code) for _, answer in held if answer.status]
         if settled:
@@ -215,20 +228,24 @@ def hand_over(conn, batch_id, messages):
         messages = messages[granted:]
 
 
-def refund_refused(batch_id, messages):
-    """Messages the supplier refused after payment: final as the channel's supplier refusal, their
-    charges refunded through the ledger once (the refund's key names exactly these), and a status
-    event each, as for any other final status. Only rows still `submitting` move, so a chunk
-    recorded twice refunds and announces once."""
+def refund_refused(batch_id, messages, codes=None):
+    """Messages the supplier refused after payment: final as the channel's supplier refusal (with
+    the supplier's own code where it gave one, `codes` by message id), their charges refunded
+    through the ledger once (the refund's key names exactly these), and a status event each, as
+    for any other final status. Only rows still `submitting` move, so a chunk recorded twice
+    refunds and announces once."""
     ids = [m.pk for m in messages]
     claimed = Message.objects.select_for_update(of=("self",)).filter(pk__in=ids, state=State.SUBMITTING)
-    rows = [receipts.Finalised(*row) for row in claimed.values_list(*receipts.FINALISED_FIELDS)]
+    found = list(claimed.values_list("pk", *receipts.FINALISED_FIELDS))
+    rows = [receipts.Finalised(*row[1:]) for row in found]
     if not rows:
         return
     batch = Batch.objects.select_related("account").get(pk=batch_id)
     adapter = channels.get(batch.channel)
     refusal = adapter.supplier_refusal()
     now = timezone.now()
+    moving = Message.objects.filter(pk__in=ids, state=State.SUBMITTING)  # locked above
+    rollups.record_changed(moving, status=refusal.status, code=refusal.code, final=True, refund=True)
     Message.objects.filter(pk__in=ids, state=State.SUBMITTING).update(
         state=State.FINAL,
         progress=Progress.FAILED,
@@ -237,7 +254,15 @@ def refund_refused(batch_id, messages):
         delivered_at=now,
         updated_at=now,
     )
-    events.emit_many(adapter.status_events(rows, refusal.status, now), created_at=now)
+    codes = codes or {}
+    by_code = {}
+    for row in found:
+        by_code.setdefault(codes.get(row[0], refusal.code)[:10], []).append(row)
+    for code, group in by_code.items():
+        if code != refusal.code:
+            Message.objects.filter(pk__in=[r[0] for r in group]).update(status_code=code)
+        finalised = [receipts.Finalised(*r[1:]) for r in group]
+        events.emit_many(adapter.status_events(finalised, refusal.status, now, code=code), created_at=now)
     amount = sum((row.charges for row in rows), Decimal(0))
     if amount > 0:
         first, last = min(row.index for row in rows), max(row.index for row in rows)
@@ -250,18 +275,21 @@ def refund_refused(batch_id, messages):
         )
 
 
-def mark_submitted(messages, supplier_ids, *, supplier, now):
+def mark_submitted(messages, supplier_ids, *, supplier, now, progress=Progress.SENT, status=None):
     """One UPDATE for the whole chunk (a VALUES join on PostgreSQL). Only claimed rows move, so a
-    chunk recorded twice (a slow worker and the sweeper) is recorded once. Returns rows moved."""
+    chunk recorded twice (a slow worker and the sweeper) is recorded once. `progress` and `status`
+    are the channel's for a message its supplier took (`ChannelAdapter.submitted_progress`; a
+    None status keeps the row's). Returns rows moved."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE sending_message AS m SET state = %s, progress = %s, supplier = %s, "
-                "updated_at = %s, supplier_message_id = v.sid "
+                "UPDATE sending_message AS m SET state = %s, progress = %s, status = COALESCE(%s, m.status), "
+                "supplier = %s, updated_at = %s, supplier_message_id = v.sid "
                 "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id AND m.state = %s",
                 [
                     State.SUBMITTED,
-                    Progress.SENT,
+                    progress,
+                    status,
                     supplier,
                     now,
                     [m.pk for m in messages],
@@ -271,10 +299,12 @@ def mark_submitted(messages, supplier_ids, *, supplier, now):
             )
             return cursor.rowcount
     moved = 0
+    extra = {"status": status} if status is not None else {}
     for message, supplier_id in zip(messages, supplier_ids, strict=True):
         moved += Message.objects.filter(pk=message.pk, state=State.SUBMITTING).update(
+            **extra,
             state=State.SUBMITTED,
-            progress=Progress.SENT,
+            progress=progress,
             supplier=supplier,
             supplier_message_id=supplier_id,
             updated_at=now,

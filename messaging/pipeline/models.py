@@ -85,7 +85,7 @@ class Message(models.Model):
     charges = models.DecimalField(max_digits=12, decimal_places=4, default=0)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     status = models.CharField(max_length=30, default=AWAITING)  # the contract's status (DLR vocabulary)
-    status_code = models.CharField(max_length=4, blank=True)  # DLR code, e.g. 000, 456
+    status_code = models.CharField(max_length=10, blank=True)  # DLR code (000, 456) or provider error (131047)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.HIGH)
     custom = models.CharField(max_length=200, blank=True)
     flash = models.BooleanField(default=False)

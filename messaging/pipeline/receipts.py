@@ -14,18 +14,25 @@ from django.utils import timezone
 from messaging.pipeline import channels
 from messaging.pipeline.models import Message, State
 from messaging.pipeline.status import FINAL_LEVELS, ceiling
+from messaging.reports import rollups
 from portal.core import events
 
 # What adapters get to build status events from: one per message that moved.
+# The trailing fields are what report rollups need: the message's dimensions and its values
+# before the move (messaging.reports.rollups.record_receipts).
 Finalised = namedtuple(
     "Finalised",
     "account_id group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url "
-    "dlr_mask sender",
+    "dlr_mask sender batch_id product_code template_id old_state old_status old_status_code old_progress "
+    "old_delivered_at",
+    defaults=(None,) * 8,
 )
-# The same, as Message fields for `values_list`.
+# The same, as Message fields for `values_list` (read before the move: the `old_*` ones are the
+# current values).
 FINALISED_FIELDS = (
     "account_id", "batch__uuid", "index", "mobile", "units", "charges", "custom", "iso", "submitted_at",
-    "dispatched_at", "webhook_id", "dlr_url", "dlr_mask", "sender",
+    "dispatched_at", "webhook_id", "dlr_url", "dlr_mask", "sender", "batch_id", "product_code", "template_id",
+    "state", "status", "status_code", "progress", "delivered_at",
 )  # fmt: skip
 
 
@@ -44,33 +51,42 @@ def apply_receipts(*, channel, supplier, receipts, at=None):
     for supplier_id, status, code in receipts:
         by_outcome.setdefault((status, code), []).append(supplier_id)
     changed = 0
+    moves = []
     with transaction.atomic():
         for (status, code), ids in by_outcome.items():
             level = adapter.progress_of(status)
             apply = _apply_postgres if connection.vendor == "postgresql" else _apply_orm
             rows = apply(supplier, ids, status, code, level, at)
             if rows:
-                events.emit_many(adapter.status_events(rows, status, at), created_at=at)
+                events.emit_many(adapter.status_events(rows, status, at, code=code), created_at=at)
+                moves.append((rows, status, code, level))
             changed += len(rows)
+        rollups.record_receipts(channel, moves, at)
     return changed
 
 
-# PostgreSQL moves the messages and returns what the events need in one UPDATE … RETURNING.
+# PostgreSQL moves the messages and returns what the events need in one UPDATE … RETURNING; the
+# locked CTE supplies the values before the move (RETURNING only sees the new ones).
 _MOVE = """
+WITH old AS (
+  SELECT id, state, status, status_code, progress, delivered_at FROM sending_message
+   WHERE supplier = %s AND supplier_message_id = ANY(%s) AND progress < %s FOR UPDATE
+)
 UPDATE sending_message AS m
    SET state = CASE WHEN %s THEN %s ELSE m.state END, progress = %s, status = %s, status_code = %s,
        delivered_at = CASE WHEN %s THEN %s ELSE m.delivered_at END, updated_at = %s
-  FROM sending_batch AS b
- WHERE b.id = m.batch_id AND m.supplier = %s AND m.supplier_message_id = ANY(%s) AND m.progress < %s
+  FROM sending_batch AS b, old
+ WHERE old.id = m.id AND b.id = m.batch_id
 RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom, m.iso, m.submitted_at,
-          m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask, m.sender
+          m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask, m.sender, m.batch_id, m.product_code,
+          m.template_id, old.state, old.status, old.status_code, old.progress, old.delivered_at
 """
 
 
 def _apply_postgres(supplier, ids, status, code, level, at):
     final = level in FINAL_LEVELS
     with connection.cursor() as cursor:
-        cursor.execute(_MOVE, [final, State.FINAL, level, status, code, final, at, at, supplier, ids, ceiling(level)])
+        cursor.execute(_MOVE, [supplier, ids, ceiling(level), final, State.FINAL, level, status, code, final, at, at])
         return [Finalised(*row) for row in cursor.fetchall()]
 
 

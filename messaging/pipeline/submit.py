@@ -17,8 +17,9 @@ from django.utils import timezone
 from accounts.services import credits
 from messaging.pipeline import channels, persist, scrub
 from messaging.pipeline.channels import Refusal
-from messaging.pipeline.models import AWAITING, SCHEDULED, Batch, Message, State
+from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
+from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
@@ -172,7 +173,7 @@ def quote(
     prices, suppressed, recent = common.prices, common.suppressed, common.recent
     content_results = {}
     seen = set()
-    accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, AWAITING)
+    accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, adapter.accepted_status)
     rows, items, refused = result.rows, result.items, result.refused
     total_cost, accepted = Decimal(0), 0
     for index, o in enumerate(outgoing, start=1):
@@ -210,6 +211,7 @@ def quote(
                         rejection = adapter.rejection(Refusal.DUPLICATE)
         price = prices.get(iso, Decimal(0))
         if rejection is None:
+            price = adapter.unit_price(ctx, o, extra, mobile, iso, price)
             charges = price * adapter.units(p)
             seen.add(repeat_key)
             total_cost += charges
@@ -221,7 +223,7 @@ def quote(
             state, status, code = State.REJECTED, rejection.status, rejection.code
             refused[status] = refused.get(status, 0) + 1
         rows.append(adapter.row(index, o, p, extra, mobile, iso, price, charges, state, status, code))
-        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted))
+        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted, code=code))
     result.cost, result.accepted = total_cost, accepted
     return result
 
@@ -301,6 +303,7 @@ def submit(
                     key=f"batch:{batch.uuid}",
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+            rollups.record_accepted(batch)
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
     except IntegrityError:

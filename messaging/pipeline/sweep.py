@@ -17,6 +17,7 @@ from accounts.services import audit, credits
 from messaging.pipeline import channels, lookups
 from messaging.pipeline.models import AWAITING, Batch, Message, Priority, SimulatedSubmission, State
 from messaging.pipeline.queues import enqueue, queue_for
+from messaging.reports import rollups
 from portal.core.errors import ValidationFailed
 
 STUCK_AFTER = timedelta(minutes=5)
@@ -37,9 +38,10 @@ def release_due(now=None):
     )
     released = 0
     for batch_id, channel in batches:
-        moved = Message.objects.filter(batch_id=batch_id, state=State.SCHEDULED, scheduled_at__lte=now).update(
-            state=State.QUEUED, status=AWAITING, updated_at=now
-        )
+        due = Message.objects.filter(batch_id=batch_id, state=State.SCHEDULED, scheduled_at__lte=now)
+        with transaction.atomic():
+            rollups.record_changed(due, status=AWAITING, final=False, lock=True)
+            moved = due.update(state=State.QUEUED, status=AWAITING, updated_at=now)
         if moved:
             released += moved
             priority = Message.objects.filter(batch_id=batch_id).values_list("priority", flat=True).first()
@@ -92,15 +94,14 @@ def sweep(now=None):
         timeout_status = channels.get(name).receipt_timeout_status
         if not timeout_status:
             continue
-        silent += (
-            Message.objects.filter(
-                channel=name,
-                state=State.SUBMITTED,
-                dispatched_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS),
-            )
-            .exclude(status=timeout_status)
-            .update(status=timeout_status, updated_at=now)
-        )
+        unanswered = Message.objects.filter(
+            channel=name,
+            state=State.SUBMITTED,
+            dispatched_at__lt=now - timedelta(hours=settings.DLR_TIMEOUT_HOURS),
+        ).exclude(status=timeout_status)
+        with transaction.atomic():
+            rollups.record_changed(unanswered, status=timeout_status, final=False, lock=True)
+            silent += unanswered.update(status=timeout_status, updated_at=now)
     return {
         "redispatched_batches": len(stuck),
         "resubmitted_batches": len(half_sent),
@@ -121,6 +122,8 @@ def cancel_scheduled(*, account, group_id, actor=None, request=None):
     with transaction.atomic():
         pending = Message.objects.select_for_update().filter(batch=batch, state=State.SCHEDULED)
         refund = sum((m.charges for m in pending), Decimal(0))
+        moving = Message.objects.filter(batch=batch, state=State.SCHEDULED)  # locked above
+        rollups.record_changed(moving, status=rollups.CANCELLED, final=True, refund=True)
         cancelled = pending.update(state=State.FINAL, status="DELETED", updated_at=timezone.now())
         if refund > 0:
             credits.refund(

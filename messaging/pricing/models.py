@@ -13,6 +13,9 @@ class Price(models.Model):
     )
     product = models.ForeignKey("messaging.Product", on_delete=models.CASCADE, related_name="+")
     iso = models.CharField(max_length=2)
+    # A part of the service priced on its own ("" for the service itself): WhatsApp's template
+    # categories (WMC marketing, WUC utility, WAA authentication, WSC service conversations).
+    sub_service = models.CharField(max_length=10, blank=True, default="")
     country_name = models.CharField(max_length=100)
     calling_code = models.PositiveSmallIntegerField()
     sale_price = models.DecimalField(max_digits=12, decimal_places=4)
@@ -24,9 +27,11 @@ class Price(models.Model):
     class Meta:
         ordering = ["iso", "product__code"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "product", "iso"], name="uniq_account_price"),
+            models.UniqueConstraint(fields=["account", "product", "iso", "sub_service"], name="uniq_account_price"),
             models.UniqueConstraint(
-                fields=["product", "iso"], condition=models.Q(account__isnull=True), name="uniq_default_price"
+                fields=["product", "iso", "sub_service"],
+                condition=models.Q(account__isnull=True),
+                name="uniq_default_price",
             ),
         ]
         indexes = [models.Index(fields=["account", "product", "iso"])]

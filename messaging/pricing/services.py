@@ -21,7 +21,9 @@ def invalidate(account):
 
 def rate_card(account):
     """The account's effective prices: its own rows plus default rows it does not override."""
-    own = Price.objects.filter(account=account, product=OuterRef("product"), iso=OuterRef("iso"))
+    own = Price.objects.filter(
+        account=account, product=OuterRef("product"), iso=OuterRef("iso"), sub_service=OuterRef("sub_service")
+    )
     return (
         Price.objects.filter(Q(account=account) | Q(account__isnull=True))
         .exclude(Q(account__isnull=True) & Exists(own))
@@ -48,12 +50,12 @@ def customer_price_list(account, *, q="", channel="", service=""):
 
 def price_table(account, product):
     """{iso: price per unit} of active prices for one service: loaded once per send, not per message."""
-    rows = rate_card(account).filter(product=product, is_active=True).values_list("iso", "sale_price")
+    rows = rate_card(account).filter(product=product, sub_service="", is_active=True).values_list("iso", "sale_price")
     return dict(rows)
 
 
 def price_for(account, product, iso):
-    row = rate_card(account).filter(product=product, iso=iso.upper(), is_active=True).first()
+    row = rate_card(account).filter(product=product, iso=iso.upper(), sub_service="", is_active=True).first()
     return row.sale_price if row else None
 
 
@@ -75,10 +77,18 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
         price = None
     name = (data.get("country_name") or "").strip() or iso
     currency = (data.get("currency") or "INR").strip().upper()[:3]
+    sub_service = (data.get("sub_service") or "").strip().upper()
+    if len(sub_service) > 10:
+        errors["sub_service"] = ["The sub service may not be greater than 10 characters."]
     if errors:
         raise ValidationFailed(errors)
     # Saving a price for a service and country that already has one replaces it.
-    row = existing or Price.objects.filter(account=account, product=product, iso=iso).first() or Price(account=account)
+    row = (
+        existing
+        or Price.objects.filter(account=account, product=product, iso=iso, sub_service=sub_service).first()
+        or Price(account=account)
+    )
+    row.sub_service = sub_service
     row.product, row.iso, row.country_name, row.sale_price, row.currency = product, iso, name, price, currency
     row.calling_code = phonenumbers.country_code_for_region(iso)
     row.is_active = str(data.get("status", "1")).strip() != "0"
@@ -91,7 +101,7 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
                 account=account,
                 actor=actor,
                 request=request,
-                target=f"{product.code} {iso}",
+                target=f"{product.code}{'/' + sub_service if sub_service else ''} {iso}",
                 price=str(price),
                 currency=currency,
             )

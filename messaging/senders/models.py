@@ -67,7 +67,7 @@ class Sender(Reviewable):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.service_id})"
+        return f"{self.name} ({self.product_id})"
 
 
 class Template(Reviewable):

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import phonenumbers
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -34,6 +35,9 @@ def _clean(value, field):
 
 def _check_document(document, errors):
     if not document:
+        return
+    if not isinstance(document, File):  # a text field named `document` (JSON, form) is not an upload
+        errors.add("document", "The document must be a file.")
         return
     ext = document.name.rsplit(".", 1)[-1].lower() if "." in document.name else ""
     if ext not in DOCUMENT_TYPES:

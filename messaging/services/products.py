@@ -2,6 +2,8 @@
 
 from django.template.defaultfilters import pluralize
 
+from accounts.brands import current as current_brand
+from accounts.brands.resolve import brand_for_account
 from accounts.products import ProductChoice
 from messaging.models import AccountProduct, Product
 from portal.core import rules, text
@@ -12,8 +14,22 @@ class ProductNotEnabled(DomainError):
     field = "service"
 
 
+def sold_products():
+    """The active products the active brand sells (accounts.brands.current): under brand B's
+    host `T` does not exist and `ENT` does; outside a brand every product."""
+    products = Product.objects.filter(is_active=True)
+    codes = current_brand.allowed_codes()
+    return products if codes is None else products.filter(code__in=codes)
+
+
 def enable_standard_products(account):
-    standard = Product.objects.filter(is_standard=True, is_active=True)
+    """A new account starts with its brand's default products (the platform's standard ones
+    when the brand names none)."""
+    brand = brand_for_account(account)
+    if brand.default_product_codes:
+        standard = Product.objects.filter(code__in=brand.default_product_codes, is_active=True)
+    else:
+        standard = Product.objects.filter(is_standard=True, is_active=True)
     AccountProduct.objects.bulk_create(
         [AccountProduct(account=account, product=s) for s in standard], ignore_conflicts=True
     )
@@ -34,9 +50,8 @@ def set_account_products(account, codes):
 
 
 def enabled_products(account):
-    return Product.objects.filter(
-        pk__in=AccountProduct.objects.filter(account=account).values("product"), is_active=True
-    )
+    """The account's products that the active brand sells."""
+    return sold_products().filter(pk__in=AccountProduct.objects.filter(account=account).values("product"))
 
 
 def require_product(account, code, *, field="service"):
@@ -46,7 +61,7 @@ def require_product(account, code, *, field="service"):
         raise ProductNotEnabled(f"The {field} field is required.", field=field)
     product = enabled_products(account).filter(code__iexact=code).first()
     if product is None:
-        if not Product.objects.filter(code__iexact=code).exists():
+        if not sold_products().filter(code__iexact=code).exists():
             raise ProductNotEnabled(f"The selected {field} is invalid.", field=field)
         raise ProductNotEnabled(f"The service {code.upper()} is not enabled for your account.", field=field)
     return product
@@ -65,14 +80,12 @@ class ProductDirectory:
         return dict(Product.objects.filter(code__in=list(codes)).values_list("code", "display_name"))
 
     def active_code(self, code):
-        product = Product.objects.filter(code__iexact=code, is_active=True).first()
+        product = sold_products().filter(code__iexact=code).first()
         return product.code if product else None
 
     def choices(self, account):
         enabled = set(self.enabled_codes(account))
-        return [
-            ProductChoice(s.code, s.display_name, s.code in enabled) for s in Product.objects.filter(is_active=True)
-        ]
+        return [ProductChoice(s.code, s.display_name, s.code in enabled) for s in sold_products()]
 
     def set_enabled(self, account, codes):
         set_account_products(account, codes)

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.consent import canonical_scope
+from messaging.models import Channel
 from messaging.senders import services as registry
 from messaging.suppressions.models import (
     BlockedTemplate,
@@ -45,9 +46,10 @@ def check_upload(upload):
     upload.seek(0)
 
 
-def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*"):
+def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*", channel=Channel.SMS):
     job = ImportJob(
         account=account,
+        channel=channel,
         kind=kind,
         filename=filename[:255],
         created_by=actor,

@@ -262,6 +262,16 @@ FORMATS = {
         },
     ),
     "portal:webhook:test": Format(example={"message": "This is a test event from the portal."}),
+    "portal:report:delivery_rate_low": Format(
+        example={
+            "delivery_rate": 82.4,
+            "threshold": 90.0,
+            "delivered": 824,
+            "with_outcome": 1000,
+            "window_hours": 24,
+            "at": "2026-12-03T10:00:00+00:00",
+        },
+    ),
 }
 
 

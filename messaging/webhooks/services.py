@@ -28,6 +28,9 @@ LOOPBACK_HINT = (
 IDENTITY = re.compile(r"(all|(sender|number|keyword|flow|link|agent):[\w.@+-]{1,80})\Z")
 
 
+HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
 def _text(value, field):
     return text.as_text(value, field).strip()
 
@@ -99,6 +102,9 @@ def _validated(data, *, existing=None):
     for label, value in (("secret", secret), ("token", token or "")):
         if len(value) > 255:  # cut silently, a secret would no longer match the caller's
             errors.add(label, f"The {label} may not be greater than 255 characters.")
+    if secret and not HEADER_TOKEN.fullmatch(secret):
+        # It travels as `Authorization: Bearer <secret>`: an HTTP header holds visible ASCII only.
+        errors.add("secret", "The secret may only contain visible ASCII characters (no spaces).")
     fields = {
         "name": name,
         "uri": uri,

@@ -22,6 +22,9 @@ DOCS_CSP = "; ".join(
 class ApiDocsView(SpectacularRedocView):
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
+        # The brand of the host (accounts.brands sets request.brand) names the page.
+        brand = getattr(request, "brand", None)
+        self.title = brand.reference_title if brand is not None else None
         response = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = DOCS_CSP
         return response

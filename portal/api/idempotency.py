@@ -6,6 +6,9 @@ import json
 
 from django.http import QueryDict
 
+from portal.core import text
+from portal.core.errors import ValidationFailed
+
 # Where the key travels, not what the request asks for.
 NOT_PARAMETERS = frozenset({"access_token", "_method"})
 
@@ -35,3 +38,12 @@ def request_fingerprint(request):
         default=str,
     )
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def idempotency_header(request):
+    """The request's `Idempotency-Key` header, trimmed; "" when absent. A key holding what no text
+    may hold (portal.core.text) is a 422."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if what := text.problem(key):
+        raise ValidationFailed({"Idempotency-Key": [text.message("Idempotency-Key", what)]})
+    return key

@@ -69,8 +69,29 @@ FAMILIES = {
     "engage": (["engage-push", "engage-notify"], WRITES),
     "status": (["sms-status", "sms-report"], READS),
     "pricing": (["sms-pricing"], READS),
+    "usage": (["sms-activity"], {"wrong type", "nul"}),
     "finance": (["finance-balance", "account-balance", "finance-credits"], WRITES),
     "account": (["auth-me"], {"nul"}),
+    "whatsapp templates": (["whatsapp-templates", "whatsapp-template"], WRITES),
+    "whatsapp unsubscribers": (
+        ["whatsapp-unsubscribers", "whatsapp-unsubscriber", "whatsapp-unsubscribers-import"],
+        WRITES | {"bad file"},
+    ),
+    "whatsapp sending": (["whatsapp-send-template", "whatsapp-message-send"], WRITES),
+    "whatsapp status": (["whatsapp-message-status"], READS),
+    "whatsapp pricing": (["whatsapp-pricing"], READS),
+    "whatsapp opt-out": (["whatsapp-optout", "whatsapp-optout-number"], WRITES),
+    "voice calls": (["voice-outgoing-send", "voice-outgoing-bulk", "voice-outgoing-tts", "voice-c2c"], WRITES),
+    "voice reports": (
+        ["voice-callstatus", "voice-calls", "voice-recordings", "voice-pricing", "voice-conferences", "vmn-logs"],
+        READS,
+    ),
+    "voice sounds": (["voice-sounds"], {"nul", "bad file", "too large"}),
+    "voice conferences": (["voice-conference-create"], WRITES - {"huge list"}),
+    "voice unsubscribers": (
+        ["voice-unsubscribers", "voice-unsubscriber", "voice-unsubscribers-import"],
+        WRITES | {"bad file"},
+    ),
     "keys": (["token-generate", "token-refresh"], {"nul"}),
 }
 NOT_ENDPOINTS = {"api_schema", "api_docs"}  # the schema and its page take no input
@@ -141,7 +162,11 @@ def _generic_rows():
                         method=method,
                         body={"pad": "x" * 3000},
                         status=413,
-                        settings={"API_MAX_BODY_BYTES": 2048, "SEND_JSON_MAX_BODY_BYTES": 2048},
+                        settings={
+                            "API_MAX_BODY_BYTES": 2048,
+                            "SEND_JSON_MAX_BODY_BYTES": 2048,
+                            "VOICE_BULK_MAX_BODY_BYTES": 2048,
+                        },
                     ),
                 ]
     return rows
@@ -158,6 +183,19 @@ CHANNEL_SEND = {
     "recipient": {"to": ["447400123456"]},
     "message": {"type": "text", "payload": {"text": "Hello"}},
 }
+WA_SEND = {
+    "channels": [{"name": "whatsapp", "from": "447400555000"}],
+    "recipient": {"to": ["447400123456"]},
+    "message": {"type": "text", "payload": {"text": "Hello"}},
+}
+
+
+def WA_TEMPLATE(world):  # noqa: N802 - a constant built once the business number exists
+    world.whatsapp_number
+    return {"type": "text", "name": "hello", "category": "utility", "language": "en", "is_conversation": True,
+            "number": "447400555000", "payload": {"type": "text", "payload": {"text": "Hello"}}}  # fmt: skip
+
+
 SEGMENT_EDIT = {
     "name": "VIPs",
     "positive_tags": ["vip"],
@@ -688,7 +726,87 @@ FAMILY_ROWS = [
     Row("sms-status", "wrong type", method="get", query="?date=yesterday", errors=("date",)),
     Row("sms-report", "wrong type", method="get", query="?daterange=2026-01-01", errors=("daterange",)),
     Row("sms-report", "nul", method="get", query="?daterange=2026-01-01%7C2026-01-02%00", errors=("daterange",)),
+    Row("sms-activity", "wrong type", method="get", query="?page=first", errors=("page",)),
+    Row("sms-activity", "nul", method="get", query="?page=1%00", errors=("page",)),
     Row("sms-pricing", "wrong type", method="get", query="?filter%5Bstatus%5D=2", errors=("filter[status]",)),
+    # WhatsApp
+    Row("whatsapp-templates", "oversize", body=lambda w: {**WA_TEMPLATE(w), "name": LONG}, errors=("name",)),
+    Row("whatsapp-templates", "wrong type", body=lambda w: {**WA_TEMPLATE(w), "payload": "text"}, errors=("payload",)),
+    Row(
+        "whatsapp-templates",
+        "huge list",
+        body=lambda w: {
+            **WA_TEMPLATE(w),
+            "type": "template",
+            "is_conversation": False,
+            "payload": {
+                "body": {"type": "text", "payload": {"text": "Hi {{name}}"}},
+                "choices": {"type": "actions", "actions": [{"type": "url"}] * 10_000},
+            },
+        },
+        errors=("payload.choices.actions",),
+    ),  # fmt: skip
+    Row("whatsapp-unsubscribers", "nul", body={"receiver": "4474001234\x0099"}, errors=("receiver",)),
+    Row(
+        "whatsapp-unsubscribers",
+        "oversize",
+        body={"receiver": "447400123499", "type": "sender", "value": LONG},
+        errors=("value",),
+    ),
+    Row("whatsapp-unsubscribers", "wrong type", body={"receiver": "447400123499", "type": ["all"]}, errors=("type",)),
+    Row("whatsapp-unsubscribers", "huge list", body={"receiver": NUMBERS[:50_000]}, errors=("receiver",)),
+    Row("whatsapp-unsubscriber", "nul", method="put", body={"receiver": "\x00"}, errors=("receiver",)),
+    Row(
+        "whatsapp-unsubscribers-import",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"file": csv_file(f"447400123456\n{BIG_CELL}\n")},
+        errors=("file",),
+    ),
+    Row(
+        "whatsapp-message-send",
+        "oversize",
+        body={**WA_SEND, "message": {"type": "text", "payload": {"text": "x" * 4097}}},
+        errors=("message.payload.text",),
+    ),
+    Row(
+        "whatsapp-message-send", "wrong type", body={**WA_SEND, "channels": {"name": "whatsapp"}}, errors=("channels",)
+    ),
+    Row(
+        "whatsapp-message-send",
+        "huge list",
+        body=lambda w: w.whatsapp_number and {**WA_SEND, "recipient": {"to": NUMBERS}},
+        errors=("to",),
+    ),
+    Row(
+        "whatsapp-send-template",
+        "oversize",
+        body={"alias": LONG, "recipient": {"to": ["447400123456"]}},
+        errors=("alias",),
+    ),
+    Row(
+        "whatsapp-send-template",
+        "wrong type",
+        body=lambda w: {"id": str(w.whatsapp_template.uuid), "data": ["x"], "recipient": {"to": ["447400123456"]}},
+        errors=("data",),
+    ),
+    Row(
+        "whatsapp-send-template",
+        "huge list",
+        body=lambda w: {"id": str(w.whatsapp_template.uuid), "data": {"name": "A"}, "recipient": {"to": NUMBERS}},
+        errors=("to",),
+    ),
+    Row("whatsapp-message-status", "wrong type", method="get", query="?id=yesterday", errors=("id",)),
+    Row(
+        "whatsapp-pricing",
+        "wrong type",
+        method="get",
+        query="?filter%5Bsubservice%5D=XYZ",
+        errors=("filter[subservice]",),
+    ),
+    Row("whatsapp-optout", "oversize", body={"number": LONG}, errors=("number",)),
+    Row("whatsapp-optout", "wrong type", body={"number": ["447400123456"]}, errors=("number",)),
+    Row("whatsapp-optout", "huge list", body={"number": NUMBERS[:50_000]}, errors=("number",)),
     # finance (a reseller's key: the endpoint is for resellers)
     Row("finance-credits", "nul", body={"username": "child\x00", "credits": "1"}, errors=("username",)),
     Row("finance-credits", "oversize", body={"username": LONG, "credits": "1"}, errors=("username",)),
@@ -697,6 +815,102 @@ FAMILY_ROWS = [
     Row("finance-credits", "huge list", body={"username": ["child"] * 100_000, "credits": "1"}, errors=("username",)),
     Row("finance-balance", "nul", method="get", query="?service=%00", errors=("service",)),
     Row("account-balance", "nul", method="get", query="?service=%00", errors=("service",)),
+    # voice
+    Row("voice-outgoing-send", "nul", body={"bridge": "918068280001", "to": "9198\x0000001"}, errors=("to",)),
+    Row("voice-outgoing-send", "oversize", body={"to": "919800000001", "name": LONG}, errors=("name",)),
+    Row("voice-outgoing-send", "wrong type", body={"to": ["919800000001"]}, errors=("to",)),
+    Row(
+        "voice-outgoing-send",
+        "huge list",
+        body={"to": "919800000001", "flow_id": "1", "variables": {f"k{i}": "v" for i in range(1000)}},
+        errors=("flow_id",),
+    ),
+    Row("voice-outgoing-send", "wrong type", body={"to": "919800000001", "variables": ["a"]}, errors=("variables",)),
+    Row("voice-outgoing-bulk", "nul", body={"payload": [{"to": "9198\x00"}]}, errors=("payload.0.to",)),
+    Row("voice-outgoing-bulk", "oversize", body={"payload": [{"to": "919800000001"}], "name": LONG}, errors=("name",)),
+    Row("voice-outgoing-bulk", "wrong type", body={"payload": {"to": "919800000001"}}, errors=("payload",)),
+    Row(
+        "voice-outgoing-bulk",
+        "huge list",
+        body={"audio": "https://x.example/a.wav", "payload": [{"to": "919800000001"}] * 50_001},
+        errors=("payload",),
+    ),
+    Row("voice-outgoing-tts", "nul", body={"to": "919800000001", "text": "a\x00b"}, errors=("text",)),
+    Row("voice-outgoing-tts", "oversize", body={"to": "919800000001", "text": LONG}, errors=("text",)),
+    Row(
+        "voice-outgoing-tts",
+        "wrong type",
+        body={"to": "919800000001", "text": "hi", "options": ["a"]},
+        errors=("options",),
+    ),
+    Row(
+        "voice-outgoing-tts",
+        "huge list",
+        body={"to": "919800000001", "text": "hi", "options": {"iteration_tries": 10_000}},
+        errors=("options.iteration_tries",),
+    ),
+    Row("voice-c2c", "nul", body={"from": "9198\x00", "to": "919800000002"}, errors=("from",)),
+    Row("voice-c2c", "oversize", body={"from": "919800000001", "to": "919800000002", "mid": LONG}, errors=("mid",)),
+    Row("voice-c2c", "wrong type", body={"from": {"a": 1}, "to": "919800000002"}, errors=("from",)),
+    Row(
+        "voice-c2c",
+        "huge list",
+        body={"from": "919800000001", "to": "flow:1", "variables": {f"k{i}": "v" for i in range(1000)}},
+        errors=("to",),
+    ),
+    Row("voice-callstatus", "wrong type", method="get", query="?date=soon", errors=("date",)),
+    Row("voice-calls", "wrong type", method="get", query="?datetime%5Bend_at%5D=soon", errors=("datetime[end_at]",)),
+    Row(
+        "voice-recordings",
+        "wrong type",
+        method="get",
+        query="?datetime%5Br.created_at%5D=soon",
+        errors=("datetime[r.created_at]",),
+    ),
+    Row("voice-pricing", "wrong type", method="get", query="?filter%5Bstatus%5D=x", errors=("filter[status]",)),
+    Row("voice-conferences", "wrong type", method="get", query="?page=x", errors=("page",)),
+    Row("vmn-logs", "wrong type", method="get", query="?date%5Bcreated_at%5D=x", errors=("date",)),
+    Row(
+        "voice-sounds",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"audio": csv_file(b"RIFF not really a wave", "a.wav")},
+        errors=("audio",),
+    ),
+    Row(
+        "voice-sounds",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"audio": csv_file(b"abc", "a.exe")},
+        errors=("audio",),
+    ),
+    Row(
+        "voice-sounds",
+        "too large",
+        fmt="multipart",
+        body=lambda w: {"audio": csv_file(b"x" * (10 * 1024 * 1024 + 1), "a.mp3")},
+        errors=("audio",),
+    ),
+    Row("voice-conference-create", "nul", body={"name": "a\x00"}, errors=("name",)),
+    Row("voice-conference-create", "oversize", body={"name": LONG}, errors=("name",)),
+    Row("voice-conference-create", "wrong type", body={"max_people": ["3"]}, errors=("max_people",)),
+    Row("voice-unsubscribers", "nul", body={"receiver": "9198\x00"}, errors=("receiver",)),
+    Row(
+        "voice-unsubscribers",
+        "oversize",
+        body={"receiver": "919800000001", "type": "tag", "value": LONG},
+        errors=("value",),
+    ),
+    Row("voice-unsubscribers", "wrong type", body={"receiver": "919800000001", "type": ["all"]}, errors=("type",)),
+    Row("voice-unsubscribers", "huge list", body={"receiver": NUMBERS[:50_000]}, errors=("receiver",)),
+    Row("voice-unsubscriber", "nul", method="put", body={"receiver": "\x00"}, errors=("receiver",)),
+    Row(
+        "voice-unsubscribers-import",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"file": csv_file("919800000001\n\x00\n")},
+        errors=("file",),
+    ),
     # account and keys
     Row("auth-me", "nul", method="get", query="?x=%00", errors=("x",)),
     Row("token-generate", "nul", method="get", query="?name=%00", errors=("name",)),

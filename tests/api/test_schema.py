@@ -145,3 +145,98 @@ def test_the_docs_page_forbids_outside_requests(client, db):
 
 def test_the_docs_and_schema_pages_are_not_operations(schema):
     assert "/api/docs/" not in schema["paths"] and "/api/schema/" not in schema["paths"]
+
+
+# Every operation declares what it takes and what it answers (schemathesis checks the answers
+# against these; tests/api/test_schemathesis.py).
+
+OPERATIONS = ("get", "post", "put", "patch", "delete")
+# Writes that read no body: the opt-out switches act on the path alone.
+NO_BODY = {
+    ("post", "/api/v2/contacts/{id}/unsubscribe"),
+    ("post", "/api/v2/contacts/{id}/unsubscribe/{sid}"),
+    ("post", "/api/v2/contacts/{id}/resubscribe"),
+    ("post", "/api/v2/contacts/{id}/resubscribe/{sid}"),
+}
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in OPERATIONS:
+                yield method, path, operation
+
+
+def test_every_write_declares_its_body(schema):
+    missing = [
+        (method, path)
+        for method, path, operation in operations(schema)
+        if method in ("post", "put", "patch") and "requestBody" not in operation and (method, path) not in NO_BODY
+    ]
+    assert missing == []
+    for method, path in NO_BODY:
+        assert "requestBody" not in schema["paths"][path][method]
+
+
+def test_every_answer_has_a_described_body(schema):
+    vague = []
+    for method, path, operation in operations(schema):
+        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        body = ref(schema, ok)
+        if "properties" not in body:
+            vague.append((method, path))
+    assert vague == []
+
+
+def test_the_conventions_answers_are_declared_on_every_operation_of_their_kind(schema):
+    for method, path, operation in operations(schema):
+        codes = set(operation["responses"])
+        assert {"200", "401", "403", "422", "429"} <= codes, (method, path)  # 422: a NUL in any query parameter
+        assert ("404" in codes) == ("{" in path), (method, path)
+        has_body = "requestBody" in operation
+        assert ({"400", "413"} <= codes) == has_body, (method, path)
+        takes_key = any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+        assert ("409" in codes) >= takes_key, (method, path)
+
+
+def test_operation_ids_are_unique(schema):
+    ids = [operation["operationId"] for _, _, operation in operations(schema)]
+    assert len(ids) == len(set(ids))
+    assert schema["paths"]["/api/v2/sms/senders"]["get"]["operationId"] == "api_v2_sms_senders_list"
+    assert schema["paths"]["/api/v2/sms/senders/{id}"]["get"]["operationId"] == "api_v2_sms_senders_retrieve"
+    assert schema["paths"]["/api/v2/sms/suppressions/unsubscribers"]["delete"]["operationId"].endswith("_clean")
+
+
+def test_lists_declare_pages_and_their_filters(schema):
+    params = {p["name"] for p in schema["paths"]["/api/v2/sms/senders"]["get"]["parameters"]}
+    assert {"page", "per_page", "filter[name]", "filter[status]", "filter[service]", "filter[iso]"} <= params
+    status = next(
+        p for p in schema["paths"]["/api/v2/sms/senders"]["get"]["parameters"] if p["name"] == "filter[status]"
+    )
+    assert status["schema"]["enum"] == ["0", "1", "2"]
+
+
+def test_the_sends_declare_their_bodies_and_the_idempotency_key(schema):
+    send = schema["paths"]["/api/v2/sms/send"]["post"]
+    assert set(send["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+    body = ref(schema, send["requestBody"]["content"]["application/json"]["schema"])
+    assert {"sender", "to", "message", "service"} <= set(body["required"])
+    assert body["properties"]["to"]["oneOf"][1]["type"] == "array"
+    legacy = {p["name"]: p for p in schema["paths"]["/api/v2/sms/send"]["get"]["parameters"]}
+    assert all(legacy[name]["required"] for name in ("sender", "to", "message", "service"))
+    for path in ("/api/v2/sms/send", "/api/v2/sms/send/json", "/api/v2/sms/send/template", "/api/v2/sms/message/send"):
+        operation = schema["paths"][path]["post"]
+        assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}, path
+    classic = ref(schema, body_of(schema, "/api/v2/sms/send", "post", 200)["schema"])
+    assert classic["properties"]["status"]["type"] == "integer"
+
+
+def test_the_segment_list_is_declared_in_its_catalogued_shape(schema):
+    segments = ref(schema, body_of(schema, "/api/v2/contacts/segments", "get", 200)["schema"])
+    assert segments["properties"]["status"]["type"] == "integer" and "code" not in segments["properties"]
+    page = ref(schema, segments["properties"]["data"])
+    assert {"current_page", "data", "first_page_url", "next_page_url", "total"} <= set(page["properties"])
+
+
+def test_engage_is_not_part_of_the_v2_schema(schema):
+    assert "/notify" not in schema["paths"] and "/v1/messaging/sms" not in schema["paths"]

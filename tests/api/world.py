@@ -84,6 +84,10 @@ class World:
         return consent.opt_out(account=self.account, channel=Channel.SMS, receiver="447400123499")
 
     @cached_property
+    def voice_unsubscriber(self):
+        return consent.opt_out(account=self.account, channel=Channel.VOICE, receiver="919800000099")
+
+    @cached_property
     def blocked(self):
         return suppressions.add_blocked_template(account=self.account, data={"template_id": "1207161234567890123"})
 
@@ -98,9 +102,38 @@ class World:
         data = {"event": "sms:message:status", "identity": "all", "webhook_id": str(self.webhook.uuid)}
         return webhooks.create_subscription(account=self.account, data=data)
 
+    @cached_property
+    def whatsapp_number(self):
+        from messaging.channels.whatsapp import numbers
+        from messaging.models import AccountProduct, Product
+
+        AccountProduct.objects.get_or_create(account=self.account, product=Product.objects.get(code="WAP"))
+        save_price(data={"service": "WAP", "iso": "GB", "country_name": "United Kingdom", "sale_price": "1"})
+        data = {"number": "447400555000", "display_name": "Acme", "api_base_url": "http://127.0.0.1:9"}
+        return numbers.onboard(account=self.account, data=data)
+
+    @cached_property
+    def whatsapp_template(self):
+        from messaging.channels.whatsapp import message_templates
+
+        self.whatsapp_number
+        data = {"type": "text", "name": "welcome", "category": "utility", "language": "en", "is_conversation": True,
+                "number": "447400555000", "payload": {"type": "text", "payload": {"text": "Hi {{name}}"}}}  # fmt: skip
+        return message_templates.create(account=self.account, data=data)
+
+    @cached_property
+    def whatsapp_unsubscriber(self):
+        return consent.opt_out(account=self.account, channel=Channel.WHATSAPP, receiver="447400123498")
+
+    @cached_property
+    def whatsapp_optout(self):
+        return consent.opt_out(account=self.account, channel=Channel.WHATSAPP, receiver="447400123497")
+
     def arg(self, name):
         """The URL value of one object, by placeholder name (see ROUTE_ARGS)."""
         obj = getattr(self, "contact_import" if name == "import" else name)
+        if name == "whatsapp_optout":  # addressed by its number
+            return obj.receiver
         return obj.uuid if name in BY_UUID else obj.pk
 
     def path_args(self):
@@ -108,7 +141,16 @@ class World:
         return {name: self.arg(name) for name in names}
 
 
-BY_UUID = {"sender", "template", "unsubscriber", "blocked", "webhook"}  # the others are addressed by pk
+BY_UUID = {
+    "sender",
+    "template",
+    "unsubscriber",
+    "voice_unsubscriber",
+    "blocked",
+    "webhook",
+    "whatsapp_template",
+    "whatsapp_unsubscriber",
+}  # the others are addressed by pk
 # The URL kwargs of each id route, from the World's objects.
 ROUTE_ARGS = {
     "contact": {"pk": "contact"},
@@ -127,10 +169,14 @@ ROUTE_ARGS = {
     "sms-sender": {"pk": "sender"},
     "sms-template": {"pk": "template"},
     "sms-unsubscriber": {"pk": "unsubscriber"},
+    "voice-unsubscriber": {"pk": "voice_unsubscriber"},
     "sms-blocked-template": {"pk": "blocked"},
     "developer-webhook": {"pk": "webhook"},
     "developer-webhook-test": {"pk": "webhook"},
     "developer-subscription": {"pk": "webhook_subscription"},
+    "whatsapp-template": {"pk": "whatsapp_template"},
+    "whatsapp-unsubscriber": {"pk": "whatsapp_unsubscriber"},
+    "whatsapp-optout-number": {"number": "whatsapp_optout"},
 }
 
 

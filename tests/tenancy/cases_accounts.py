@@ -1,5 +1,6 @@
 """Tenant-isolation cases: accounts (team, keys, credits, customers, audit, notifications)."""
 
+from accounts.brands.models import Brand, BrandDomain
 from accounts.models import Account, ApiKey, AuditEvent, Invitation, LedgerEntry, Membership, Role
 from accounts.notifications.models import Notification
 from accounts.notifications.services import notify
@@ -114,3 +115,39 @@ def _price(account, marker):
 register(Case(Price, _price, listings=(Listing("sms-pricing", api=True), Listing("prices:price_list"))))
 
 exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
+
+
+def _brand(account, marker):
+    return Brand.objects.create(account=account, slug=f"b-{account.pk}-{marker[-8:]}".lower(), name=marker)
+
+
+register(
+    Case(
+        Brand,
+        _brand,
+        name="brands.Brand (a reseller's own brand)",
+        prepare=_reseller,
+        listings=(Listing("brands:settings"), Listing("brands:customer_preview")),
+    )
+)
+
+
+def _domain(account, marker):
+    brand = Brand.objects.filter(account=account).first() or _brand(account, "brand")
+    return BrandDomain.objects.create(brand=brand, host=f"{marker.lower()}.example")
+
+
+register(
+    Case(
+        BrandDomain,
+        _domain,
+        name="brands.BrandDomain (a reseller brand's domain)",
+        prepare=_reseller,
+        marker=lambda domain: domain.host,
+        ops=(
+            Op("POST", "brands:domain_check", {"domain_id": "pk"}),
+            Op("POST", "brands:domain_remove", {"domain_id": "pk"}),
+        ),
+        listings=(Listing("brands:domain_list"),),
+    )
+)

@@ -184,6 +184,7 @@ register(
         ops=(
             Op("GET", "sending:batch_detail", {"pk": "uuid"}),
             Op("POST", "sending:batch_cancel", {"pk": "uuid"}),
+            Op("GET", "reports:campaign", {"pk": "uuid"}),
         ),
         listings=(Listing("sending:batch_list"),),
     )
@@ -218,6 +219,7 @@ register(
             Listing("sms-status", query=lambda m, account: {"mobile": m.mobile}, api=True),
             Listing("sms-status", query=lambda m, account: {"cid": m.custom}, api=True),
             Listing("sms-status", query=lambda m, account: {"group_id": str(m.batch.uuid)}, api=True),
+            Listing("reports:delivery"),  # today's messages
         ),
     )
 )

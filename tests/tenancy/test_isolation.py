@@ -19,7 +19,14 @@ from accounts.models import ROLE_PERMISSIONS, Account, Role
 from portal.api.views import V2APIView
 from portal.core.tenancy import TenantQuerySet
 from tests.factories import make_account, make_key, make_member
-from tests.tenancy import cases_accounts, cases_contacts, cases_messaging  # noqa: F401  (they register the cases)
+from tests.tenancy import (  # noqa: F401  (they register the cases)
+    cases_accounts,
+    cases_contacts,
+    cases_messaging,
+    cases_reports,
+    cases_voice,
+    cases_whatsapp,
+)
 from tests.tenancy.registry import CASES, EXEMPT, resolve_value
 
 NOT_FOUND = {"status": "failed", "code": 404, "message": "Not Found."}
@@ -30,6 +37,7 @@ EXEMPT_ROUTES = {
     "accounts:invitation_accept": "addressed by the invitation's secret token, not an id; public by design",
     "links:follow": "public short-link redirect by code (links.Link is exempt)",
     "suppressions:import_start": "<what> is an import kind (a fixed word), not an object id",
+    "voice:audio": "a signed, expiring token names the recording or sound; public by design (docs/voice.md)",
 }
 
 
@@ -97,6 +105,7 @@ def _tenant():
 @pytest.fixture
 def tenants(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.DATA_DIR = tmp_path
     return _tenant(), _tenant()
 
 
@@ -258,7 +267,11 @@ def _id_routes():
 def test_every_route_with_an_id_is_covered():
     covered = {item.url for case in CASES for item in (*case.ops, *case.listings)}
     # Staff pages (staff_required) are the documented cross-account reads.
-    staff = {name for name in _id_routes() if name.split(":")[0] in ("staff", "review", "pricing", "connectors")}
+    staff = {
+        name
+        for name in _id_routes()
+        if name.split(":")[0] in ("staff", "review", "pricing", "connectors", "whatsapp_staff")
+    }
     missing = set(_id_routes()) - covered - set(EXEMPT_ROUTES) - staff
     assert missing == set(), "add an Op for it to a case in tests/tenancy/cases_*.py"
     assert set(EXEMPT_ROUTES) <= {name for name, _ in _routes()}, "stale route exemption"

@@ -3,12 +3,13 @@
 from drf_spectacular.utils import extend_schema
 
 from contacts.imports import services
+from contacts.imports.api import schema as S
 from contacts.imports.filters import ContactImportFilterSet
 from contacts.imports.models import ContactImport
 from contacts.imports.serializers import import_data
 from portal.api.filters import apply_filterset
 from portal.api.formats import parse_flag
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import EMPTY_LIST, envelope, list_parameters, many
 from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
@@ -18,7 +19,9 @@ class SubscriberImportList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
 
     @extend_schema(
-        summary="Get all subscriber imports", responses={200: envelope("ContactImports", paginated=True), **ERRORS}
+        summary="Get all subscriber imports",
+        parameters=list_parameters(ContactImportFilterSet),
+        responses={200: envelope("ContactImports", many(S.IMPORT), paginated=True)},
     )
     def get(self, request):
         qs = ContactImport.objects.for_account(self.account)
@@ -29,7 +32,8 @@ class SubscriberImportList(V2APIView):
         description="multipart/form-data: `file` (txt, csv, xls, xlsx; at most 5 MB) and optional "
         "`replace_tags` (1/0). Columns are mapped from their headers; the import runs in the "
         "background and `n` in the message is the number of rows accepted for import.",
-        responses={200: envelope("ContactImportAccepted"), **ERRORS},
+        request={"multipart/form-data": S.IMPORT_BODY},
+        responses={200: envelope("ContactImportAccepted", S.IMPORT)},
     )
     def post(self, request):
         upload = request.FILES.get("file")
@@ -51,11 +55,11 @@ class SubscriberImportDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(ContactImport.objects.all(), pk=pk)
 
-    @extend_schema(summary="Get subscriber import by ID", responses={200: envelope("ContactImport"), **ERRORS})
+    @extend_schema(summary="Get subscriber import by ID", responses={200: envelope("ContactImportData", S.IMPORT)})
     def get(self, request, pk):
         return self.ok(import_data(self._get(pk)))
 
-    @extend_schema(summary="Delete import entry", responses={200: envelope("ContactImportDeleted"), **ERRORS})
+    @extend_schema(summary="Delete import entry", responses={200: envelope("ContactImportDeleted", EMPTY_LIST)})
     def delete(self, request, pk):
         services.delete_import(job=self._get(pk), request=request._request)
         return self.ok([], "Import record deleted successfully")

@@ -158,7 +158,7 @@ class SmsAdapter(ChannelAdapter):
             o.dlr_mask,
         )
 
-    def item(self, index, o, a, mobile, iso, charges, status, submitted):
+    def item(self, index, o, a, mobile, iso, charges, status, submitted, code=""):
         return {
             "id": index,
             "mobile": mobile,
@@ -202,7 +202,7 @@ class SmsAdapter(ChannelAdapter):
     def simulated_outcomes(self):
         return DELIVERED, SIMULATED_FAILURES
 
-    def status_events(self, rows, status, at):
+    def status_events(self, rows, status, at, code=""):
         """Routing beside the payload: the request's webhook, the sender for subscriptions, and the
         Engage `dlr.url` (mask 0 reports successes only)."""
         tz = timezone.get_current_timezone()

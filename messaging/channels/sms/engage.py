@@ -7,6 +7,7 @@ carries the API key here. Errors use Engage's validation shape, not the v2 envel
 from contextlib import nullcontext
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts.api.authentication import ApiKeyAuthentication
@@ -165,6 +166,7 @@ def _accept(view, request, *, many):
         return None, engage_error([(exc.field or "to", exc.message)])
 
 
+@extend_schema(exclude=True)  # Engage is its own API (host, auth, error shape): docs/api.md, "Engage"
 class EngageView(V2APIView):
     authentication_classes = [EngageAuthentication]
 

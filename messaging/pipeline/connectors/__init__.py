@@ -10,7 +10,8 @@ Every connector instance has:
 - `name`: the supplier name stored on each message (receipts find messages by it);
 - `channel`, `rate` (messages per second), `idempotent` (True when a chunk handed over twice is
   taken once: only those get half-sent chunks again after a crash);
-- `submit(messages)`: per claimed message, the supplier's message id or None when it refused it;
+- `submit(messages)`: per claimed message, the supplier's message id, or None (or a `Refused`
+  carrying the supplier's code) when it refused it;
 - optionally `schedule_receipts(supplier_ids)` (simulators: report outcomes later).
 Receipts come back through `messaging.pipeline.receipts.apply_receipts`, whatever the connector.
 """
@@ -22,6 +23,22 @@ from messaging.pipeline.connectors.simulator import SimulatorConnector
 from messaging.pipeline.models import SupplierConnector
 
 _KINDS = {}
+
+
+class Refused:
+    """A connector's answer for a message it refused, with the supplier's code: false like None,
+    so dispatch treats both alike, and the code becomes the message's `status_code`."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code=""):
+        self.code = str(code)
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return f"Refused({self.code!r})"
 
 
 class UnknownConnector(LookupError):

@@ -10,3 +10,9 @@ urlpatterns = [
     path("templates/import", views.BlockedTemplateImport.as_view(), name="sms-blocked-templates-import"),
     path("templates/<str:pk>", views.BlockedTemplateDetail.as_view(), name="sms-blocked-template"),
 ]
+
+voice_urlpatterns = [
+    path("unsubscribers", views.VoiceUnsubscriberList.as_view(), name="voice-unsubscribers"),
+    path("unsubscribers/import", views.VoiceUnsubscriberImport.as_view(), name="voice-unsubscribers-import"),
+    path("unsubscribers/<str:pk>", views.VoiceUnsubscriberDetail.as_view(), name="voice-unsubscriber"),
+]

@@ -1,17 +1,19 @@
-"""v2 endpoints: /sms/suppressions/unsubscribers and /sms/suppressions/templates."""
+"""v2 endpoints: /sms/suppressions/unsubscribers and /sms/suppressions/templates. The unsubscriber
+views serve every channel's list (`channel`; WhatsApp's are mounted under /whatsapp/suppressions/)."""
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 
 from messaging import consent
 from messaging.suppressions import importers, services
+from messaging.suppressions.api import schema as S
 from messaging.suppressions.fetch import FetchRefused, fetch
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
 from messaging.suppressions.models import BlockedTemplate, Channel, ImportKind, Unsubscriber
 from messaging.suppressions.tasks import run_import
 from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import EMPTY_LIST, envelope, list_parameters, many
 from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core import tabular, text
@@ -44,46 +46,63 @@ def _data(request):
     return {key: request.data.get(key) for key in request.data}
 
 
-def start_import(request, account, kind, content, filename):
-    job = importers.create_job(account=account, kind=kind, content=content, filename=filename)
+def start_import(request, account, kind, content, filename, channel=Channel.SMS):
+    job = importers.create_job(account=account, kind=kind, content=content, filename=filename, channel=channel)
     transaction.on_commit(lambda: run_import.delay(job.pk))
     return job
 
 
 class UnsubscriberList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
+    channel = Channel.SMS  # the voice routes (outgoing/suppressions/...) use the subclasses below
 
-    @extend_schema(summary="View all unsubscribers", responses={200: envelope("Unsubscribers"), **ERRORS})
+    @extend_schema(
+        summary="View all unsubscribers",
+        parameters=list_parameters(UnsubscriberFilterSet),
+        responses={200: envelope("Unsubscribers", many(S.UNSUBSCRIBER), paginated=True)},
+    )
     def get(self, request):
-        qs = Unsubscriber.objects.for_account(self.account).filter(channel=Channel.SMS)
+        qs = Unsubscriber.objects.for_account(self.account).filter(channel=self.channel)
         return self.paginated(
             apply_filterset(UnsubscriberFilterSet, request, qs), unsubscriber_data, "Unsubscribers list"
         )
 
-    @extend_schema(summary="Create unsubscriber", responses={200: envelope("UnsubscriberAdded"), **ERRORS})
+    @extend_schema(
+        summary="Create unsubscriber",
+        request=S.UNSUBSCRIBER_BODY,
+        responses={200: envelope("UnsubscriberAdded", S.UNSUBSCRIBER)},
+    )
     def post(self, request):
         unsub = consent.opt_out(
-            account=self.account, channel=Channel.SMS, request=request._request, **services.scope_fields(_data(request))
+            account=self.account,
+            channel=self.channel,
+            request=request._request,
+            **services.scope_fields(_data(request)),
         )
         return self.ok(unsubscriber_data(unsub), "Receiver added successfully")
 
-    @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned"), **ERRORS})
+    @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned", EMPTY_LIST)})
     def delete(self, request):
-        consent.clear_opt_outs(account=self.account, channel=Channel.SMS, request=request._request)
+        consent.clear_opt_outs(account=self.account, channel=self.channel, request=request._request)
         return self.ok([], "Deleted Successfully")
 
 
 class UnsubscriberDetail(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
+    channel = Channel.SMS
 
     def _get(self, pk):
-        return self.get_for_account(Unsubscriber.objects.filter(channel=Channel.SMS), uuid=pk)
+        return self.get_for_account(Unsubscriber.objects.filter(channel=self.channel), uuid=pk)
 
-    @extend_schema(summary="View unsubscriber", responses={200: envelope("UnsubscriberData"), **ERRORS})
+    @extend_schema(summary="View unsubscriber", responses={200: envelope("UnsubscriberData", S.UNSUBSCRIBER)})
     def get(self, request, pk):
         return self.ok(unsubscriber_data(self._get(pk)), "Unsubscribers data")
 
-    @extend_schema(summary="Edit unsubscriber", responses={200: envelope("UnsubscriberUpdated"), **ERRORS})
+    @extend_schema(
+        summary="Edit unsubscriber",
+        request=S.UNSUBSCRIBER_EDIT,
+        responses={200: envelope("UnsubscriberUpdated", S.UNSUBSCRIBER)},
+    )
     def put(self, request, pk):
         unsub = self._get(pk)
         unsub = consent.edit_opt_out(
@@ -91,7 +110,7 @@ class UnsubscriberDetail(V2APIView):
         )
         return self.ok(unsubscriber_data(unsub), "Receiver update successfully")
 
-    @extend_schema(summary="Delete unsubscriber", responses={200: envelope("UnsubscriberDeleted"), **ERRORS})
+    @extend_schema(summary="Delete unsubscriber", responses={200: envelope("UnsubscriberDeleted", EMPTY_LIST)})
     def delete(self, request, pk):
         unsub = self._get(pk)
         consent.opt_in(
@@ -107,36 +126,45 @@ class UnsubscriberDetail(V2APIView):
 
 class UnsubscriberImport(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
+    channel = Channel.SMS
 
     @extend_schema(
         summary="Import unsubscribers",
-        responses={200: envelope("ImportAccepted", with_code=False, with_data=False), **ERRORS},
+        description="The numbers are suppressed by a background job.",
+        request={"multipart/form-data": S.UNSUBSCRIBER_IMPORT},
+        responses={200: envelope("ImportAccepted", with_code=False, with_data=False)},
     )
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed({"file": ["The file field is required."]})
         importers.check_upload(upload)
-        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name)
+        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name, self.channel)
         return self.ok(message="Receivers accepted for import", include_code=False, include_data=False)
 
 
 class BlockedTemplateList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
 
-    @extend_schema(summary="View blocked templates", responses={200: envelope("BlockedTemplates"), **ERRORS})
+    @extend_schema(
+        summary="View blocked templates",
+        parameters=list_parameters(BlockedTemplateFilterSet),
+        responses={200: envelope("BlockedTemplates", many(S.BLOCKED), paginated=True)},
+    )
     def get(self, request):
         qs = BlockedTemplate.objects.for_account(self.account)
         return self.paginated(
             apply_filterset(BlockedTemplateFilterSet, request, qs), blocked_data, "Block templates list"
         )
 
-    @extend_schema(summary="Block a template", responses={200: envelope("BlockedTemplateAdded"), **ERRORS})
+    @extend_schema(
+        summary="Block a template", request=S.BLOCKED_BODY, responses={200: envelope("BlockedTemplateAdded", S.BLOCKED)}
+    )
     def post(self, request):
         block = services.add_blocked_template(account=self.account, data=_data(request), request=request._request)
         return self.ok(blocked_data(block), "Block template added successfully")
 
-    @extend_schema(summary="Clean blocked templates", responses={200: envelope("BlockedCleaned"), **ERRORS})
+    @extend_schema(summary="Clean blocked templates", responses={200: envelope("BlockedCleaned", EMPTY_LIST)})
     def delete(self, request):
         services.clean_blocked_templates(account=self.account, request=request._request)
         return self.ok([], "Deleted Successfully")
@@ -148,16 +176,20 @@ class BlockedTemplateDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(BlockedTemplate.objects.all(), uuid=pk)
 
-    @extend_schema(summary="View blocked template", responses={200: envelope("BlockedTemplateData"), **ERRORS})
+    @extend_schema(summary="View blocked template", responses={200: envelope("BlockedTemplateData", S.BLOCKED)})
     def get(self, request, pk):
         return self.ok(blocked_data(self._get(pk)), "Block template data")
 
-    @extend_schema(summary="Edit blocked template", responses={200: envelope("BlockedTemplateUpdated"), **ERRORS})
+    @extend_schema(
+        summary="Edit blocked template",
+        request=S.BLOCKED_EDIT,
+        responses={200: envelope("BlockedTemplateUpdated", S.BLOCKED)},
+    )
     def put(self, request, pk):
         block = services.update_blocked_template(block=self._get(pk), data=_data(request), request=request._request)
         return self.ok(blocked_data(block), "Block template updated successfully")
 
-    @extend_schema(summary="Delete blocked template", responses={200: envelope("BlockedTemplateDeleted"), **ERRORS})
+    @extend_schema(summary="Delete blocked template", responses={200: envelope("BlockedTemplateDeleted", EMPTY_LIST)})
     def delete(self, request, pk):
         services.delete_blocked_template(block=self._get(pk), request=request._request)
         return self.ok([], "Deleted Successfully")
@@ -166,7 +198,16 @@ class BlockedTemplateDetail(V2APIView):
 class BlockedTemplateImport(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
 
-    @extend_schema(summary="Import blocked templates", responses={200: envelope("BlockedImportAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Import blocked templates",
+        description="A multipart `file`, or the `url` of one; the ids are blocked by a background job.",
+        request={
+            "multipart/form-data": S.BLOCKED_IMPORT,
+            "application/json": S.BLOCKED_IMPORT_URL,
+            "application/x-www-form-urlencoded": S.BLOCKED_IMPORT_URL,
+        },
+        responses={200: envelope("BlockedImportAccepted", EMPTY_LIST)},
+    )
     def post(self, request):
         upload = request.FILES.get("file")
         url = text.as_text(request.data.get("url"), "url").strip()
@@ -189,3 +230,16 @@ class BlockedTemplateImport(V2APIView):
             raise ValidationFailed({"file": ["The file field is required when url is not present."]})
         start_import(request, self.account, ImportKind.BLOCKED_TEMPLATES, content, name)
         return self.ok([], "Blocked templates accepted for import")
+
+
+# Voice unsubscribers (catalog voice.md 10-16): the same resource on the voice channel.
+class VoiceUnsubscriberList(UnsubscriberList):
+    channel = Channel.VOICE
+
+
+class VoiceUnsubscriberDetail(UnsubscriberDetail):
+    channel = Channel.VOICE
+
+
+class VoiceUnsubscriberImport(UnsubscriberImport):
+    channel = Channel.VOICE

@@ -1,14 +1,15 @@
 """v2 endpoints: /developer/webhooks and /developer/subscriptions."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 
 from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import services
+from messaging.webhooks.api import schema as S
 from messaging.webhooks.filters import SubscriptionFilterSet, WebhookFilterSet
 from messaging.webhooks.models import Subscription, Webhook
 from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import EMPTY_LIST, envelope, list_parameters, many
 from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 
@@ -48,14 +49,16 @@ class WebhookList(V2APIView):
 
     @extend_schema(
         summary="View all webhooks",
-        parameters=[OpenApiParameter("filter[name]", str, description="webhook name (or id)")],
-        responses={200: envelope("Webhooks"), **ERRORS},
+        parameters=list_parameters(WebhookFilterSet),
+        responses={200: envelope("Webhooks", many(S.WEBHOOK), paginated=True)},
     )
     def get(self, request):
         qs = apply_filterset(WebhookFilterSet, request, Webhook.objects.for_account(self.account))
         return self.paginated(qs, webhook_data, "OK")
 
-    @extend_schema(summary="Create webhook", responses={200: envelope("WebhookCreated"), **ERRORS})
+    @extend_schema(
+        summary="Create webhook", request=S.WEBHOOK_BODY, responses={200: envelope("WebhookCreated", S.WEBHOOK)}
+    )
     def post(self, request):
         data = _data(request)
         data.pop("kind", None)  # customized webhooks are composed in the portal
@@ -69,11 +72,13 @@ class WebhookDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(Webhook.objects.all(), uuid=pk)
 
-    @extend_schema(summary="View webhook by id", responses={200: envelope("WebhookData"), **ERRORS})
+    @extend_schema(summary="View webhook by id", responses={200: envelope("WebhookData", S.WEBHOOK)})
     def get(self, request, pk):
         return self.ok(webhook_data(self._get(pk)), "OK")
 
-    @extend_schema(summary="Update webhook", responses={200: envelope("WebhookUpdated"), **ERRORS})
+    @extend_schema(
+        summary="Update webhook", request=S.WEBHOOK_EDIT, responses={200: envelope("WebhookUpdated", S.WEBHOOK)}
+    )
     def put(self, request, pk):
         webhook = self._get(pk)
         data = _data(request)
@@ -84,7 +89,7 @@ class WebhookDetail(V2APIView):
         webhook = services.update_webhook(webhook=webhook, data=data, request=request._request)
         return self.ok(webhook_data(webhook), "Updated Successfully")
 
-    @extend_schema(summary="Delete webhook (soft)", responses={200: envelope("WebhookDeleted"), **ERRORS})
+    @extend_schema(summary="Delete webhook (soft)", responses={200: envelope("WebhookDeleted", EMPTY_LIST)})
     def delete(self, request, pk):
         services.delete_webhook(webhook=self._get(pk), request=request._request)
         return self.ok([], "Deleted Successfully")
@@ -93,7 +98,11 @@ class WebhookDetail(V2APIView):
 class WebhookTest(V2APIView):
     required_scopes = {"POST": Scope.WEBHOOKS}
 
-    @extend_schema(summary="Send a test event to a webhook", responses={200: envelope("WebhookTested"), **ERRORS})
+    @extend_schema(
+        summary="Send a test event to a webhook",
+        request=S.WEBHOOK_TEST_BODY,
+        responses={200: envelope("WebhookTested", S.WEBHOOK_TESTED)},
+    )
     def post(self, request, pk):
         webhook = self.get_for_account(Webhook.objects.all(), uuid=pk)
         event_type = str(request.data.get("event") or SMS_MESSAGE_STATUS)
@@ -104,13 +113,21 @@ class WebhookTest(V2APIView):
 class SubscriptionList(V2APIView):
     required_scopes = reads_and(Scope.WEBHOOKS)
 
-    @extend_schema(summary="List all subscriptions", responses={200: envelope("Subscriptions"), **ERRORS})
+    @extend_schema(
+        summary="List all subscriptions",
+        parameters=list_parameters(SubscriptionFilterSet),
+        responses={200: envelope("Subscriptions", many(S.SUBSCRIPTION), paginated=True)},
+    )
     def get(self, request):
         qs = Subscription.objects.for_account(self.account).select_related("webhook")
         qs = apply_filterset(SubscriptionFilterSet, request, qs)
         return self.paginated(qs, subscription_data, "Subscriptions List")
 
-    @extend_schema(summary="Create subscription", responses={200: envelope("SubscriptionSaved"), **ERRORS})
+    @extend_schema(
+        summary="Create subscription",
+        request=S.SUBSCRIPTION_BODY,
+        responses={200: envelope("SubscriptionSaved", S.SUBSCRIPTION)},
+    )
     def post(self, request):
         subscription = services.create_subscription(account=self.account, data=_data(request), request=request._request)
         return self.ok(subscription_data(subscription), "Subscription Saved Successfully")
@@ -122,11 +139,11 @@ class SubscriptionDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(Subscription.objects.select_related("webhook"), pk=pk)
 
-    @extend_schema(summary="View subscription by id", responses={200: envelope("SubscriptionData"), **ERRORS})
+    @extend_schema(summary="View subscription by id", responses={200: envelope("SubscriptionData", S.SUBSCRIPTION)})
     def get(self, request, pk):
         return self.ok(subscription_data(self._get(pk)), "Subscription")
 
-    @extend_schema(summary="Delete subscription", responses={200: envelope("SubscriptionDeleted"), **ERRORS})
+    @extend_schema(summary="Delete subscription", responses={200: envelope("SubscriptionDeleted", EMPTY_LIST)})
     def delete(self, request, pk):
         services.delete_subscription(subscription=self._get(pk), request=request._request)
         return self.ok([], "Subscription Deleted Successfully")

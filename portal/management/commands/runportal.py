@@ -1,4 +1,5 @@
-"""Start web (gunicorn), Celery worker and Celery beat together; stop all when one stops."""
+"""Start web (gunicorn), Celery worker, Celery beat and the WhatsApp Cloud API simulator together;
+stop all when one stops."""
 
 import os
 import signal
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+        parser.add_argument(
+            "--no-whatsapp-simulator", action="store_true", help="Do not start the local WhatsApp Cloud API stand-in."
+        )
         parser.add_argument(
             "--verbose",
             action="store_true",
@@ -72,6 +76,21 @@ class Command(BaseCommand):
                 "",
             ],
         }
+        if not opts["no_whatsapp_simulator"]:
+            # The local stand-in for Meta's Cloud API: its webhooks come back to this portal.
+            commands["whatsapp-simulator"] = [
+                python,
+                "-m",
+                "messaging.channels.whatsapp.simulator",
+                "--port",
+                str(settings.WHATSAPP["simulator_port"]),
+                "--webhook-url",
+                f"http://127.0.0.1:{opts['port']}/whatsapp/cloud/webhook",
+                "--app-secret",
+                settings.WHATSAPP["simulator_app_secret"],
+            ]
+        if settings.VOICE_SIP_ENABLED:  # the SIP media worker, its own process (docs/voice.md)
+            commands["voice-media"] = [python, str(settings.BASE_DIR / "manage.py"), "voice_media"]
         # The children build e-mail links from PORT (settings.SITE_URL), so they get the port served.
         child_env = {**os.environ, "PORT": str(opts["port"])}
         procs = {name: subprocess.Popen(cmd, env=child_env) for name, cmd in commands.items()}  # noqa: S603
@@ -110,7 +129,7 @@ class Command(BaseCommand):
 
     def _announce(self, opts):
         url = f"http://localhost:{opts['port']}/"
-        lines = [f"Portal running at {url}  (Ctrl-C stops web, worker and beat)"]
+        lines = [f"Portal running at {url}  (Ctrl-C stops web, worker, beat and the WhatsApp simulator)"]
         demo = settings.DATA_DIR / "demo_credentials.txt"
         if demo.exists():
             lines.append(demo.read_text().strip())

@@ -1,24 +1,33 @@
-"""Load demo data once: a customer, a reseller with a child, a staff user and an API key."""
+"""Load demo data once: a customer (with a WhatsApp number on the simulator, templates and a
+conversation), a reseller with a child, a staff user and an API key, and the two catalogued
+brands on their `*.localhost` host names with a customer each."""
+
+import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.brands import services as brands
+from accounts.brands.resolve import platform_brand
 from accounts.models import Account, Role, User
 from accounts.services import apikeys, credits, team
 from accounts.services.customers import create_customer
 from contacts.services.contacts import create_contact
 from contacts.services.segments import count_segment, create_segment
 from messaging import consent
+from messaging.channels.whatsapp import demo as whatsapp_demo
 from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
 from messaging.suppressions import services as suppressions
+from voice import demo as voice_demo
 
 DEMO_PASSWORD = "demo-portal-2026"
 DEMO_EMAIL = "demo@example.com"
 RESELLER_EMAIL = "reseller@example.com"
 STAFF_EMAIL = "staff@example.com"
+BRAND_B_EMAIL = "bics-demo@example.com"
 
 
 class Command(BaseCommand):
@@ -26,23 +35,34 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         key_file = settings.DATA_DIR / "demo_api_key"
+        brand_a, brand_b = brands.install_catalogued()
         if Account.objects.filter(username="demo").exists():
             if opts["verbosity"] > 0:
                 self.stdout.write("Demo data already loaded.")
         else:
             with transaction.atomic():
-                secret = self._create()
+                secret = self._create(brand_a)
             key_file.write_text(secret + "\n")
             key_file.chmod(0o600)
             if opts["verbosity"] > 0:
                 self.stdout.write("Demo data loaded.")
+        if not Account.objects.filter(username="bics-demo").exists():
+            with transaction.atomic():
+                self._brand_b_customer(brand_b)
         key = key_file.read_text().strip() if key_file.exists() else "(not available: demo key file missing)"
+        port = os.environ.get("PORT", "8000")
         summary = "\n".join(
             [
                 f"Customer login: {DEMO_EMAIL} / {DEMO_PASSWORD}",
                 f"Reseller login: {RESELLER_EMAIL} / {DEMO_PASSWORD}",
                 f"Staff login:    {STAFF_EMAIL} / {DEMO_PASSWORD}",
                 f"Demo API key:   {key}",
+                "",
+                f"{platform_brand().name} (platform): http://localhost:{port}/login/  (staff, every account)",
+                f"{brand_a.name} (brand A): http://{brand_a.slug}.localhost:{port}/login/"
+                f"  ({DEMO_EMAIL}, {RESELLER_EMAIL})",
+                f"{brand_b.name} (brand B): http://{brand_b.slug}.localhost:{port}/login/  ({BRAND_B_EMAIL})",
+                *voice_demo.summary_lines(key),
             ]
         )
         (settings.DATA_DIR / "demo_credentials.txt").write_text(summary + "\n")
@@ -142,9 +162,25 @@ class Command(BaseCommand):
         for name, tags in (("VIP customers", ["vip"]), ("Newsletter", ["newsletter"])):
             count_segment(create_segment(account=demo, actor=owner, data={"name": name, "positive_tags": tags}))
 
-    def _create(self):
+    def _brand_b_customer(self, brand_b):
+        """Brand B's customer: its products are ENT, MKT and A2P, its host bics.localhost."""
+        create_customer(
+            email=BRAND_B_EMAIL,
+            password=DEMO_PASSWORD,
+            name="Demo Logistics NV",
+            username="bics-demo",
+            credits_amount="1000",
+            brand=brand_b,
+        )
+
+    def _create(self, brand_a):
         demo, owner = create_customer(
-            email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Demo Retail Ltd", username="demo", credits_amount="2500"
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            name="Demo Retail Ltd",
+            username="demo",
+            credits_amount="2500",
+            brand=brand_a,
         )
         owner.name = "Dana Demo"
         owner.save(update_fields=["name"])
@@ -155,6 +191,8 @@ class Command(BaseCommand):
         _, secret = apikeys.create_api_key(account=demo, name="Demo key", actor=owner)
         self._registry(demo, owner)
         self._contacts(demo, owner)
+        whatsapp_demo.seed(demo)
+        voice_demo.load(demo, owner)
 
         reseller, _ = create_customer(
             email=RESELLER_EMAIL,
@@ -163,6 +201,7 @@ class Command(BaseCommand):
             username="demo-reseller",
             credits_amount="10000",
             is_reseller=True,
+            brand=brand_a,
         )
         child, _ = create_customer(
             email="child@example.com",

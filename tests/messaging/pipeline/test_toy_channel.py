@@ -89,13 +89,13 @@ class ToyAdapter(ChannelAdapter):
         return (index, mobile, iso, o.sender, p["body"], "toy", p["size"], units, price, charges, state, status, code,
                 o.custom, o.webhook_id, {"kind": "ping", "body": p["body"]})  # fmt: skip
 
-    def item(self, index, o, p, mobile, iso, charges, status, submitted):
+    def item(self, index, o, p, mobile, iso, charges, status, submitted, code=""):
         return {"id": index, "to": mobile, "status": status, "credits": float(charges)}
 
     def progress_of(self, status):
         return self.STATUSES.get(status, Progress.FAILED)
 
-    def status_events(self, rows, status, at):
+    def status_events(self, rows, status, at, code=""):
         for r in rows:
             yield events.pending(
                 account_id=r.account_id,

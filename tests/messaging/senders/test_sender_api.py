@@ -186,3 +186,13 @@ def test_a_document_is_uploaded_and_validated(api_client, account):
         URL, {"name": "Docs2", "country_code": "GB", "service": "G", "document": exe}, format="multipart"
     )
     assert res.status_code == 422 and "document" in res.json()["errors"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "multipart"])
+def test_a_document_sent_as_text_is_a_422_not_a_crash(api_client, account, fmt, sender):
+    body = {"name": "Docs", "country_code": "GB", "service": "G", "document": "https://example.com/loa.pdf"}
+    res = api_client.post(URL, body, format=fmt)
+    assert res.status_code == 422
+    assert res.json()["errors"]["document"] == ["The document must be a file."]
+    res = api_client.put(f"{URL}/{sender.uuid}", {"document": "{}"}, format=fmt)
+    assert res.status_code == 422 and res.json()["errors"]["document"] == ["The document must be a file."]

@@ -75,7 +75,7 @@ def test_channel_send_defaults_to_the_first_sms_service(api_client, sending_setu
     ("change", "field"),
     [
         (lambda b: b.update(channels=[]), "channels"),
-        (lambda b: b["channels"][0].update(name="whatsapp"), "channels.0.name"),
+        (lambda b: b["channels"][0].update(name="fax"), "channels.0.name"),
         (lambda b: b["channels"][0].pop("from"), "channels.0.from"),
         (lambda b: b["message"].update(type="image"), "message.type"),
         (lambda b: b["message"]["payload"].update(text="x" * 4097), "message.payload.text"),

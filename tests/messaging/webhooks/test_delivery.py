@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.notifications.models import Notification
 from contacts.events import CONTACTS_SUBSCRIBER_SUBSCRIPTION
-from messaging.events import SMS_MESSAGE_STATUS, WHATSAPP_MESSAGE_IN, WHATSAPP_MESSAGE_STATUS
+from messaging.channels.whatsapp.events import WHATSAPP_MESSAGE_IN, WHATSAPP_MESSAGE_STATUS
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import retention, services, signing, verification, worker
 from messaging.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook
 from messaging.webhooks.routing import fan_out

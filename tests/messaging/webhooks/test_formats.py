@@ -5,8 +5,10 @@ import pytest
 import accounts.events
 import contacts.events
 import messaging.events
+import messaging.reports.events
 import messaging.webhooks.events
 import voice.events
+from messaging.channels.whatsapp import events as whatsapp_events
 from messaging.webhooks import formats, render, worker
 from portal.core import events
 from portal.core.events import registry
@@ -34,6 +36,7 @@ EVENT_NAMES = {
     "portal:template:reviewed",
     "portal:webhook:test",
     "portal:balance:low",
+    "portal:report:delivery_rate_low",
 }
 
 
@@ -45,7 +48,15 @@ def test_every_event_a_format_names_is_registered_by_some_app():
 def test_the_registered_events_are_the_ones_the_apps_declare_and_none_was_lost():
     declared = [
         e.name
-        for module in (accounts.events, messaging.events, messaging.webhooks.events, voice.events, contacts.events)
+        for module in (
+            accounts.events,
+            messaging.events,
+            whatsapp_events,
+            messaging.webhooks.events,
+            messaging.reports.events,
+            voice.events,
+            contacts.events,
+        )
         for e in module.EVENT_TYPES
     ]
     assert len(declared) == len(set(declared))

@@ -8,6 +8,7 @@ from messaging.webhooks.services import LOOPBACK_HINT
 
 URL = "/api/v2/developer/webhooks"
 FIELDS = {"id", "name", "uri", "secret", "verification_code", "status", "created_at", "updated_at"}
+SECRET_CHARS = "The secret may only contain visible ASCII characters (no spaces)."
 
 
 def make(account, **data):
@@ -54,6 +55,11 @@ def test_create_without_secret_or_token_gives_nulls_and_defaults_active(api_clie
         ({"name": "x", "uri": "http://u:p@example.com/"}, "uri", "URLs with credentials are not accepted."),
         ({"name": "x", "uri": "https://example.com", "status": 5}, "status", "The selected status is invalid."),
         ({"name": "x" * 201, "uri": "https://example.com"}, "name", "The name may not be greater than 200 characters."),
+        # The secret travels in the Authorization header: text an HTTP header cannot hold is refused
+        # when saved (it used to crash the verification challenge after the webhook was stored).
+        ({"name": "x", "uri": "https://example.com", "secret": "晿V", "token": "t"}, "secret", SECRET_CHARS),
+        ({"name": "x", "uri": "https://example.com", "secret": "two words"}, "secret", SECRET_CHARS),
+        ({"name": "x", "uri": "https://example.com", "secret": "tab\there"}, "secret", SECRET_CHARS),
     ],
 )
 def test_create_validation_is_422_per_field(api_client, payload, field, message):
@@ -145,3 +151,19 @@ def test_test_endpoint_queues_the_example_for_this_webhook_only(api_client, acco
     assert event.type == "whatsapp:message:status" and event.webhook_id == str(webhook.uuid)
     assert event.payload["channel"] == "whatsapp"
     assert api_client.post(f"{URL}/{webhook.uuid}/test", {"event": "nope"}, format="json").status_code == 422
+
+
+def test_a_secret_an_http_header_cannot_hold_is_refused_on_edit_too(api_client, account):
+    webhook = make(account, secret="s3cret")
+    res = api_client.put(
+        f"{URL}/{webhook.uuid}", {"name": "Hook", "uri": webhook.uri, "secret": "naïve"}, format="json"
+    )
+    assert res.status_code == 422 and res.json()["errors"]["secret"] == [SECRET_CHARS]
+    webhook.refresh_from_db()
+    assert webhook.secret == "s3cret"
+
+
+def test_every_visible_ascii_character_is_a_valid_secret(api_client):
+    secret = "".join(chr(c) for c in range(0x21, 0x7F))
+    res = api_client.post(URL, {"name": "A", "uri": "https://example.com/", "secret": secret}, format="json")
+    assert res.status_code == 200 and Webhook.objects.get().secret == secret

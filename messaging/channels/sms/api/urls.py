@@ -10,4 +10,5 @@ urlpatterns = [
     path("message/send", ChannelSendView.as_view(), name="sms-message-send"),
     path("status", views.StatusView.as_view(), name="sms-status"),
     path("report", views.ReportView.as_view(), name="sms-report"),
+    path("activity", views.ActivityView.as_view(), name="sms-activity"),
 ]

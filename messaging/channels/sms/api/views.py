@@ -6,15 +6,17 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from messaging.channels.sms.api import schema as S
 from messaging.channels.sms.render import render_template
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.pipeline import recipients
 from messaging.pipeline.api import idempotency
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.submit import message_time
+from messaging.reports import summary, usage
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, envelope, many
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core.errors import ValidationFailed
@@ -117,11 +119,21 @@ class SendView(V2APIView):
             raise ValidationFailed(errors)
         return classic_response(_submit(self, request, params, outgoing, schedule))
 
-    @extend_schema(summary="Send SMS", responses={200: envelope("SendAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Send SMS",
+        description="JSON or form body; parameters in the query string of a POST count as body fields.",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.SEND_BODY, "application/x-www-form-urlencoded": S.SEND_BODY},
+        responses={200: S.SEND_ACCEPTED},
+    )
     def post(self, request):
         return self._send(request, request.data)
 
-    @extend_schema(summary="Send SMS via query string (legacy)", responses={200: envelope("SendAcceptedGet"), **ERRORS})
+    @extend_schema(
+        summary="Send SMS via query string (legacy)",
+        parameters=[*S.SEND_QUERY, IDEMPOTENCY_KEY],
+        responses={200: S.SEND_ACCEPTED},
+    )
     def get(self, request):
         return self._send(request, request.query_params)
 
@@ -144,7 +156,12 @@ class SendJsonView(V2APIView):
     body_limit_setting = "SEND_JSON_MAX_BODY_BYTES"  # 100,000 filled nodes (portal/settings.py)
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send SMS using a JSON object", responses={200: envelope("SendJsonAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Send SMS using a JSON object",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.SEND_JSON_BODY},
+        responses={200: S.SEND_JSON_ACCEPTED},
+    )
     def post(self, request):
         root = request.data.get("root")
         nodes = request.data.get("nodes")
@@ -200,7 +217,12 @@ class StatusView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Pull DLR status", responses={200: envelope("DlrStatus"), **ERRORS})
+    @extend_schema(
+        summary="Pull DLR status",
+        description="Give one selector. `group_id` and `date` answer pages of 100 with `links`/`meta`.",
+        parameters=[*S.STATUS_QUERY, *PAGE_PARAMETERS],
+        responses={200: envelope("DlrStatus", many(S.DLR), sometimes_paginated=True)},
+    )
     def get(self, request):
         q = request.query_params
         qs = Message.objects.for_account(self.account).select_related("batch").order_by("batch_id", "index")
@@ -263,7 +285,12 @@ class TemplateSendView(V2APIView):
 
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send template message", responses={200: envelope("TemplateSendAccepted"), **ERRORS})
+    @extend_schema(
+        summary="Send template message",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.TEMPLATE_SEND_BODY},
+        responses={200: S.SEND_ACCEPTED},
+    )
     def post(self, request):
         body = request.data
         errors = {}
@@ -321,30 +348,52 @@ class ReportView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Pull status summary report", responses={200: envelope("StatusReport"), **ERRORS})
+    @extend_schema(summary="Pull status summary report", parameters=S.REPORT_QUERY, responses={200: S.REPORT})
     def get(self, request):
-        from django.db.models import Count
-        from django.db.models.functions import TruncDate
-
         raw = request.query_params.get("daterange", "")
-        start_text, _, end_text = raw.partition("|")
-        try:
-            start = datetime.strptime(start_text.strip(), "%Y-%m-%d").date()
-            end = datetime.strptime(end_text.strip(), "%Y-%m-%d").date()
-        except ValueError:
-            raise ValidationFailed({"daterange": ["The daterange must look like yyyy-mm-dd|yyyy-mm-dd."]}) from None
-        if end < start or (end - start).days > 92:
+        if not raw.strip():  # no range: the last 7 days (docs/api.md)
+            start, end = summary.default_range(self.account)
+        else:
+            start_text, _, end_text = raw.partition("|")
+            try:
+                start = datetime.strptime(start_text.strip(), "%Y-%m-%d").date()
+                end = datetime.strptime(end_text.strip(), "%Y-%m-%d").date()
+            except ValueError:
+                raise ValidationFailed({"daterange": ["The daterange must look like yyyy-mm-dd|yyyy-mm-dd."]}) from None
+        if end < start or (end - start).days > summary.MAX_DAYS:
             raise ValidationFailed({"daterange": ["The date range must be in order and at most 3 months long."]})
-        rows = (
-            Message.objects.for_account(self.account)
-            .filter(submitted_at__date__gte=start, submitted_at__date__lte=end)
-            .annotate(day=TruncDate("submitted_at"))
-            .values("day", "status")
-            .annotate(n=Count("id"))
-            .order_by("day", "status")
-        )
+        # Days are the account's (its time zone), counted from the report rollups.
         data = {}
-        for row in rows:
-            day = row["day"].isoformat()
-            data.setdefault(day, {"date": day, "status": {}})["status"][row["status"]] = row["n"]
+        for day, statuses in summary.status_by_day(self.account, start, end, channel="sms").items():
+            data[day.isoformat()] = {"date": day.isoformat(), "status": statuses}
         return Response({"status": 200, "message": "OK", "data": data})
+
+
+class ActivityView(V2APIView):
+    """`sms/activity` (docs only): the account usage report per day and service, newest first,
+    in the legacy paginator (25 rows, no envelope). Figures from the report rollups."""
+
+    required_scopes = {"GET": Scope.READ}
+
+    @extend_schema(summary="View account usage report", responses={200: dict})
+    def get(self, request):
+        paginator = V2Pagination(page_size=25)
+        page_rows = paginator.paginate_queryset(usage.days(self.account), request, view=self)
+        links, meta = paginator.links_and_meta()
+        first = meta["from"] or 1
+        rows = {
+            "current_page": meta["current_page"],
+            "data": usage.rows(self.account, page_rows, first_serial=first),
+            "first_page_url": links["first"],
+            "from": meta["from"],
+            "last_page": meta["last_page"],
+            "last_page_url": links["last"],
+            "links": meta["links"],
+            "next_page_url": links["next"],
+            "path": meta["path"],
+            "per_page": meta["per_page"],
+            "prev_page_url": links["prev"],
+            "to": meta["to"],
+            "total": meta["total"],
+        }
+        return Response({"rows": rows})

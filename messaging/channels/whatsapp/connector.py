@@ -1,0 +1,80 @@
+"""The WhatsApp Cloud API connector: hands claimed messages to the provider over HTTP, each from
+its business number (base URL, token and throughput are the number's), a number's messages at
+most at its throughput, several requests in flight at once.
+
+Provider throttling (130429) slows the number down and the message is tried again instead of
+failing; any other refusal is final (`Refused` with the provider's code: refunded by dispatch).
+Receipts come back through the status webhooks (`webhook.py`), not from here."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+from django.conf import settings
+
+from messaging.channels.whatsapp import cloud_api, intake
+from messaging.channels.whatsapp import errors as provider_errors
+from messaging.channels.whatsapp.models import BusinessNumber
+from messaging.pipeline import throttle
+from messaging.pipeline.connectors import Refused
+
+_pool = None
+
+
+def pool():
+    global _pool  # noqa: PLW0603 - one pool per process, made on first use
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=settings.WHATSAPP["connections"], thread_name_prefix="cloud-api")
+    return _pool
+
+
+class CloudApiConnector:
+    kind = "cloud_api"
+    # The Graph API takes a message handed over twice twice: never resubmit a half-sent chunk.
+    idempotent = False
+
+    def __init__(self, *, name="cloud_api", channel="whatsapp", rate=None, options=None):
+        self.name, self.channel, self.rate = name, channel, rate
+        self.retries = (options or {}).get("throttle_retries", settings.WHATSAPP["throttle_retries"])
+
+    def submit(self, messages):
+        numbers = {n.number: n for n in BusinessNumber.objects.filter(number__in={m.sender for m in messages})}
+        results = [None] * len(messages)
+        by_number = {}
+        for i, m in enumerate(messages):
+            by_number.setdefault(m.sender, []).append(i)
+        for sender, indexes in by_number.items():
+            number = numbers.get(sender)
+            if number is None or not number.is_active:
+                for i in indexes:
+                    results[i] = Refused("133010")
+                continue
+            client = cloud_api.client_for(number)
+            bucket = SimpleNamespace(name=f"whatsapp:{number.phone_number_id}", rate=number.throughput)
+            start = 0
+            while start < len(indexes):
+                granted = throttle.take(bucket, len(indexes) - start)
+                part = indexes[start : start + granted]
+                answers = pool().map(lambda i, c=client, b=bucket: self._send(c, b, messages[i]), part)
+                for i, answer in zip(part, answers, strict=True):
+                    results[i] = answer
+                start += granted
+        return results
+
+    def schedule_receipts(self, supplier_ids):
+        """After the wamids are recorded (dispatch calls this on commit): statuses the provider
+        sent before that — its `sent` webhook often beats our own record of the answer — are in
+        the status timeline; apply them now, forward-only like any receipt."""
+        intake.replay(self.name, supplier_ids)
+
+    def _send(self, client, bucket, message):
+        for attempt in range(self.retries + 1):
+            try:
+                return client.send(message.mobile, message.content)
+            except cloud_api.ProviderError as exc:
+                if exc.code != provider_errors.THROTTLED or attempt == self.retries:
+                    return Refused(exc.code)
+                # Throttled: fill the number's current second so every sender backs off, then wait.
+                throttle.take(bucket, bucket.rate)
+                time.sleep(0.05 * (attempt + 1))
+        return Refused(provider_errors.THROTTLED)

@@ -1,0 +1,3 @@
+from messaging.channels.whatsapp.simulator.server import main
+
+main()

@@ -1,0 +1,76 @@
+"""OpenAPI description of the channel-style send (`sms/message/send`): the envelope every channel
+shares. What a channel reads from its entry's `meta` and from `message` is its adapter's (for
+`sms`: docs/api.md, "Channel-style send")."""
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from portal.api.schema import TextOrList, many
+
+MESSAGE_TIME = "`Y-m-d H:i:s`"
+
+
+def _recipient(name, **kwargs):
+    return inline_serializer(
+        name=name,
+        fields={
+            "to": TextOrList(required=False, help_text="Numbers with country code."),
+            "group_id": TextOrList(required=False, help_text="Segment id(s) of the account."),
+        },
+        required=False,
+        **kwargs,
+    )
+
+
+CHANNEL_SEND_BODY = inline_serializer(
+    name="ChannelSendRequest",
+    fields={
+        "channels": serializers.ListField(
+            min_length=1,
+            child=inline_serializer(
+                name="ChannelEntry",
+                fields={
+                    "name": serializers.CharField(help_text="A channel this deployment sends (`sms`)."),
+                    "from": serializers.CharField(help_text="Sender ID."),
+                    "meta": serializers.DictField(
+                        required=False,
+                        help_text="Channel options. `sms`: `service` (default: the first enabled SMS service), "
+                        "`template_id`, `entity_id`, `foreign_id` (the idempotency key when no header is sent), "
+                        "`type` (`A`/`N`/`U`), `tags` (array), `max_units` (2 or 3).",
+                    ),
+                    "recipient": _recipient("ChannelEntryRecipient"),
+                },
+            ),
+            help_text="The first entry is used.",
+        ),
+        "recipient": _recipient("ChannelRecipient", help_text="Used when the channel entry has no `recipient`."),
+        "message": inline_serializer(
+            name="ChannelMessage",
+            fields={
+                "type": serializers.CharField(help_text="`text`"),
+                "payload": serializers.DictField(help_text="`text`: up to 4096 characters."),
+            },
+        ),
+    },
+)
+CHANNEL_ITEM = inline_serializer(
+    name="ChannelQueuedItem",
+    fields={
+        "id": serializers.CharField(),
+        "channel": serializers.CharField(),
+        "from": serializers.CharField(),
+        "to": serializers.CharField(),
+        "credits": serializers.FloatField(),
+        "created_at": serializers.CharField(help_text=MESSAGE_TIME),
+        "status": serializers.CharField(),
+        "foreign_id": serializers.CharField(allow_blank=True),
+    },
+)
+CHANNEL_QUEUED = inline_serializer(
+    name="ChannelQueued",
+    fields={
+        "status": serializers.CharField(help_text='"OK"'),
+        "message": serializers.CharField(help_text="`Message(s) Queued successfully`"),
+        "data": many(CHANNEL_ITEM),
+    },
+)

