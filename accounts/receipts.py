@@ -6,10 +6,11 @@ uuid. The PDF uses the core Helvetica font (no font files to ship): text outside
 written with `?` in its place.
 """
 
-from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 
+from accounts.brands import current as current_brand
+from accounts.brands.resolve import brand_for_account
 from accounts.models import LedgerEntry, LedgerKind
 
 
@@ -54,13 +55,15 @@ def lines(entry):
 
 def render(entry: LedgerEntry) -> bytes:
     """The receipt as PDF bytes."""
+    # In the name of the brand it is served under (the host's), else the account's (accounts.brands).
+    issuer = (current_brand.get() or brand_for_account(entry.account)).name
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1(f"Receipt {number(entry)}"))
-    pdf.set_author(_latin1(settings.SITE_NAME))
+    pdf.set_author(_latin1(issuer))
     pdf.set_creation_date(entry.created_at)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 12, _latin1(f"{settings.SITE_NAME} - Credit receipt"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, _latin1(f"{issuer} - Credit receipt"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     pdf.cell(0, 6, "A movement of credits made for your account.", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)

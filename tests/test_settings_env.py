@@ -82,7 +82,7 @@ def broker_settings(tmp_path, **env):
 
 def _same_everywhere(values):
     assert values["acks_late"] and values["reject_on_lost"] and values["prefetch"] == 1
-    assert values["queues"] == ["celery", "sms-bulk", "sms-high", "webhooks"]
+    assert values["queues"] == ["celery", "sms-bulk", "sms-high", "webhooks", "whatsapp-bulk", "whatsapp-high"]
     assert (values["webhooks"], values["other"], values["bulk"]) == ("webhooks", "celery", "sms-bulk")
 
 

@@ -30,13 +30,14 @@ CHANNEL_SEND_BODY = inline_serializer(
             child=inline_serializer(
                 name="ChannelEntry",
                 fields={
-                    "name": serializers.CharField(help_text="A channel this deployment sends (`sms`)."),
+                    "name": serializers.CharField(help_text="A channel this deployment sends (`sms`, `whatsapp`)."),
                     "from": serializers.CharField(help_text="Sender ID."),
                     "meta": serializers.DictField(
                         required=False,
                         help_text="Channel options. `sms`: `service` (default: the first enabled SMS service), "
                         "`template_id`, `entity_id`, `foreign_id` (the idempotency key when no header is sent), "
-                        "`type` (`A`/`N`/`U`), `tags` (array), `max_units` (2 or 3).",
+                        "`type` (`A`/`N`/`U`), `tags` (array), `max_units` (2 or 3). `whatsapp`: `foreign_id`, "
+                        "`webhook_id`, `tags`.",
                     ),
                     "recipient": _recipient("ChannelEntryRecipient"),
                 },
@@ -47,8 +48,11 @@ CHANNEL_SEND_BODY = inline_serializer(
         "message": inline_serializer(
             name="ChannelMessage",
             fields={
-                "type": serializers.CharField(help_text="`text`"),
-                "payload": serializers.DictField(help_text="`text`: up to 4096 characters."),
+                "type": serializers.CharField(
+                    help_text="`text` (every channel); WhatsApp also `image`, `document`, `audio`, `video`, "
+                    "`interactive`, `contacts`, `location`, `template` (whatsapp.md)."
+                ),
+                "payload": serializers.DictField(help_text="By type; `text`: up to 4096 characters."),
             },
         ),
     },
@@ -63,7 +67,13 @@ CHANNEL_ITEM = inline_serializer(
         "credits": serializers.FloatField(),
         "created_at": serializers.CharField(help_text=MESSAGE_TIME),
         "status": serializers.CharField(),
-        "foreign_id": serializers.CharField(allow_blank=True),
+        "foreign_id": serializers.CharField(allow_blank=True, allow_null=True),
+        "error": inline_serializer(
+            name="ChannelItemError",
+            fields={"code": serializers.CharField(), "reason": serializers.CharField()},
+            required=False,
+            help_text="When the channel refused the recipient with a provider code (WhatsApp).",
+        ),
     },
 )
 CHANNEL_QUEUED = inline_serializer(

@@ -24,6 +24,10 @@ from django.core.servers.basehttp import WSGIRequestHandler
 
 from accounts.models import Role
 from accounts.services import apikeys
+from messaging import consent
+from messaging.channels.whatsapp import message_templates, numbers
+from messaging.models import AccountProduct, Channel, Product
+from messaging.suppressions.models import ScopeType
 from tests.api.world import build_world
 from tests.factories import make_account
 
@@ -62,7 +66,28 @@ RESOURCES = [
     ("/api/v2/sms/suppressions/templates/", "blocked"),
     ("/api/v2/developer/webhooks/", "webhook"),
     ("/api/v2/developer/subscriptions/", "webhook_subscription"),
+    ("/api/v2/whatsapp/templates/", "whatsapp_template"),
+    ("/api/v2/whatsapp/suppressions/unsubscribers/", "whatsapp_unsubscriber"),
+    ("/api/v2/whatsapp/optout/", "whatsapp_optout"),
+    ("/api/v2/outgoing/suppressions/unsubscribers/", "voice_unsubscriber"),
 ]
+# The objects tests/api/world.py builds (World.arg names); the fixture adds WhatsApp and voice ones.
+WORLD_OBJECTS = (
+    "contact",
+    "identifier",
+    "subscription",
+    "tag",
+    "segment",
+    "import",
+    "sender",
+    "template",
+    "unsubscriber",
+    "blocked",
+    "webhook",
+    "webhook_subscription",
+)
+BUSINESS_NUMBER = "919019120000"
+OPTED_OUT = "919876543299"
 
 
 def _loopback(address):
@@ -115,15 +140,54 @@ def fuzzed_account(product_rows):
     account.api_rate_limit = 10_000_000
     account.save(update_fields=["api_rate_limit"])
     world = build_world(account)
+    ids = {name: world.arg(name) for name in WORLD_OBJECTS}
+    ids.update(whatsapp_and_voice_objects(account))
     _, secret = apikeys.create_api_key(account=account, name="schemathesis", actor=owner)
     assert owner.memberships.get(account=account).role == Role.OWNER
-    return world, secret
+    return ids, secret
+
+
+def whatsapp_and_voice_objects(account):
+    """A WhatsApp business number (its Cloud API on a closed loopback port) with an approved
+    service template, a WhatsApp and a voice unsubscriber, and a number on the WhatsApp opt-out list."""
+    AccountProduct.objects.get_or_create(account=account, product=Product.objects.get(code="WAP"))
+    numbers.onboard(
+        account=account,
+        data={
+            "number": BUSINESS_NUMBER,
+            "display_name": "Acme",
+            "api_base_url": "http://127.0.0.1:9",
+            "app_secret": "s",
+        },
+    )
+    template = message_templates.create(
+        account=account,
+        data={
+            "type": "text",
+            "name": "welcome",
+            "category": "utility",
+            "language": "en",
+            "is_conversation": True,
+            "number": BUSINESS_NUMBER,
+            "payload": {"type": "text", "payload": {"text": "Hi {{name}}, welcome."}},
+        },
+        submit_to_provider=False,
+    )
+    consent.opt_out(account=account, channel=Channel.WHATSAPP, receiver=OPTED_OUT, scope=ScopeType.ALL)
+    return {
+        "whatsapp_template": template.uuid,
+        "whatsapp_unsubscriber": consent.opt_out(
+            account=account, channel=Channel.WHATSAPP, receiver="919876543298"
+        ).uuid,
+        "whatsapp_optout": OPTED_OUT,
+        "voice_unsubscriber": consent.opt_out(account=account, channel=Channel.VOICE, receiver="919876543297").uuid,
+    }
 
 
 def placeholder_object(path, name):
     if path.startswith("/api/v2/contacts/{id}"):
         return CONTACT_PLACEHOLDERS[name]
-    return next(obj for prefix, obj in RESOURCES if path.startswith(prefix)) if name == "id" else None
+    return next((obj for prefix, obj in RESOURCES if path.startswith(prefix)), None)
 
 
 def collection_deletes(schema):
@@ -132,7 +196,7 @@ def collection_deletes(schema):
     return sorted(path for path, operations in schema["paths"].items() if "{" not in path and "delete" in operations)
 
 
-def run_config(schema, world):
+def run_config(schema, ids):
     """A schemathesis.toml: for every id path, the id is the account's own object half of the time
     (DELETEs keep random ids, so the objects live through the run), and the collection DELETEs are
     left to the second run. Fails on an id path this table does not know, so a new one is fuzzed
@@ -151,7 +215,7 @@ def run_config(schema, world):
             if obj is None:
                 unknown.append(f"{path} {{{name}}}")
                 continue
-            value = world.arg(obj)
+            value = ids[obj]
             literal = json.dumps(value if types.get(name) == "integer" else str(value))
             lines += [f"[dictionaries.path{n}_{name}]", f"values = [{literal}]", ""]
             bindings.append(f'"path.{name}" = {{ dictionary = "path{n}_{name}", probability = {REAL_ID_PROBABILITY} }}')
@@ -208,10 +272,10 @@ def schemathesis_run(live_server, secret, tmp_path, *filters, config=None, name=
 
 
 def test_the_api_answers_as_its_schema_says(client, live_server, no_nagle, loopback_only, fuzzed_account, tmp_path):
-    world, secret = fuzzed_account
+    ids, secret = fuzzed_account
     schema = client.get("/api/schema/?format=json").json()
     config = tmp_path / "schemathesis.toml"
-    config.write_text(run_config(schema, world))
+    config.write_text(run_config(schema, ids))
     deletes = collection_deletes(schema)
     code, output = schemathesis_run(
         live_server,

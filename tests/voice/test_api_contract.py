@@ -367,9 +367,14 @@ def test_17_18_conferences(api_client, account):
     assert Conference.objects.count() == 1
 
 
-def test_19_vmn_logs_and_their_throttle(api_client, account):
+def test_19_vmn_logs_and_their_throttle(api_client, account, monkeypatch):
+    from types import SimpleNamespace
+
+    from voice.api import views
     from voice.models import NumberKind, VoiceNumber
 
+    # One fixed minute: a window that turned over mid-test would reset the count.
+    monkeypatch.setattr(views, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))
     VoiceNumber.objects.create(account=account, number="918068280099", kind=NumberKind.VMN)
     vmn.record_inbound(number="918068280099", mobile="919800000001", body="offer gold please")
     body = api_client.get("/api/v2/vmn/logs", {"filter[number]": "918068280099"}).json()

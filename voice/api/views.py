@@ -11,13 +11,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
 from portal.api.filters import filter_params
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import envelope, many
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core import counters, text
 from portal.core.errors import ValidationFailed
 from portal.core.tenancy import is_uuid
 from voice.api import formats
+from voice.api import schema as S
 from voice.models import Call, Conference, Recording, VmnLog
 from voice.services import calls, conferences, pricing, sounds, tts_calls
 
@@ -67,7 +68,7 @@ def _options(data):
 class OutgoingSend(V2APIView):
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Create outgoing call", responses={200: envelope("CallsQueued", with_code=False), **ERRORS})
+    @extend_schema(summary="Create outgoing call", request=S.OUTGOING_BODY, responses={200: S.CALLS_QUEUED})
     def post(self, request):
         data = request.data
         placed = calls.outgoing(
@@ -90,7 +91,11 @@ class OutgoingBulk(V2APIView):
     required_scopes = {"POST": Scope.SEND}
     body_limit_setting = "VOICE_BULK_MAX_BODY_BYTES"  # 50,000 recipients with variables
 
-    @extend_schema(summary="Create bulk outgoing calls", responses={200: envelope("BulkCallsQueued"), **ERRORS})
+    @extend_schema(
+        summary="Create bulk outgoing calls",
+        request={"application/json": S.BULK_BODY},
+        responses={200: S.BULK_QUEUED},
+    )
     def post(self, request):
         data = request.data
         group, placed, _skipped = calls.bulk(
@@ -112,9 +117,7 @@ class OutgoingBulk(V2APIView):
 class OutgoingTts(V2APIView):
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(
-        summary="Create text to speech call", responses={200: envelope("TtsQueued", with_code=False), **ERRORS}
-    )
+    @extend_schema(summary="Create text to speech call", request=S.TTS_BODY, responses={200: S.CALLS_QUEUED})
     def post(self, request):
         data = request.data
         placed = tts_calls.outgoing_tts(
@@ -134,7 +137,7 @@ class OutgoingTts(V2APIView):
 class ClickToCall(V2APIView):
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Click2Call", responses={200: envelope("CallInitiated", with_code=False), **ERRORS})
+    @extend_schema(summary="Click2Call", request=S.C2C_BODY, responses={200: S.CALL_INITIATED})
     def post(self, request):
         data = request.data
         call = calls.click_to_call(
@@ -162,7 +165,11 @@ def _calls(account):
 class CallLogs(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Call logs report", responses={200: envelope("CallLogs", paginated=True), **ERRORS})
+    @extend_schema(
+        summary="Call logs report",
+        parameters=S.CALLS_QUERY,
+        responses={200: envelope("CallLogs", many(S.CALL_LOG), paginated=True)},
+    )
     def get(self, request):
         qs = _calls(self.account)
         value = request.query_params.get("datetime[end_at]")
@@ -175,7 +182,11 @@ class CallLogs(V2APIView):
 class RecordingLogs(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Call recordings report", responses={200: envelope("Recordings", paginated=True), **ERRORS})
+    @extend_schema(
+        summary="Call recordings report",
+        parameters=S.RECORDINGS_QUERY,
+        responses={200: envelope("Recordings", many(S.RECORDING_LOG), paginated=True)},
+    )
     def get(self, request):
         qs = Recording.objects.for_account(self.account).select_related("call")
         value = request.query_params.get("datetime[r.created_at]")
@@ -188,7 +199,7 @@ class RecordingLogs(V2APIView):
 class CallStatusView(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Call status", responses={200: envelope("CallStatus", with_code=False), **ERRORS})
+    @extend_schema(summary="Call status", parameters=S.CALL_STATUS_QUERY, responses={200: S.CALL_STATUS})
     def get(self, request):
         params = request.query_params
         qs = Call.objects.for_account(self.account)
@@ -219,7 +230,11 @@ def _day(value):
 class SoundCreate(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
 
-    @extend_schema(summary="Create sound file", responses={200: envelope("SoundUploaded"), **ERRORS})
+    @extend_schema(
+        summary="Create sound file",
+        request={"multipart/form-data": S.SOUND_BODY},
+        responses={200: envelope("SoundUploaded", S.SOUND)},
+    )
     def post(self, request):
         sound = sounds.create_sound(
             account=self.account,
@@ -233,7 +248,11 @@ class SoundCreate(V2APIView):
 class VoicePricing(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="View voice pricing", responses={200: envelope("VoicePricing", paginated=True), **ERRORS})
+    @extend_schema(
+        summary="View voice pricing",
+        parameters=S.PRICING_QUERY,
+        responses={200: envelope("VoicePricing", many(S.PRICE), paginated=True)},
+    )
     def get(self, request):
         qs = pricing.rate_card(self.account)
         filters = filter_params(request.query_params)
@@ -250,7 +269,7 @@ class VoicePricing(V2APIView):
 class ConferenceList(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="List conferences", responses={200: envelope("Conferences", with_code=False), **ERRORS})
+    @extend_schema(summary="List conferences", parameters=S.LEGACY_PAGE_QUERY, responses={200: S.CONFERENCES})
     def get(self, request):
         qs = Conference.objects.for_account(self.account).order_by("-created_at", "-id")
         page = formats.legacy_page(request, qs, formats.conference, 15)
@@ -260,7 +279,7 @@ class ConferenceList(V2APIView):
 class ConferenceCreate(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
 
-    @extend_schema(summary="Create conference", responses={200: envelope("Conference", with_code=False), **ERRORS})
+    @extend_schema(summary="Create conference", request=S.CONFERENCE_BODY, responses={200: S.CONFERENCE_CREATED})
     def post(self, request):
         data = request.data
         conference = conferences.create_conference(
@@ -298,7 +317,7 @@ class VmnLogs(V2APIView):
     def get_throttles(self):
         return [*super().get_throttles(), VmnThrottle()]
 
-    @extend_schema(summary="View VMN (Interact) logs", responses={200: envelope("VmnLogs", with_code=False), **ERRORS})
+    @extend_schema(summary="View VMN (Interact) logs", parameters=S.VMN_QUERY, responses={200: S.VMN_LOGS})
     def get(self, request):
         qs = VmnLog.objects.for_account(self.account)
         filters = filter_params(request.query_params)

@@ -204,3 +204,40 @@ REPORT_QUERY = [
         description="`yyyy-mm-dd|yyyy-mm-dd`, at most 3 months (92 days).",
     )
 ]
+
+USAGE_ROW = inline_serializer(
+    name="SmsUsageRow",
+    fields={
+        "service": serializers.CharField(),
+        "opening": serializers.CharField(help_text="Balance at the start of the day, 4 decimals"),
+        "available": serializers.CharField(help_text="Balance at its end, 4 decimals"),
+        "sent_units": serializers.IntegerField(),
+        "sent_credits": serializers.CharField(help_text="4 decimals, refunds deducted"),
+        "deliv_units": serializers.IntegerField(),
+        "on_date": serializers.DateField(),
+        "serial": serializers.IntegerField(),
+    },
+)
+USAGE = inline_serializer(
+    name="SmsUsage",
+    fields={
+        "rows": inline_serializer(
+            name="SmsUsagePage",
+            fields={
+                "current_page": serializers.IntegerField(),
+                "data": many(USAGE_ROW),
+                "first_page_url": serializers.URLField(),
+                "from": serializers.IntegerField(allow_null=True),
+                "last_page": serializers.IntegerField(),
+                "last_page_url": serializers.URLField(),
+                "links": serializers.ListField(child=serializers.DictField()),
+                "next_page_url": serializers.URLField(allow_null=True),
+                "path": serializers.URLField(),
+                "per_page": serializers.IntegerField(),
+                "prev_page_url": serializers.URLField(allow_null=True),
+                "to": serializers.IntegerField(allow_null=True),
+                "total": serializers.IntegerField(),
+            },
+        )
+    },
+)

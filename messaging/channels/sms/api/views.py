@@ -375,7 +375,7 @@ class ActivityView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="View account usage report", responses={200: dict})
+    @extend_schema(summary="View account usage report", parameters=PAGE_PARAMETERS, responses={200: S.USAGE})
     def get(self, request):
         paginator = V2Pagination(page_size=25)
         page_rows = paginator.paginate_queryset(usage.days(self.account), request, view=self)

@@ -11,12 +11,14 @@ from rest_framework.response import Response
 from messaging import consent
 from messaging.channels.whatsapp import errors as provider_errors
 from messaging.channels.whatsapp import message_templates, service_templates
+from messaging.channels.whatsapp.api import schema as S
 from messaging.channels.whatsapp.api.channel_request import outgoing_for, recipient_numbers, tags_of
 from messaging.channels.whatsapp.api.channel_request import parse as parse_channel_request
 from messaging.channels.whatsapp.models import STATUS_FILTER, StatusRecord, WhatsappTemplate
 from messaging.channels.whatsapp.pricing import SUB_SERVICES
 from messaging.channels.whatsapp.sending import CHANNEL, PRODUCT, submit
 from messaging.pipeline.api import idempotency
+from messaging.pipeline.api_schema import CHANNEL_SEND_BODY
 from messaging.pipeline.models import Message
 from messaging.pricing.api.views import price_data
 from messaging.pricing.filters import PriceFilterSet
@@ -25,7 +27,7 @@ from messaging.suppressions.models import ScopeType, Unsubscriber
 from portal.api.filters import apply_filterset, filter_params
 from portal.api.formats import resource_time
 from portal.api.pagination import V2Pagination
-from portal.api.schema import ERRORS, envelope
+from portal.api.schema import EMPTY_LIST, IDEMPOTENCY_KEY, envelope, many
 from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
 from portal.core.errors import FieldErrors, NotFound, ValidationFailed
@@ -82,11 +84,19 @@ def _filtered_templates(account, request):
 class TemplateList(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
 
-    @extend_schema(summary="View all WhatsApp templates", responses={200: envelope("WhatsappTemplates"), **ERRORS})
+    @extend_schema(
+        summary="View all WhatsApp templates",
+        parameters=S.TEMPLATE_QUERY,
+        responses={200: envelope("WhatsappTemplates", many(S.TEMPLATE), paginated=True)},
+    )
     def get(self, request):
         return self.paginated(_filtered_templates(self.account, request), template_data, "Templates List")
 
-    @extend_schema(summary="Create WhatsApp template", responses={200: envelope("WhatsappTemplateCreated"), **ERRORS})
+    @extend_schema(
+        summary="Create WhatsApp template",
+        request={"application/json": S.TEMPLATE_BODY},
+        responses={200: envelope("WhatsappTemplateSaved", S.TEMPLATE_CREATED)},
+    )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         template = message_templates.create(account=self.account, data=body)
@@ -108,11 +118,11 @@ class TemplateDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(WhatsappTemplate.objects.select_related("number"), uuid=pk)
 
-    @extend_schema(summary="View WhatsApp template", responses={200: envelope("WhatsappTemplate"), **ERRORS})
+    @extend_schema(summary="View WhatsApp template", responses={200: envelope("WhatsappTemplateData", S.TEMPLATE)})
     def get(self, request, pk):
         return self.ok(template_data(self._get(pk)), "Templates List")
 
-    @extend_schema(summary="Delete WhatsApp template", responses={200: envelope("WhatsappTemplateDeleted"), **ERRORS})
+    @extend_schema(summary="Delete WhatsApp template", responses={200: envelope("WhatsappTemplateDeleted", EMPTY_LIST)})
     def delete(self, request, pk):
         message_templates.delete(self._get(pk))
         return self.ok([], "Template Successfully Deleted")
@@ -130,7 +140,12 @@ class SendTemplateView(V2APIView):
 
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send WhatsApp service template", responses={200: envelope("WhatsappQueued"), **ERRORS})
+    @extend_schema(
+        summary="Send WhatsApp service template",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": S.SEND_TEMPLATE_BODY},
+        responses={200: S.TEMPLATE_QUEUED},
+    )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         errors = FieldErrors()
@@ -174,7 +189,12 @@ class MessageSendView(V2APIView):
 
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Send WhatsApp message", responses={200: envelope("WhatsappQueued"), **ERRORS})
+    @extend_schema(
+        summary="Send WhatsApp message",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"application/json": CHANNEL_SEND_BODY},
+        responses={200: S.MESSAGE_QUEUED},
+    )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         errors = FieldErrors()
@@ -237,7 +257,11 @@ class StatusView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Pull WhatsApp status", responses={200: envelope("WhatsappStatus"), **ERRORS})
+    @extend_schema(
+        summary="Pull WhatsApp status",
+        parameters=S.STATUS_QUERY,
+        responses={200: envelope("WhatsappStatusPull", many(S.STATUS_ITEM))},
+    )
     def get(self, request):
         q = request.query_params
         qs = Message.objects.for_account(self.account).filter(channel=CHANNEL).select_related("batch")
@@ -265,7 +289,11 @@ class PricingView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="View WhatsApp pricing", responses={200: envelope("WhatsappPricing"), **ERRORS})
+    @extend_schema(
+        summary="View WhatsApp pricing",
+        parameters=S.PRICING_QUERY,
+        responses={200: envelope("WhatsappPricing", many(S.PRICE), paginated=True)},
+    )
     def get(self, request):
         sub = filter_params(request.query_params).get("subservice")
         if sub and str(sub).upper() not in SUB_SERVICES.values():
@@ -289,7 +317,11 @@ class OptOutView(V2APIView):
 
     required_scopes = {"POST": Scope.WRITE}
 
-    @extend_schema(summary="Add number to WhatsApp opt-out", responses={200: envelope("WhatsappOptOut"), **ERRORS})
+    @extend_schema(
+        summary="Add number to WhatsApp opt-out",
+        request=S.OPTOUT_BODY,
+        responses={200: envelope("WhatsappOptOutAdded", S.OPTOUT)},
+    )
     def post(self, request):
         number = as_text(request.data.get("number") if isinstance(request.data, dict) else None, "number")
         if not number.strip():
@@ -309,7 +341,7 @@ class OptOutDetail(V2APIView):
     required_scopes = {"DELETE": Scope.WRITE}
 
     @extend_schema(
-        summary="Remove number from WhatsApp opt-out", responses={200: envelope("WhatsappOptOutDeleted"), **ERRORS}
+        summary="Remove number from WhatsApp opt-out", responses={200: envelope("WhatsappOptOutDeleted", EMPTY_LIST)}
     )
     def delete(self, request, number):
         digits = digits_of(number)

@@ -1,3 +1,4 @@
 from messaging.channels.whatsapp.simulator.server import main
 
-main()
+if __name__ == "__main__":
+    main()
