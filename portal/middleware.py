@@ -1,7 +1,9 @@
 """Request-wide middleware: `?_method=` verb override for API clients that can only send POST,
-API paths with or without their trailing slash, server timing, the Content-Security-Policy of every
-answer, and the pages' input guard (body limits and the text rule of portal.core.text)."""
+API paths with or without their trailing slash, server timing, large JSON answers compressed, the
+Content-Security-Policy of every answer, and the pages' input guard (body limits and the text rule
+of portal.core.text)."""
 
+import gzip
 from time import perf_counter
 
 from django.conf import settings
@@ -39,6 +41,39 @@ class ServerTimingMiddleware:
         start = perf_counter()
         response = self.get_response(request)
         response["Server-Timing"] = f"app;dur={(perf_counter() - start) * 1000:.2f}"
+        return response
+
+
+class LargeJsonCompressionMiddleware:
+    """A JSON answer of at least JSON_COMPRESS_MIN_BYTES is sent gzip-compressed to a client that
+    accepts gzip. A send's catalogued answer has an item per recipient: 100,000 of them are 20 MB
+    of JSON and 0.6 MB compressed, and a web worker that writes 20 MB to a slow client is held
+    until it has read them. Compression level 1: a tenth of level 6's time for nearly its size.
+    Pages are never compressed here (an answer that reflects input and holds a secret must not
+    be: BREACH), nor small answers (tokens, keys)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.streaming
+            or response.has_header("Content-Encoding")
+            or not response.get("Content-Type", "").startswith("application/json")
+            or len(response.content) < settings.JSON_COMPRESS_MIN_BYTES
+        ):
+            return response
+        vary = response.get("Vary")
+        response["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+        accepted = {
+            part.split(";")[0].strip().lower() for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(",")
+        }
+        if "gzip" not in accepted:
+            return response
+        response.content = gzip.compress(response.content, compresslevel=1, mtime=0)
+        response["Content-Length"] = str(len(response.content))
+        response["Content-Encoding"] = "gzip"
         return response
 
 

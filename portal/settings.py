@@ -107,6 +107,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.LargeJsonCompressionMiddleware",  # outermost: compresses the final body
     "portal.middleware.ServerTimingMiddleware",
     "accounts.brands.middleware.BrandMiddleware",  # before anything reads the host or the session
     "portal.middleware.ContentSecurityPolicyMiddleware",
@@ -425,6 +426,11 @@ LOGGING = {
 PROMO_WINDOW = env("PROMO_WINDOW", "09:00-21:00")  # recipient local time for promotional traffic
 REPETITION_WINDOW_MINUTES = env_int("REPETITION_WINDOW_MINUTES", 10)  # same sender+number+text refused
 SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
+# Recipients per minute per account over every send (messaging/pipeline/budget.py): two full-size
+# requests a minute; more is a 429 with Retry-After. 0 turns the budget off.
+SEND_RECIPIENTS_PER_MINUTE = env_int("SEND_RECIPIENTS_PER_MINUTE", 200_000)
+# JSON answers this large go gzip-compressed to clients that accept it (portal/middleware.py).
+JSON_COMPRESS_MIN_BYTES = env_int("JSON_COMPRESS_MIN_BYTES", 64 * 1024)
 # WhatsApp Cloud API connector (messaging/channels/whatsapp): requests in flight per process, the
 # HTTP timeout, how often a throttled (130429) message is retried; the simulator's address for
 # `runportal` and the demo number.
@@ -533,6 +539,35 @@ CELERY_BEAT_SCHEDULE["sweep-contact-imports"] = {
 }
 # Segment member counts shown on lists are recounted when older than 15 minutes.
 CELERY_BEAT_SCHEDULE["refresh-segment-counts"] = {"task": "contacts.tasks.refresh_segment_counts", "schedule": 300.0}
+
+# Outbound fetches of customer URLs (portal/core/outbound.py; imports from a URL, webhook checks):
+# every client has a total deadline and a minimum transfer rate over each window of reading, so a
+# server that drips a byte now and then is dropped after one window. Downloads run in import jobs,
+# never in a web request; 100 MB at the minimum rate would take longer than the deadline, which is
+# the point: a file that large must come from a server that sends it at a useful speed.
+OUTBOUND_DOWNLOAD_DEADLINE_SECONDS = float(env("OUTBOUND_DOWNLOAD_DEADLINE_SECONDS", "300"))
+OUTBOUND_MIN_BYTES_PER_SECOND = env_int("OUTBOUND_MIN_BYTES_PER_SECOND", 32 * 1024)
+OUTBOUND_RATE_WINDOW_SECONDS = float(env("OUTBOUND_RATE_WINDOW_SECONDS", "10"))
+OUTBOUND_CONNECT_TIMEOUT_SECONDS = float(env("OUTBOUND_CONNECT_TIMEOUT_SECONDS", "5"))
+OUTBOUND_READ_TIMEOUT_SECONDS = float(env("OUTBOUND_READ_TIMEOUT_SECONDS", "10"))
+# A URL's host is resolved when the import is submitted (a private address is a 422 at once); the
+# lookup waits at most this long, so a slow name server cannot hold the request.
+OUTBOUND_RESOLVE_TIMEOUT_SECONDS = float(env("OUTBOUND_RESOLVE_TIMEOUT_SECONDS", "3"))
+# Imports from loopback URLs: tests and local development only (private ranges stay closed).
+IMPORT_URLS_ALLOW_LOOPBACK = env_bool("IMPORT_URLS_ALLOW_LOOPBACK", False)
+
+# Workbooks (portal/core/workbooks.py): an XLSX is a zip; before any reader opens it, its directory
+# is read and a workbook is refused when its parts would inflate past WORKBOOK_MAX_UNCOMPRESSED_BYTES
+# in total or any part is compressed more than WORKBOOK_MAX_RATIO to 1 (real sheets: 5-30; a
+# zip bomb: hundreds to a thousand). Legacy .xls (not compressed, read whole by xlrd) is bounded by
+# WORKBOOK_XLS_MAX_BYTES.
+WORKBOOK_MAX_UNCOMPRESSED_BYTES = env_int("WORKBOOK_MAX_UNCOMPRESSED_BYTES", 256 * 1024 * 1024)
+WORKBOOK_MAX_RATIO = env_int("WORKBOOK_MAX_RATIO", 100)
+WORKBOOK_MAX_PARTS = env_int("WORKBOOK_MAX_PARTS", 1000)
+# A cell in column ZZZ would make the reader pad its row to 18,278 cells: rows reaching past this
+# column are refused (contact imports keep 50 columns' values; suppression imports read one).
+WORKBOOK_MAX_COLUMNS = env_int("WORKBOOK_MAX_COLUMNS", 256)
+WORKBOOK_XLS_MAX_BYTES = env_int("WORKBOOK_XLS_MAX_BYTES", 20 * 1024 * 1024)
 
 # Voice: the longest call (seconds; credits are reserved for it), and whether `make run` starts the
 # SIP media worker (docs/voice.md).

@@ -65,7 +65,7 @@ def test_runportal_gives_its_port_to_every_process_and_keeps_them_quiet(started,
     monkeypatch.setenv("PORT", "8000")
     call_command("runportal", "--port", "8123")
     assert {env["PORT"] for _, env in started} == {"8123"}
-    web, worker, beat = (cmd for cmd, _ in started)
+    web, worker, beat, *others = (cmd for cmd, _ in started)
     assert "--access-logfile" not in web and web[web.index("--log-level") + 1] == "warning"
     assert "--quiet" in worker and worker[worker.index("--loglevel") + 1] == "WARNING"
     assert "--quiet" in beat and beat[beat.index("--loglevel") + 1] == "WARNING"
@@ -74,7 +74,7 @@ def test_runportal_gives_its_port_to_every_process_and_keeps_them_quiet(started,
 
 def test_runportal_verbose_logs_requests_and_tasks(started):
     call_command("runportal", "--port", "8123", "--verbose")
-    web, worker, _ = (cmd for cmd, _ in started)
+    web, worker, *_ = (cmd for cmd, _ in started)
     assert "--access-logfile" in web and worker[worker.index("--loglevel") + 1] == "INFO"
 
 

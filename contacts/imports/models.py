@@ -11,6 +11,8 @@ from portal.core.tenancy import TenantQuerySet
 
 
 class ImportStatus(models.TextChoices):
+    # A workbook is read by a job (counting its rows can take seconds), never in the upload request.
+    INSPECTING = "inspecting", "Reading the file"
     MAPPING = "mapping", "Awaiting column mapping"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -20,7 +22,7 @@ class ImportStatus(models.TextChoices):
 
 
 FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
-ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+ACTIVE = (ImportStatus.INSPECTING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 def import_path(instance, filename):
@@ -42,6 +44,8 @@ class ContactImport(models.Model):
     sample = models.JSONField(default=list, blank=True)  # first data rows, for the mapping step
     mapping = models.JSONField(default=list, blank=True)  # one field per column ("" = not imported)
     replace_tags = models.BooleanField(default=False)
+    # The API's one-step import: once the workbook is read, map from its headers and start.
+    start_when_read = models.BooleanField(default=False)
     extra_tags = models.JSONField(default=list, blank=True)  # tag names given to every imported contact
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
     total = models.PositiveIntegerField(default=0)  # data rows in the file
@@ -92,7 +96,7 @@ class ContactImport(models.Model):
     def is_stale(self, now=None):
         from contacts.imports.services import STALE_AFTER
 
-        if self.status != ImportStatus.RUNNING:
+        if self.status not in (ImportStatus.RUNNING, ImportStatus.INSPECTING):
             return False
         beat = self.heartbeat_at or self.started_at
         return beat is None or (now or timezone.now()) - beat > STALE_AFTER

@@ -55,14 +55,47 @@ def _non_blank(rows):
             yield number, row
 
 
-def _inspect(job):
-    """First rows (for the mapping step) and the number of non-blank rows, in one streamed pass."""
+HEARTBEAT_EVERY = 50_000  # rows counted between two heartbeats of a workbook's inspection
+
+
+def _inspect(job, on_progress=None):
+    """First rows (for the mapping step) and the number of non-blank rows, in one streamed pass.
+    `on_progress` is called every HEARTBEAT_EVERY rows (the inspection job's heartbeat)."""
     with job.file.open("rb") as handle:
         rows = _non_blank(readers.rows(handle, job.file_format))
         # Stored as JSON for the mapping step (an .xls cell may hold NUL; its row is refused later).
         sample = [[text.shown(c) for c in row] for _, row in itertools.islice(rows, SAMPLE_ROWS)]
-        count = len(sample) + sum(1 for _ in rows)
+        count = len(sample)
+        for _ in rows:
+            count += 1
+            if on_progress and count % HEARTBEAT_EVERY == 0:
+                on_progress()
     return sample, count
+
+
+def _read_first_rows(job, on_progress=None):
+    """Fill the job's sample, header guess, total, headers and suggested mapping from its file.
+    Raises ValidationFailed for an unreadable or row-less file."""
+    try:
+        sample, count = _inspect(job, on_progress)
+    except (UnicodeError, ValueError) as exc:
+        raise ValidationFailed({"file": ["The file could not be read."]}) from exc
+    if count == 0:
+        raise ValidationFailed({"file": ["The file has no rows to import."]})
+    job.sample = sample
+    job.has_header = not looks_like_data(sample[0])
+    job.total = count - (1 if job.has_header else 0)
+    if job.total == 0:
+        raise ValidationFailed({"file": ["The file has a header row but no contacts."]})
+    job.headers = headers_of(job)
+    job.mapping = suggested_mapping(job)
+
+
+def _check_identity_column(job):
+    if not set(job.mapping) & {"identity", *IDENTIFIER_NAMES}:
+        raise ValidationFailed(
+            {"file": ["The file needs a column named identity, phone (mobile), email or another identifier."]}
+        )
 
 
 def headers_of(job):
@@ -97,9 +130,13 @@ def suggested_mapping(job):
     return _guess_from_data(job.sample, len(headers_of(job)))
 
 
-def create_import(*, account, upload, actor=None, request=None, replace_tags=False):
-    """Store an uploaded CSV/TXT/XLSX file and read its first rows; the job then waits for its
-    column mapping. Raises ValidationFailed for an empty, oversize, unreadable or row-less file."""
+def create_import(*, account, upload, actor=None, request=None, replace_tags=False, start_when_read=False):
+    """Store an uploaded CSV/TXT/XLSX/XLS file. A text file's first rows are read at once and the
+    job waits for its column mapping; a workbook (whose rows take longer to count) is read by a job
+    (`inspect_import`), the record shows `inspecting` until then. With `start_when_read`, the job
+    maps the columns from the headers and starts by itself (the API's one-step import). Raises
+    ValidationFailed for an empty, oversize, unreadable or row-less file (a workbook's rows: in
+    the job, whose error says so)."""
     file_format = readers.check_upload(upload, max_bytes=max_bytes())
     job = ContactImport(
         account=account,
@@ -108,31 +145,81 @@ def create_import(*, account, upload, actor=None, request=None, replace_tags=Fal
         file_format=file_format,
         size=upload.size,
         replace_tags=replace_tags,
+        start_when_read=start_when_read,
     )
     job.file.save(job.filename, upload, save=False)
+    if file_format in readers.WORKBOOK_FORMATS:
+        job.status = ImportStatus.INSPECTING
+        job.heartbeat_at = timezone.now()
+        job.save()
+        audit.record("contact_import.uploaded", account=account, actor=actor, target=job.filename, request=request)
+        transaction.on_commit(lambda: _queue_inspection(job.pk))
+        return job
     try:
-        sample, count = _inspect(job)
-    except (ValidationFailed, UnicodeError, ValueError) as exc:
+        _read_first_rows(job)
+        if start_when_read:
+            _check_identity_column(job)
+    except ValidationFailed:
         job.file.delete(save=False)
-        if isinstance(exc, ValidationFailed):
-            raise
-        raise ValidationFailed({"file": ["The file could not be read."]}) from exc
-    if count == 0:
-        job.file.delete(save=False)
-        raise ValidationFailed({"file": ["The file has no rows to import."]})
-    job.sample = sample
-    job.has_header = not looks_like_data(sample[0])
-    job.total = count - (1 if job.has_header else 0)
-    if job.total == 0:
-        job.file.delete(save=False)
-        raise ValidationFailed({"file": ["The file has a header row but no contacts."]})
-    job.headers = headers_of(job)
-    job.mapping = suggested_mapping(job)
+        raise
     job.save()
     audit.record(
         "contact_import.uploaded", account=account, actor=actor, target=job.filename, request=request, rows=job.total
     )
     return job
+
+
+def _queue_inspection(job_id):
+    from contacts.imports.tasks import inspect_contact_import
+
+    inspect_contact_import.delay(job_id)
+
+
+def inspect_import(job_id):
+    """Read a workbook's first rows and count the rest (the job of a workbook upload); then the
+    job waits for its mapping, or starts (`start_when_read`). A file that cannot be imported fails
+    the job with the reason. Safe to call twice: only a job still `inspecting` is read, and only
+    one still `inspecting` when the reading ends moves on (a cancel meanwhile wins)."""
+    taken = ContactImport.objects.filter(pk=job_id, status=ImportStatus.INSPECTING).update(
+        heartbeat_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not taken:
+        return
+    job = ContactImport.objects.get(pk=job_id)
+
+    def beat():
+        ContactImport.objects.filter(pk=job_id, status=ImportStatus.INSPECTING).update(heartbeat_at=timezone.now())
+
+    try:
+        _read_first_rows(job, on_progress=beat)
+        if job.start_when_read:
+            _check_identity_column(job)
+    except Exception as exc:  # the job records the failure for the customer
+        if not isinstance(exc, ValidationFailed):
+            log.exception("contact import %s could not be read", job.pk)
+        message = exc.message if isinstance(exc, ValidationFailed) else "The file could not be read."
+        ContactImport.objects.filter(pk=job.pk, status=ImportStatus.INSPECTING).update(
+            status=ImportStatus.FAILED, error=message[:500], finished_at=timezone.now()
+        )
+        return
+    status = ImportStatus.QUEUED if job.start_when_read else ImportStatus.MAPPING
+    with transaction.atomic():
+        moved = ContactImport.objects.filter(pk=job.pk, status=ImportStatus.INSPECTING).update(
+            status=status,
+            sample=job.sample,
+            has_header=job.has_header,
+            total=job.total,
+            headers=job.headers,
+            mapping=job.mapping,
+            attempts=0,
+            heartbeat_at=None,
+            updated_at=timezone.now(),
+        )
+        if moved and job.start_when_read:
+            from contacts.imports.tasks import run_contact_import
+
+            audit.record("contact_import.started", account=job.account, target=job.filename, rows=job.total)
+            transaction.on_commit(lambda: run_contact_import.delay(job.pk))
 
 
 def set_header(*, job, has_header):
@@ -170,14 +257,19 @@ def start_import(*, job, mapping=None, replace_tags=None, extra_tags=None, actor
 
 
 def import_file(*, account, upload, replace_tags=False, actor=None, request=None):
-    """The API's one-step import: columns mapped from their headers, queued at once."""
+    """The API's one-step import: columns mapped from their headers, queued at once (a workbook:
+    as soon as its job has read it)."""
     with transaction.atomic():
-        job = create_import(account=account, upload=upload, actor=actor, request=request, replace_tags=replace_tags)
-        if not set(job.mapping) & {"identity", *IDENTIFIER_NAMES}:
-            job.file.delete(save=False)
-            raise ValidationFailed(
-                {"file": ["The file needs a column named identity, phone (mobile), email or another identifier."]}
-            )
+        job = create_import(
+            account=account,
+            upload=upload,
+            actor=actor,
+            request=request,
+            replace_tags=replace_tags,
+            start_when_read=True,
+        )
+        if job.status == ImportStatus.INSPECTING:
+            return job
         return start_import(job=job, actor=actor, request=request)
 
 
@@ -305,7 +397,7 @@ def cancel_import(*, job, actor=None, request=None):
     now = timezone.now()
     with transaction.atomic():
         stopped = ContactImport.objects.filter(
-            pk=job.pk, status__in=[ImportStatus.MAPPING, ImportStatus.QUEUED]
+            pk=job.pk, status__in=[ImportStatus.INSPECTING, ImportStatus.MAPPING, ImportStatus.QUEUED]
         ).update(status=ImportStatus.CANCELLED, cancel_requested=True, finished_at=now)
         if not stopped:
             stopped = ContactImport.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(cancel_requested=True)
@@ -333,9 +425,12 @@ def delete_import(*, job, actor=None, request=None):
 
 
 def recover_stale(job, now=None):
-    """A running job whose heartbeat stopped (its worker died): queue it again to resume from the
-    last committed chunk, or fail it after MAX_ATTEMPTS. Returns the new status or None."""
+    """A running or inspecting job whose heartbeat stopped (its worker died): queue it again (a run
+    resumes from the last committed chunk, an inspection starts over), or fail it after
+    MAX_ATTEMPTS. Returns the new status or None."""
     now = now or timezone.now()
+    if job.status == ImportStatus.INSPECTING:
+        return _recover_inspection(job, now)
     stale = ContactImport.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
     if job.cancel_requested:
         return ImportStatus.CANCELLED if stale.update(status=ImportStatus.CANCELLED, finished_at=now) else None
@@ -354,10 +449,28 @@ def recover_stale(job, now=None):
     return ImportStatus.FAILED if failed else None
 
 
+def _recover_inspection(job, now):
+    stale = ContactImport.objects.filter(pk=job.pk, status=ImportStatus.INSPECTING, heartbeat_at__lt=now - STALE_AFTER)
+    if job.attempts < MAX_ATTEMPTS:
+        if stale.update(heartbeat_at=now):
+            transaction.on_commit(lambda: _queue_inspection(job.pk))
+            return ImportStatus.INSPECTING
+        return None
+    failed = stale.update(
+        status=ImportStatus.FAILED,
+        error="The file could not be read: reading it stopped unexpectedly several times.",
+        finished_at=now,
+    )
+    return ImportStatus.FAILED if failed else None
+
+
 def sweep_stale(now=None):
-    """Periodic: recover every running job whose heartbeat is older than STALE_AFTER (cross-account)."""
+    """Periodic: recover every running or inspecting job whose heartbeat is older than STALE_AFTER
+    (cross-account)."""
     now = now or timezone.now()
-    stale = ContactImport.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    stale = ContactImport.objects.filter(
+        status__in=[ImportStatus.RUNNING, ImportStatus.INSPECTING], heartbeat_at__lt=now - STALE_AFTER
+    )
     return sum(1 for job in stale if recover_stale(job, now))
 
 

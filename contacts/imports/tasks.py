@@ -4,6 +4,11 @@ from contacts.imports import services
 
 
 @shared_task(acks_late=True)
+def inspect_contact_import(job_id):
+    services.inspect_import(job_id)
+
+
+@shared_task(acks_late=True)
 def run_contact_import(job_id):
     services.run_import(job_id)
 

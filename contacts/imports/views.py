@@ -10,7 +10,7 @@ from contacts.imports import services
 from contacts.imports.filters import ContactImportFilterSet
 from contacts.imports.forms import UploadForm
 from contacts.imports.mapping import ATTRIBUTE_PREFIX, FIELD_CHOICES, attribute_key
-from contacts.imports.models import ContactImport, ImportStatus
+from contacts.imports.models import ACTIVE, ContactImport, ImportStatus
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response, list_page
@@ -40,7 +40,7 @@ def import_list(request):
         upload_form=UploadForm(),
         statuses=ImportStatus.choices,
         # While an import runs, the table refreshes itself to show its progress.
-        has_active=jobs.filter(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).exists(),
+        has_active=jobs.filter(status__in=ACTIVE).exists(),
     )
 
 
@@ -130,9 +130,12 @@ def _recover_if_stale(job):
 
 @account_required()
 def import_progress(request, pk):
-    """The live progress fragment; it polls itself every second until the job finishes."""
+    """The live progress fragment; it polls itself every second until the job finishes. A workbook
+    read in the background reaches its mapping step here: the page is reloaded to show it."""
     job = _job(request, pk)
     _recover_if_stale(job)
+    if job.status == ImportStatus.MAPPING:
+        return _htmx_redirect(request, "contact_imports:import_detail", job.pk)
     return render(request, "contacts/partials/import_progress.html", {"job": job, "sample_rows": job.rows.all()[:10]})
 
 

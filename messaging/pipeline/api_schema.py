@@ -15,7 +15,7 @@ def _recipient(name, **kwargs):
         name=name,
         fields={
             "to": TextOrList(required=False, help_text="Numbers with country code."),
-            "group_id": TextOrList(required=False, help_text="Segment id(s) of the account."),
+            "group_id": TextOrList(required=False, help_text="Segment ids of the account (one or several)."),
         },
         required=False,
         **kwargs,

@@ -132,6 +132,10 @@ class ChannelAdapter:
         """The text of a prepared content as stored (searchable; the repetition rule compares it)."""
         raise NotImplementedError
 
+    def length(self, prepared):
+        """The `length` a status record shows for a prepared content (SMS: characters as sent)."""
+        return len(self.text(prepared))
+
     def priority(self, product, count):
         """Transactional traffic never waits behind a campaign."""
         return Priority.BULK if product.is_promotional or count > 1000 else Priority.HIGH

@@ -5,6 +5,7 @@ original label (`sending`) and table names."""
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 from portal.core.tenancy import TenantQuerySet
 
@@ -47,7 +48,9 @@ class Batch(models.Model):
     request_hash = models.CharField(max_length=64, blank=True, default="")
     # The first answer, replayed for a retried request with the same idempotency key.
     response = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The submit time its message rows and refused numbers carry too (`submitted_at`): the status
+    # pull finds a day's recipients through their batches.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -133,6 +136,49 @@ class Message(models.Model):
     @property
     def public_id(self):
         return f"{self.batch.uuid}:{self.index}"
+
+
+class RefusedNumbers(models.Model):
+    """Recipients of one batch that were refused before pricing (no valid number, a destination
+    the account cannot send to), kept compactly instead of as a message row each: one row per
+    reason and content for up to CHUNK of them, their positions (`indexes`), numbers and, where
+    any is set, destinations and references in parallel lists. Everything else a status record
+    shows is the row's (status, sender, service, parts, length) or the batch's (`group_id`, the
+    submit time). The status pull, the report and the batch page read these beside the message rows
+    (`messaging.pipeline.outcomes`); dispatch, receipts and the sweeper never need to, because these
+    recipients are final when the request is answered. docs/sending.md, "Refused numbers"."""
+
+    CHUNK = 10_000
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="refused_numbers", db_index=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    status = models.CharField(max_length=30)  # the channel's refusal status, e.g. INV-NUMBER, NOTALLOWED
+    status_code = models.CharField(max_length=10, blank=True)  # as long as Message.status_code
+    sender = models.CharField(max_length=15)
+    product_code = models.CharField(max_length=10)
+    units = models.PositiveSmallIntegerField()
+    length = models.PositiveIntegerField()
+    submitted_at = models.DateTimeField()  # the batch's submit time, as its message rows have it
+    first_index = models.PositiveIntegerField()
+    last_index = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    indexes = models.JSONField(default=list)  # ascending positions in the batch (1-based)
+    mobiles = models.JSONField(default=list)  # the number as given (cut to 16 characters) or E.164
+    isos = models.JSONField(default=list)  # per entry, or [] when no entry has a destination
+    customs = models.JSONField(default=list)  # per entry, or [] when no entry has a reference
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        db_table = "sending_refused_numbers"
+        ordering = ["batch_id", "first_index"]
+        indexes = [
+            models.Index(fields=["batch", "first_index"], name="sending_refused_batch"),
+            models.Index(fields=["account", "submitted_at"], name="sending_refused_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.count} x {self.status} in batch {self.batch_id}"
 
 
 class SimulatedSubmission(models.Model):

@@ -1,4 +1,5 @@
-"""Writing a batch's message rows: PostgreSQL COPY for big batches, bulk_create otherwise."""
+"""Writing a batch's message rows (PostgreSQL COPY for big batches, plain INSERTs otherwise) and
+its recipients refused before pricing (a few compact RefusedNumbers rows)."""
 
 import functools
 import json
@@ -7,7 +8,7 @@ from datetime import datetime
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
-from messaging.pipeline.models import Message
+from messaging.pipeline.models import Message, RefusedNumbers
 from portal.core.bulk import copy_escape
 
 COPY_FROM = 500  # rows; below this an INSERT is as quick and works on every database
@@ -116,3 +117,39 @@ def copy_text(rows, tail, *, block=1 << 20):
             lines, size = [], 0
     if lines:
         yield "".join(lines)
+
+
+def refused(batch, entries, *, now, product_code):
+    """Store `entries` (quote's `unpriced` tuples, in request order) as RefusedNumbers rows: one per
+    reason and content, CHUNK entries at most. 100,000 refused numbers are ten rows, not 100,000."""
+    if not entries:
+        return
+    groups = {}
+    for index, mobile, iso, custom, sender, units, length, status, code in entries:
+        groups.setdefault((status, code, sender, units, length), []).append((index, mobile, iso, custom))
+    records = []
+    for (status, code, sender, units, length), members in groups.items():
+        for start in range(0, len(members), RefusedNumbers.CHUNK):
+            chunk = members[start : start + RefusedNumbers.CHUNK]
+            indexes, mobiles, isos, customs = (list(column) for column in zip(*chunk, strict=True))
+            records.append(
+                RefusedNumbers(
+                    batch_id=batch.pk,
+                    account_id=batch.account_id,
+                    status=status,
+                    status_code=code,
+                    sender=sender,
+                    product_code=product_code,
+                    units=units,
+                    length=length,
+                    submitted_at=now,
+                    first_index=indexes[0],
+                    last_index=indexes[-1],
+                    count=len(chunk),
+                    indexes=indexes,
+                    mobiles=mobiles,
+                    isos=isos if any(isos) else [],
+                    customs=customs if any(customs) else [],
+                )
+            )
+    RefusedNumbers.objects.bulk_create(records)

@@ -15,7 +15,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
-from messaging.pipeline import channels, persist, scrub
+from messaging.pipeline import budget, channels, persist, scrub
 from messaging.pipeline.channels import Refusal
 from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
@@ -38,6 +38,9 @@ class Quote:
 
     product: object
     rows: list = field(default_factory=list)  # tuples in the adapter's `columns` order
+    # Recipients refused before pricing, stored compactly instead of as rows (persist.refused):
+    # (index, address, destination, custom, sender, units, length, status, code).
+    unpriced: list = field(default_factory=list)
     items: list = field(default_factory=list)  # the per-recipient answer, in request order
     accepted: int = 0
     cost: Decimal = Decimal(0)
@@ -46,7 +49,7 @@ class Quote:
 
     @property
     def total(self):
-        return len(self.rows)
+        return len(self.rows) + len(self.unpriced)
 
 
 @dataclass
@@ -174,41 +177,50 @@ def quote(
     content_results = {}
     seen = set()
     accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, adapter.accepted_status)
-    rows, items, refused = result.rows, result.items, result.refused
+    rows, unpriced, items, refused = result.rows, result.unpriced, result.items, result.refused
     total_cost, accepted = Decimal(0), 0
+    invalid = adapter.rejection(Refusal.INVALID_ADDRESS)
+    not_enabled = {}
     for index, o in enumerate(outgoing, start=1):
         content_key = key_of(o)
         p = prepared[content_key]
         number = addresses[o.to]
-        extra = None
-        if number is None:
-            mobile, iso = o.to.replace("\x00", "")[:16], ""
-            rejection = adapter.rejection(Refusal.INVALID_ADDRESS)
-        else:
-            mobile, iso = number
-            rejection = None
-            repeat_key = None
-            if iso not in prices:
-                rejection = adapter.rejection(
-                    Refusal.DESTINATION_NOT_ENABLED,
-                    f"Sending to {iso or 'this destination'} is not enabled for your account.",
-                )
+        if number is None or number[1] not in prices:
+            # Refused before pricing: nothing is charged, checked further or stored as a row.
+            if number is None:
+                mobile, iso, rejection = o.to.replace("\x00", "")[:16], "", invalid
             else:
-                # Sender and content rules don't depend on the recipient: once per distinct message.
-                checked = content_results.get(content_key)
-                if checked is None:
-                    checked = content_results[content_key] = adapter.check_content(ctx, o, p)
-                rejection, extra = checked
+                mobile, iso = number
+                rejection = not_enabled.get(iso)
                 if rejection is None:
-                    repeat_key = (*adapter.repetition_key(o, p), mobile)
-                    if mobile in suppressed.get(adapter.consent_scope(o).upper(), ()):
-                        rejection = adapter.rejection(Refusal.OPTED_OUT)
-                    else:
-                        rejection = adapter.check_recipient(ctx, o, mobile, send_at)
-                    if rejection is None and repeat_key in recent:
-                        rejection = adapter.rejection(Refusal.REPEATED)
-                    if rejection is None and repeat_key in seen:
-                        rejection = adapter.rejection(Refusal.DUPLICATE)
+                    rejection = not_enabled[iso] = adapter.rejection(
+                        Refusal.DESTINATION_NOT_ENABLED,
+                        f"Sending to {iso or 'this destination'} is not enabled for your account.",
+                    )
+            status = rejection.status
+            refused[status] = refused.get(status, 0) + 1
+            unpriced.append(
+                (index, mobile, iso, o.custom, o.sender, adapter.units(p), adapter.length(p), status, rejection.code)
+            )
+            items.append(adapter.item(index, o, p, mobile, iso, Decimal(0), status, submitted, code=rejection.code))
+            continue
+        mobile, iso = number
+        repeat_key = None
+        # Sender and content rules don't depend on the recipient: once per distinct message.
+        checked = content_results.get(content_key)
+        if checked is None:
+            checked = content_results[content_key] = adapter.check_content(ctx, o, p)
+        rejection, extra = checked
+        if rejection is None:
+            repeat_key = (*adapter.repetition_key(o, p), mobile)
+            if mobile in suppressed.get(adapter.consent_scope(o).upper(), ()):
+                rejection = adapter.rejection(Refusal.OPTED_OUT)
+            else:
+                rejection = adapter.check_recipient(ctx, o, mobile, send_at)
+            if rejection is None and repeat_key in recent:
+                rejection = adapter.rejection(Refusal.REPEATED)
+            if rejection is None and repeat_key in seen:
+                rejection = adapter.rejection(Refusal.DUPLICATE)
         price = prices.get(iso, Decimal(0))
         if rejection is None:
             price = adapter.unit_price(ctx, o, extra, mobile, iso, price)
@@ -259,6 +271,8 @@ def submit(
         earlier = _earlier(account, idempotency_key, now)
         if earlier:
             return _replay(earlier, idempotency_key, request_hash)
+    if len(outgoing) <= settings.SEND_MAX_RECIPIENTS:  # a larger request is a 422 of its own (quote)
+        budget.reserve(account, len(outgoing))
     plan = quote(
         account=account,
         channel=channel,
@@ -283,6 +297,7 @@ def submit(
         total=plan.total,
         accepted=plan.accepted,
         cost=plan.cost,
+        created_at=now,
     )
     items = plan.items
     group = str(batch.uuid)  # known before saving: the answer is stored with the batch in one INSERT
@@ -303,6 +318,7 @@ def submit(
                     key=f"batch:{batch.uuid}",
                 )
             persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+            persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
             rollups.record_accepted(batch)
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))

@@ -4,7 +4,7 @@ cost and refunds; unique recipients from the batch itself."""
 
 from django.db.models import Sum
 
-from messaging.pipeline.models import Message
+from messaging.pipeline.models import Message, RefusedNumbers
 from messaging.reports import statuses
 from messaging.reports.dashboard import DELIVERED, Totals, chart_json, label_of, percentile
 from messaging.reports.models import LATENCY_FIELDS, MessageRollup
@@ -67,5 +67,14 @@ def report(batch):
 
 
 def unique_recipients(batch):
-    """Distinct numbers of the batch (its rows; one index range, so this reads one batch only)."""
-    return Message.objects.filter(batch_id=batch.pk).order_by().values("mobile").distinct().count()
+    """Distinct numbers of the batch (its rows; one index range, so this reads one batch only),
+    the numbers refused before pricing (no rows of theirs) included."""
+    rows = Message.objects.filter(batch_id=batch.pk).order_by().values("mobile").distinct()
+    refused = {
+        m
+        for mobiles in RefusedNumbers.objects.filter(batch_id=batch.pk).values_list("mobiles", flat=True)
+        for m in mobiles
+    }
+    if not refused:
+        return rows.count()
+    return len(set(rows.values_list("mobile", flat=True)) | refused)

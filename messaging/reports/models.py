@@ -51,7 +51,7 @@ class MessageRollup(models.Model):
     batch_id = models.BigIntegerField()
     iso = models.CharField(max_length=2)
     status = models.CharField(max_length=30)
-    status_code = models.CharField(max_length=10)  # as long as Message.status_code (WhatsApp codes: 131047)
+    status_code = models.CharField(max_length=10)  # as long as Message.status_code (provider errors: 131047)
     pending = models.BooleanField()  # not final yet: its receipt may still come
     messages = models.BigIntegerField(default=0)
     units = models.BigIntegerField(default=0)

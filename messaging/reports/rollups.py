@@ -1,7 +1,9 @@
 """Hourly message rollups, kept equal to the messages they count (docs/reports.md).
 
 Every message is counted once, under its current status and code, marked pending until it is
-final. The pipeline reports each change in bulk, never per message:
+final; so is every recipient refused before pricing, which has no message row (its batch's
+RefusedNumbers records, counted under its refusal and destination). The pipeline reports each
+change in bulk, never per message:
 
 - `record_accepted(batch)`: a batch's rows just written (one GROUP BY over the batch);
 - `record_changed(queryset, status=…, final=…)`: rows about to get one new status together (the
@@ -21,8 +23,9 @@ shared, so a recount never interleaves with a half-applied change.
 
 import bisect
 import functools
+import itertools
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,7 +37,7 @@ from django.db.models.lookups import LessThanOrEqual
 
 from accounts.models import Account
 from messaging.pipeline import channels
-from messaging.pipeline.models import Message, State
+from messaging.pipeline.models import Message, RefusedNumbers, State
 from messaging.pipeline.status import Progress
 from messaging.reports.models import DIMENSIONS, LATENCY_EDGES, LATENCY_FIELDS, MEASURES, MessageRollup
 
@@ -144,8 +147,34 @@ def _key(zones, account_id, submitted_at, channel, product_code, sender, templat
 # --- the pipeline's calls ----------------------------------------------------------------------
 
 
+def _refused_groups(records):
+    """The groups a query of message rows would give for RefusedNumbers records (recipients
+    refused before pricing, kept without a row of their own): one per record and destination."""
+    for record in records:
+        isos = Counter(record.isos) if record.isos else {"": record.count}
+        for iso, n in isos.items():
+            yield {
+                "account_id": record.account_id,
+                "submitted_at": record.submitted_at,
+                "channel": record.batch.channel,
+                "product_code": record.product_code,
+                "sender": record.sender,
+                "template_id": "",
+                "batch_id": record.batch_id,
+                "iso": iso,
+                "state": State.REJECTED,
+                "status": record.status,
+                "status_code": record.status_code,
+                "latency": -1,
+                "n": n,
+                "units_sum": n * record.units,
+                "charges_sum": Decimal(0),
+            }
+
+
 def record_accepted(batch):
-    """Count a batch's rows just written (call in the transaction that wrote them)."""
+    """Count a batch's rows just written, and its recipients refused before pricing (call in the
+    transaction that wrote them)."""
     groups = (
         Message.objects.filter(batch_id=batch.pk)
         .order_by()
@@ -153,9 +182,12 @@ def record_accepted(batch):
         .annotate(n=Count("id"), units_sum=Sum("units"), charges_sum=Sum("charges"))
     )
     groups = list(groups)
+    submitted_at = Message.objects.filter(batch_id=batch.pk).values_list("submitted_at", flat=True).first()
+    refused = list(_refused_groups(RefusedNumbers.objects.filter(batch_id=batch.pk).select_related("batch")))
+    groups += refused
     if not groups:
         return
-    submitted_at = Message.objects.filter(batch_id=batch.pk).values_list("submitted_at", flat=True).first()
+    submitted_at = submitted_at or refused[0]["submitted_at"]
     zones = Zones([batch.account_id])
     deltas = Deltas()
     for g in groups:
@@ -354,9 +386,16 @@ def recount(*, account_ids=None, start=None, end=None):
         )
         .annotate(n=Count("id"), units_sum=Sum("units"), charges_sum=Sum("charges"))
     )
+    refused = RefusedNumbers.objects.order_by().select_related("batch")
+    if account_ids is not None:
+        refused = refused.filter(account_id__in=list(account_ids))
+    if start is not None:
+        refused = refused.filter(submitted_at__gte=start)
+    if end is not None:
+        refused = refused.filter(submitted_at__lt=end + timedelta(hours=1))
     deltas = Deltas()
     zones = Zones(account_ids or ())
-    for g in groups.iterator(chunk_size=5000):
+    for g in itertools.chain(groups.iterator(chunk_size=5000), _refused_groups(refused.iterator(chunk_size=100))):
         dims = (g["channel"], g["product_code"], g["sender"], g["template_id"], g["batch_id"], g["iso"])
         key = _key(
             zones, g["account_id"], g["submitted_at"], *dims, *outcome(g["state"], g["status"], g["status_code"])
@@ -405,13 +444,17 @@ def differences(expected, actual):
 
 def _accounts_in_range(start, end):
     messages = Message.objects.order_by()
+    refused = RefusedNumbers.objects.order_by()
     rollups = MessageRollup.objects.order_by()
     if start is not None:
         messages, rollups = messages.filter(submitted_at__gte=start), rollups.filter(hour__gte=start)
+        refused = refused.filter(submitted_at__gte=start)
     if end is not None:
         messages = messages.filter(submitted_at__lt=end + timedelta(hours=1))
+        refused = refused.filter(submitted_at__lt=end + timedelta(hours=1))
         rollups = rollups.filter(hour__lt=end)
     ids = set(messages.values_list("account_id", flat=True).distinct())
+    ids |= set(refused.values_list("account_id", flat=True).distinct())
     ids |= set(rollups.values_list("account_id", flat=True).distinct())
     return sorted(ids)
 

@@ -1,7 +1,15 @@
-"""File imports of unsubscribers and blocked template ids, run as jobs with progress."""
+"""File imports of unsubscribers, blocked template ids and registry rows, run as jobs with progress.
+
+The request that submits an import only checks what can be checked at once (the file's type and
+size, a workbook's zip directory, a URL's scheme and host) and queues a job; the job downloads a
+URL's file, reads it and inserts the rows. Files are CSV/TXT (one value per line, first column) or
+workbooks (first sheet, first column; portal.core.workbooks).
+"""
 
 import io
+import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,36 +25,100 @@ from messaging.suppressions.models import (
     Unsubscriber,
 )
 from messaging.suppressions.services import TEMPLATE_ID
-from portal.core import rules, tabular
+from portal.core import outbound, rules, tabular, text, workbooks
 from portal.core.bulk import copy_insert
 from portal.core.errors import ValidationFailed
 from portal.core.exports import csv_writer
 from portal.core.phone_numbers import InvalidNumber, normalize
 
+log = logging.getLogger(__name__)
+
 MAX_BYTES = 100 * 1024 * 1024
-ACCEPTED = {"csv", "txt"}
+ACCEPTED = ("csv", "txt", "xls", "xlsx")
 SAMPLE = 1000  # rejected rows kept on the job; all of them go to the report file
 PROGRESS_EVERY = 10_000
 BATCH = 5_000
+SNIFF_BYTES = 8
+
+
+def _extension(name):
+    name = name or ""
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
 def check_upload(upload):
-    """Refuse what cannot be imported before a job is created."""
-    name = getattr(upload, "name", "") or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext in {"xls", "xlsx"}:
-        raise ValidationFailed({"file": ["Spreadsheets are not read directly: save the sheet as CSV and upload that."]})
+    """Refuse what cannot be imported before a job is created; returns the file's format (`csv`,
+    `xlsx` or `xls`, recognised by content: a workbook saved under another name is read as one)."""
+    ext = _extension(getattr(upload, "name", ""))
     if ext not in ACCEPTED:
-        raise ValidationFailed({"file": ["The file must be a file of type: csv, txt."]})
+        raise ValidationFailed({"file": [f"The file must be a file of type: {', '.join(ACCEPTED)}."]})
     if upload.size > MAX_BYTES:
         raise ValidationFailed({"file": ["The file may not be greater than 100 MB."]})
     if upload.size == 0:
         raise ValidationFailed({"file": ["The file is empty."]})
-    tabular.check_text_file(upload.chunks())  # one value per line: no line can be that long
     upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    return check_content_type(upload, head, ext)
 
 
-def create_job(*, account, kind, content, filename, actor=None, scope_type="all", scope_value="*", channel=Channel.SMS):
+def check_content_type(handle, head, ext, *, field="file"):
+    """A file's format from its first bytes, after the checks of that format: a workbook's zip
+    directory (no part inflated), a text file's NUL bytes and line lengths."""
+    kind = workbooks.kind_of(head)
+    if kind:
+        workbooks.check(handle, kind, field=field)
+        return kind
+    if ext in ("xls", "xlsx"):
+        raise ValidationFailed({field: [workbooks.NOT_A_WORKBOOK]})
+    try:
+        tabular.check_text_file(_chunks(handle))  # one value per line: no line can be that long
+    except ValidationFailed as exc:
+        raise ValidationFailed({field: exc.errors["file"]}) from None
+    handle.seek(0)
+    return "csv"
+
+
+def _chunks(handle, size=1 << 20):
+    handle.seek(0)
+    while chunk := handle.read(size):
+        yield chunk
+
+
+def check_url(url):
+    """A URL an import may download from, checked now (http/https, no credentials, a host whose
+    every address is public); the download itself happens in the job. ValidationFailed on `url`."""
+    url = text.as_text(url, "url").strip()
+    if not url:
+        raise ValidationFailed({"url": ["The url field is required."]})
+    if len(url) > ImportJob._meta.get_field("source_url").max_length:
+        raise ValidationFailed({"url": ["The url may not be greater than 2000 characters."]})
+    try:
+        outbound.check_url(
+            url,
+            allow_loopback=settings.IMPORT_URLS_ALLOW_LOOPBACK,
+            resolve_host=True,
+            resolve_timeout=settings.OUTBOUND_RESOLVE_TIMEOUT_SECONDS,
+        )
+    except outbound.Refused as exc:
+        raise ValidationFailed({"url": [str(exc)]}) from None
+    return url
+
+
+def create_job(
+    *,
+    account,
+    kind,
+    content=None,
+    filename,
+    actor=None,
+    scope_type="all",
+    scope_value="*",
+    file_format="csv",
+    source_url="",
+    channel=Channel.SMS,
+):
+    """The job record with its file (`content`), or with the URL its job downloads."""
     job = ImportJob(
         account=account,
         channel=channel,
@@ -55,27 +127,94 @@ def create_job(*, account, kind, content, filename, actor=None, scope_type="all"
         created_by=actor,
         scope_type=canonical_scope(scope_type),
         scope_value=scope_value or "*",
+        file_format=file_format,
+        source_url=source_url,
     )
-    job.file.save(filename or "import.csv", ContentFile(content), save=False)
+    if content is not None:
+        job.file.save(filename or f"import.{file_format}", ContentFile(content), save=False)
     job.save()
     return job
 
 
+def _queue(job):
+    from messaging.suppressions.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.delay(job.pk))
+
+
+def start_file_import(*, account, kind, upload, actor=None, channel=Channel.SMS):
+    """Check an uploaded file and queue its import job (pages and the API)."""
+    file_format = check_upload(upload)
+    job = create_job(
+        account=account,
+        kind=kind,
+        content=upload.read(),
+        filename=upload.name,
+        actor=actor,
+        file_format=file_format,
+        channel=channel,
+    )
+    _queue(job)
+    return job
+
+
+def start_url_import(*, account, kind, url, filename="", actor=None):
+    """Check a URL and queue the job that downloads and imports its file."""
+    url = check_url(url)
+    name = text.as_text(filename, "filename").strip() or url.split("?", 1)[0].rsplit("/", 1)[-1] or "import.csv"
+    job = create_job(account=account, kind=kind, filename=name[:255], actor=actor, source_url=url)
+    _queue(job)
+    return job
+
+
+def _download(job):
+    """Fetch a URL job's file (deadline, minimum rate, size cap: portal.core.outbound) and store it
+    after the checks an upload gets. Raises ValidationFailed with the customer's reason."""
+    try:
+        content = outbound.download(
+            job.source_url, max_bytes=MAX_BYTES, allow_loopback=settings.IMPORT_URLS_ALLOW_LOOPBACK
+        )
+    except (outbound.Refused, outbound.DownloadFailed) as exc:
+        raise ValidationFailed({"url": [f"The file could not be downloaded: {exc}"]}) from None
+    if not content:
+        raise ValidationFailed({"url": ["The file could not be imported: the URL answered an empty file."]})
+    handle = io.BytesIO(content)
+    try:
+        file_format = check_content_type(handle, content[:SNIFF_BYTES], _extension(job.filename), field="url")
+    except ValidationFailed as exc:
+        raise ValidationFailed({"url": [f"The downloaded file could not be imported: {exc.message}"]}) from None
+    job.file_format = file_format
+    job.file.save(job.filename or f"import.{file_format}", ContentFile(content), save=False)
+    ImportJob.objects.filter(pk=job.pk).update(file=job.file.name, file_format=file_format)
+
+
+def _table(job):
+    """(row number, cells) of every row of the job's file, the header included."""
+    with job.file.open("rb") as handle:
+        if job.file_format in ("xlsx", "xls"):
+            yield from enumerate(workbooks.rows(handle, job.file_format), start=1)
+            return
+        text_handle = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        try:
+            yield from enumerate(tabular.csv_rows(text_handle), start=1)
+        finally:
+            text_handle.detach()
+
+
 def _rows(job):
     """(row number, first cell) for each non-empty line; a header row is skipped."""
-    with job.file.open("rb") as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-        for number, row in enumerate(tabular.csv_rows(text), start=1):
-            cell = row[0].strip() if row else ""
-            if not cell:
-                continue
-            if number == 1 and not any(ch.isdigit() for ch in cell):
-                continue  # a header such as "receiver" or "template_id"
-            yield number, cell
+    for number, row in _table(job):
+        cell = row[0].strip() if row else ""
+        if not cell:
+            continue
+        if number == 1 and not any(ch.isdigit() for ch in cell):
+            continue  # a header such as "receiver" or "template_id"
+        yield number, cell
 
 
 def run(job_id):
-    """Process a queued job once; safe to call twice (a job already taken is left alone)."""
+    """Process a queued job once; safe to call twice (a job already taken is left alone). A file
+    that cannot be downloaded or read fails the job with the reason the pages and the API show."""
     taken = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )
@@ -83,17 +222,25 @@ def run(job_id):
         return
     job = ImportJob.objects.select_related("account").get(pk=job_id)
     try:
+        if job.source_url and not job.file:
+            _download(job)
         if job.kind == ImportKind.UNSUBSCRIBERS:
             _import(job, _parse_number, _insert_unsubscribers)
         elif job.kind == ImportKind.BLOCKED_TEMPLATES:
             _import(job, _parse_template_id, _insert_blocked)
         else:
             _import_registry(job)
-    except Exception as exc:  # noqa: BLE001 - the job records the failure for the customer
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now()
-        )
+    except ValidationFailed as exc:  # the file or the URL: the customer's to fix
+        _fail(job, exc.message)
+    except Exception as exc:
+        _fail(job, f"The import failed: {exc}")
         raise
+
+
+def _fail(job, message):
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, error=message[:500], finished_at=timezone.now()
+    )
 
 
 REGISTRY_COLUMNS = {
@@ -107,15 +254,9 @@ def _import_registry(job):
     API, in its own savepoint, so one bad row never stops the others."""
     create = registry.create_sender if job.kind == ImportKind.SENDERS else registry.create_template
     columns = REGISTRY_COLUMNS[job.kind]
-    with job.file.open("rb") as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-        lines = tabular.csv_rows(text)
-        header = next(lines, [])
-        rows = [
-            (n, dict(zip(header, cells, strict=False)))
-            for n, cells in enumerate(lines, start=2)
-            if any((v or "").strip() for v in cells)
-        ]
+    lines = _table(job)
+    header = next(lines, (1, []))[1]
+    rows = [(n, dict(zip(header, cells, strict=False))) for n, cells in lines if any((v or "").strip() for v in cells)]
     ImportJob.objects.filter(pk=job.pk).update(total=len(rows))
     added, rejected = 0, []
     for i, (number, row) in enumerate(rows, start=1):

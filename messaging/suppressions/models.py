@@ -78,7 +78,7 @@ class ImportStatus(models.TextChoices):
 
 
 def import_path(instance, filename):
-    return f"imports/{instance.account_id}/{uuid.uuid4().hex}.csv"
+    return f"imports/{instance.account_id}/{uuid.uuid4().hex}.{instance.file_format or 'csv'}"
 
 
 class ImportJob(models.Model):
@@ -88,8 +88,12 @@ class ImportJob(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="import_jobs")
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
-    file = models.FileField(upload_to=import_path)
+    # Empty until a URL import's job has downloaded the file.
+    file = models.FileField(upload_to=import_path, blank=True)
+    file_format = models.CharField(max_length=4, default="csv")  # csv | xlsx | xls
     filename = models.CharField(max_length=255, blank=True)
+    # An import from a URL (blocked templates): the job downloads it, the request never does.
+    source_url = models.CharField(max_length=2000, blank=True)
     channel = models.CharField(max_length=10, choices=MESSAGE_CHANNELS, default=Channel.SMS)
     scope_type = models.CharField(max_length=10, choices=ScopeType.choices, default=ScopeType.ALL)
     scope_value = models.CharField(max_length=100, default=ALL_VALUE)
@@ -124,3 +128,7 @@ class ImportJob(models.Model):
     @property
     def finished(self):
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def downloading(self):
+        return self.status == ImportStatus.RUNNING and self.source_url and not self.file

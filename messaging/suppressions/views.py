@@ -1,7 +1,6 @@
 """Customer pages: unsubscribers and blocked templates, with imports that show progress."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -11,9 +10,8 @@ from accounts.permissions import account_required
 from messaging import consent
 from messaging.suppressions import importers, services
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
-from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm
+from messaging.suppressions.forms import BlockedTemplateForm, ImportForm, UnsubscriberForm, UrlImportForm
 from messaging.suppressions.models import BlockedTemplate, Channel, ImportJob, ImportKind, ScopeType, Unsubscriber
-from messaging.suppressions.tasks import run_import
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import csv_response, list_page, save_dialog
@@ -28,6 +26,7 @@ KINDS = {
         "kind": ImportKind.BLOCKED_TEMPLATES,
         "list": "suppressions:blocked_list",
         "label": "blocked templates",
+        "form": UrlImportForm,
     },
     "senders": {"kind": ImportKind.SENDERS, "list": "senders:sender_list", "label": "sender IDs"},
     "templates": {"kind": ImportKind.TEMPLATES, "list": "senders:template_list", "label": "templates"},
@@ -137,7 +136,7 @@ def blocked_list(request):
         "messaging/blocked_list.html",
         "messaging/partials/blocked_table.html",
         jobs=_recent_jobs(request, ImportKind.BLOCKED_TEMPLATES),
-        import_form=ImportForm(),
+        import_form=UrlImportForm(),
     )
 
 
@@ -196,25 +195,25 @@ def import_start(request, what):
     spec = KINDS.get(what)
     if spec is None:
         raise Http404
-    form = ImportForm(request.POST, request.FILES)
+    form = spec.get("form", ImportForm)(request.POST, request.FILES)
     if form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload, url = form.cleaned_data["file"], (form.cleaned_data.get("url") or "").strip()
         try:
-            importers.check_upload(upload)
+            if upload:
+                job = importers.start_file_import(
+                    account=request.account, kind=spec["kind"], upload=upload, actor=request.user
+                )
+            else:
+                job = importers.start_url_import(
+                    account=request.account, kind=spec["kind"], url=url, actor=request.user
+                )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            job = importers.create_job(
-                account=request.account,
-                kind=spec["kind"],
-                content=upload.read(),
-                filename=upload.name,
-                actor=request.user,
-            )
-            transaction.on_commit(lambda: run_import.delay(job.pk))
-            messages.success(request, f"Import of {upload.name} started.")
+            messages.success(request, f"Import of {job.filename} started.")
     else:
-        messages.error(request, "Choose a CSV or TXT file to import.")
+        errors = [m for ms in form.errors.values() for m in ms]
+        messages.error(request, errors[0] if errors else "Choose a file to import.")
     return redirect(spec["list"])
 
 

@@ -12,7 +12,7 @@ from rest_framework.views import set_rollback
 from portal.api.errors import IpNotAllowed
 from portal.api.parsers import size_text
 from portal.api.responses import FAILED, v2_error
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def _error_response(exc):
         errors = getattr(exc, "errors", None) or (
             {exc.field: [exc.message]} if exc.field and exc.status_code == 422 else None
         )
-        return v2_error(exc.message, code=exc.status_code, errors=errors)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return v2_error(exc.message, code=exc.status_code, errors=errors, headers=headers)
 
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)

@@ -27,6 +27,16 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class TooManyRequests(DomainError):
+    """A budget of the account is spent for now: a 429 whose Retry-After says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, message, *, retry_after, field=None):
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))
+
+
 class ValidationFailed(DomainError):
     """Several fields are wrong at once: `errors` maps each field to its messages."""
 

@@ -1,13 +1,19 @@
 """Outbound HTTP to customer-supplied URLs that cannot be turned against our own network (SSRF).
 
-Three ways to use it:
+Four ways to use it:
 - `public_address(host)` resolves a name once and answers an address only if *every* address of
-  the name is public (the URL import pins its request to that address).
+  the name is public.
 - `pinned_client()` gives an httpx client whose connections are checked at connect time: the
   hostname is resolved, every address checked, and the socket opened to a checked address while
   TLS (SNI, certificate) and the Host header keep the name. DNS rebinding cannot slip in between
-  check and use, and the connection pool keeps per-name reuse.
-- `PinnedPool` does the same for high-volume asyncio callers (webhook delivery).
+  check and use, and the connection pool keeps per-name reuse. The client has a total deadline
+  and a minimum transfer rate (`Budget`): a server that answers a byte at a time cannot hold it
+  past either, whatever httpx's per-read timeouts allow.
+- `download(url)` fetches a file with such a client (imports from a URL): every redirect hop
+  checked, a size cap, no compressed transfer; every failure a `DownloadFailed` whose message is
+  fit for the customer.
+- `PinnedPool` does the same for high-volume asyncio callers (webhook delivery), whose callers
+  bound each request with `asyncio.timeout` and read at most a small body.
 
 Redirects are never followed by these clients (callers decide), and proxies from the environment
 are ignored. Loopback may be allowed for local development and tests (`allow_loopback`), never
@@ -17,10 +23,14 @@ private, link-local, metadata or other reserved ranges.
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+from django.conf import settings
 
 from portal.core.net import host_address, hosts_file_addresses
 
@@ -84,16 +94,32 @@ def resolve(host, port=None):
     return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 
 
-def public_addresses(host, port=None, *, allow_loopback=False):
+# getaddrinfo has no timeout of its own (the system resolver's retries can take tens of seconds):
+# a lookup that must answer quickly (a URL checked while a request waits) runs here and is given up
+# after `timeout`; the thread finishes on its own.
+_RESOLVERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
+
+
+def _resolve_within(host, port, timeout):
+    if timeout is None:
+        return resolve(host, port)
+    try:
+        return _RESOLVERS.submit(resolve, host, port).result(timeout=timeout)
+    except FutureTimeout:
+        raise Refused(f"The host {host} could not be resolved within {timeout:g} s.") from None
+
+
+def public_addresses(host, port=None, *, allow_loopback=False, timeout=None):
     """Every address of `host`, if all of them may be contacted; else Refused. A name that resolves
     to one private address among public ones is refused: the connection could pick any. A host
-    that is an address (in any form `host_address` reads) is checked as such, without a lookup."""
+    that is an address (in any form `host_address` reads) is checked as such, without a lookup.
+    `timeout` bounds the lookup (seconds)."""
     literal = host_address(host)
     if literal is not None:
         check_address(literal, allow_loopback=allow_loopback)
         return [str(literal)]
     try:
-        infos = resolve(host, port)
+        infos = _resolve_within(host, port, timeout)
     except (socket.gaierror, UnicodeError, OSError):
         raise Refused(f"The host {host} could not be resolved.") from None
     addresses = []
@@ -111,9 +137,10 @@ def public_address(host, *, allow_loopback=False):
     return public_addresses(host, allow_loopback=allow_loopback)[0]
 
 
-def check_url(url, *, allow_loopback=False, resolve_host=False):
+def check_url(url, *, allow_loopback=False, resolve_host=False, resolve_timeout=None):
     """Refuse anything but an http(s) URL with a host and no credentials; with `resolve_host`,
-    also a host whose addresses are not public. Returns the split URL."""
+    also a host whose addresses are not public (the lookup bounded by `resolve_timeout`).
+    Returns the split URL."""
     try:
         parts = urlsplit(str(url).strip())
         port = parts.port
@@ -133,7 +160,7 @@ def check_url(url, *, allow_loopback=False, resolve_host=False):
     if literal is not None:
         check_address(literal, allow_loopback=allow_loopback)
     elif resolve_host:
-        public_addresses(host, port, allow_loopback=allow_loopback)
+        public_addresses(host, port, allow_loopback=allow_loopback, timeout=resolve_timeout)
     else:
         # Names the hosts file maps are answered from it before DNS: as good as literals.
         for address in hosts_file_addresses(name):
@@ -141,17 +168,106 @@ def check_url(url, *, allow_loopback=False, resolve_host=False):
     return parts
 
 
+class DeadlinePassed(httpcore.ReadTimeout):
+    """The client's total deadline passed (httpx raises it as a ReadTimeout)."""
+
+
+class TooSlow(httpcore.ReadTimeout):
+    """The server sent less than the minimum rate over a whole window."""
+
+
+class Budget:
+    """What one client may spend: `seconds` in total (connecting, TLS, every read and write, every
+    redirect hop) and at least `min_rate` bytes a second over each `window` seconds of reading.
+    Every socket operation's timeout is cut to what is left, so a blocked read returns at the
+    deadline instead of after httpx's per-read timeout; a server dripping a byte now and then
+    fails the rate check at the end of its first window."""
+
+    def __init__(self, seconds=None, *, min_rate=None, window=10.0, clock=time.monotonic):
+        self.seconds, self.min_rate, self.window, self.clock = seconds, min_rate, window, clock
+        self.started = clock()
+        self.deadline = self.started + seconds if seconds else None
+        self._window_start, self._window_bytes = self.started, 0
+
+    def timeout(self, timeout):
+        """`timeout` cut to what is left of the deadline; DeadlinePassed when nothing is."""
+        if self.deadline is None:
+            return timeout
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise DeadlinePassed(f"took longer than {self.seconds:g} s")
+        return left if timeout is None else min(timeout, left)
+
+    def received(self, count):
+        if not self.min_rate:
+            return
+        now = self.clock()
+        self._window_bytes += count
+        if now - self._window_start >= self.window:
+            if self._window_bytes < self.min_rate * (now - self._window_start):
+                raise TooSlow(f"sent less than {_rate_text(self.min_rate)} for {self.window:g} s")
+            self._window_start, self._window_bytes = now, 0
+
+    def check(self):
+        self.timeout(None)
+        self.received(0)
+
+
+def _rate_text(rate):
+    return f"{rate / 1024:g} KB/s" if rate >= 1024 else f"{rate:g} bytes/s"
+
+
+class _BudgetStream(httpcore.NetworkStream):
+    """A connection whose every operation spends from the client's Budget."""
+
+    def __init__(self, stream, budget):
+        self._stream, self._budget = stream, budget
+
+    def read(self, max_bytes, timeout=None):
+        try:
+            data = self._stream.read(max_bytes, self._budget.timeout(timeout))
+        except httpcore.ReadTimeout:
+            self._budget.check()  # the wait was cut at the deadline: say so
+            raise
+        self._budget.received(len(data))
+        return data
+
+    def write(self, buffer, timeout=None):
+        try:
+            self._stream.write(buffer, self._budget.timeout(timeout))
+        except httpcore.WriteTimeout:
+            self._budget.check()
+            raise
+
+    def close(self):
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        stream = self._stream.start_tls(ssl_context, server_hostname, self._budget.timeout(timeout))
+        return _BudgetStream(stream, self._budget)
+
+    def get_extra_info(self, info):
+        return self._stream.get_extra_info(info)
+
+
 class _PinnedSyncBackend(httpcore.SyncBackend):
-    def __init__(self, allow_loopback):
+    def __init__(self, allow_loopback, budget=None):
         self.allow_loopback = allow_loopback
+        self.budget = budget
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         error = None
-        for address in public_addresses(host, port, allow_loopback=self.allow_loopback):
+        budget = self.budget
+        lookup = budget.timeout(timeout) if budget else None
+        for address in public_addresses(host, port, allow_loopback=self.allow_loopback, timeout=lookup):
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(
+                    address, port, budget.timeout(timeout) if budget else timeout, local_address, socket_options
+                )
             except httpcore.ConnectError as exc:
                 error = exc
+            else:
+                return _BudgetStream(stream, budget) if budget else stream
         raise error
 
 
@@ -164,14 +280,112 @@ def _pool_options(limits):
     }
 
 
-def pinned_client(*, timeout, allow_loopback=False, limits=None, **kwargs):
-    """A sync httpx client that checks every connection's address (see module docstring)."""
+def pinned_client(*, timeout, allow_loopback=False, limits=None, deadline=None, min_rate=None, window=None, **kwargs):
+    """A sync httpx client that checks every connection's address (see module docstring), for one
+    task: everything it does spends one Budget of `deadline` seconds (default: the largest of
+    `timeout`'s values, so one request cannot outlast it by reading a byte per timeout) and
+    `min_rate` bytes per second over `window` seconds of reading (default OUTBOUND_MIN_BYTES_PER_SECOND
+    and OUTBOUND_RATE_WINDOW_SECONDS)."""
     limits = limits or httpx.Limits()
+    if deadline is None:
+        parts = httpx.Timeout(timeout)
+        deadline = max(v for v in (parts.connect, parts.read, parts.write, parts.pool, 0) if v is not None)
+    budget = Budget(
+        deadline or None,
+        min_rate=settings.OUTBOUND_MIN_BYTES_PER_SECOND if min_rate is None else min_rate,
+        window=settings.OUTBOUND_RATE_WINDOW_SECONDS if window is None else window,
+    )
     transport = httpx.HTTPTransport(limits=limits, trust_env=False)
     transport._pool = httpcore.ConnectionPool(
-        network_backend=_PinnedSyncBackend(allow_loopback), **_pool_options(limits)
+        network_backend=_PinnedSyncBackend(allow_loopback, budget), **_pool_options(limits)
     )
-    return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False, **kwargs)
+    client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False, **kwargs)
+    client.budget = budget
+    return client
+
+
+class DownloadFailed(Exception):
+    """A download that did not complete; the message says why, fit for the customer."""
+
+
+MAX_REDIRECTS = 3
+
+
+def download(url, *, max_bytes, allow_loopback=False, deadline=None, min_rate=None, window=None, client=None):
+    """The body of `url`, at most `max_bytes`, following up to MAX_REDIRECTS redirects (each hop
+    checked like the first). Raises Refused for a URL or address that may not be contacted and
+    DownloadFailed for everything else (unreachable, an HTTP error, too slow, too long, too large).
+    The deadline (default OUTBOUND_DOWNLOAD_DEADLINE_SECONDS) covers every hop together."""
+    deadline = settings.OUTBOUND_DOWNLOAD_DEADLINE_SECONDS if deadline is None else deadline
+    client = client or pinned_client(
+        timeout=httpx.Timeout(
+            settings.OUTBOUND_READ_TIMEOUT_SECONDS, connect=settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS
+        ),
+        allow_loopback=allow_loopback,
+        deadline=deadline,
+        min_rate=min_rate,
+        window=window,
+    )
+    with client:
+        for _ in range(MAX_REDIRECTS + 1):
+            check_url(url, allow_loopback=allow_loopback)
+            try:
+                with client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers.get("location", ""))
+                        continue
+                    return _body(response, max_bytes)
+            except httpx.HTTPError as exc:
+                raise DownloadFailed(_failure(exc, deadline)) from None
+        raise DownloadFailed(f"The URL redirected more than {MAX_REDIRECTS} times.")
+
+
+def _body(response, max_bytes):
+    if response.status_code != 200:
+        raise DownloadFailed(f"The URL answered HTTP {response.status_code}.")
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # Asked for identity: a compressed answer is not unpacked (its size would be unbounded).
+        raise DownloadFailed(f"The server sent the file compressed ({encoding}); it must be sent uncompressed.")
+    too_large = f"The file is larger than {_size_text(max_bytes)}."
+    try:
+        if int(response.headers.get("content-length", "0")) > max_bytes:
+            raise DownloadFailed(too_large)
+    except ValueError:
+        raise DownloadFailed("The server sent an invalid Content-Length.") from None
+    body = bytearray()
+    for chunk in response.iter_raw():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise DownloadFailed(too_large)
+    return bytes(body)
+
+
+def _size_text(size):
+    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _failure(exc, deadline):
+    """The customer's reason for a failed transfer (no addresses or internals)."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, TooSlow):
+        return f"The download was too slow: the server {cause}."
+    if isinstance(cause, DeadlinePassed):
+        return f"The download took longer than {deadline:g} s."
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "The server did not accept the connection in time."
+    if isinstance(exc, httpx.TimeoutException):
+        return "The server stopped sending before the file was complete."
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "refused" in text:
+            return "The server refused the connection."
+        if "certificate" in text or "ssl" in text:
+            return "The server's TLS certificate could not be verified."
+        return "The server could not be reached."
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "The server closed the connection before the file was complete."
+    return "The download failed (the connection was interrupted)."
 
 
 class Response:

@@ -20,6 +20,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from portal.core import tabular
+from tests import workbook_files
 from tests.api.world import ROUTE_ARGS, World
 from tests.factories import make_account
 
@@ -60,7 +61,7 @@ FAMILIES = {
     ),
     "unsubscribers": (["sms-unsubscribers", "sms-unsubscriber", "sms-unsubscribers-import"], WRITES | {"bad file"}),
     "blocked templates": (
-        ["sms-blocked-templates", "sms-blocked-template", "sms-blocked-templates-import"],
+        ["sms-blocked-templates", "sms-blocked-template", "sms-blocked-templates-import", "sms-suppression-import"],
         WRITES | {"bad file"},
     ),
     "senders": (["sms-senders", "sms-sender"], WRITES | {"bad file"}),
@@ -359,6 +360,13 @@ FAMILY_ROWS = [
         "contacts-imports",
         "bad file",
         fmt="multipart",
+        body=lambda w: {"file": csv_file(workbook_files.bomb(), "c.xlsx")},
+        errors=("file",),
+    ),
+    Row(
+        "contacts-imports",
+        "bad file",
+        fmt="multipart",
         body=lambda w: {"file": csv_file(b"", "c.csv")},
         errors=("file",),
     ),
@@ -469,6 +477,13 @@ FAMILY_ROWS = [
         errors=("file",),
     ),
     Row("sms-unsubscribers-import", "bad file", fmt="multipart", body=lambda w: {}, errors=("file",)),
+    Row(
+        "sms-unsubscribers-import",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"file": csv_file(workbook_files.bomb(), "list.xlsx")},
+        errors=("file",),
+    ),
     Row("sms-unsubscribers", "wrong type", method="get", query="?filter%5Btype%5D=sometimes", errors=("filter[type]",)),
     # blocked templates
     Row("sms-blocked-templates", "nul", body={"template_id": "1207\x00"}, errors=("template_id",)),
@@ -507,6 +522,29 @@ FAMILY_ROWS = [
         errors=("url",),
     ),
     Row("sms-blocked-templates-import", "nul", body={"url": "https://x.example.com/\x00.csv"}, errors=("url",)),
+    # A URL is checked when the import is submitted (scheme, host, addresses), downloaded by the job.
+    Row(
+        "sms-blocked-templates-import",
+        "wrong type",
+        body={"url": "gopher://files.example.com/a.csv"},
+        errors=("url",),
+        message="Only http and https URLs are allowed.",
+    ),
+    Row(
+        "sms-blocked-templates-import",
+        "wrong type",
+        body={"url": "http://0x7f000001:9/a.csv"},
+        errors=("url",),
+        message="The URL points to a private or reserved address.",
+    ),
+    Row("sms-blocked-templates-import", "oversize", body={"url": "https://x.example.com/" + LONG}, errors=("url",)),
+    Row(
+        "sms-blocked-templates-import",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"file": csv_file(workbook_files.bomb(), "blocked.xlsx")},
+        errors=("file",),
+    ),
     # senders
     Row("sms-senders", "nul", body={"name": "Acme\x00", "service": "G", "country_code": "GB"}, errors=("name",)),
     Row(

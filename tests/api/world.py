@@ -13,8 +13,9 @@ from messaging import consent
 from messaging.pricing.services import save_price
 from messaging.review import services as review
 from messaging.senders import services as registry
+from messaging.suppressions import importers
 from messaging.suppressions import services as suppressions
-from messaging.suppressions.models import Channel
+from messaging.suppressions.models import Channel, ImportKind
 from messaging.webhooks import services as webhooks
 
 
@@ -92,6 +93,12 @@ class World:
         return suppressions.add_blocked_template(account=self.account, data={"template_id": "1207161234567890123"})
 
     @cached_property
+    def suppression_import(self):
+        return importers.create_job(
+            account=self.account, kind=ImportKind.BLOCKED_TEMPLATES, content=b"1207\n", filename="b.csv"
+        )
+
+    @cached_property
     def webhook(self):
         return webhooks.create_webhook(
             account=self.account, data={"name": "Hook", "uri": "https://hooks.example.com/in"}
@@ -150,6 +157,7 @@ BY_UUID = {
     "webhook",
     "whatsapp_template",
     "whatsapp_unsubscriber",
+    "suppression_import",
 }  # the others are addressed by pk
 # The URL kwargs of each id route, from the World's objects.
 ROUTE_ARGS = {
@@ -171,6 +179,7 @@ ROUTE_ARGS = {
     "sms-unsubscriber": {"pk": "unsubscriber"},
     "voice-unsubscriber": {"pk": "voice_unsubscriber"},
     "sms-blocked-template": {"pk": "blocked"},
+    "sms-suppression-import": {"pk": "suppression_import"},
     "developer-webhook": {"pk": "webhook"},
     "developer-webhook-test": {"pk": "webhook"},
     "developer-subscription": {"pk": "webhook_subscription"},

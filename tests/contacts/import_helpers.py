@@ -28,9 +28,16 @@ def xlsx_upload(rows, name="contacts.xlsx"):
     return SimpleUploadedFile(name, xlsx_bytes(rows))
 
 
+def read_workbook(job):
+    """Run a workbook upload's inspection job (the upload request only stores the file)."""
+    services.inspect_import(job.pk)
+    job.refresh_from_db()
+    return job
+
+
 def run_upload(account, upload, *, mapping=None, capture, **start):
     """Upload, map and run a job synchronously (the task runs on commit)."""
-    job = services.create_import(account=account, upload=upload)
+    job = read_workbook(services.create_import(account=account, upload=upload))
     with capture(execute=True):
         services.start_import(job=job, mapping=mapping, **start)
     job.refresh_from_db()

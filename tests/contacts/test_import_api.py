@@ -57,8 +57,11 @@ def test_import_subscribers_reads_xlsx_and_replace_tags(api_client, account, dja
     upload = xlsx_upload([["mobile", "tags"], [919876543210, "a,b"]])
     with django_capture_on_commit_callbacks(execute=True):
         res = post_file(api_client, upload, replace_tags="1")
-    assert res.json()["message"] == "1 subscriber(s) imported successfully"
-    assert res.json()["data"]["replace_tags"] == 1
+    # A workbook is read by the job, after the answer: no row has been counted yet (docs/api.md).
+    assert res.json()["message"] == "0 subscriber(s) imported successfully"
+    assert (res.json()["data"]["status"], res.json()["data"]["replace_tags"]) == ("inspecting", 1)
+    job = ContactImport.objects.get(account=account)
+    assert (job.status, job.total, job.added) == ("done", 1, 1)
     assert sorted(Contact.objects.get(account=account).tags.values_list("name", flat=True)) == ["a", "b"]
 
 

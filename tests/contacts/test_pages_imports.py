@@ -6,7 +6,7 @@ from django.urls import reverse
 from contacts.imports import services
 from contacts.imports.models import ContactImport, ImportStatus
 from contacts.models import Contact
-from tests.contacts.import_helpers import csv_upload, xlsx_upload
+from tests.contacts.import_helpers import csv_upload, read_workbook, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -135,7 +135,7 @@ def test_cancel_from_the_progress_fragment(user_client, account):
 
 
 def test_the_report_lists_rejected_rows_with_their_values(user_client, account, django_capture_on_commit_callbacks):
-    job = services.create_import(account=account, upload=xlsx_upload([["phone", "name"], ["bad", "Bo"]]))
+    job = read_workbook(services.create_import(account=account, upload=xlsx_upload([["phone", "name"], ["bad", "Bo"]])))
     with django_capture_on_commit_callbacks(execute=True):
         services.start_import(job=job, mapping=["phone", "first_name"])
     res = user_client.get(reverse("contact_imports:import_report", args=[job.pk]))

@@ -21,7 +21,7 @@ def test_the_list_counts_contacts_and_searches(user_client, account, other_accou
     tag_services.create_tag(account=other_account, data={"name": "theirs"})
     html = user_client.get(reverse("contacts:tag_list")).content.decode()
     assert "vip" in html and "gold" in html and "theirs" not in html
-    assert '<td class="num">1</td>' in html
+    assert '<td data-label="Contacts" class="num">1</td>' in html
     html = user_client.get(reverse("contacts:tag_list"), {"q": "go"}, **HTMX).content.decode()
     assert html.startswith('<div id="tag-table"') and "gold" in html and "vip" not in html
 

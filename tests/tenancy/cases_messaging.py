@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from messaging import events as event_names
 from messaging.models import Product
-from messaging.pipeline.models import Batch, Message, State
+from messaging.pipeline.models import Batch, Message, RefusedNumbers, State
 from messaging.review import services as review
 from messaging.senders import services as senders
 from messaging.senders.models import Sender, Template
@@ -151,8 +151,8 @@ register(
 
 
 def _suppression_import(account, marker):
-    job = ImportJob(account=account, kind=ImportKind.SENDERS, filename=f"{marker}.csv")
-    job.file.save("upload.csv", ContentFile(b"name\nAcme\n"), save=False)
+    job = ImportJob(account=account, kind=ImportKind.BLOCKED_TEMPLATES, filename=f"{marker}.csv")
+    job.file.save("upload.csv", ContentFile(b"template_id\n111\n"), save=False)
     job.report.save("report.csv", ContentFile(b"row,value,reason\n"), save=False)
     job.save()
     return job
@@ -166,9 +166,10 @@ register(
         ops=(
             Op("GET", "suppressions:import_status", {"pk": "uuid"}),
             Op("GET", "suppressions:import_report", {"pk": "uuid"}),
+            Op("GET", "sms-suppression-import", {"pk": "uuid"}, api=True),
         ),
-        # The sender page shows the account's recent sender imports.
-        listings=(Listing("senders:sender_list"),),
+        # The blocked-templates page shows the account's recent imports of blocked templates.
+        listings=(Listing("suppressions:blocked_list"),),
     )
 )
 
@@ -193,6 +194,8 @@ register(
 
 def _message(account, marker):
     batch = _batch(account, "batch")
+    Batch.objects.filter(pk=batch.pk).update(total=1)  # a batch's positions are 1..total
+    batch.total = 1
     return Message.objects.create(
         batch=batch,
         account=account,
@@ -220,6 +223,45 @@ register(
             Listing("sms-status", query=lambda m, account: {"cid": m.custom}, api=True),
             Listing("sms-status", query=lambda m, account: {"group_id": str(m.batch.uuid)}, api=True),
             Listing("reports:delivery"),  # today's messages
+        ),
+    )
+)
+
+
+def _refused_numbers(account, marker):
+    """A recipient refused before pricing (no message row): what a send to an unpriced
+    destination keeps of it."""
+    batch = _batch(account, "batch")
+    Batch.objects.filter(pk=batch.pk).update(total=1)
+    return RefusedNumbers.objects.create(
+        batch=batch,
+        account=account,
+        status="NOTALLOWED",
+        sender="Acme",
+        product_code="G",
+        units=1,
+        length=5,
+        submitted_at=batch.created_at,
+        first_index=1,
+        last_index=1,
+        count=1,
+        indexes=[1],
+        mobiles=[_number()],
+        customs=[marker],
+    )
+
+
+register(
+    Case(
+        RefusedNumbers,
+        _refused_numbers,
+        ops=(Op("GET", "sending:batch_detail", {"pk": "batch.uuid"}),),
+        listings=(
+            Listing("sms-status", query=lambda r, account: {"id": f"{r.batch.uuid}:1"}, api=True),
+            Listing("sms-status", query=lambda r, account: {"mobile": r.mobiles[0]}, api=True),
+            Listing("sms-status", query=lambda r, account: {"cid": r.customs[0]}, api=True),
+            Listing("sms-status", query=lambda r, account: {"group_id": str(r.batch.uuid)}, api=True),
+            Listing("sms-status", query=lambda r, account: {"date": r.submitted_at.date().isoformat()}, api=True),
         ),
     )
 )

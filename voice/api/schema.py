@@ -33,7 +33,7 @@ OUTGOING_BODY = inline_serializer(
     name="VoiceOutgoingRequest",
     fields={
         **_CALL,
-        "to": serializers.CharField(help_text="Number(s) with country code, comma-separated."),
+        "to": serializers.CharField(help_text="One or more numbers with country code, comma-separated."),
         "flow_id": NumberOrText(required=False, help_text="An IVR flow of the account (or give `audio`)."),
         "ivr_id": NumberOrText(required=False, help_text="The older name of `flow_id`."),
         "audio": _text("A sound id (`voice/sounds`) or a public http(s) URL (or give `flow_id`)."),
@@ -67,7 +67,7 @@ TTS_BODY = inline_serializer(
     name="VoiceTtsRequest",
     fields={
         **_CALL,
-        "to": serializers.CharField(help_text="Number(s) with country code, comma-separated."),
+        "to": serializers.CharField(help_text="One or more numbers with country code, comma-separated."),
         "text": serializers.CharField(help_text="Spoken when the call is answered."),
         "options": serializers.DictField(
             required=False,

@@ -116,6 +116,9 @@ class SmsAdapter(ChannelAdapter):
     def text(self, analysis):
         return analysis.text
 
+    def length(self, analysis):
+        return analysis.length
+
     def scrub_context(self, account, product, *, version, outgoing, prepared, now):
         return context.build(account, product, version=version)
 

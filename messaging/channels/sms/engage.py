@@ -13,15 +13,16 @@ from rest_framework.response import Response
 from accounts.api.authentication import ApiKeyAuthentication
 from messaging.channels.sms.sending import Outgoing, submit
 from messaging.links.services import save_links, shorten
+from messaging.pipeline import outcomes
 from messaging.pipeline.api import idempotency
-from messaging.pipeline.models import Message
+from messaging.pipeline.models import Batch
 from messaging.pipeline.submit import message_time
 from messaging.senders.models import ReviewStatus, Sender
 from messaging.services.products import enabled_products
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
 from portal.core import rules
-from portal.core.errors import Conflict, DomainError, ValidationFailed
+from portal.core.errors import Conflict, DomainError, TooManyRequests, ValidationFailed
 
 LIMITS = {"type": 100, "from": 50, "transactionID": 200, "tiny": 1, "msg": 1000, "to": 20}
 TYPES = {"transactional", "promotional"}
@@ -162,6 +163,10 @@ def _accept(view, request, *, many):
         return _submit(view, request, parsed), None
     except Conflict as exc:  # a transactionID reused for another message
         return None, engage_error([("transactionID", exc.message)], status=409)
+    except TooManyRequests as exc:  # the account's recipients-per-minute budget
+        refusal = engage_error([("to", exc.message)], status=429)
+        refusal["Retry-After"] = str(exc.retry_after)
+        return None, refusal
     except DomainError as exc:
         return None, engage_error([(exc.field or "to", exc.message)])
 
@@ -213,12 +218,9 @@ class NotifyView(EngageView):
             size = min(1000, max(1, int(request.query_params.get("page_size", 100))))
         except ValueError:
             return engage_error([("page_number", "page_number and page_size must be integers")])
-        rows = (
-            Message.objects.for_account(self.account)
-            .filter(batch__source="engage")
-            .select_related("batch")
-            .order_by("-batch_id", "index")
-        )
+        # Newest batch first, each in position order; refused-before-pricing numbers included.
+        batches = Batch.objects.for_account(self.account).filter(source="engage")
+        rows = outcomes.BatchesRecipients(batches, order="-id")
         total = rows.count()
         page = rows[number * size : (number + 1) * size]
         data = [

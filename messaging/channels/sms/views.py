@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -14,7 +13,7 @@ from accounts.services import credits
 from messaging.channels.sms.encoding import analyze
 from messaging.channels.sms.forms import SendForm
 from messaging.channels.sms.sending import Outgoing, quote, submit
-from messaging.pipeline import recipients
+from messaging.pipeline import outcomes, recipients
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.sweep import CANCEL_BEFORE, cancel_scheduled
 from messaging.senders.models import ReviewStatus, Sender
@@ -136,14 +135,12 @@ def batch_detail(request, pk):
     batch = get_for_account_or_404(Batch.objects.select_related("product"), request.account, uuid=pk)
     rows = Message.objects.for_account(request.account).filter(batch=batch)
     status = request.GET.get("status", "")
-    counts = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts = outcomes.status_counts(batch)  # refused-before-pricing numbers included (no rows of theirs)
     in_flight = rows.filter(state__in=[State.QUEUED, State.SUBMITTING, State.SUBMITTED, State.SCHEDULED]).exists()
-    if status:
-        rows = rows.filter(status=status)
     ctx = {
         "batch": batch,
         "counts": sorted(counts.items()),
-        "page": paginate(request, rows.order_by("index"), 50),
+        "page": paginate(request, outcomes.BatchRecipients(batch, status), 50),
         "status": status,
         "in_flight": in_flight,
         "cancellable": batch.scheduled_at is not None

@@ -6,6 +6,7 @@ from collections import namedtuple
 from contextlib import suppress
 from decimal import Decimal
 
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from messaging import consent
@@ -75,7 +76,7 @@ def check_parameters(template, sent, errors):
     if given != wanted:
         errors.add(
             "message.payload.body_params",
-            f"The template {template.name} takes {wanted} body parameter(s); {given} given.",
+            f"The template {template.name} takes {wanted} body parameter{pluralize(wanted)}; {given} given.",
         )
 
 

@@ -82,3 +82,27 @@ BLOCKED_IMPORT_URL = inline_serializer(
         "filename": serializers.CharField(required=False, allow_blank=True, help_text="Name recorded for the file."),
     },
 )
+
+IMPORT_JOB = inline_serializer(
+    name="SuppressionImport",
+    fields={
+        "id": serializers.UUIDField(),
+        "kind": serializers.CharField(help_text="`unsubscribers` or `blocked_templates`"),
+        "status": serializers.CharField(help_text="`queued`, `running`, `done` or `failed`"),
+        "file_name": serializers.CharField(allow_blank=True),
+        "url": serializers.CharField(allow_null=True, help_text="The URL a URL import downloads, else null."),
+        "format": serializers.CharField(help_text="`csv`, `xlsx` or `xls`"),
+        "total": serializers.IntegerField(),
+        "processed": serializers.IntegerField(),
+        "added": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(),
+        "invalid": serializers.IntegerField(),
+        "rejected": serializers.ListField(
+            child=serializers.DictField(), help_text="The first 100 rejected rows: {row, value, reason}."
+        ),
+        "error": serializers.CharField(allow_null=True, help_text="Why the import failed, when it did."),
+        "created_at": serializers.CharField(**TIME),
+        "started_at": serializers.CharField(allow_null=True, **TIME),
+        "finished_at": serializers.CharField(allow_null=True, **TIME),
+    },
+)

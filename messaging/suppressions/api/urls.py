@@ -9,6 +9,7 @@ urlpatterns = [
     path("templates", views.BlockedTemplateList.as_view(), name="sms-blocked-templates"),
     path("templates/import", views.BlockedTemplateImport.as_view(), name="sms-blocked-templates-import"),
     path("templates/<str:pk>", views.BlockedTemplateDetail.as_view(), name="sms-blocked-template"),
+    path("imports/<str:pk>", views.SuppressionImportDetail.as_view(), name="sms-suppression-import"),
 ]
 
 voice_urlpatterns = [

@@ -1,22 +1,20 @@
 """v2 endpoints: /sms/suppressions/unsubscribers and /sms/suppressions/templates. The unsubscriber
 views serve every channel's list (`channel`; WhatsApp's are mounted under /whatsapp/suppressions/)."""
 
-from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 
 from messaging import consent
 from messaging.suppressions import importers, services
 from messaging.suppressions.api import schema as S
-from messaging.suppressions.fetch import FetchRefused, fetch
 from messaging.suppressions.filters import BlockedTemplateFilterSet, UnsubscriberFilterSet
-from messaging.suppressions.models import BlockedTemplate, Channel, ImportKind, Unsubscriber
-from messaging.suppressions.tasks import run_import
+from messaging.suppressions.models import BlockedTemplate, Channel, ImportJob, ImportKind, Unsubscriber
 from portal.api.filters import apply_filterset
 from portal.api.formats import resource_time
 from portal.api.schema import EMPTY_LIST, envelope, list_parameters, many
 from portal.api.scopes import Scope, reads_and
 from portal.api.views import V2APIView
-from portal.core import tabular, text
+from portal.core import text
 from portal.core.errors import ValidationFailed
 
 
@@ -42,14 +40,37 @@ def blocked_data(b, request=None):
     }
 
 
+def import_job_data(job, request=None):
+    """An import job as `GET …/suppressions/imports/{id}` shows it (not catalogued; docs/api.md)."""
+    return {
+        "id": str(job.uuid),
+        "kind": job.kind,
+        "status": job.status,
+        "file_name": job.filename,
+        "url": job.source_url or None,
+        "format": job.file_format,
+        "total": job.total,
+        "processed": job.processed,
+        "added": job.added,
+        "duplicates": job.duplicates,
+        "invalid": job.invalid,
+        "rejected": job.rejected_sample[:100],
+        "error": job.error or None,
+        "created_at": resource_time(job.created_at),
+        "started_at": resource_time(job.started_at),
+        "finished_at": resource_time(job.finished_at),
+    }
+
+
 def _data(request):
     return {key: request.data.get(key) for key in request.data}
 
 
-def start_import(request, account, kind, content, filename, channel=Channel.SMS):
-    job = importers.create_job(account=account, kind=kind, content=content, filename=filename, channel=channel)
-    transaction.on_commit(lambda: run_import.delay(job.pk))
-    return job
+def _accepted(view, job, message, **options):
+    """The catalogued answer, with the job's address in `Location` (where its outcome shows)."""
+    response = view.ok(message=message, **options)
+    response["Location"] = reverse("sms-suppression-import", kwargs={"pk": job.uuid})
+    return response
 
 
 class UnsubscriberList(V2APIView):
@@ -138,9 +159,10 @@ class UnsubscriberImport(V2APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed({"file": ["The file field is required."]})
-        importers.check_upload(upload)
-        start_import(request, self.account, ImportKind.UNSUBSCRIBERS, upload.read(), upload.name, self.channel)
-        return self.ok(message="Receivers accepted for import", include_code=False, include_data=False)
+        job = importers.start_file_import(
+            account=self.account, kind=ImportKind.UNSUBSCRIBERS, upload=upload, channel=self.channel
+        )
+        return _accepted(self, job, "Receivers accepted for import", include_code=False, include_data=False)
 
 
 class BlockedTemplateList(V2APIView):
@@ -211,25 +233,34 @@ class BlockedTemplateImport(V2APIView):
     def post(self, request):
         upload = request.FILES.get("file")
         url = text.as_text(request.data.get("url"), "url").strip()
+        kind = ImportKind.BLOCKED_TEMPLATES
         if upload is not None:
-            importers.check_upload(upload)
-            content, name = upload.read(), upload.name
+            job = importers.start_file_import(account=self.account, kind=kind, upload=upload)
         elif url:
-            try:
-                content = fetch(url, max_bytes=importers.MAX_BYTES)
-            except FetchRefused as exc:
-                raise ValidationFailed({"url": [str(exc)]}) from None
-            name = (request.data.get("filename") or url.rsplit("/", 1)[-1] or "import.csv")[:255]
-            if not content:
-                raise ValidationFailed({"url": ["The file is empty."]})
-            try:
-                tabular.check_text_file([content])
-            except ValidationFailed as exc:
-                raise ValidationFailed({"url": exc.errors["file"]}) from None
+            # Checked now (scheme, host, public addresses: a 422 on `url`); downloaded by the job.
+            job = importers.start_url_import(
+                account=self.account, kind=kind, url=url, filename=request.data.get("filename")
+            )
         else:
             raise ValidationFailed({"file": ["The file field is required when url is not present."]})
-        start_import(request, self.account, ImportKind.BLOCKED_TEMPLATES, content, name)
-        return self.ok([], "Blocked templates accepted for import")
+        return _accepted(self, job, "Blocked templates accepted for import", data=[])
+
+
+class SuppressionImportDetail(V2APIView):
+    """An unsubscriber or blocked-template import job: its progress, counts and, when it failed,
+    why (a URL that could not be downloaded, a file that could not be read)."""
+
+    required_scopes = {"GET": Scope.READ}
+
+    @extend_schema(
+        summary="View a suppression import",
+        description="Not catalogued: where the `Location` of an import's answer points (docs/api.md).",
+        responses={200: envelope("SuppressionImport", S.IMPORT_JOB)},
+    )
+    def get(self, request, pk):
+        kinds = [ImportKind.UNSUBSCRIBERS, ImportKind.BLOCKED_TEMPLATES]
+        job = self.get_for_account(ImportJob.objects.filter(kind__in=kinds), uuid=pk)
+        return self.ok(import_job_data(job), "Import data")
 
 
 # Voice unsubscribers (catalog voice.md 10-16): the same resource on the voice channel.

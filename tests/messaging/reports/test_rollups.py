@@ -157,6 +157,34 @@ def test_scheduled_check_alerts_on_a_difference(account, sending_setup, caplog):
     assert "differ from a recount" in caplog.text
 
 
+def test_recipients_refused_before_pricing_are_counted_without_rows(account, sending_setup, monkeypatch):
+    from unittest import mock
+
+    from messaging.channels.sms.sending import Outgoing
+    from messaging.pipeline.models import RefusedNumbers
+    from messaging.reports import campaigns
+
+    monkeypatch.setattr(RefusedNumbers, "CHUNK", 2)  # several records per reason
+    numbers = ["919876500001", "x1", "447400100001", "x2", "447400100002", "x3", "919876500001"]
+    outgoing = [Outgoing(to=n, sender="ACMEIN", message="Your OTP is 12. Do not share it.") for n in numbers]
+    with at(START), mock.patch("messaging.pipeline.submit.enqueue"):
+        batch = sending.submit(account=account, product_code="T", outgoing=outgoing).batch
+    assert Message.objects.filter(batch=batch).count() == 2  # the Indian number, then its duplicate
+    rows = {(r.status, r.iso): (r.messages, r.pending, r.cost) for r in MessageRollup.objects.filter(account=account)}
+    assert rows == {
+        ("AWAITING-DLR", "IN"): (1, True, Decimal("0.25")),
+        ("DUPLICATE", "IN"): (1, False, Decimal("0")),
+        ("INV-NUMBER", ""): (3, False, Decimal("0")),
+        ("NOTALLOWED", "GB"): (2, False, Decimal("0")),
+    }
+    assert_rollups_equal_recount()
+    MessageRollup.objects.filter(account=account, status="INV-NUMBER").delete()
+    assert len(rollups.compare()[1]) == 1  # a recount sees the refused numbers too
+    rollups.rebuild()
+    assert_rollups_equal_recount()
+    assert campaigns.unique_recipients(batch) == 6
+
+
 @pytest.mark.parametrize("name", ["channel", "product_code", "sender", "template_id", "iso", "status", "status_code"])
 def test_a_rollup_column_holds_every_value_its_message_column_can(name):
     # A WhatsApp refusal's six-digit code (131047) overflowed a four-character status_code: every

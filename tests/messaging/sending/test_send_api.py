@@ -7,7 +7,7 @@ import pytest
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
 from messaging.channels.sms.sending import apply_dlr
-from messaging.pipeline.models import Batch, Message, State
+from messaging.pipeline.models import Batch, Message, RefusedNumbers, State
 from messaging.suppressions import services as suppressions
 from portal.core.events.models import Event
 
@@ -77,7 +77,13 @@ def test_each_rule_rejects_with_its_status_and_charges_nothing(
     assert body["message"] == "0 numbers accepted for delivery."
     assert body["data"][0]["status"] == status and body["data"][0]["charges"] == 0
     assert credits.balance(account) == Decimal("100")
-    assert Message.objects.get(account=account).state == State.REJECTED
+    if status in ("INV-NUMBER", "NOTALLOWED"):  # refused before pricing: no row, a compact record
+        assert not Message.objects.filter(account=account).exists()
+        assert RefusedNumbers.objects.get(account=account).status == status
+    else:
+        assert Message.objects.get(account=account).state == State.REJECTED
+    pulled = api_client.get("/api/v2/sms/status", {"id": body["data"][0]["id"]}).json()["data"]
+    assert [(r["status"], r["charges"], r["delivered_at"]) for r in pulled] == [(status, 0, "")]
 
 
 def test_blocked_templates_and_unsubscribers_are_refused(

@@ -7,6 +7,7 @@ from messaging import consent
 from messaging.suppressions import services
 from messaging.suppressions.models import ImportJob, Unsubscriber
 from portal.core.events.models import Event
+from tests import workbook_files
 
 URL = "/api/v2/sms/suppressions/unsubscribers"
 
@@ -104,7 +105,11 @@ def test_import_reports_added_duplicates_and_invalid_rows(api_client, account, d
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("list.xlsx", b"PK", "save the sheet as CSV"), ("list.pdf", b"%PDF", "csv, txt"), ("list.csv", b"", "empty")],
+    [
+        ("list.xlsx", b"PK", "not a valid Excel workbook"),
+        ("list.pdf", b"%PDF", "csv, txt, xls, xlsx"),
+        ("list.csv", b"", "empty"),
+    ],
 )
 def test_import_refuses_unreadable_files(api_client, name, content, message):
     res = api_client.post(f"{URL}/import", {"file": SimpleUploadedFile(name, content)}, format="multipart")
@@ -130,3 +135,21 @@ def test_scrubbing_helpers_honour_the_scope(account):
     )
     assert consent.is_suppressed(account, "sms", "919876543211", product_code="p")
     assert not consent.is_suppressed(account, "whatsapp", "919876543210")
+
+
+def test_import_reads_the_first_column_of_a_workbook(api_client, account, django_capture_on_commit_callbacks):
+    rows = [("receiver", "note"), (919876543210, "a"), ("447400123456", "b"), ("nope", "c")]
+    data = workbook_files.zip_of(workbook_files.xlsx_parts(rows))
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_client.post(f"{URL}/import", {"file": SimpleUploadedFile("list.xlsx", data)}, format="multipart")
+    assert res.json() == {"status": "OK", "message": "Receivers accepted for import"}
+    job = ImportJob.objects.get(account=account)
+    assert (job.file_format, job.added, job.invalid) == ("xlsx", 2, 1)
+    assert api_client.get(res["Location"]).json()["data"]["added"] == 2
+
+
+def test_import_refuses_a_zip_bomb_before_any_job(api_client):
+    upload = SimpleUploadedFile("list.xlsx", workbook_files.bomb())
+    res = api_client.post(f"{URL}/import", {"file": upload}, format="multipart")
+    assert res.status_code == 422 and "once unpacked" in res.json()["errors"]["file"][0]
+    assert not ImportJob.objects.exists()

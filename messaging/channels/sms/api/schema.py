@@ -129,7 +129,7 @@ _RECIPIENT = inline_serializer(
     fields={
         "to": TextOrList(required=False, help_text="Numbers with country code."),
         "group_id": TextOrList(
-            required=False, help_text="Segment id(s) of the account: a string, a comma list or an array."
+            required=False, help_text="Segment ids of the account: a string, a comma list or an array."
         ),
     },
     help_text="`to`, `group_id` or both.",

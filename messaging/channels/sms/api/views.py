@@ -1,6 +1,6 @@
 """v2 send endpoints (sms/send GET/POST, sms/send/json) and the DLR pull (sms/status)."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from messaging.channels.sms.api import schema as S
 from messaging.channels.sms.render import render_template
 from messaging.channels.sms.sending import Outgoing, submit
-from messaging.pipeline import recipients
+from messaging.pipeline import outcomes, recipients
 from messaging.pipeline.api import idempotency
-from messaging.pipeline.models import Batch, Message, State
+from messaging.pipeline.models import Batch, State
 from messaging.pipeline.submit import message_time
 from messaging.reports import summary, usage
 from messaging.senders.models import ReviewStatus, Template
@@ -226,37 +226,38 @@ class StatusView(V2APIView):
         responses={200: envelope("DlrStatus", many(S.DLR), sometimes_paginated=True)},
     )
     def get(self, request):
+        # Recipients refused before pricing are no message rows; `outcomes` reads them beside the
+        # rows, so every id a send answered has its record here (docs/api.md, "Large refusals").
         q = request.query_params
-        qs = Message.objects.for_account(self.account).select_related("batch").order_by("batch_id", "index")
         if q.get("id"):
             group, _, index = q["id"].partition(":")
-            try:
-                qs = qs.filter(batch__uuid=group, index=int(index))
-            except (ValueError, Exception):  # noqa: BLE001 - a malformed id finds nothing
-                qs = qs.none()
-            return self.ok([dlr_record(m) for m in qs[:1]], "OK")
+            found = outcomes.find(self.account, group, int(index)) if is_uuid(group) and index.isdigit() else None
+            return self.ok([dlr_record(found)] if found else [], "OK")
         if q.get("mobile"):
-            return self.ok([dlr_record(m) for m in qs.filter(mobile=digits_of(q["mobile"]))[:100]], "OK")
-        if q.get("cid"):
-            return self.ok([dlr_record(m) for m in qs.filter(custom=q["cid"])[:100]], "OK")
-        if q.get("group_id"):
-            batch = (
-                Batch.objects.for_account(self.account).filter(uuid=q["group_id"]).first()
-                if is_uuid(q["group_id"])
-                else None
+            return self.ok(
+                [dlr_record(m) for m in outcomes.matching(self.account, mobile=digits_of(q["mobile"]))], "OK"
             )
-            return self._page(qs.filter(batch=batch) if batch else qs.none())
+        if q.get("cid"):
+            return self.ok([dlr_record(m) for m in outcomes.matching(self.account, custom=q["cid"])], "OK")
+        batches = Batch.objects.for_account(self.account).order_by("id")
+        if q.get("group_id"):
+            batch = batches.filter(uuid=q["group_id"]).first() if is_uuid(q["group_id"]) else None
+            return self._page(outcomes.BatchRecipients(batch) if batch else [])
         if q.get("date"):
             try:
                 day = datetime.strptime(q["date"], "%Y-%m-%d").date()
             except ValueError:
                 raise ValidationFailed({"date": ["The date does not match the format Y-m-d."]}) from None
-            return self._page(qs.filter(submitted_at__date=day))
+            # A batch's recipients share its submit time (Batch.created_at is that time); the day's
+            # bounds in the current time zone, so the created_at index serves the range.
+            since = timezone.make_aware(datetime.combine(day, time.min))
+            until = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+            return self._page(outcomes.BatchesRecipients(batches.filter(created_at__gte=since, created_at__lt=until)))
         raise ValidationFailed({"id": ["One of id, mobile, cid, date or group_id is required."]})
 
-    def _page(self, qs):
+    def _page(self, recipients):
         paginator = V2Pagination(page_size=100)
-        page = paginator.paginate_queryset(qs, self.request, view=self)
+        page = paginator.paginate_queryset(recipients, self.request, view=self)
         return paginator.get_paginated_response([dlr_record(m) for m in page], "OK")
 
 
@@ -365,7 +366,8 @@ class ReportView(V2APIView):
                 raise ValidationFailed({"daterange": ["The daterange must look like yyyy-mm-dd|yyyy-mm-dd."]}) from None
         if end < start or (end - start).days > summary.MAX_DAYS:
             raise ValidationFailed({"daterange": ["The date range must be in order and at most 3 months long."]})
-        # Days are the account's (its time zone), counted from the report rollups.
+        # Days are the account's (its time zone), counted from the report rollups (which count the
+        # recipients refused before pricing too).
         data = {}
         for day, statuses in summary.status_by_day(self.account, start, end, channel="sms").items():
             data[day.isoformat()] = {"date": day.isoformat(), "status": statuses}

@@ -66,7 +66,9 @@ _RECIPIENT = inline_serializer(
     name="WhatsappRecipient",
     fields={
         "to": TextOrList(required=False, help_text="Numbers with country code."),
-        "group_id": TextOrList(required=False, help_text="Segment id(s): their WhatsApp-subscribed contacts."),
+        "group_id": TextOrList(
+            required=False, help_text="Segment ids (one or more): their WhatsApp-subscribed contacts."
+        ),
     },
 )
 SEND_TEMPLATE_BODY = inline_serializer(

@@ -17,6 +17,7 @@ from messaging.channels.whatsapp.api.channel_request import parse as parse_chann
 from messaging.channels.whatsapp.models import STATUS_FILTER, StatusRecord, WhatsappTemplate
 from messaging.channels.whatsapp.pricing import SUB_SERVICES
 from messaging.channels.whatsapp.sending import CHANNEL, PRODUCT, submit
+from messaging.pipeline import outcomes
 from messaging.pipeline.api import idempotency
 from messaging.pipeline.api_schema import channel_send_body
 from messaging.pipeline.models import Message
@@ -272,7 +273,9 @@ class StatusView(V2APIView):
             group, _, index = q["id"].partition(":")
             if not (is_uuid(group) and index.isdigit()):
                 raise ValidationFailed({"id": ["The id must be a message id (<group id>:<index>)."]})
-            qs = qs.filter(batch__uuid=group, index=int(index))
+            # A recipient refused before pricing has no message row (messaging.pipeline.outcomes).
+            found = outcomes.find(self.account, group, int(index), channel=CHANNEL)
+            return self.ok([status_item(found, _times(self.account, [found]))] if found else [], "OK")
         elif q.get("mobile"):
             qs = qs.filter(mobile=digits_of(q["mobile"])).order_by("-submitted_at", "-id")
         else:
