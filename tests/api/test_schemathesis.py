@@ -28,7 +28,8 @@ from messaging import consent
 from messaging.channels.whatsapp import message_templates, numbers
 from messaging.models import AccountProduct, Channel, Product
 from messaging.pricing.services import save_price
-from messaging.suppressions.models import ScopeType
+from messaging.suppressions import importers
+from messaging.suppressions.models import ImportKind, ScopeType
 from tests.api.world import build_world
 from tests.factories import make_account
 
@@ -71,6 +72,7 @@ RESOURCES = [
     ("/api/v2/whatsapp/suppressions/unsubscribers/", "whatsapp_unsubscriber"),
     ("/api/v2/whatsapp/optout/", "whatsapp_optout"),
     ("/api/v2/outgoing/suppressions/unsubscribers/", "voice_unsubscriber"),
+    ("/api/v2/sms/suppressions/imports/", "suppression_import"),
 ]
 # The objects tests/api/world.py builds (World.arg names); the fixture adds WhatsApp and voice ones.
 WORLD_OBJECTS = (
@@ -153,7 +155,8 @@ def fuzzed_account(product_rows):
 
 def whatsapp_and_voice_objects(account):
     """A WhatsApp business number (its Cloud API on a closed loopback port) with an approved
-    service template, a WhatsApp and a voice unsubscriber, and a number on the WhatsApp opt-out list."""
+    service template, a WhatsApp and a voice unsubscriber, a number on the WhatsApp opt-out list,
+    and a suppression import job."""
     AccountProduct.objects.get_or_create(account=account, product=Product.objects.get(code="WAP"))
     save_price(data={"service": "WAP", "iso": "IN", "country_name": "India", "sale_price": "0.5"})
     for sub, price in (("WMC", "0.8"), ("WUC", "0.3"), ("WAA", "0.2"), ("WSC", "0.1")):
@@ -181,7 +184,11 @@ def whatsapp_and_voice_objects(account):
         submit_to_provider=False,
     )
     consent.opt_out(account=account, channel=Channel.WHATSAPP, receiver=OPTED_OUT, scope=ScopeType.ALL)
+    job = importers.create_job(
+        account=account, kind=ImportKind.UNSUBSCRIBERS, content=b"447400123498\n", filename="numbers.csv"
+    )
     return {
+        "suppression_import": job.uuid,
         "whatsapp_template": template.uuid,
         "whatsapp_unsubscriber": consent.opt_out(
             account=account, channel=Channel.WHATSAPP, receiver="919876543298"
@@ -261,6 +268,11 @@ def schemathesis_run(live_server, secret, tmp_path, *filters, config=None, name=
         os.environ.get("ST_PHASES", "examples,coverage,fuzzing"),
         "--request-timeout",
         "30",
+        # Django's test server now and then drops a kept-alive connection between two requests (it
+        # answers leftover bytes of the one before with an HTML 400): a network-level failure is
+        # tried again. An answer, 5xx included, is never retried.
+        "--request-retries",
+        "2",
         "--no-color",
         "--report",
         "junit",
