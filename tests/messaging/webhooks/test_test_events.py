@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from messaging.events import SMS_MESSAGE_STATUS, WHATSAPP_MESSAGE_STATUS
+from messaging.channels.whatsapp.events import WHATSAPP_MESSAGE_STATUS
+from messaging.events import SMS_MESSAGE_STATUS
 from messaging.webhooks import formats, services
 from messaging.webhooks.models import Delivery, DeliveryStatus
 from messaging.webhooks.routing import fan_out
