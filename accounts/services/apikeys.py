@@ -157,7 +157,7 @@ def transfer_api_key(*, api_key, to_user, actor=None, request=None):
 def with_holder_role(queryset):
     """Keys with `holder_role` annotated: the holder's current role in the key's account, None
     when the holder is no longer a member. One query with the key lookup itself."""
-    return queryset.order_by().select_related("account", "holder").annotate(holder_role=_HOLDER_ROLE_SQL)
+    return queryset.select_related("account", "holder").annotate(holder_role=_HOLDER_ROLE_SQL)
 
 
 # Written as SQL rather than a Subquery: it is compiled on every API request, and the ORM's
@@ -174,7 +174,8 @@ def find_key(secret):
     """The ApiKey a presented secret belongs to, active or not, or None (with `holder_role`)."""
     if not secret or not secret.startswith(KEY_PREFIX):
         return None
-    return next(iter(with_holder_role(ApiKey.objects.filter(key_hash=hash_key(secret)))[:1]), None)
+    # No ORDER BY (a key hash is unique): the model's default ordering only adds compile time.
+    return next(iter(with_holder_role(ApiKey.objects.filter(key_hash=hash_key(secret)).order_by())[:1]), None)
 
 
 def usable_scopes(api_key):

@@ -66,6 +66,7 @@ RESOURCES = [
     ("/api/v2/sms/templates/", "template"),
     ("/api/v2/sms/suppressions/unsubscribers/", "unsubscriber"),
     ("/api/v2/sms/suppressions/templates/", "blocked"),
+    ("/api/v2/sms/suppressions/imports/", "suppression_import"),
     ("/api/v2/developer/webhooks/", "webhook"),
     ("/api/v2/developer/subscriptions/", "webhook_subscription"),
     ("/api/v2/whatsapp/templates/", "whatsapp_template"),
@@ -86,6 +87,7 @@ WORLD_OBJECTS = (
     "template",
     "unsubscriber",
     "blocked",
+    "suppression_import",
     "webhook",
     "webhook_subscription",
 )

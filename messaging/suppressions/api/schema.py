@@ -84,7 +84,7 @@ BLOCKED_IMPORT_URL = inline_serializer(
 )
 
 IMPORT_JOB = inline_serializer(
-    name="SuppressionImport",
+    name="SuppressionImportJob",
     fields={
         "id": serializers.UUIDField(),
         "kind": serializers.CharField(help_text="`unsubscribers` or `blocked_templates`"),
