@@ -28,8 +28,7 @@ from messaging import consent
 from messaging.channels.whatsapp import message_templates, numbers
 from messaging.models import AccountProduct, Channel, Product
 from messaging.pricing.services import save_price
-from messaging.suppressions import importers
-from messaging.suppressions.models import ImportKind, ScopeType
+from messaging.suppressions.models import ScopeType
 from tests.api.world import build_world
 from tests.factories import make_account
 
@@ -73,7 +72,6 @@ RESOURCES = [
     ("/api/v2/whatsapp/suppressions/unsubscribers/", "whatsapp_unsubscriber"),
     ("/api/v2/whatsapp/optout/", "whatsapp_optout"),
     ("/api/v2/outgoing/suppressions/unsubscribers/", "voice_unsubscriber"),
-    ("/api/v2/sms/suppressions/imports/", "suppression_import"),
 ]
 # The objects tests/api/world.py builds (World.arg names); the fixture adds WhatsApp and voice ones.
 WORLD_OBJECTS = (
@@ -157,8 +155,7 @@ def fuzzed_account(product_rows):
 
 def whatsapp_and_voice_objects(account):
     """A WhatsApp business number (its Cloud API on a closed loopback port) with an approved
-    service template, a WhatsApp and a voice unsubscriber, a number on the WhatsApp opt-out list,
-    and a suppression import job."""
+    service template, a WhatsApp and a voice unsubscriber, and a number on the WhatsApp opt-out list."""
     AccountProduct.objects.get_or_create(account=account, product=Product.objects.get(code="WAP"))
     save_price(data={"service": "WAP", "iso": "IN", "country_name": "India", "sale_price": "0.5"})
     for sub, price in (("WMC", "0.8"), ("WUC", "0.3"), ("WAA", "0.2"), ("WSC", "0.1")):
@@ -186,11 +183,7 @@ def whatsapp_and_voice_objects(account):
         submit_to_provider=False,
     )
     consent.opt_out(account=account, channel=Channel.WHATSAPP, receiver=OPTED_OUT, scope=ScopeType.ALL)
-    job = importers.create_job(
-        account=account, kind=ImportKind.UNSUBSCRIBERS, content=b"447400123498\n", filename="numbers.csv"
-    )
     return {
-        "suppression_import": job.uuid,
         "whatsapp_template": template.uuid,
         "whatsapp_unsubscriber": consent.opt_out(
             account=account, channel=Channel.WHATSAPP, receiver="919876543298"
