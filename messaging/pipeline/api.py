@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from messaging.pipeline import channels
 from messaging.pipeline import submit as pipeline
-from messaging.pipeline.api_schema import CHANNEL_QUEUED, CHANNEL_SEND_BODY
+from messaging.pipeline.api_schema import CHANNEL_QUEUED, CHANNEL_SEND_BODY, CHANNEL_SEND_EXAMPLE
 from portal.api.idempotency import request_fingerprint
 from portal.api.schema import IDEMPOTENCY_KEY
 from portal.api.scopes import Scope
@@ -43,6 +43,7 @@ class ChannelSendView(V2APIView):
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": CHANNEL_SEND_BODY},
         responses={200: CHANNEL_QUEUED},
+        examples=[CHANNEL_SEND_EXAMPLE],
     )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}

@@ -2,7 +2,7 @@
 shares. What a channel reads from its entry's `meta` and from `message` is its adapter's (for
 `sms`: docs/api.md, "Channel-style send")."""
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import OpenApiExample, inline_serializer
 from rest_framework import serializers
 
 from portal.api.schema import TextOrList, many
@@ -22,41 +22,47 @@ def _recipient(name, **kwargs):
     )
 
 
-CHANNEL_SEND_BODY = inline_serializer(
-    name="ChannelSendRequest",
-    fields={
-        "channels": serializers.ListField(
-            min_length=1,
-            child=inline_serializer(
-                name="ChannelEntry",
+def channel_send_body(name):
+    """The channel-style request under its own component name: an endpoint that sends on one
+    channel (`whatsapp/message/send`) names its own, so its documentation can differ."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "channels": serializers.ListField(
+                min_length=1,
+                child=inline_serializer(
+                    name=f"{name}Entry",
+                    fields={
+                        "name": serializers.CharField(help_text="A channel this deployment sends (`sms`, `whatsapp`)."),
+                        "from": serializers.CharField(help_text="Sender ID."),
+                        "meta": serializers.DictField(
+                            required=False,
+                            help_text="Channel options. `sms`: `service` (default: the first enabled SMS service), "
+                            "`template_id`, `entity_id`, `foreign_id` (the idempotency key when no header is sent), "
+                            "`type` (`A`/`N`/`U`), `tags` (array), `max_units` (2 or 3). `whatsapp`: `foreign_id`, "
+                            "`webhook_id`, `tags`.",
+                        ),
+                        "recipient": _recipient(f"{name}EntryRecipient"),
+                    },
+                ),
+                help_text="The first entry is used.",
+            ),
+            "recipient": _recipient(f"{name}Recipient", help_text="Used when the channel entry has no `recipient`."),
+            "message": inline_serializer(
+                name=f"{name}Message",
                 fields={
-                    "name": serializers.CharField(help_text="A channel this deployment sends (`sms`, `whatsapp`)."),
-                    "from": serializers.CharField(help_text="Sender ID."),
-                    "meta": serializers.DictField(
-                        required=False,
-                        help_text="Channel options. `sms`: `service` (default: the first enabled SMS service), "
-                        "`template_id`, `entity_id`, `foreign_id` (the idempotency key when no header is sent), "
-                        "`type` (`A`/`N`/`U`), `tags` (array), `max_units` (2 or 3). `whatsapp`: `foreign_id`, "
-                        "`webhook_id`, `tags`.",
+                    "type": serializers.CharField(
+                        help_text="`text` (every channel); WhatsApp also `image`, `document`, `audio`, `video`, "
+                        "`interactive`, `contacts`, `location`, `template` (whatsapp.md)."
                     ),
-                    "recipient": _recipient("ChannelEntryRecipient"),
+                    "payload": serializers.DictField(help_text="By type; `text`: up to 4096 characters."),
                 },
             ),
-            help_text="The first entry is used.",
-        ),
-        "recipient": _recipient("ChannelRecipient", help_text="Used when the channel entry has no `recipient`."),
-        "message": inline_serializer(
-            name="ChannelMessage",
-            fields={
-                "type": serializers.CharField(
-                    help_text="`text` (every channel); WhatsApp also `image`, `document`, `audio`, `video`, "
-                    "`interactive`, `contacts`, `location`, `template` (whatsapp.md)."
-                ),
-                "payload": serializers.DictField(help_text="By type; `text`: up to 4096 characters."),
-            },
-        ),
-    },
-)
+        },
+    )
+
+
+CHANNEL_SEND_BODY = channel_send_body("ChannelSendRequest")
 CHANNEL_ITEM = inline_serializer(
     name="ChannelQueuedItem",
     fields={
@@ -83,4 +89,15 @@ CHANNEL_QUEUED = inline_serializer(
         "message": serializers.CharField(help_text="`Message(s) Queued successfully`"),
         "data": many(CHANNEL_ITEM),
     },
+)
+
+# Sent as it is by schemathesis' examples phase (tests/api/test_schemathesis.py).
+CHANNEL_SEND_EXAMPLE = OpenApiExample(
+    "Send a text",
+    value={
+        "channels": [{"name": "sms", "from": "AcmeUK", "meta": {"service": "G"}}],
+        "recipient": {"to": ["447400123456"]},
+        "message": {"type": "text", "payload": {"text": "Your code is 4821."}},
+    },
+    request_only=True,
 )

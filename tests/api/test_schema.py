@@ -227,6 +227,16 @@ def test_the_sends_declare_their_bodies_and_the_idempotency_key(schema):
     for path in ("/api/v2/sms/send", "/api/v2/sms/send/json", "/api/v2/sms/send/template", "/api/v2/sms/message/send"):
         operation = schema["paths"][path]["post"]
         assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}, path
+    # Request examples: the docs show a working request, and schemathesis' examples phase sends them.
+    for path in (
+        "/api/v2/sms/send",
+        "/api/v2/sms/send/json",
+        "/api/v2/sms/send/template",
+        "/api/v2/sms/message/send",
+        "/api/v2/whatsapp/send/template",
+        "/api/v2/whatsapp/message/send",
+    ):
+        assert schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"], path
     classic = ref(schema, body_of(schema, "/api/v2/sms/send", "post", 200)["schema"])
     assert classic["properties"]["status"]["type"] == "integer"
 

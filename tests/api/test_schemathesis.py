@@ -27,6 +27,7 @@ from accounts.services import apikeys
 from messaging import consent
 from messaging.channels.whatsapp import message_templates, numbers
 from messaging.models import AccountProduct, Channel, Product
+from messaging.pricing.services import save_price
 from messaging.suppressions.models import ScopeType
 from tests.api.world import build_world
 from tests.factories import make_account
@@ -89,6 +90,9 @@ WORLD_OBJECTS = (
     "webhook_subscription",
 )
 BUSINESS_NUMBER = "919019120000"
+# The request examples the schema documents for the sends (the examples phase sends them as they
+# are) name these: the world's approved sender AcmeUK on service G with a UK price, its template
+# `welcome`, and a WhatsApp business number with its service template `welcome`.
 OPTED_OUT = "919876543299"
 
 
@@ -153,6 +157,9 @@ def whatsapp_and_voice_objects(account):
     """A WhatsApp business number (its Cloud API on a closed loopback port) with an approved
     service template, a WhatsApp and a voice unsubscriber, and a number on the WhatsApp opt-out list."""
     AccountProduct.objects.get_or_create(account=account, product=Product.objects.get(code="WAP"))
+    save_price(data={"service": "WAP", "iso": "IN", "country_name": "India", "sale_price": "0.5"})
+    for sub, price in (("WMC", "0.8"), ("WUC", "0.3"), ("WAA", "0.2"), ("WSC", "0.1")):
+        save_price(data={"service": "WAP", "iso": "IN", "sale_price": price, "sub_service": sub})
     numbers.onboard(
         account=account,
         data={
@@ -256,6 +263,11 @@ def schemathesis_run(live_server, secret, tmp_path, *filters, config=None, name=
         os.environ.get("ST_PHASES", "examples,coverage,fuzzing"),
         "--request-timeout",
         "30",
+        # Django's test server now and then drops a kept-alive connection between two requests (it
+        # answers leftover bytes of the one before with an HTML 400): a network-level failure is
+        # tried again. An answer, 5xx included, is never retried.
+        "--request-retries",
+        "2",
         "--no-color",
         "--report",
         "junit",

@@ -255,7 +255,7 @@ class SuppressionImportDetail(V2APIView):
     @extend_schema(
         summary="View a suppression import",
         description="Not catalogued: where the `Location` of an import's answer points (docs/api.md).",
-        responses={200: envelope("SuppressionImport", S.IMPORT_JOB)},
+        responses={200: envelope("SuppressionImportData", S.IMPORT_JOB)},
     )
     def get(self, request, pk):
         kinds = [ImportKind.UNSUBSCRIBERS, ImportKind.BLOCKED_TEMPLATES]

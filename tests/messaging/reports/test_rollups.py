@@ -183,3 +183,13 @@ def test_recipients_refused_before_pricing_are_counted_without_rows(account, sen
     rollups.rebuild()
     assert_rollups_equal_recount()
     assert campaigns.unique_recipients(batch) == 6
+
+
+@pytest.mark.parametrize("name", ["channel", "product_code", "sender", "template_id", "iso", "status", "status_code"])
+def test_a_rollup_column_holds_every_value_its_message_column_can(name):
+    # A WhatsApp refusal's six-digit code (131047) overflowed a four-character status_code: every
+    # WhatsApp send with a refused recipient was a 500 once its counts were written.
+    from messaging.pipeline.models import Message
+    from messaging.reports.models import MessageRollup
+
+    assert MessageRollup._meta.get_field(name).max_length >= Message._meta.get_field(name).max_length

@@ -3,7 +3,7 @@
 Delivery reports)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 from portal.api.schema import Flag, NumberOrText, TextOrList, many
@@ -240,4 +240,30 @@ USAGE = inline_serializer(
             },
         )
     },
+)
+
+
+def request_example(name, value):
+    return OpenApiExample(name, value=value, request_only=True)
+
+
+# Request examples (schemathesis' examples phase sends them as they are: tests/api/test_schemathesis.py
+# builds an account they work for).
+SEND_EXAMPLE = request_example(
+    "Send",
+    {"sender": "AcmeUK", "to": "447400123456,447400123457", "message": "Your code is 4821.", "service": "G"},
+)
+SEND_JSON_EXAMPLE = request_example(
+    "Send per node",
+    {
+        "root": {"sender": "AcmeUK", "service": "G", "message": "Your order has shipped.", "name": "Shipping"},
+        "nodes": [
+            {"to": "447400123456", "custom": "order-1"},
+            {"to": "447400123457", "message": "Your order is late."},
+        ],
+    },
+)
+TEMPLATE_SEND_EXAMPLE = request_example(
+    "Send a template",
+    {"alias": "welcome", "data": {"var1": "Ann"}, "recipient": {"to": ["447400123456"]}, "meta": {"foreign_id": "w-1"}},
 )

@@ -125,6 +125,7 @@ class SendView(V2APIView):
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.SEND_BODY, "application/x-www-form-urlencoded": S.SEND_BODY},
         responses={200: S.SEND_ACCEPTED},
+        examples=[S.SEND_EXAMPLE],
     )
     def post(self, request):
         return self._send(request, request.data)
@@ -161,6 +162,7 @@ class SendJsonView(V2APIView):
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.SEND_JSON_BODY},
         responses={200: S.SEND_JSON_ACCEPTED},
+        examples=[S.SEND_JSON_EXAMPLE],
     )
     def post(self, request):
         root = request.data.get("root")
@@ -291,6 +293,7 @@ class TemplateSendView(V2APIView):
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.TEMPLATE_SEND_BODY},
         responses={200: S.SEND_ACCEPTED},
+        examples=[S.TEMPLATE_SEND_EXAMPLE],
     )
     def post(self, request):
         body = request.data

@@ -3,7 +3,7 @@ Shapes follow the catalog (whatsapp.md); the channel-style send shares the pipel
 (`messaging/pipeline/api_schema.py`)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 from portal.api.schema import PAGE_PARAMETERS, TextOrList, many
@@ -188,4 +188,34 @@ OPTOUT = inline_serializer(
         "created_at": serializers.CharField(help_text=TIME),
         "id": serializers.IntegerField(),
     },
+)
+
+# Request examples (schemathesis' examples phase sends them: tests/api/test_schemathesis.py builds
+# the business number and its service template `welcome`).
+TEMPLATE_SEND_EXAMPLE = OpenApiExample(
+    "Send a service template",
+    value={"alias": "welcome", "data": {"name": "Asha"}, "recipient": {"to": ["919876543210"]}},
+    request_only=True,
+)
+MESSAGE_SEND_EXAMPLE = OpenApiExample(
+    "Send a text",
+    value={
+        "channels": [{"name": "whatsapp", "from": "919019120000"}],
+        "recipient": {"to": ["919876543210"]},
+        "message": {"type": "text", "payload": {"text": "Your order has shipped."}},
+    },
+    request_only=True,
+)
+TEMPLATE_EXAMPLE = OpenApiExample(
+    "A service template",
+    value={
+        "type": "text",
+        "name": "order_update",
+        "category": "utility",
+        "language": "en",
+        "is_conversation": True,
+        "number": "919019120000",
+        "payload": {"type": "text", "payload": {"text": "Hi {{name}}, your order ships {{day}}."}},
+    },
+    request_only=True,
 )

@@ -19,7 +19,7 @@ from messaging.channels.whatsapp.pricing import SUB_SERVICES
 from messaging.channels.whatsapp.sending import CHANNEL, PRODUCT, submit
 from messaging.pipeline import outcomes
 from messaging.pipeline.api import idempotency
-from messaging.pipeline.api_schema import CHANNEL_SEND_BODY
+from messaging.pipeline.api_schema import channel_send_body
 from messaging.pipeline.models import Message
 from messaging.pricing.api.views import price_data
 from messaging.pricing.filters import PriceFilterSet
@@ -97,6 +97,7 @@ class TemplateList(V2APIView):
         summary="Create WhatsApp template",
         request={"application/json": S.TEMPLATE_BODY},
         responses={200: envelope("WhatsappTemplateSaved", S.TEMPLATE_CREATED)},
+        examples=[S.TEMPLATE_EXAMPLE],
     )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
@@ -146,6 +147,7 @@ class SendTemplateView(V2APIView):
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.SEND_TEMPLATE_BODY},
         responses={200: S.TEMPLATE_QUEUED},
+        examples=[S.TEMPLATE_SEND_EXAMPLE],
     )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
@@ -193,8 +195,9 @@ class MessageSendView(V2APIView):
     @extend_schema(
         summary="Send WhatsApp message",
         parameters=[IDEMPOTENCY_KEY],
-        request={"application/json": CHANNEL_SEND_BODY},
+        request={"application/json": channel_send_body("WhatsappMessageSendRequest")},
         responses={200: S.MESSAGE_QUEUED},
+        examples=[S.MESSAGE_SEND_EXAMPLE],
     )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
