@@ -498,6 +498,12 @@ CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
     "schedule": 2.0,
     "options": {"expires": 10},
 }
+# WhatsApp: the buffered Cloud API webhooks, applied in batches (nudged by the intake too).
+CELERY_BEAT_SCHEDULE["apply-whatsapp-intake"] = {
+    "task": "whatsapp.apply_intake",
+    "schedule": 2.0,
+    "options": {"expires": 10},
+}
 # Messages per second each connector may be handed (a constant rate shared by all workers).
 CONNECTOR_RATES = {"default": env_int("CONNECTOR_RATE", 1000), "simulator": env_int("SIMULATOR_RATE", 5000)}
 # Share of each connector's rate that bulk traffic may not use: kept for urgent (OTP, push) sends.

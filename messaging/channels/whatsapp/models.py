@@ -5,6 +5,7 @@ messages and the status timeline. Outbound messages live in the pipeline's one m
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 from portal.core.tenancy import TenantQuerySet
 
@@ -170,3 +171,15 @@ class StatusRecord(models.Model):
 
     def __str__(self):
         return f"{self.wamid} {self.status}"
+
+
+class WebhookIntake(models.Model):
+    """A signed Cloud API webhook body, kept from its 200 until the applier has applied it
+    (`webhook_buffer`): the answer waits only for this row's commit, so a crash loses nothing.
+    No account: the body names its business numbers, and the applier reads them from it."""
+
+    body = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"webhook {self.pk}"
