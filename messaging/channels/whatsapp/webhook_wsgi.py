@@ -34,7 +34,9 @@ def application(environ, start_response):
         return _answer(start_response, "413 Content Too Large", {"error": "The body is too large."})
     body = environ["wsgi.input"].read(length) if length else b""
     try:
-        webhook_buffer.accept(body, environ.get("HTTP_X_HUB_SIGNATURE_256"))
+        webhook_buffer.accept(
+            body, environ.get("HTTP_X_HUB_SIGNATURE_256"), grouped=bool(environ.get("wsgi.multithread"))
+        )
     except webhook_buffer.Refused as refused:
         status = {400: "400 Bad Request", 401: "401 Unauthorized", 503: "503 Service Unavailable"}[refused.status]
         return _answer(start_response, status, {"error": refused.message})
