@@ -438,6 +438,9 @@ WHATSAPP = {
     "connections": env_int("WHATSAPP_CONNECTIONS", 32),
     "timeout_seconds": float(env("WHATSAPP_TIMEOUT", "10")),
     "throttle_retries": env_int("WHATSAPP_THROTTLE_RETRIES", 5),
+    # Per (business number, customer): (limit, seconds) windows that must all hold before a send
+    # (messaging/channels/whatsapp/pair_rate.py): Meta's burst of 45 in 6 s, then 1 per 6 s.
+    "pair_limits": [(45, 6), (45, 270)],
     "simulator_port": env_int("WHATSAPP_SIMULATOR_PORT", 8790),
     # The simulator signs its webhooks with this; the demo number is configured with it.
     "simulator_app_secret": env("WHATSAPP_SIMULATOR_APP_SECRET", "simulator-app-secret"),
