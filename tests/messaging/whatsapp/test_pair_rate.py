@@ -58,6 +58,4 @@ def test_the_connector_delays_rather_than_fails(business_number):
     ):
         results = connector.CloudApiConnector().submit(messages)
     assert all(r and r.startswith("wamid.") for r in results)  # none refused
-    assert sorted(sent) == sorted(
-        [(CUSTOMER, T0), (CUSTOMER, T0), (OTHER_CUSTOMER, T0), (CUSTOMER, 1_700_000_010.0)]
-    )
+    assert sorted(sent) == sorted([(CUSTOMER, T0), (CUSTOMER, T0), (OTHER_CUSTOMER, T0), (CUSTOMER, 1_700_000_010.0)])
