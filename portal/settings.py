@@ -5,6 +5,7 @@ filesystem transport in DATA_DIR; without a cache URL the cache is file-based in
 rate limits and login throttles are still shared between the web and worker processes).
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -189,6 +190,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # WhatsApp media customers upload: under MEDIA_ROOT by default; S3-compatible storage with
+    # WHATSAPP_MEDIA_STORAGE=storages.backends.s3.S3Storage (django-storages) and its options as
+    # JSON in WHATSAPP_MEDIA_STORAGE_OPTIONS ({"bucket_name": …, "endpoint_url": …}).
+    "whatsapp_media": {
+        "BACKEND": env("WHATSAPP_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env("WHATSAPP_MEDIA_STORAGE_OPTIONS", "") or "{}")
+        or {"location": str(MEDIA_ROOT / "whatsapp-media"), "base_url": "/media/whatsapp-media/"},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
