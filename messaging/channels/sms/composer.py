@@ -135,6 +135,24 @@ def compose_send(account, data, *, files=(), strict=True):
     )
 
 
+def as_test(composition, number, *, sender, type="A"):
+    """The composition as a test: one message to `number`, with the text the first recipient
+    would get (merge fields filled as for them), or the text with empty merge fields."""
+    first = composition.outgoing[0] if composition.outgoing else None
+    text = first.message if first is not None else compose.merge(composition.text, {})
+    template_id = composition.template.template_id if composition.template is not None else ""
+    return Composition(
+        audience=compose.Audience(numbers=[number], typed=1),
+        outgoing=[Outgoing(to=number, sender=sender, message=text, type=type,
+                           template_id=template_id)],
+        text=composition.text,
+        template=composition.template,
+        variables=composition.variables,
+        links=composition.links,
+        merged=composition.merged,
+    )  # fmt: skip
+
+
 def quote_composition(account, product_code, composition):
     return quote(account=account, product_code=product_code, outgoing=composition.outgoing)
 

@@ -77,3 +77,27 @@ class SendForm(PageForm):
         if data["template_obj"] is None and not (data.get("message") or "").strip():
             self.add_error("message", "The message field is required.")
         return data
+
+
+class TestNumberForm(PageForm):
+    number = forms.CharField(
+        max_length=20, label="Your mobile number", help_text="With its country code, e.g. 919876543210."
+    )
+    service = forms.ChoiceField(help_text="The code is sent as an SMS of your account on this service.")
+    sender = forms.ChoiceField(label="Sender ID")
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        products = enabled_products(account).filter(channel="sms")
+        self.fields["service"].choices = [(s.code, f"{s.code} – {s.display_name}") for s in products]
+        senders = Sender.objects.for_account(account).filter(status=ReviewStatus.APPROVED).select_related("product")
+        self.fields["sender"].choices = [(s.name, f"{s.name} ({s.product.code})") for s in senders.order_by("name")]
+
+
+class ConfirmCodeForm(PageForm):
+    code = forms.CharField(
+        max_length=6,
+        min_length=6,
+        label="Code",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

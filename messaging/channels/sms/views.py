@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
 from accounts.services import credits
-from messaging.channels.sms import composer
+from messaging.channels.sms import composer, test_numbers
 from messaging.channels.sms.encoding import analyze
-from messaging.channels.sms.forms import SendForm
+from messaging.channels.sms.forms import ConfirmCodeForm, SendForm, TestNumberForm
 from messaging.channels.sms.sending import submit
 from messaging.links.services import save_links
 from messaging.pipeline import compose, outcomes
@@ -106,9 +106,12 @@ def send_page(request):
         data = dict(form.cleaned_data)
         data.update({k: v for k, v in request.POST.items() if k.startswith("var_")})
         data["follow_up_obj"] = _follow_up(request.account, data)
+        test_to = test_numbers.verified_number(request.account, request.user) if "test" in request.POST else ""
         try:
             composition = composer.compose_send(request.account, data, files=[data["file"]] if data.get("file") else [])
-            submission = _submit(request, data, composition)
+            if test_to:
+                composition = composer.as_test(composition, test_to, sender=data["sender"], type=data["type"])
+            submission = _submit(request, data, composition, test=bool(test_to))
         except DomainError as exc:
             form_errors_from(form, exc)
         else:
@@ -118,24 +121,31 @@ def send_page(request):
                 total=submission.batch.total,
                 refused=compose.refused_counts(submission.items, composer.ACCEPTED_STATUSES),
                 labels=composer.REFUSAL_LABELS,
-                channel_label="SMS",
+                channel_label="test SMS" if test_to else "SMS",
             )
-            return redirect("sending:batch_detail", pk=submission.batch.uuid)
+            if not test_to:
+                return redirect("sending:batch_detail", pk=submission.batch.uuid)
     if request.method == "POST":
         follow_up_batch = compose.follow_up_batch(request.account, request.POST.get("follow_up"))
-    ctx = {"form": form, "follow_up_batch": follow_up_batch, "template_form": _template_form(request, form)}
+    ctx = {
+        "form": form,
+        "follow_up_batch": follow_up_batch,
+        "template_form": _template_form(request, form),
+        "test_number": test_numbers.verified_number(request.account, request.user),
+    }
     return render(request, "sending/send.html", ctx, status=422 if form.errors else 200)
 
 
-def _submit(request, data, composition):
-    """Submit a composition; its short links are saved with the send or not at all."""
+def _submit(request, data, composition, *, test=False):
+    """Submit a composition; its short links are saved with the send or not at all. A test goes
+    now, whatever the schedule."""
     with transaction.atomic() if composition.links else nullcontext():
         submission = submit(
             account=request.account,
             product_code=data["service"],
             outgoing=composition.outgoing,
-            name=data["name"],
-            schedule=data["time"],
+            name=f"Test: {data['name'] or 'composer'}"[:200] if test else data["name"],
+            schedule=None if test else data["time"],
             actor=request.user,
             source="portal",
         )
@@ -235,3 +245,41 @@ def batch_cancel(request, pk):
             f"Scheduled send cancelled: {cancelled} message{pluralize(cancelled)}, {refund:.4f} credits refunded.",
         )
     return redirect("sending:batch_detail", pk=batch.uuid)
+
+
+@account_required("send")
+def test_number_page(request):
+    """The member's own test number: ask for a code (sent through the pipeline), confirm it."""
+    row = test_numbers.current(request.account, request.user)
+    send_form = TestNumberForm(
+        request.POST if request.POST.get("action") == "send" else None,
+        account=request.account,
+        initial={"number": row.number if row else ""},
+    )
+    confirm_form = ConfirmCodeForm(request.POST if request.POST.get("action") == "confirm" else None)
+    if request.method == "POST" and send_form.is_bound and send_form.is_valid():
+        data = send_form.cleaned_data
+        try:
+            test_numbers.send_code(
+                account=request.account,
+                user=request.user,
+                number=data["number"],
+                product_code=data["service"],
+                sender=data["sender"],
+            )
+        except DomainError as exc:
+            form_errors_from(send_form, exc)
+        else:
+            messages.success(request, "Code sent: type it below to confirm the number.")
+            return redirect("sending:test_number")
+    if request.method == "POST" and confirm_form.is_bound and confirm_form.is_valid():
+        try:
+            test_numbers.confirm(account=request.account, user=request.user, code=confirm_form.cleaned_data["code"])
+        except DomainError as exc:
+            form_errors_from(confirm_form, exc)
+        else:
+            messages.success(request, "Number confirmed: the composer can send tests to it.")
+            return redirect("sending:test_number")
+    ctx = {"row": row, "send_form": send_form, "confirm_form": confirm_form}
+    status = 422 if send_form.errors or confirm_form.errors else 200
+    return render(request, "sending/test_number.html", ctx, status=status)
