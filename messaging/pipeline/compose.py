@@ -195,7 +195,7 @@ def report_outcome(request, *, accepted, total, refused, labels, channel_label):
     """The flash after a send: success only when something was accepted; a warning naming the
     reasons when some or all were refused."""
     reasons = "; ".join(
-        f"{count} {labels.get(status, status).lower()}"
+        f"{labels.get(status, status)}: {count}"
         for status, count in sorted(refused.items(), key=lambda r: (-r[1], r[0]))
     )
     if accepted == 0:

@@ -79,7 +79,7 @@ def test_a_send_nothing_accepted_flashes_a_warning_with_the_reasons(user_client,
     )
     html = res.content.decode()
     assert "flash-warning" in html and "Nothing was sent: 0 of 2 SMS messages accepted" in html
-    assert "1 invalid numbers" in html and "flash-success" not in html
+    assert "(Invalid numbers: 1; To countries you can&#x27;t send to: 1)." in html and "flash-success" not in html
 
 
 def test_a_partly_refused_send_warns_and_a_clean_one_succeeds(user_client, sending_setup):
@@ -88,7 +88,7 @@ def test_a_partly_refused_send_warns_and_a_clean_one_succeeds(user_client, sendi
         {"service": "T", "sender": "ACMEIN", "recipients": "919876543210, 12", "message": OTP, "type": "A"},
         follow=True,
     )
-    assert b"1 of 2 SMS messages accepted; refused: 1 invalid numbers." in res.content
+    assert b"1 of 2 SMS messages accepted; refused: Invalid numbers: 1." in res.content
     res = user_client.post(
         SEND,
         {"service": "T", "sender": "ACMEIN", "recipients": "919876543211", "message": OTP, "type": "A"},
