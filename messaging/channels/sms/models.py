@@ -9,6 +9,8 @@ class TestNumber(models.Model):
     """One per member of an account: the number the composer's "Send a test" goes to. It is
     usable once `verified_at` is set, which only the code sent to it sets."""
 
+    __test__ = False  # not a test class, whatever pytest makes of its name
+
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     number = models.CharField(max_length=16)  # E.164 digits

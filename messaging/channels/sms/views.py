@@ -21,7 +21,7 @@ from messaging.pipeline import compose, outcomes
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.sweep import CANCEL_BEFORE, cancel_scheduled
 from messaging.senders.models import ReviewStatus, Sender
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import form_errors_from
 from portal.pagination import paginate
@@ -108,6 +108,9 @@ def send_page(request):
         data["follow_up_obj"] = _follow_up(request.account, data)
         test_to = test_numbers.verified_number(request.account, request.user) if "test" in request.POST else ""
         try:
+            if "test" in request.POST and not test_to:
+                # A stale "Send a test" button must never turn into a send to everyone.
+                raise ValidationFailed({"": ["Confirm your test number first (Your test number page)."]})
             composition = composer.compose_send(request.account, data, files=[data["file"]] if data.get("file") else [])
             if test_to:
                 composition = composer.as_test(composition, test_to, sender=data["sender"], type=data["type"])

@@ -66,6 +66,13 @@ def test_the_composer_sends_a_test_to_the_confirmed_number_only(user_client, acc
     assert list(test.messages.values_list("mobile", flat=True)) == ["919876543219"]
 
 
+def test_a_test_without_a_confirmed_number_sends_nothing(user_client, account, sending_setup):
+    fields = {"service": "T", "sender": "ACMEIN", "recipients": "919876543210", "message": OTP, "type": "A"}
+    res = user_client.post("/sms/send/", {**fields, "test": "1"})
+    assert res.status_code == 422 and b"Confirm your test number first" in res.content
+    assert not Batch.objects.filter(account=account).exists()
+
+
 def test_another_members_number_is_theirs(client, account, owner, sending_setup):
     test_numbers.send_code(account=account, user=owner, number="919876543219", product_code="T", sender="ACMEIN")
     other = make_member(account)
