@@ -230,18 +230,36 @@ def _lock_in_order(wamids):
         )
 
 
+APPLIER_LOCK = 0x57414950  # "WAIP": held by the one applier of the webhook buffer, and by replay
+
+
+def applier_lock(wait=True):
+    """Take the transaction-scoped lock the webhook buffer's applier holds (PostgreSQL); with
+    `wait=False`, return False instead of waiting when another holds it."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLIER_LOCK])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [APPLIER_LOCK])
+        return cursor.fetchone()[0]
+
+
 def replay(supplier, wamids):
     """Apply the recorded statuses of `wamids` again (those that came before the messages were
     recorded as sent found nothing to move). Returns how many messages moved."""
-    rows = (
-        StatusRecord.objects.filter(wamid__in=list(wamids)).order_by("at").values_list("wamid", "status", "code", "at")
-    )
-    by_time = {}
-    for wamid, status, code, at in rows:
-        by_time.setdefault(at, []).append((wamid, status, code))
     moved = 0
     with transaction.atomic():
+        # After the applier's batch, not beside it: a batch that read these messages before
+        # their wamids were committed records its statuses without moving them, and this replay
+        # must read those records (the applier commits them before releasing the lock).
+        applier_lock()
         _lock_in_order(set(wamids))
+        rows = StatusRecord.objects.filter(wamid__in=list(wamids)).order_by("at")
+        by_time = {}
+        for wamid, status, code, at in rows.values_list("wamid", "status", "code", "at"):
+            by_time.setdefault(at, []).append((wamid, status, code))
         for at, batch in by_time.items():
             moved += receipts.apply_receipts(channel=CHANNEL, supplier=supplier, receipts=batch, at=at)
     return moved

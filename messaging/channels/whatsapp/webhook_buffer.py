@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 BATCH_ROWS = 1000
 NUDGE_SECONDS = 0.5
-_LOCK_KEY = 0x57414950  # "WAIP": the applier's advisory lock
 _last_nudge = [0.0]
 
 
@@ -168,11 +167,7 @@ def _claim(limit):
 
 
 def _only_applier():
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
-        return cursor.fetchone()[0]
+    return intake.applier_lock(wait=False)
 
 
 def apply_pending(limit=BATCH_ROWS):
