@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http.request import validate_host
 from django.utils import timezone
 
-from accounts.brands import dns, resolve
+from accounts.brands import ask, dns, resolve
 from accounts.brands.models import BrandDomain, DomainKind, DomainStatus
 from accounts.brands.records import Record
 from accounts.notifications.models import Level
@@ -194,6 +194,6 @@ def recheck_all(now=None):
 
 
 def allows_certificate(host):
-    """Caddy's on-demand TLS `ask`: a certificate only for a served (verified or failing) domain."""
-    brand = resolve.brand_for_host(resolve.normalise_host(host))
-    return brand is not None and not brand.is_default
+    """Caddy's on-demand TLS `ask`: a certificate only for a served (verified or failing) domain
+    (never the platform's own names, which have ordinary certificates)."""
+    return ask.allows_certificate(host)
