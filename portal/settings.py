@@ -282,6 +282,12 @@ DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 # made in another process is seen within this many seconds (at once in the process that made it).
 BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
 DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
+# The readiness check's TLS handshake: where to connect (host:port; empty: the domain on 443),
+# which CAs to trust (empty: the system's), and how close to expiry a certificate is flagged.
+BRAND_TLS_PROBE_ADDRESS = env("BRAND_TLS_PROBE_ADDRESS", "")
+BRAND_TLS_CA_FILE = env("BRAND_TLS_CA_FILE", "")
+BRAND_TLS_TIMEOUT_SECONDS = float(env("BRAND_TLS_TIMEOUT_SECONDS", "5"))
+BRAND_TLS_RENEW_WARN_DAYS = env_int("BRAND_TLS_RENEW_WARN_DAYS", 14)
 
 # Email: SMTP when EMAIL_HOST is set; otherwise each e-mail is a file in DATA_DIR/mail, so the
 # console of `make run` stays readable. `EMAIL_BACKEND=console` prints them instead.

@@ -155,6 +155,12 @@ class BrandDomain(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # What a TLS handshake to the host last showed (accounts.brands.certificates).
+    certificate_checked_at = models.DateTimeField(null=True, blank=True)
+    certificate_valid = models.BooleanField(default=False)
+    certificate_expires_at = models.DateTimeField(null=True, blank=True)
+    certificate_issuer = models.CharField(max_length=100, blank=True)
+    certificate_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["host"]

@@ -43,6 +43,7 @@ NOT_PAGES = {
     "view_as_stop",
     "customer_create",
     "rate_card_upload",
+    "certificates_check",
 }
 
 
