@@ -581,4 +581,12 @@ VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 102
 VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
 VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
 VOICE_SIP_CARRIER = env("VOICE_SIP_CARRIER", "127.0.0.1:5070")  # the SIP trunk (host:port) the worker calls
+# The trunk's digest credentials (empty user: none sent) and the SIP timers T1/T2 (RFC 3261).
+VOICE_SIP_USERNAME = env("VOICE_SIP_USERNAME", "")
+VOICE_SIP_PASSWORD = env("VOICE_SIP_PASSWORD", "")
+VOICE_SIP_T1 = float(env("VOICE_SIP_T1", "0.5"))
+VOICE_SIP_T2 = float(env("VOICE_SIP_T2", "4"))
+# `audio` URLs the SIP worker plays: kept this long, and loopback allowed only for tests.
+VOICE_AUDIO_URL_CACHE_SECONDS = env_int("VOICE_AUDIO_URL_CACHE_SECONDS", 3600)
+VOICE_AUDIO_URLS_ALLOW_LOOPBACK = env_bool("VOICE_AUDIO_URLS_ALLOW_LOOPBACK", False)
 VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")
