@@ -589,4 +589,6 @@ VOICE_SIP_T2 = float(env("VOICE_SIP_T2", "4"))
 # `audio` URLs the SIP worker plays: kept this long, and loopback allowed only for tests.
 VOICE_AUDIO_URL_CACHE_SECONDS = env_int("VOICE_AUDIO_URL_CACHE_SECONDS", 3600)
 VOICE_AUDIO_URLS_ALLOW_LOOPBACK = env_bool("VOICE_AUDIO_URLS_ALLOW_LOOPBACK", False)
+# The bearer token the SMS carrier sends with keyword SMS to virtual numbers (empty: route off).
+VOICE_VMN_SMS_TOKEN = env("VOICE_VMN_SMS_TOKEN", "")
 VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")

@@ -44,6 +44,7 @@ NOT_PAGES = {
     "customer_create",
     "rate_card_upload",
     "certificates_check",
+    "vmn_sms",
 }
 
 
