@@ -92,6 +92,10 @@ class Brand(models.Model):
     product_codes = models.JSONField(default=list, blank=True)
     default_product_codes = models.JSONField(default=list, blank=True)
     modules = models.JSONField(default=all_modules, blank=True)
+    # Whether senders and SMS templates carry India's DLT fields (entity id and name, DLT
+    # template id) and a template's `type` is asked for when it is created (brand A's catalogue),
+    # or not (brand B's: no DLT fields; `type` optional on create, required on edit).
+    dlt_fields = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet.as_manager()
