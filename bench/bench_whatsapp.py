@@ -322,6 +322,7 @@ def e2e(args):
     sim = SimulatorProcess(
         webhook_url=f"http://127.0.0.1:{port}/whatsapp/cloud/webhook", app_secret=SECRET, config=config
     )
+    applier = _start_applier()
     try:
         sim.start()
         account, numbers = _whatsapp_account(args.numbers, base_url=sim.url)
@@ -354,9 +355,33 @@ def e2e(args):
             f"{health['statuses']:,} statuses, {health['webhook_errors']} webhook errors"
         )
     finally:
+        if applier is not None:
+            applier.terminate()
+            applier.wait(10)
         sim.stop()
         server.terminate()
         server.wait(10)
+
+
+def _start_applier():
+    """The buffered intake's applier in its own process on the scratch database (None before
+    the buffer existed: statuses were applied in the webhook request)."""
+    import importlib.util
+    import subprocess
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if importlib.util.find_spec("messaging.channels.whatsapp.webhook_buffer") is None:
+        return None
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "SECRET_KEY": "benchmark-only",
+    }
+    here = Path(__file__).resolve().parent
+    return subprocess.Popen([sys.executable, str(here / "_whatsapp_applier.py")], cwd=here, env=env)  # noqa: S603
 
 
 def main():
