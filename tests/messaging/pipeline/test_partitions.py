@@ -236,7 +236,7 @@ def test_customers_do_not_see_the_staff_page(user_client):
 
 @pg_only
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_converts_a_populated_table_and_back(account, sending_setup):
+def test_the_migration_converts_a_populated_table_and_back(product_rows, account, sending_setup):
     """Rows written before the migration survive it with their ids, land in their month, and the
     ids go on after the old highest; the reverse gives the plain table back with the same rows."""
     from django.db.migrations.executor import MigrationExecutor
