@@ -282,6 +282,12 @@ DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 # made in another process is seen within this many seconds (at once in the process that made it).
 BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
 DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
+# The readiness check's TLS handshake: where to connect (host:port; empty: the domain on 443),
+# which CAs to trust (empty: the system's), and how close to expiry a certificate is flagged.
+BRAND_TLS_PROBE_ADDRESS = env("BRAND_TLS_PROBE_ADDRESS", "")
+BRAND_TLS_CA_FILE = env("BRAND_TLS_CA_FILE", "")
+BRAND_TLS_TIMEOUT_SECONDS = float(env("BRAND_TLS_TIMEOUT_SECONDS", "5"))
+BRAND_TLS_RENEW_WARN_DAYS = env_int("BRAND_TLS_RENEW_WARN_DAYS", 14)
 
 # Email: SMTP when EMAIL_HOST is set; otherwise each e-mail is a file in DATA_DIR/mail, so the
 # console of `make run` stays readable. `EMAIL_BACKEND=console` prints them instead.
@@ -589,4 +595,14 @@ VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 102
 VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
 VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
 VOICE_SIP_CARRIER = env("VOICE_SIP_CARRIER", "127.0.0.1:5070")  # the SIP trunk (host:port) the worker calls
+# The trunk's digest credentials (empty user: none sent) and the SIP timers T1/T2 (RFC 3261).
+VOICE_SIP_USERNAME = env("VOICE_SIP_USERNAME", "")
+VOICE_SIP_PASSWORD = env("VOICE_SIP_PASSWORD", "")
+VOICE_SIP_T1 = float(env("VOICE_SIP_T1", "0.5"))
+VOICE_SIP_T2 = float(env("VOICE_SIP_T2", "4"))
+# `audio` URLs the SIP worker plays: kept this long, and loopback allowed only for tests.
+VOICE_AUDIO_URL_CACHE_SECONDS = env_int("VOICE_AUDIO_URL_CACHE_SECONDS", 3600)
+VOICE_AUDIO_URLS_ALLOW_LOOPBACK = env_bool("VOICE_AUDIO_URLS_ALLOW_LOOPBACK", False)
+# The bearer token the SMS carrier sends with keyword SMS to virtual numbers (empty: route off).
+VOICE_VMN_SMS_TOKEN = env("VOICE_VMN_SMS_TOKEN", "")
 VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "unsubscriber_clean",
     "blocked_clean",
     "send_preview",
+    "template_fields",
     "segment_rule_row",
     "segment_rule_remove",
     "segment_count",
@@ -43,6 +44,8 @@ NOT_PAGES = {
     "view_as_stop",
     "customer_create",
     "rate_card_upload",
+    "certificates_check",
+    "vmn_sms",
 }
 
 
@@ -181,6 +184,7 @@ def pages(world):
         ("template_create", "/sms/templates/new/"),
         ("template_edit", f"/sms/templates/{world['pending_template'].uuid}/edit/"),
         ("send", "/sms/send/"),
+        ("test_number", "/sms/test-number/"),
         ("batch_list", "/sms/batches/"),
         ("batch_detail", f"/sms/batches/{world['batch'].uuid}/"),
         ("unsubscriber_list", "/sms/suppressions/unsubscribers/"),
