@@ -504,6 +504,20 @@ CELERY_BEAT_SCHEDULE["check-delivery-rates"] = {
     "schedule": 3600.0,
 }
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+# Message retention (docs/reports.md, "Retention"): on PostgreSQL the message table is partitioned
+# by month; months are created this many ahead, and whole months older than the retention dropped
+# (0 keeps everything). Bodies (text and content) may be blanked sooner. Rollups stay.
+MESSAGE_PARTITIONS_AHEAD = env_int("MESSAGE_PARTITIONS_AHEAD", 3)
+MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 0)
+MESSAGE_BODY_RETENTION_DAYS = env_int("MESSAGE_BODY_RETENTION_DAYS", 0)
+CELERY_BEAT_SCHEDULE["ensure-message-partitions"] = {
+    "task": "messaging.pipeline.tasks.ensure_message_partitions",
+    "schedule": 6 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["apply-message-retention"] = {
+    "task": "messaging.pipeline.tasks.apply_message_retention",
+    "schedule": 86400.0,
+}
 CELERY_BEAT_SCHEDULE["purge-report-exports"] = {"task": "messaging.reports.tasks.purge_exports", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["run-scheduled-reports"] = {
     "task": "messaging.reports.tasks.run_scheduled_reports",
