@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required, staff_required
+from messaging.pipeline import compose
 from messaging.pipeline.models import Batch
 from messaging.reports import (
     campaigns,
@@ -97,6 +98,8 @@ def campaign_report(request, pk):
         "report": campaigns.report(batch),
         "content": campaigns.content(batch),
         "cancellable": campaigns.cancellable(batch),
+        # Retry failed / send to the ones who didn't get it: the composer's follow-ups (SMS).
+        "follow_ups": compose.follow_up_counts(request.account, batch) if batch.channel == "sms" else [],
     }
     return render(request, "reports/campaign.html", ctx)
 

@@ -141,6 +141,7 @@ def test_campaign_page_shows_content_export_and_refunds(user_client, account, se
     assert "Hello there" in body and "AcmeUK" in body
     assert reverse("reports:export_create") in body
     assert res.context["cancellable"] is False
+    assert res.context["follow_ups"] and f"?retry={sent.uuid}&amp;who=" in body  # the composer's follow-ups
     charged, refunded, net = campaigns.money(sent)
     assert refunded > 0 and net == charged - refunded
 
