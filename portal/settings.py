@@ -408,6 +408,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Messaging REST API (v2).",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.reference.reference",
         "accounts.brands.schema.brand_schema",
     ],
     "VERSION": "2.0.0",

@@ -6,7 +6,7 @@ from accounts.brands.models import Module
 BRAND_A = {
     "slug": "mobtexting",
     "name": "MOBtexting",
-    "primary_colour": "#e4572e",
+    "primary_colour": "#b93a1a",  # 5.7:1 on white ink, 4.9:1 on the soft colour (AA)
     "primary_ink_colour": "#ffffff",
     "soft_colour": "#fdebe5",
     "sidebar_colour": "#2b1a14",

@@ -93,6 +93,8 @@ ACTION_LABELS = {
     "blocked_template.cleaned": "All blocked templates deleted",
     "pricing.saved": "Price saved",
     "pricing.deleted": "Price deleted",
+    "pricing.markup_set": "Customer markup set",
+    "pricing.markup_removed": "Customer markup removed",
     "contact_import.uploaded": "Contact file uploaded",
     "contact_import.started": "Contact import started",
     "contact_import.cancelled": "Contact import cancelled",

@@ -6,4 +6,5 @@ app_name = "prices"
 
 urlpatterns = [
     path("", views.customer_price_list, name="price_list"),
+    path("customers/<uuid:pk>/", views.child_markup, name="child_markup"),
 ]

@@ -21,6 +21,9 @@ class Price(models.Model):
     sale_price = models.DecimalField(max_digits=12, decimal_places=4)
     currency = models.CharField(max_length=3, default="INR")
     is_active = models.BooleanField(default=True)
+    # Written by a reseller's markup (messaging/pricing/markups.py) from the reseller's own price;
+    # rewritten whenever that price or the markup changes. Rows someone set by hand are False.
+    derived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -38,3 +41,23 @@ class Price(models.Model):
 
     def __str__(self):
         return f"{self.service_id} {self.iso} {self.sale_price} {self.currency}"
+
+
+class Markup(models.Model):
+    """A reseller's markup for one of its customers: a percentage over the reseller's own price,
+    for every destination (`iso` "") or, overriding that, for one country."""
+
+    reseller = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="markups")
+    iso = models.CharField(max_length=2, blank=True, default="")
+    percent = models.DecimalField(max_digits=7, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["child_id", "iso"]
+        constraints = [models.UniqueConstraint(fields=["child", "iso"], name="uniq_markup_child_iso")]
+        indexes = [models.Index(fields=["reseller", "child"])]
+
+    def __str__(self):
+        return f"{self.child_id} {self.iso or '*'} +{self.percent}%"

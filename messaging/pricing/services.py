@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.services import audit
 from messaging.models import Product
+from messaging.pricing import markups
 from messaging.pricing.models import Price
 from messaging.services.products import enabled_products
 from portal.core import rules
@@ -15,8 +16,10 @@ from portal.core.errors import ValidationFailed
 
 
 def invalidate(account):
-
+    """After a price write: the account's cached rules, and the customers whose marked-up prices
+    follow this card (messaging/pricing/markups.py)."""
     rules.bump(account)
+    markups.prices_changed(account)
 
 
 def rate_card(account):
@@ -89,6 +92,7 @@ def save_price(*, data, account=None, actor=None, existing=None, request=None):
         or Price(account=account)
     )
     row.sub_service = sub_service
+    row.derived = False  # set by hand: a reseller's markup no longer rewrites it
     row.product, row.iso, row.country_name, row.sale_price, row.currency = product, iso, name, price, currency
     row.calling_code = phonenumbers.country_code_for_region(iso)
     row.is_active = str(data.get("status", "1")).strip() != "0"

@@ -4,6 +4,7 @@ import base64
 
 from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from accounts.permissions import account_required, staff_required
 from messaging.models import Channel, Product
-from messaging.pricing import rate_cards, services
+from messaging.pricing import markups, rate_cards, services
 from messaging.pricing.filters import PriceFilterSet
 from messaging.pricing.models import Price
 from messaging.services.products import enabled_products
@@ -138,3 +139,50 @@ def customer_price_list(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "pricing/partials/customer_price_table.html", ctx)
     return render(request, "pricing/customer_price_list.html", ctx)
+
+
+@account_required("manage_credits")
+def child_markup(request, pk):
+    """A reseller's markup for one of its customers (general and per country) and its margin."""
+    child = markups.child_of(request.account, pk)
+    if child is None:
+        raise Http404("Not one of your customers.")
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                markups.remove_markup(
+                    reseller=request.account,
+                    child=child,
+                    iso=request.POST.get("iso", ""),
+                    actor=request.user,
+                    request=request,
+                )
+                messages.success(request, "Markup removed.")
+            else:
+                markups.set_markup(
+                    reseller=request.account,
+                    child=child,
+                    iso=request.POST.get("iso", ""),
+                    percent=request.POST.get("percent", ""),
+                    actor=request.user,
+                    request=request,
+                )
+                messages.success(request, f"Markup saved: {child.name}'s prices follow it.")
+            return redirect("prices:child_markup", pk=child.uuid)
+        except DomainError as exc:
+            errors, status = exc.errors if hasattr(exc, "errors") else {"percent": [exc.message]}, 422
+    general, by_country = markups.markups_of(child)
+    rows, earned = markups.margins(request.account, child)
+    ctx = {
+        "child": child,
+        "general": general,
+        "by_country": sorted(by_country.items()),
+        "page": paginate(request, rows, per_page=50),
+        "earned": earned,
+        "errors": errors,
+        "posted": request.POST if status == 422 else {},
+    }
+    if request.htmx and not request.htmx.boosted and request.method == "GET":
+        return render(request, "pricing/partials/child_markup_table.html", ctx)
+    return render(request, "pricing/child_markup.html", ctx, status=status)

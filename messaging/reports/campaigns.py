@@ -3,8 +3,10 @@ delivered within each time since submission), failures by reason, the latency di
 cost and refunds; unique recipients from the batch itself."""
 
 from django.db.models import Sum
+from django.utils import timezone
 
-from messaging.pipeline.models import Message, RefusedNumbers
+from messaging.pipeline.models import Message, RefusedNumbers, State
+from messaging.pipeline.sweep import CANCEL_BEFORE
 from messaging.reports import statuses
 from messaging.reports.dashboard import DELIVERED, Totals, chart_json, label_of, percentile
 from messaging.reports.models import LATENCY_FIELDS, MessageRollup
@@ -78,3 +80,27 @@ def unique_recipients(batch):
     if not refused:
         return rows.count()
     return len(set(rows.values_list("mobile", flat=True)) | refused)
+
+
+def content(batch):
+    """What the campaign sent: its first message's text and sender (the batch's first index, one
+    row through its unique (batch, index) index), or None for a batch without rows."""
+    return Message.objects.filter(batch_id=batch.pk).order_by("index").values("text", "sender", "channel").first()
+
+
+def cancellable(batch):
+    """A scheduled send can be cancelled until 5 minutes before it is due, while rows wait."""
+    if batch.scheduled_at is None or timezone.now() > batch.scheduled_at - CANCEL_BEFORE:
+        return False
+    return Message.objects.filter(batch_id=batch.pk, state=State.SCHEDULED).exists()
+
+
+def money(batch):
+    """(charged, refunded, net) of a batch from its rollups: a cancelled schedule nets to zero."""
+    sums = (
+        MessageRollup.objects.for_account(batch.account_id)
+        .filter(batch_id=batch.pk)
+        .aggregate(cost=Sum("cost"), refunds=Sum("refunds"))
+    )
+    charged, refunded = sums["cost"] or 0, sums["refunds"] or 0
+    return charged, refunded, charged - refunded

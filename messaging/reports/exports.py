@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from messaging.reports import delivery
+from messaging.reports import delivery, statuses
 from messaging.reports.forms import DeliveryFilterForm
 from messaging.reports.models import ExportFormat, ExportJob, ExportStatus, export_path
 from messaging.reports.rollups import zone
@@ -49,6 +49,7 @@ HEADER = (
     "custom",
     "submitted_at",
     "delivered_at",
+    "status_meaning",  # the status table's sentence (statuses.py), as the pages show it
 )
 _VALUES = (
     "batch__uuid",
@@ -154,6 +155,7 @@ def rows_of(job):
             *rest,
             submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
             delivered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if delivered_at else "",
+            statuses.explain(values[8], values[9]),  # cached per (status, code)
         )
 
 

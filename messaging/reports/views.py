@@ -8,8 +8,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required, staff_required
+from messaging.pipeline import compose
 from messaging.pipeline.models import Batch
-from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation, schedules, staff
+from messaging.reports import (
+    campaigns,
+    dashboard,
+    delivery,
+    exports,
+    message_detail,
+    reconciliation,
+    schedules,
+    staff,
+    statuses,
+)
 from messaging.reports.forms import DeliveryFilterForm, ScheduleForm, ThresholdForm
 from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, ScheduledReport
 from portal.core.errors import DomainError
@@ -52,6 +63,9 @@ def threshold(request):
 
 @account_required()
 def delivery_report(request):
+    # A message id typed into the search goes straight to that message.
+    if found := message_detail.parse_public_id(request.GET.get("id", "")):
+        return redirect("reports:message", pk=found[0], index=found[1])
     form = DeliveryFilterForm(request.account, request.GET or None)
     page = delivery.page(request.account, form.filters(), after=request.GET.get("after", ""), order=form.sort_order())
     ctx = {"form": form, "page": page, "query": form.query_without_cursor()}
@@ -60,9 +74,34 @@ def delivery_report(request):
 
 
 @account_required()
+def status_codes(request):
+    rows, seen = [], set()
+    for row in statuses.table():  # the first row of each status is its anchor (#DELIVRD)
+        rows.append((row, row.status not in seen))
+        seen.add(row.status)
+    return render(request, "reports/status_codes.html", {"rows": rows})
+
+
+@account_required()
+def message_page(request, pk, index):
+    message = message_detail.find(request.account, pk, index)
+    if message is None:
+        raise Http404("No such message.")
+    return render(request, "reports/message.html", {"d": message_detail.detail(request.account, message)})
+
+
+@account_required()
 def campaign_report(request, pk):
     batch = get_for_account_or_404(Batch.objects.select_related("product"), request.account, uuid=pk)
-    return render(request, "reports/campaign.html", {"batch": batch, "report": campaigns.report(batch)})
+    ctx = {
+        "batch": batch,
+        "report": campaigns.report(batch),
+        "content": campaigns.content(batch),
+        "cancellable": campaigns.cancellable(batch),
+        # Retry failed / send to the ones who didn't get it: the composer's follow-ups (SMS).
+        "follow_ups": compose.follow_up_counts(request.account, batch) if batch.channel == "sms" else [],
+    }
+    return render(request, "reports/campaign.html", ctx)
 
 
 @account_required()

@@ -40,7 +40,7 @@ def test_the_same_login_page_under_two_brands(page, site, width):
     violations = _watch_csp(page)
     page.set_viewport_size({"width": width, "height": 900})
     SHOTS.mkdir(exist_ok=True)
-    for brand, colour in ((brand_a, "rgb(228, 87, 46)"), (brand_b, "rgb(106, 27, 154)")):
+    for brand, colour in ((brand_a, "rgb(185, 58, 26)"), (brand_b, "rgb(106, 27, 154)")):
         page.goto(f"{_on(site, f'{brand.slug}.localhost')}/login/")
         expect(page).to_have_title(f"Log in · {brand.name}")
         expect(page.locator(".login-title")).to_have_text(brand.login_title)
@@ -79,7 +79,7 @@ def test_a_reseller_edits_its_brand_with_a_live_preview(page, site, width):
     page.get_by_label("Main colour", exact=True).fill("#0a7d55")
     expect(page.locator(preview_button)).to_have_css("background-color", "rgb(10, 125, 85)")
     # The rest of the page keeps the brand it is served under until the brand is saved.
-    assert _colour(page, ".brand-editor button[type=submit]") == "rgb(228, 87, 46)"
+    assert _colour(page, ".brand-editor button[type=submit]") == "rgb(185, 58, 26)"
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / f"brand-editor-{width}.png"), full_page=True)
     page.get_by_role("button", name="Save brand").click()

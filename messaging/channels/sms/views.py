@@ -20,6 +20,7 @@ from messaging.links.services import save_links
 from messaging.pipeline import compose, outcomes
 from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.sweep import CANCEL_BEFORE, cancel_scheduled
+from messaging.reports import campaigns
 from messaging.senders.models import ReviewStatus, Sender
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404
@@ -215,8 +216,12 @@ def batch_detail(request, pk):
     status = request.GET.get("status", "")
     counts = outcomes.status_counts(batch)  # refused-before-pricing numbers included (no rows of theirs)
     in_flight = rows.filter(state__in=[State.QUEUED, State.SUBMITTING, State.SUBMITTED, State.SCHEDULED]).exists()
+    charged, refunded, net = campaigns.money(batch)
     ctx = {
         "batch": batch,
+        "charged": charged,
+        "refunded": refunded,
+        "net": net,
         "counts": sorted(counts.items()),
         "page": paginate(request, outcomes.BatchRecipients(batch, status), 50),
         "status": status,

@@ -8,6 +8,7 @@ committed one is never lost.
 import uuid
 
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 
 from portal.core.tenancy import TenantQuerySet
 
@@ -36,6 +37,10 @@ class Event(models.Model):
             models.Index(fields=["account", "-created_at"]),
             # The worker's queue: only unprocessed rows are in it, so it stays small.
             models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="events_unprocessed"),
+            # A message's status events by its public id (`payload.id`, "<group_id>:<index>"): the
+            # message detail's timeline and webhook deliveries. Receipts may be processed long
+            # after the time they carry, so a time window cannot find them.
+            models.Index("account", KeyTextTransform("id", "payload"), name="events_payload_id"),
         ]
 
     def __str__(self):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from messaging.pipeline.models import Message
-from messaging.reports import exports
+from messaging.reports import exports, statuses
 from messaging.reports.models import ExportJob, ExportStatus
 from tests.messaging.reports.pipeline_steps import dispatch, send
 
@@ -52,6 +52,8 @@ def test_csv_export_of_a_filtered_report(account, sent, user_client):
     rows = list(csv.reader(io.StringIO(data.decode())))
     assert rows[0] == list(exports.HEADER) and len(rows) == 6
     assert {r[3] for r in rows[1:]} == {"GB"}
+    # Each row carries its status's explanation from the one status table.
+    assert all(r[-1] == statuses.explain(r[7], r[8]) and r[-1] for r in rows[1:])
     assert rows[1][11].startswith("'=HYPERLINK")  # a formula is text in every spreadsheet
     assert job.expires_at > timezone.now() + timedelta(days=6)
     res = user_client.get(reverse("reports:export_download", args=[job.uuid]))
