@@ -118,12 +118,22 @@ def _top(counter, n):
     return ranked[:n]
 
 
-def figures(account, period="7d", now=None):
+def figures(account, period="7d", now=None, **filters):
     now = now or timezone.now()
     start, end = period_range(account, period, now)
-    hourly = period == "today"
+    return {
+        "period": period,
+        "period_label": PERIODS.get(period, PERIODS["7d"])[0],
+        **range_figures(account, start, end, hourly=period == "today", now=now, **filters),
+    }
+
+
+def range_figures(account, start, end, *, hourly=False, now=None, **filters):
+    """The figures of local days [start, end] (by hour when `hourly`: a single day), over the
+    rollups matching `filters` (rollup dimensions: sender, iso, ...)."""
+    now = now or timezone.now()
     rows = list(
-        summary.rollups(account, start, end)
+        summary.rollups(account, start, end, **filters)
         .values("hour", "day", "channel", "product_code", "sender", "iso", "status", "status_code", "pending")
         .annotate(
             messages=Sum("messages"),
@@ -179,8 +189,6 @@ def figures(account, period="7d", now=None):
         for (s, c), n in sorted(failures.items(), key=lambda kv: -kv[1])[:FAILURES_TOP]
     ]
     return {
-        "period": period,
-        "period_label": PERIODS.get(period, PERIODS["7d"])[0],
         "start": start,
         "end": end,
         "totals": totals,
@@ -194,6 +202,7 @@ def figures(account, period="7d", now=None):
             "rows": [(label_of(i), n) for i, n in enumerate(latency)],
         },
         "failures": top_failures,
+        "volume": volume,
     }
 
 

@@ -97,6 +97,9 @@ class ScheduleForm(PageForm):
     name = forms.CharField(max_length=100)
     frequency = forms.ChoiceField(choices=Frequency.choices)
     format = forms.ChoiceField(choices=ExportFormat.choices)
+    pdf_summary = forms.BooleanField(
+        required=False, initial=True, label="Attach a PDF summary", help_text="Totals, delivery times and failures."
+    )
     recipients = forms.CharField(
         max_length=1000, help_text="E-mail addresses, separated by commas (at most 10).", widget=forms.TextInput
     )

@@ -208,6 +208,7 @@ class ScheduledReport(models.Model):
     format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV)
     filters = models.JSONField(default=dict, blank=True)  # delivery-report filters other than dates
     recipients = models.JSONField(default=list)  # e-mail addresses
+    pdf_summary = models.BooleanField(default=True)  # attach a PDF summary (messaging.reports.pdf_summary)
     next_run_at = models.DateTimeField()
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_export = models.ForeignKey(ExportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

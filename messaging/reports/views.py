@@ -3,7 +3,7 @@ messages by keyset), a campaign's report and the credit reconciliation."""
 
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -144,11 +144,22 @@ def schedule_list(request):
             fmt=form.cleaned_data["format"],
             filters=form.filters(),
             recipients=form.cleaned_data["recipients"],
+            pdf_summary=form.cleaned_data["pdf_summary"],
         )
         messages.success(request, "Report scheduled.")
         return redirect("reports:schedules")
     ctx = {"form": form, "schedules": ScheduledReport.objects.for_account(request.account)}
     return render(request, "reports/schedules.html", ctx, status=422 if form.errors else 200)
+
+
+@account_required()
+def schedule_summary(request, pk):
+    """The PDF summary of the schedule's latest period, as its e-mail attaches it."""
+    schedule = get_for_account_or_404(ScheduledReport.objects.select_related("account"), request.account, uuid=pk)
+    first, last = schedules.last_period(schedule)
+    response = HttpResponse(schedules.summary_pdf(schedule, first, last), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{schedules.summary_filename(schedule, first, last)}"'
+    return response
 
 
 @account_required()
