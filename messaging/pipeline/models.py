@@ -75,6 +75,8 @@ class Message(models.Model):
     index = models.PositiveIntegerField()  # 1-based position in the batch: id = "<group_id>:<index>"
     mobile = models.CharField(max_length=16)
     iso = models.CharField(max_length=2, blank=True)
+    # The mobile operator of the number when it was accepted (messaging.operators), "" unknown.
+    operator = models.CharField(max_length=40, db_default="", blank=True)
     sender = models.CharField(max_length=15)
     product_code = models.CharField(max_length=10)
     # Not in the SMS COPY column list: those rows take the database defaults.

@@ -25,6 +25,7 @@ _COLUMNS = (
     "channel",
     "mobile",
     "iso",
+    "operator",
     "sender",
     "product_code",
     "template_id",
@@ -69,7 +70,7 @@ def messages(account, filters):
         rows = rows.filter(submitted_at__gte=filters["since"])
     if filters.get("until"):
         rows = rows.filter(submitted_at__lt=filters["until"])
-    for name in ("channel", "sender", "product_code", "template_id", "iso", "custom", "status"):
+    for name in ("channel", "sender", "product_code", "template_id", "iso", "operator", "custom", "status"):
         if filters.get(name):
             rows = rows.filter(**{name: filters[name]})
     if filters.get("outcome") in OUTCOMES:

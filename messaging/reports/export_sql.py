@@ -103,6 +103,7 @@ def _cells(zone_name):
         (F("channel"), True),
         (F("mobile"), True),
         (F("iso"), True),
+        (F("operator"), True),
         (F("sender"), True),
         (F("product_code"), True),
         (F("template_id"), True),

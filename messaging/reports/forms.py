@@ -23,6 +23,7 @@ class DeliveryFilterForm(PageForm):
     product_code = forms.CharField(required=False, max_length=10, label="Service")
     template_id = forms.CharField(required=False, max_length=30, label="Template")
     iso = forms.CharField(required=False, max_length=2, label="Country")
+    operator = forms.CharField(required=False, max_length=40)
     campaign = forms.UUIDField(required=False, label="Campaign (group id)")
     mobile = forms.CharField(required=False, max_length=20, label="Recipient")
     custom = forms.CharField(required=False, max_length=200, label="Custom id")

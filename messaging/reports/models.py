@@ -23,6 +23,7 @@ DIMENSIONS = (
     "template_id",
     "batch_id",
     "iso",
+    "operator",
     "status",
     "status_code",
     "pending",
@@ -32,7 +33,7 @@ MEASURES = ("messages", "units", "cost", "refunds", "delivered_units", *LATENCY_
 
 class MessageRollup(models.Model):
     """Messages of one account submitted in one hour (of the account's time zone) with the same
-    channel, product, sender, template, batch (campaign), country and outcome.
+    channel, product, sender, template, batch (campaign), country, operator and outcome.
 
     `status` and `status_code` are the message's current ones, `pending` whether it is still
     waiting for its outcome (scheduled, queued, sent without a final receipt). `hour` is the
@@ -50,6 +51,7 @@ class MessageRollup(models.Model):
     # The batch's id, not a foreign key: rollups outlive the messages (and batches) they count.
     batch_id = models.BigIntegerField()
     iso = models.CharField(max_length=2)
+    operator = models.CharField(max_length=40, default="")  # the message's (messaging.operators)
     status = models.CharField(max_length=30)
     status_code = models.CharField(max_length=10)  # as long as Message.status_code (provider errors: 131047)
     pending = models.BooleanField()  # not final yet: its receipt may still come

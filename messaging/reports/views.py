@@ -1,6 +1,8 @@
 """Report pages: the dashboard, its live campaigns fragment, the delivery report (filtered
 messages by keyset), a campaign's report and the credit reconciliation."""
 
+from urllib.parse import quote
+
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -22,8 +24,12 @@ def dashboard_page(request):
     if period not in dashboard.PERIODS:
         period = "7d"
     settings_row = ReportSettings.for_account(request.account)
+    operator = request.GET.get("operator", "")[:40]
     ctx = {
-        "figures": dashboard.figures(request.account, period),
+        "figures": dashboard.figures(request.account, period, **({"operator": operator} if operator else {})),
+        "operator": operator,
+        "operators": dashboard.operators(request.account),
+        "filter_query": f"&operator={quote(operator)}" if operator else "",
         "periods": dashboard.PERIODS,
         "running": dashboard.running_campaigns(request.account),
         "threshold_form": ThresholdForm(instance=settings_row),

@@ -53,7 +53,7 @@ def test_csv_export_of_a_filtered_report(account, sent, user_client):
     rows = list(csv.reader(io.StringIO(data.decode())))
     assert rows[0] == list(exports.HEADER) and len(rows) == 6
     assert {r[3] for r in rows[1:]} == {"GB"}
-    assert rows[1][11].startswith("'=HYPERLINK")  # a formula is text in every spreadsheet
+    assert rows[1][12].startswith("'=HYPERLINK")  # a formula is text in every spreadsheet
     assert job.expires_at > timezone.now() + timedelta(days=6)
     res = user_client.get(reverse("reports:export_download", args=[job.uuid]))
     assert res.status_code == 200 and res["X-Checksum-SHA256"] == job.checksum
@@ -69,7 +69,7 @@ def test_xlsx_export(account, sent):
     sheet = load_workbook(job.file.path, read_only=True)["Messages"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == exports.HEADER and len(rows) == 8
-    assert any(str(r[11]).startswith("'=HYPERLINK") for r in rows[1:])
+    assert any(str(r[12]).startswith("'=HYPERLINK") for r in rows[1:])
     assert job.checksum == hashlib.sha256(Path(job.file.path).read_bytes()).hexdigest()
 
 
@@ -164,9 +164,9 @@ def test_sql_formatting_matches_the_python_rules_cell_by_cell(account, sent, fmt
         for row, want in zip(got[1:], expected, strict=True):
             # XML 1.0 cannot hold the bell: it is dropped; numbers come back as numbers.
             want = [v.replace("\x07", "") if isinstance(v, str) else v for v in want]
-            text = [("" if v is None else v) for i, v in enumerate(row) if i not in (9, 10)]
-            assert text == [v for i, v in enumerate(want) if i not in (9, 10)]
-            assert row[9] == want[9] and Decimal(str(row[10])) == want[10]
+            text = [("" if v is None else v) for i, v in enumerate(row) if i not in (10, 11)]
+            assert text == [v for i, v in enumerate(want) if i not in (10, 11)]
+            assert row[10] == want[10] and Decimal(str(row[11])) == want[11]
 
 
 def test_page_request_and_retention(account, sent, user_client, django_capture_on_commit_callbacks):
