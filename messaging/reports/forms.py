@@ -121,3 +121,10 @@ class ScheduleForm(PageForm):
 
     def filters(self):
         return {k: self.cleaned_data[k] for k in ("outcome", "sender", "iso") if self.cleaned_data.get(k)}
+
+
+class RouteCostForm(PageForm):
+    supplier = forms.CharField(max_length=30, help_text="As messages name it (the connector's name, e.g. simulator).")
+    iso = forms.CharField(max_length=2, label="Country (ISO code)")
+    product_code = forms.CharField(max_length=10, required=False, label="Service", help_text="Empty: every service.")
+    cost_per_unit = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, label="Cost per unit")

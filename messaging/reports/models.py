@@ -223,3 +223,24 @@ class ScheduledReport(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RouteCost(models.Model):
+    """What a supplier charges the platform per unit (SMS part, message) to one country, for one
+    service or (blank) any: staff enter it, the per-route margins set it against the price
+    customers were charged (messaging.reports.margins)."""
+
+    supplier = models.CharField(max_length=30)  # as stored on each message (`Message.supplier`)
+    iso = models.CharField(max_length=2)
+    product_code = models.CharField(max_length=10, blank=True)  # blank: every service
+    cost_per_unit = models.DecimalField(max_digits=12, decimal_places=4)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier", "iso", "product_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "iso", "product_code"], name="uniq_route_cost"),
+        ]
+
+    def __str__(self):
+        return f"{self.supplier} {self.iso} {self.product_code or '*'} {self.cost_per_unit}"

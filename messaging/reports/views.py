@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required, staff_required
 from messaging.pipeline.models import Batch
-from messaging.reports import campaigns, dashboard, delivery, exports, reconciliation, schedules, staff
-from messaging.reports.forms import DeliveryFilterForm, ScheduleForm, ThresholdForm
-from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, ScheduledReport
+from messaging.reports import campaigns, dashboard, delivery, exports, margins, reconciliation, schedules, staff
+from messaging.reports.forms import DeliveryFilterForm, RouteCostForm, ScheduleForm, ThresholdForm
+from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, RouteCost, ScheduledReport
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 
@@ -182,10 +182,31 @@ def staff_reports(request):
     period = request.GET.get("period", "7d")
     if period not in dashboard.PERIODS:
         period = "7d"
+    window = request.GET.get("window", "24h")
+    form = RouteCostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = margins.save_cost(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{row.supplier} to {row.iso} costs {row.cost_per_unit} per unit.")
+            return redirect("staff_reports:overview")
     ctx = {
         "period": period,
         "periods": dashboard.PERIODS,
         "customers": staff.customers(period),
         "suppliers": staff.suppliers(),
+        "margins": margins.routes(window),
+        "windows": margins.WINDOWS,
+        "costs": RouteCost.objects.all(),
+        "cost_form": form,
     }
-    return render(request, "reports/staff.html", ctx)
+    return render(request, "reports/staff.html", ctx, status=422 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def route_cost_delete(request, pk):
+    RouteCost.objects.filter(pk=pk).delete()
+    return redirect("staff_reports:overview")
