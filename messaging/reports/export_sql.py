@@ -164,15 +164,26 @@ def _select(messages, fmt, zone_name, by_index, position, limit):
     return query.query.sql_with_params()
 
 
-def chunks(messages, *, fmt, zone_name, by_index, size):
-    """Yield (bytes, rows) per keyset chunk of at most `size` rows: CSV lines, or `<row>`
-    elements of the sheet (one per line), in export order, until the rows run out."""
+WRITE_EVERY = 2000  # rows handed to `write` at a time: memory stays a few MB whatever the chunk
+
+
+def chunks(messages, *, fmt, zone_name, by_index, size, write):
+    """Write the rows through `write` (CSV lines, or `<row>` elements of the sheet, one per
+    line), in export order, and yield the row count of each keyset chunk of at most `size` rows
+    once its COPY has finished (the connection is free again), until the rows run out."""
     position = None
     delimiter = b"\t" if fmt == "xlsx" else b","
+    options = "" if fmt == "xlsx" else " (FORMAT csv)"
+
+    def flush(lines):
+        block = b"\n".join(lines) + b"\n"
+        if fmt == "xlsx":
+            block = block.replace(b"\\\\", b"\\")  # COPY's text format doubles backslashes; nothing else is escaped
+        write(block)
+
     with connection.cursor() as cursor:
         while True:
             sql, params = _select(messages, fmt, zone_name, by_index, position, size)
-            options = "" if fmt == "xlsx" else " (FORMAT csv)"
             lines, count, last = [], 0, None
             with cursor.copy(f"COPY ({sql}) TO STDOUT{options}", params) as copy:  # noqa: S608 - built by the ORM
                 for data in copy:
@@ -181,12 +192,14 @@ def chunks(messages, *, fmt, zone_name, by_index, size):
                     lines.append(line[:cut])
                     last = line[cut + 1 : -1]
                     count += 1
+                    if len(lines) == WRITE_EVERY:
+                        flush(lines)
+                        lines = []
+            if lines:
+                flush(lines)
             if not count:
                 return
-            block = b"\n".join(lines) + b"\n"
-            if fmt == "xlsx":
-                block = block.replace(b"\\\\", b"\\")  # COPY's text format doubles backslashes; nothing else is escaped
-            yield block, count
+            yield count
             if count < size:
                 return
             position = last.decode()

@@ -221,32 +221,35 @@ def _progress(job, written):
         raise _Cancelled
 
 
-def _blocks(job, fmt):
-    """The export's rows as (bytes, rows) blocks of at most PROGRESS_EVERY rows, after a CSV's
-    header line: formatted by PostgreSQL (export_sql: COPY in keyset chunks; CSV lines end in
-    LF), elsewhere row by row in Python (the csv module's CRLF)."""
+def _blocks(job, fmt, write):
+    """Write the export's rows through `write` (after a CSV's header line) and yield the row
+    count of each block of at most PROGRESS_EVERY rows once it is written: formatted by
+    PostgreSQL (export_sql: COPY in keyset chunks; CSV lines end in LF), elsewhere row by row
+    in Python (the csv module's CRLF)."""
     form = DeliveryFilterForm(job.account, job.filters)
     form.is_valid()
     filters = form.filters()
     if connection.vendor == "postgresql":
         if fmt == ExportFormat.CSV:
-            yield (",".join(HEADER) + "\n").encode(), 0
+            write((",".join(HEADER) + "\n").encode())
         yield from export_sql.chunks(
             delivery.messages(job.account, filters),
             fmt=fmt,
             zone_name=getattr(zone(job.account.time_zone), "key", "UTC"),
             by_index=bool(filters.get("campaign")),
             size=PROGRESS_EVERY,
+            write=write,
         )
         return
     if fmt == ExportFormat.CSV:
-        yield _csv_lines([HEADER]), 0
+        write(_csv_lines([HEADER]))
     rows = rows_of(job)
     while chunk := list(itertools.islice(rows, PROGRESS_EVERY)):
         if fmt == ExportFormat.XLSX:
-            yield b"".join(row_xml([safe_cell(v) for v in row]) for row in chunk), len(chunk)
+            write(b"".join(row_xml([safe_cell(v) for v in row]) for row in chunk))
         else:
-            yield _csv_lines(chunk), len(chunk)
+            write(_csv_lines(chunk))
+        yield len(chunk)
 
 
 def _csv_lines(rows):
@@ -258,11 +261,9 @@ def _csv_lines(rows):
 def _write_blocks(job, out):
     """Rows into `out`, recording progress (and stopping if cancelled) after every block."""
     written = 0
-    for block, count in _blocks(job, job.format):
-        out.write(block)
-        if count:
-            written += count
-            _progress(job, written)
+    for count in _blocks(job, job.format, out.write):
+        written += count
+        _progress(job, written)
     return written
 
 

@@ -105,13 +105,11 @@ def test_cancel_a_queued_and_a_running_export(account, sent, user_client):
     running, _ = _queue(account, {"iso": "GB"})
     real_blocks = exports._blocks
 
-    def cancelled_in_the_second_block(job, fmt):
-        data_blocks = 0
-        for block, rows in real_blocks(job, fmt):
-            data_blocks += bool(rows)
-            if data_blocks == 2:
+    def cancelled_in_the_second_block(job, fmt, write):
+        for i, rows in enumerate(real_blocks(job, fmt, write)):
+            if i == 1:
                 exports.cancel(job)
-            yield block, rows
+            yield rows
 
     with (
         mock.patch.object(exports, "PROGRESS_EVERY", 2),
