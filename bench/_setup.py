@@ -42,7 +42,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(*, workers, broker, timeout=120):
+def start_gunicorn(*, workers, broker, timeout=120, worker_class="sync", threads=1):
     """Serve the scratch database with gunicorn on a free loopback port; returns (process, port).
     Dispatch tasks go to `broker` (a scratch Redis database the caller flushes)."""
     import http.client
@@ -73,11 +73,15 @@ def start_gunicorn(*, workers, broker, timeout=120):
             str(timeout),
             "--log-level",
             "warning",
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
         ],
         cwd=ROOT,
         env=env,
     )
-    end = time.monotonic() + 30
+    end = time.monotonic() + 120  # workers boot slowly on a loaded machine
     while time.monotonic() < end:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

@@ -40,6 +40,7 @@ urlpatterns = [
     path("staff/pricing/", include("messaging.pricing.urls")),
     path("prices/", include("messaging.pricing.customer_urls")),
     path("staff/connectors/", include("messaging.pipeline.urls")),
+    path("staff/messages/partitions/", include("messaging.pipeline.retention_urls")),
     path("staff/whatsapp/numbers/", include("messaging.channels.whatsapp.staff_urls")),
     path("staff/reports/", include("messaging.reports.staff_urls")),
     path("staff/operators/", include("messaging.operators.urls")),

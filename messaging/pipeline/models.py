@@ -226,3 +226,29 @@ class SupplierConnector(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.channel}, {self.kind})"
+
+
+class RetentionRun(models.Model):
+    """One step of message retention (`messaging.pipeline.retention`): a month of messages
+    dropped, or message bodies blanked up to a time. The latest drop's `before` is the retention
+    horizon: no message submitted earlier is left, so rollups before it are never recounted."""
+
+    class Kind(models.TextChoices):
+        DROP = "drop", "Messages dropped"
+        BODIES = "bodies", "Bodies blanked"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    before = models.DateTimeField()  # messages submitted earlier were dropped (or blanked)
+    since = models.DateTimeField(null=True, blank=True)  # bodies: where the previous run stopped
+    partition = models.CharField(max_length=63, blank=True)  # the month's table, on PostgreSQL
+    rows = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)  # the dropped month's size on disk (PostgreSQL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sending_retention_run"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "before"], name="sending_retention_kind")]
+
+    def __str__(self):
+        return f"{self.kind} before {self.before:%Y-%m-%d}"

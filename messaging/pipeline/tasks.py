@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from messaging.pipeline import connectors, dispatch, lookups, receipts, sweep
+from messaging.pipeline import connectors, dispatch, lookups, partitions, receipts, retention, sweep
 
 
 @shared_task(acks_late=True)
@@ -41,3 +41,17 @@ def release_scheduled():
 def sweep_stuck():
     """Beat: push on every message a lost task left behind (`messaging.pipeline.sweep.sweep`)."""
     return sweep.sweep()
+
+
+@shared_task
+def ensure_message_partitions():
+    """Beat: the message table's months ahead exist (`messaging.pipeline.partitions`)."""
+    return partitions.ensure()
+
+
+@shared_task
+def apply_message_retention():
+    """Beat: drop whole months of messages past the retention, blank old bodies
+    (`messaging.pipeline.retention`)."""
+    current, done = retention.run()
+    return {"drop_before": current.drop_before and current.drop_before.isoformat(), "steps": len(done)}

@@ -36,7 +36,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Integer
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.models import Account
-from messaging.pipeline import channels
+from messaging.pipeline import channels, retention
 from messaging.pipeline.models import Message, RefusedNumbers, State
 from messaging.pipeline.status import Progress
 from messaging.reports.models import DIMENSIONS, LATENCY_EDGES, LATENCY_FIELDS, MEASURES, MessageRollup
@@ -268,7 +268,7 @@ def record_receipts(channel, moves, at):
     for batch_rows, status, code, level in moves:
         for r in batch_rows:
             new_state = State.FINAL if level in final_levels else r.old_state
-            new_delivered_at = at if level in final_levels else r.old_delivered_at
+            new_delivered_at = (r.at or at) if level in final_levels else r.old_delivered_at
             old = outcome(r.old_state, r.old_status, r.old_status_code)
             new = outcome(new_state, status, code)
             old_latency = latency_bucket(r.old_progress, r.submitted_at, r.old_delivered_at)
@@ -464,7 +464,9 @@ def _accounts_in_range(start, end):
 
 
 def compare(*, account_ids=None, start=None, end=None):
-    """Recount and compare without writing: (keys compared, differences)."""
+    """Recount and compare without writing: (keys compared, differences). Hours before the
+    retention horizon are left out: their messages are gone, their rollups are all that is left."""
+    start = retention.clamp(start)
     compared, found = 0, []
     for account_id in account_ids if account_ids is not None else _accounts_in_range(start, end):
         with transaction.atomic():
@@ -478,7 +480,8 @@ def compare(*, account_ids=None, start=None, end=None):
 
 def rebuild(*, account_ids=None, start=None, end=None):
     """Replace the rollups of hours in [start, end) with a recount, one account per transaction.
-    Returns the number of rollup rows written."""
+    Returns the number of rollup rows written. Never before the retention horizon (`compare`)."""
+    start = retention.clamp(start)
     written = 0
     for account_id in account_ids if account_ids is not None else _accounts_in_range(start, end):
         with transaction.atomic():
