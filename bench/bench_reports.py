@@ -136,6 +136,7 @@ def load(total):
                 product=product,
                 total=size,
                 accepted=size,
+                unique_recipients=size,  # what accept counts: the loader's numbers are distinct per batch
                 cost=size * 0.25,
             )
             for i, (a, size) in enumerate(batches)
@@ -238,10 +239,13 @@ def measure_pages(account, campaign):
         filters = form.filters()
         ms = timed(lambda f=filters: delivery.page(account, f))
         print(f"delivery report first page, filter {name}: {ms:.0f} ms")
-    ms = timed(lambda: campaigns.report(campaign), repeat=3)
+    if campaign.unique_recipients is None:  # loaded before accept counted them: counted once, stored
+        ms = timed(lambda: campaigns.unique_recipients(campaign), repeat=1)
+        print(f"  unique recipients of a batch from before the count was kept (COUNT DISTINCT, once): {ms:.0f} ms")
+    ms = timed(lambda: campaigns.report(campaign), repeat=5)
     print(f"campaign report, {campaign.total:,} messages: {ms:.0f} ms")
-    ms = timed(lambda: campaigns.unique_recipients(campaign), repeat=3)
-    print(f"  of which unique recipients (COUNT DISTINCT over the batch): {ms:.0f} ms")
+    ms = timed(lambda: campaigns._count_distinct(campaign), repeat=3)
+    print(f"  (for comparison, COUNT DISTINCT over the batch as before: {ms:.0f} ms)")
 
 
 def measure_export(account, campaign, fmt):

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "messaging.senders",
     "messaging.suppressions",
     "messaging.pricing",
+    "messaging.operators",
     "messaging.pipeline",
     "messaging.channels.sms",
     "messaging.channels.whatsapp",

@@ -43,6 +43,7 @@ urlpatterns = [
     path("staff/messages/partitions/", include("messaging.pipeline.retention_urls")),
     path("staff/whatsapp/numbers/", include("messaging.channels.whatsapp.staff_urls")),
     path("staff/reports/", include("messaging.reports.staff_urls")),
+    path("staff/operators/", include("messaging.operators.urls")),
     path("sms/", include("messaging.senders.urls")),
     path("sms/", include("messaging.channels.sms.urls")),
     path("sms/suppressions/", include("messaging.suppressions.urls")),

@@ -42,6 +42,9 @@ class Batch(models.Model):
     total = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(max_digits=16, decimal_places=4, default=0)
+    # Distinct recipients (refused ones included), counted from the request at accept time so the
+    # campaign report never runs COUNT(DISTINCT mobile) over the batch; None for older batches.
+    unique_recipients = models.PositiveIntegerField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     # SHA-256 of the request that used the key (portal.api.idempotency); blank before it existed.
@@ -72,6 +75,8 @@ class Message(models.Model):
     index = models.PositiveIntegerField()  # 1-based position in the batch: id = "<group_id>:<index>"
     mobile = models.CharField(max_length=16)
     iso = models.CharField(max_length=2, blank=True)
+    # The mobile operator of the number when it was accepted (messaging.operators), "" unknown.
+    operator = models.CharField(max_length=40, db_default="", blank=True)
     sender = models.CharField(max_length=15)
     product_code = models.CharField(max_length=10)
     # Not in the SMS COPY column list: those rows take the database defaults.

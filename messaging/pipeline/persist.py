@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
+from messaging.operators.lookup import operators
 from messaging.pipeline.models import Message, RefusedNumbers
 from portal.core.bulk import copy_escape
 
@@ -15,7 +16,14 @@ COPY_FROM = 500  # rows; below this an INSERT is as quick and works on every dat
 
 
 def messages(adapter, batch, rows, *, now, priority, product_code):
-    """Write `rows` (tuples in `adapter.columns` order) with the columns every message shares."""
+    """Write `rows` (tuples in `adapter.columns` order) with the columns every message shares,
+    and each number's operator (messaging.operators) after the channel's columns."""
+    columns = adapter.columns
+    if "mobile" in columns and "iso" in columns:
+        mobile, iso = columns.index("mobile"), columns.index("iso")
+        names = operators([(row[mobile], row[iso]) for row in rows])
+        rows = [(*row, name) for row, name in zip(rows, names, strict=True)]
+        columns = (*columns, "operator")
     common = {
         "batch_id": batch.pk,
         "account_id": batch.account_id,
@@ -28,10 +36,10 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
         "supplier": "",
         "supplier_message_id": "",
     }
-    for field in _defaulted(adapter.columns, tuple(common)):  # what the channel leaves out
+    for field in _defaulted(columns, tuple(common)):  # what the channel leaves out
         common[field.attname] = field.get_default()
     if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
-        columns = [*adapter.columns, *common]
+        names = [*columns, *common]
         blocks = adapter.copy_text(rows, tuple(common.values()))
         if blocks is None:
             blocks = copy_text(rows, tuple(common.values()))
@@ -40,14 +48,14 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
         with (
             connection.cursor() as cursor,
             cursor.copy(
-                f"COPY sending_message ({', '.join(columns)}) FROM STDIN",  # noqa: S608 - fixed column names
+                f"COPY sending_message ({', '.join(names)}) FROM STDIN",  # noqa: S608 - fixed column names
                 writer=QueuedLibpqWriter(cursor.cursor),
             ) as copy,
         ):
             for block in blocks:
                 copy.write(block)
         return
-    insert(adapter.columns, rows, common)
+    insert(columns, rows, common)
 
 
 INSERT_CHUNK = 100  # rows per INSERT statement: well inside every database's parameter limit

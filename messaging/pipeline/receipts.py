@@ -24,15 +24,15 @@ Finalised = namedtuple(
     "Finalised",
     "account_id group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url "
     "dlr_mask sender batch_id product_code template_id old_state old_status old_status_code old_progress "
-    "old_delivered_at at",
-    defaults=(None,) * 9,
+    "old_delivered_at operator at",
+    defaults=(None,) * 8 + ("", None),
 )
 # The same, as Message fields for `values_list` (read before the move: the `old_*` ones are the
 # current values).
 FINALISED_FIELDS = (
     "account_id", "batch__uuid", "index", "mobile", "units", "charges", "custom", "iso", "submitted_at",
     "dispatched_at", "webhook_id", "dlr_url", "dlr_mask", "sender", "batch_id", "product_code", "template_id",
-    "state", "status", "status_code", "progress", "delivered_at",
+    "state", "status", "status_code", "progress", "delivered_at", "operator",
 )  # fmt: skip
 
 
@@ -86,7 +86,7 @@ UPDATE sending_message AS m
  WHERE old.id = m.id AND b.id = m.batch_id
 RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom, m.iso, m.submitted_at,
           m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask, m.sender, m.batch_id, m.product_code,
-          m.template_id, old.state, old.status, old.status_code, old.progress, old.delivered_at, old.at
+          m.template_id, old.state, old.status, old.status_code, old.progress, old.delivered_at, m.operator, old.at
 """
 
 

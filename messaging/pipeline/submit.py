@@ -46,6 +46,7 @@ class Quote:
     cost: Decimal = Decimal(0)
     refused: dict = field(default_factory=dict)  # status -> count
     priority: int = 0
+    unique: int = 0  # distinct recipients (as stored: E.164, or the text given for an invalid one)
 
     @property
     def total(self):
@@ -171,6 +172,8 @@ def quote(
     )
     ctx = adapter.scrub_context(account, product, version=version, outgoing=outgoing, prepared=prepared, now=now)
     result = Quote(product=product, priority=adapter.priority(product, len(outgoing)))
+    # Over the distinct inputs only: what a row or a refused record stores as `mobile`.
+    result.unique = len({n[0] if n else to.replace("\x00", "")[:16] for to, n in addresses.items()})
     send_at = schedule or now
     submitted = message_time(now)
     prices, suppressed, recent = common.prices, common.suppressed, common.recent
@@ -297,6 +300,7 @@ def submit(
         total=plan.total,
         accepted=plan.accepted,
         cost=plan.cost,
+        unique_recipients=plan.unique,
         created_at=now,
     )
     items = plan.items

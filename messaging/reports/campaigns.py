@@ -1,11 +1,11 @@
 """A campaign's (batch's) report from its rollups: counts per status, the delivery curve (share
 delivered within each time since submission), failures by reason, the latency distribution,
-cost and refunds; unique recipients from the batch itself."""
+cost and refunds; unique recipients counted when the batch was accepted."""
 
 from django.db.models import Sum
 from django.utils import timezone
 
-from messaging.pipeline.models import Message, RefusedNumbers, State
+from messaging.pipeline.models import Batch, Message, RefusedNumbers, State
 from messaging.pipeline.sweep import CANCEL_BEFORE
 from messaging.reports import statuses
 from messaging.reports.dashboard import DELIVERED, Totals, chart_json, label_of, percentile
@@ -69,8 +69,19 @@ def report(batch):
 
 
 def unique_recipients(batch):
-    """Distinct numbers of the batch (its rows; one index range, so this reads one batch only),
-    the numbers refused before pricing (no rows of theirs) included."""
+    """Distinct numbers of the batch, the numbers refused before pricing included: counted when
+    the batch was accepted (Batch.unique_recipients). A batch from before that was kept is
+    counted once from its rows (one index range) and the figure stored: a batch never gains
+    recipients."""
+    if batch.unique_recipients is not None:
+        return batch.unique_recipients
+    count = _count_distinct(batch)
+    Batch.objects.filter(pk=batch.pk, unique_recipients__isnull=True).update(unique_recipients=count)
+    batch.unique_recipients = count
+    return count
+
+
+def _count_distinct(batch):
     rows = Message.objects.filter(batch_id=batch.pk).order_by().values("mobile").distinct()
     refused = {
         m

@@ -1,5 +1,5 @@
 """The dashboard's figures, all from the rollups: totals, series over time by channel, product,
-sender and country, delivery-time percentiles, top failure reasons and running campaigns."""
+sender, country and operator, delivery-time percentiles, top failure reasons and running campaigns."""
 
 import json
 from collections import defaultdict
@@ -18,6 +18,7 @@ from messaging.reports.rollups import zone
 PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 SERIES_TOP = 5  # senders / countries shown by name; the rest are "Other"
 FAILURES_TOP = 8
+DIMS = ("channel", "product_code", "sender", "iso", "operator")  # charted over time
 # Delivered messages of a rollup row: its latency buckets count exactly those.
 DELIVERED = sum((F(f) for f in LATENCY_FIELDS[1:]), F(LATENCY_FIELDS[0]))
 
@@ -118,13 +119,25 @@ def _top(counter, n):
     return ranked[:n]
 
 
-def figures(account, period="7d", now=None):
+def figures(account, period="7d", now=None, **filters):
     now = now or timezone.now()
     start, end = period_range(account, period, now)
-    hourly = period == "today"
+    return {
+        "period": period,
+        "period_label": PERIODS.get(period, PERIODS["7d"])[0],
+        **range_figures(account, start, end, hourly=period == "today", now=now, **filters),
+    }
+
+
+def range_figures(account, start, end, *, hourly=False, now=None, **filters):
+    """The figures of local days [start, end] (by hour when `hourly`: a single day), over the
+    rollups matching `filters` (rollup dimensions: sender, iso, ...)."""
+    now = now or timezone.now()
     rows = list(
-        summary.rollups(account, start, end)
-        .values("hour", "day", "channel", "product_code", "sender", "iso", "status", "status_code", "pending")
+        summary.rollups(account, start, end, **filters)
+        .values(
+            "hour", "day", "channel", "product_code", "sender", "iso", "operator", "status", "status_code", "pending"
+        )
         .annotate(
             messages=Sum("messages"),
             units=Sum("units"),
@@ -149,7 +162,9 @@ def figures(account, period="7d", now=None):
     settling_totals = Totals()
     latency = [0] * len(LATENCY_FIELDS)
     failures = defaultdict(int)
-    by = {dim: defaultdict(lambda: [0] * len(slots)) for dim in ("channel", "product_code", "sender", "iso")}
+    by = {
+        dim: defaultdict(lambda: [0] * len(slots)) for dim in ("channel", "product_code", "sender", "iso", "operator")
+    }
     volume = {dim: defaultdict(int) for dim in by}
     window = settling.window_start(now)
     for r in rows:
@@ -166,7 +181,13 @@ def figures(account, period="7d", now=None):
             volume[dim][r[dim] or "—"] += r["messages"]
 
     series = []
-    for dim, title in (("channel", "channel"), ("product_code", "product"), ("sender", "sender"), ("iso", "country")):
+    for dim, title in (
+        ("channel", "channel"),
+        ("product_code", "product"),
+        ("sender", "sender"),
+        ("iso", "country"),
+        ("operator", "operator"),
+    ):
         keep = _top(volume[dim], SERIES_TOP)
         values = {k: by[dim][k] for k in keep}
         rest = [k for k in by[dim] if k not in keep]
@@ -179,8 +200,6 @@ def figures(account, period="7d", now=None):
         for (s, c), n in sorted(failures.items(), key=lambda kv: -kv[1])[:FAILURES_TOP]
     ]
     return {
-        "period": period,
-        "period_label": PERIODS.get(period, PERIODS["7d"])[0],
         "start": start,
         "end": end,
         "totals": totals,
@@ -194,7 +213,15 @@ def figures(account, period="7d", now=None):
             "rows": [(label_of(i), n) for i, n in enumerate(latency)],
         },
         "failures": top_failures,
+        "volume": volume,
     }
+
+
+def operators(account, now=None):
+    """The operators the account's messages of the last 30 days went to (the dashboard's filter)."""
+    start, end = period_range(account, "30d", now)
+    names = summary.rollups(account, start, end).exclude(operator="").values_list("operator", flat=True)
+    return sorted(set(names.distinct().order_by()))
 
 
 def running_campaigns(account, now=None, limit=10):

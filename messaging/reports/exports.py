@@ -1,14 +1,16 @@
 """Report exports as background jobs: the delivery report's rows, filtered as on the page, as
-CSV or XLSX, streamed to a file (memory stays flat: rows come from a server-side cursor and go
-straight out), with progress, a row count and a SHA-256, deduplicated (the same request while
-one is queued or running gets that one), cancellable, and kept for EXPORT_RETENTION_DAYS.
+CSV or XLSX, streamed to a file (memory stays flat: on PostgreSQL the rows arrive already
+formatted from `COPY (SELECT …) TO STDOUT` in keyset chunks, see export_sql; elsewhere from a
+server-side cursor), with progress, a row count and a SHA-256, deduplicated (the same request
+while one is queued or running gets that one), cancellable, and kept for EXPORT_RETENTION_DAYS.
 
-Every cell goes through portal.core.exports.safe_cell, so no customer-supplied text runs as a
-spreadsheet formula."""
+Every text cell is formula-safe (portal.core.exports.safe_cell, or the same rule in SQL), so no
+customer-supplied text runs as a spreadsheet formula."""
 
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -18,27 +20,28 @@ from celery import current_app
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
 
-from messaging.reports import delivery, statuses
+from messaging.reports import delivery, export_sql, statuses
 from messaging.reports.forms import DeliveryFilterForm
 from messaging.reports.models import ExportFormat, ExportJob, ExportStatus, export_path
 from messaging.reports.rollups import zone
+from messaging.reports.xlsx_stream import SheetWriter, row_xml
 from portal.core.errors import ValidationFailed
 from portal.core.exports import csv_writer, safe_cell
 
 log = logging.getLogger(__name__)
 RUN_TASK = "messaging.reports.tasks.run_export"
-PROGRESS_EVERY = 10_000  # rows between progress updates (and cancellation checks)
+PROGRESS_EVERY = 50_000  # rows per chunk: between progress updates (and cancellation checks)
 
 HEADER = (
     "id",
     "channel",
     "mobile",
     "country",
+    "operator",
     "sender",
     "service",
     "template_id",
@@ -57,6 +60,7 @@ _VALUES = (
     "channel",
     "mobile",
     "iso",
+    "operator",
     "sender",
     "product_code",
     "template_id",
@@ -148,6 +152,7 @@ def rows_of(job):
     form.is_valid()
     messages = delivery.messages(job.account, form.filters()).order_by("submitted_at", "id")
     tz = zone(job.account.time_zone)
+    status_at = _VALUES.index("status")
     for values in messages.values_list(*_VALUES).iterator(chunk_size=5000):
         group, index, *rest, submitted_at, delivered_at = values
         yield (
@@ -155,7 +160,7 @@ def rows_of(job):
             *rest,
             submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
             delivered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if delivered_at else "",
-            statuses.explain(values[8], values[9]),  # cached per (status, code)
+            statuses.explain(values[status_at], values[status_at + 1]),  # cached per (status, code)
         )
 
 
@@ -219,47 +224,72 @@ def _progress(job, written):
         raise _Cancelled
 
 
-def _write_csv(job, path):
+def _blocks(job, fmt, write):
+    """Write the export's rows through `write` (after a CSV's header line) and yield the row
+    count of each block of at most PROGRESS_EVERY rows once it is written: formatted by
+    PostgreSQL (export_sql: COPY in keyset chunks; CSV lines end in LF), elsewhere row by row
+    in Python (the csv module's CRLF)."""
+    form = DeliveryFilterForm(job.account, job.filters)
+    form.is_valid()
+    filters = form.filters()
+    if connection.vendor == "postgresql":
+        if fmt == ExportFormat.CSV:
+            write((",".join(HEADER) + "\n").encode())
+        yield from export_sql.chunks(
+            delivery.messages(job.account, filters),
+            fmt=fmt,
+            zone_name=getattr(zone(job.account.time_zone), "key", "UTC"),
+            by_index=bool(filters.get("campaign")),
+            size=PROGRESS_EVERY,
+            write=write,
+        )
+        return
+    if fmt == ExportFormat.CSV:
+        write(_csv_lines([HEADER]))
+    rows = rows_of(job)
+    while chunk := list(itertools.islice(rows, PROGRESS_EVERY)):
+        if fmt == ExportFormat.XLSX:
+            write(b"".join(row_xml([safe_cell(v) for v in row]) for row in chunk))
+        else:
+            write(_csv_lines(chunk))
+        yield len(chunk)
+
+
+def _csv_lines(rows):
+    text = io.StringIO()
+    csv_writer(text).writerows(rows)
+    return text.getvalue().encode()
+
+
+def _write_blocks(job, out):
+    """Rows into `out`, recording progress (and stopping if cancelled) after every block."""
     written = 0
+    for count in _blocks(job, job.format, out.write):
+        written += count
+        _progress(job, written)
+    return written
+
+
+def _write_csv(job, path):
     with open(path, "wb") as raw:
         hashing = _Hashing(raw)
-        text = io.TextIOWrapper(hashing, encoding="utf-8", newline="", write_through=False)
-        out = csv_writer(text)
-        out.writerow(HEADER)
         try:
-            for row in rows_of(job):
-                out.writerow(row)
-                written += 1
-                if written % PROGRESS_EVERY == 0:
-                    _progress(job, written)
+            written = _write_blocks(job, hashing)
         except _Cancelled:
-            text.detach()
             return None, "", 0
-        text.flush()
-        text.detach()
     return written, hashing.sha.hexdigest(), hashing.size
 
 
 def _write_xlsx(job, path):
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Messages")
-    sheet.append(list(HEADER))
-    written = 0
-    try:
-        for row in rows_of(job):
-            sheet.append([safe_cell(v) for v in row])
-            written += 1
-            if written % PROGRESS_EVERY == 0:
-                _progress(job, written)
-    except _Cancelled:
-        return None, "", 0
-    book.save(path)
-    sha, size = hashlib.sha256(), 0
-    with open(path, "rb") as saved:
-        for block in iter(lambda: saved.read(1 << 20), b""):
-            sha.update(block)
-            size += len(block)
-    return written, sha.hexdigest(), size
+    with open(path, "wb") as raw:
+        hashing = _Hashing(raw)
+        try:
+            with SheetWriter(hashing, "Messages") as sheet:
+                sheet.write(row_xml(HEADER))
+                written = _write_blocks(job, sheet)
+        except _Cancelled:
+            return None, "", 0
+    return written, hashing.sha.hexdigest(), hashing.size
 
 
 def _remove(path):

@@ -23,6 +23,7 @@ class DeliveryFilterForm(PageForm):
     product_code = forms.CharField(required=False, max_length=10, label="Service")
     template_id = forms.CharField(required=False, max_length=30, label="Template")
     iso = forms.CharField(required=False, max_length=2, label="Country")
+    operator = forms.CharField(required=False, max_length=40)
     campaign = forms.UUIDField(required=False, label="Campaign (group id)")
     mobile = forms.CharField(required=False, max_length=20, label="Recipient")
     custom = forms.CharField(required=False, max_length=200, label="Custom id")
@@ -97,6 +98,9 @@ class ScheduleForm(PageForm):
     name = forms.CharField(max_length=100)
     frequency = forms.ChoiceField(choices=Frequency.choices)
     format = forms.ChoiceField(choices=ExportFormat.choices)
+    pdf_summary = forms.BooleanField(
+        required=False, initial=True, label="Attach a PDF summary", help_text="Totals, delivery times and failures."
+    )
     recipients = forms.CharField(
         max_length=1000, help_text="E-mail addresses, separated by commas (at most 10).", widget=forms.TextInput
     )
@@ -117,3 +121,10 @@ class ScheduleForm(PageForm):
 
     def filters(self):
         return {k: self.cleaned_data[k] for k in ("outcome", "sender", "iso") if self.cleaned_data.get(k)}
+
+
+class RouteCostForm(PageForm):
+    supplier = forms.CharField(max_length=30, help_text="As messages name it (the connector's name, e.g. simulator).")
+    iso = forms.CharField(max_length=2, label="Country (ISO code)")
+    product_code = forms.CharField(max_length=10, required=False, label="Service", help_text="Empty: every service.")
+    cost_per_unit = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, label="Cost per unit")

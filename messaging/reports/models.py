@@ -23,6 +23,7 @@ DIMENSIONS = (
     "template_id",
     "batch_id",
     "iso",
+    "operator",
     "status",
     "status_code",
     "pending",
@@ -32,7 +33,7 @@ MEASURES = ("messages", "units", "cost", "refunds", "delivered_units", *LATENCY_
 
 class MessageRollup(models.Model):
     """Messages of one account submitted in one hour (of the account's time zone) with the same
-    channel, product, sender, template, batch (campaign), country and outcome.
+    channel, product, sender, template, batch (campaign), country, operator and outcome.
 
     `status` and `status_code` are the message's current ones, `pending` whether it is still
     waiting for its outcome (scheduled, queued, sent without a final receipt). `hour` is the
@@ -50,6 +51,7 @@ class MessageRollup(models.Model):
     # The batch's id, not a foreign key: rollups outlive the messages (and batches) they count.
     batch_id = models.BigIntegerField()
     iso = models.CharField(max_length=2)
+    operator = models.CharField(max_length=40, default="")  # the message's (messaging.operators)
     status = models.CharField(max_length=30)
     status_code = models.CharField(max_length=10)  # as long as Message.status_code (provider errors: 131047)
     pending = models.BooleanField()  # not final yet: its receipt may still come
@@ -208,6 +210,7 @@ class ScheduledReport(models.Model):
     format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV)
     filters = models.JSONField(default=dict, blank=True)  # delivery-report filters other than dates
     recipients = models.JSONField(default=list)  # e-mail addresses
+    pdf_summary = models.BooleanField(default=True)  # attach a PDF summary (messaging.reports.pdf_summary)
     next_run_at = models.DateTimeField()
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_export = models.ForeignKey(ExportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -220,3 +223,24 @@ class ScheduledReport(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RouteCost(models.Model):
+    """What a supplier charges the platform per unit (SMS part, message) to one country, for one
+    service or (blank) any: staff enter it, the per-route margins set it against the price
+    customers were charged (messaging.reports.margins)."""
+
+    supplier = models.CharField(max_length=30)  # as stored on each message (`Message.supplier`)
+    iso = models.CharField(max_length=2)
+    product_code = models.CharField(max_length=10, blank=True)  # blank: every service
+    cost_per_unit = models.DecimalField(max_digits=12, decimal_places=4)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier", "iso", "product_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "iso", "product_code"], name="uniq_route_cost"),
+        ]
+
+    def __str__(self):
+        return f"{self.supplier} {self.iso} {self.product_code or '*'} {self.cost_per_unit}"

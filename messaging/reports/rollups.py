@@ -138,10 +138,10 @@ class Zones:
         return cached
 
 
-def _key(zones, account_id, submitted_at, channel, product_code, sender, template_id, batch_id, iso, *result):
+def _key(zones, account_id, submitted_at, channel, product_code, sender, template_id, batch_id, iso, operator, *result):
     """`result` is what `outcome()` gives: status, code, pending."""
     hour, day = zones.hour(account_id, submitted_at)
-    return (account_id, hour, day, channel, product_code, sender, template_id, batch_id, iso, *result)
+    return (account_id, hour, day, channel, product_code, sender, template_id, batch_id, iso, operator, *result)
 
 
 # --- the pipeline's calls ----------------------------------------------------------------------
@@ -162,6 +162,7 @@ def _refused_groups(records):
                 "template_id": "",
                 "batch_id": record.batch_id,
                 "iso": iso,
+                "operator": "",  # refused before pricing: no operator looked up
                 "state": State.REJECTED,
                 "status": record.status,
                 "status_code": record.status_code,
@@ -178,7 +179,7 @@ def record_accepted(batch):
     groups = (
         Message.objects.filter(batch_id=batch.pk)
         .order_by()
-        .values("channel", "product_code", "sender", "template_id", "iso", "state", "status", "status_code")
+        .values("channel", "product_code", "sender", "template_id", "iso", "operator", "state", "status", "status_code")
         .annotate(n=Count("id"), units_sum=Sum("units"), charges_sum=Sum("charges"))
     )
     groups = list(groups)
@@ -201,6 +202,7 @@ def record_accepted(batch):
             g["template_id"],
             batch.pk,
             g["iso"],
+            g["operator"],
             *outcome(g["state"], g["status"], g["status_code"]),
         )
         charges = g["charges_sum"] or Decimal(0)
@@ -227,6 +229,7 @@ def record_changed(moving, *, status, code=None, final, refund=False, lock=False
             "template_id",
             "batch_id",
             "iso",
+            "operator",
             "state",
             "status",
             "status_code",
@@ -240,7 +243,7 @@ def record_changed(moving, *, status, code=None, final, refund=False, lock=False
     for g in groups:
         new_state = State.FINAL if final else g["state"]
         new_code = g["status_code"] if code is None else code
-        dims = (g["channel"], g["product_code"], g["sender"], g["template_id"], g["batch_id"], g["iso"])
+        dims = (g["channel"], g["product_code"], g["sender"], g["template_id"], g["batch_id"], g["iso"], g["operator"])
         charges = g["charges_sum"] or Decimal(0)
         amounts = {"messages": g["n"], "units": g["units_sum"] or 0, "cost": charges}
         was_refunded = refunded(g["channel"], g["state"], g["status"], g["status_code"])
@@ -274,7 +277,7 @@ def record_receipts(channel, moves, at):
             new_refund = refunded(channel, new_state, status, code)
             if old == new and old_latency == new_latency and old_refund == new_refund:
                 continue  # still pending (a progress receipt): no key changes
-            dims = (channel, r.product_code, r.sender, r.template_id, r.batch_id, r.iso)
+            dims = (channel, r.product_code, r.sender, r.template_id, r.batch_id, r.iso, r.operator)
             charges = r.charges or Decimal(0)
             amounts = {"messages": 1, "units": r.units, "cost": charges}
             old_key = _key(zones, r.account_id, r.submitted_at, *dims, *old)
@@ -379,6 +382,7 @@ def recount(*, account_ids=None, start=None, end=None):
             "template_id",
             "batch_id",
             "iso",
+            "operator",
             "state",
             "status",
             "status_code",
@@ -396,7 +400,7 @@ def recount(*, account_ids=None, start=None, end=None):
     deltas = Deltas()
     zones = Zones(account_ids or ())
     for g in itertools.chain(groups.iterator(chunk_size=5000), _refused_groups(refused.iterator(chunk_size=100))):
-        dims = (g["channel"], g["product_code"], g["sender"], g["template_id"], g["batch_id"], g["iso"])
+        dims = (g["channel"], g["product_code"], g["sender"], g["template_id"], g["batch_id"], g["iso"], g["operator"])
         key = _key(
             zones, g["account_id"], g["submitted_at"], *dims, *outcome(g["state"], g["status"], g["status_code"])
         )

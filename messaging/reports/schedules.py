@@ -1,5 +1,6 @@
 """Scheduled reports: the delivery report of the last day, week or month (the account's local
-calendar), exported and e-mailed to the schedule's recipients at 06:00 local time."""
+calendar), exported and e-mailed to the schedule's recipients at 06:00 local time, with a PDF
+summary of the same period (from the rollups) unless the schedule turned it off."""
 
 import calendar
 from datetime import datetime, time, timedelta
@@ -10,7 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.reports import exports
+from accounts.brands.resolve import brand_for_account
+from messaging.reports import exports, pdf_summary
 from messaging.reports.models import ExportJob, ExportStatus, Frequency, ScheduledReport
 from messaging.reports.rollups import zone
 
@@ -45,7 +47,7 @@ def period_of(frequency, run_day):
     return first, last.replace(day=calendar.monthrange(last.year, last.month)[1])
 
 
-def create(account, *, user, name, frequency, fmt, filters, recipients, now=None):
+def create(account, *, user, name, frequency, fmt, filters, recipients, pdf_summary=True, now=None):
     now = now or timezone.now()
     return ScheduledReport.objects.create(
         account=account,
@@ -55,6 +57,7 @@ def create(account, *, user, name, frequency, fmt, filters, recipients, now=None
         format=fmt,
         filters=filters,
         recipients=recipients,
+        pdf_summary=pdf_summary,
         next_run_at=next_run(frequency, account.time_zone, now),
     )
 
@@ -109,8 +112,34 @@ def run(schedule, run_day):
         mail.body = body
     else:
         mail.body = body + f"The file is too big to attach: download it from {link}.\n"
+    if schedule.pdf_summary:
+        mail.attach(summary_filename(schedule, first, last), summary_pdf(schedule, first, last), "application/pdf")
     mail.send()
     return 1
+
+
+def last_period(schedule, now=None):
+    """The (first, last) local dates the schedule's latest run covered (or would have)."""
+    today = (now or timezone.now()).astimezone(zone(schedule.account.time_zone)).date()
+    return period_of(schedule.frequency, today)
+
+
+def summary_filename(schedule, first, last):
+    return f"summary-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
+
+
+def summary_pdf(schedule, first, last):
+    """The schedule's PDF summary of local days [first, last] (rollups, the schedule's filters)."""
+    account = schedule.account
+    return pdf_summary.render(
+        account,
+        title=schedule.name,
+        first=first,
+        last=last,
+        filters=schedule.filters,
+        brand_name=brand_for_account(account).name,
+        created_at=timezone.now(),
+    )
 
 
 def _content_type(fmt):

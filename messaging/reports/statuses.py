@@ -80,9 +80,9 @@ PIPELINE = {
     "DELETED": "Scheduled send cancelled; charges refunded.",
     "REJECTED": "Refused by the supplier after payment; charges refunded.",
 }
-_BY_STATUS = {}
+BY_STATUS = {}
 for (_code, _status), _meaning in CATALOGUED.items():
-    _BY_STATUS.setdefault(_status, _meaning)
+    BY_STATUS.setdefault(_status, _meaning)
 
 # Billing, as the pipeline does it: a message is charged when accepted; a supplier refusal and a
 # cancelled schedule are refunded; a failed receipt is not (the operator was paid to try).
@@ -193,7 +193,7 @@ def describe(status, code=""):
     """The table's row for a status and code: meaning, billing, fix."""
     if status in PIPELINE:  # the portal's own meaning (458 REJECTED here is the supplier's refusal)
         meaning = PIPELINE[status]
-    elif found := CATALOGUED.get((code, status)) or _BY_STATUS.get(status):
+    elif found := CATALOGUED.get((code, status)) or BY_STATUS.get(status):
         meaning = found[0].upper() + found[1:] + "."
     else:
         meaning = "A status the supplier reported without an explanation."

@@ -15,6 +15,7 @@ urlpatterns = [
     path("credits/", views.credit_reconciliation, name="credits"),
     path("exports/", views.export_list, name="exports"),
     path("schedules/", views.schedule_list, name="schedules"),
+    path("schedules/<uuid:pk>/summary.pdf", views.schedule_summary, name="schedule_summary"),
     path("schedules/<uuid:pk>/delete/", views.schedule_delete, name="schedule_delete"),
     path("exports/new/", views.export_create, name="export_create"),
     path("exports/<uuid:pk>/", views.export_status, name="export_status"),

@@ -1,9 +1,11 @@
 """Report pages: the dashboard, its live campaigns fragment, the delivery report (filtered
 messages by keyset), a campaign's report and the credit reconciliation."""
 
+from urllib.parse import quote
+
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,14 +17,15 @@ from messaging.reports import (
     dashboard,
     delivery,
     exports,
+    margins,
     message_detail,
     reconciliation,
     schedules,
     staff,
     statuses,
 )
-from messaging.reports.forms import DeliveryFilterForm, ScheduleForm, ThresholdForm
-from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, ScheduledReport
+from messaging.reports.forms import DeliveryFilterForm, RouteCostForm, ScheduleForm, ThresholdForm
+from messaging.reports.models import ExportJob, ExportStatus, ReportSettings, RouteCost, ScheduledReport
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 
@@ -33,8 +36,12 @@ def dashboard_page(request):
     if period not in dashboard.PERIODS:
         period = "7d"
     settings_row = ReportSettings.for_account(request.account)
+    operator = request.GET.get("operator", "")[:40]
     ctx = {
-        "figures": dashboard.figures(request.account, period),
+        "figures": dashboard.figures(request.account, period, **({"operator": operator} if operator else {})),
+        "operator": operator,
+        "operators": dashboard.operators(request.account),
+        "filter_query": f"&operator={quote(operator)}" if operator else "",
         "periods": dashboard.PERIODS,
         "running": dashboard.running_campaigns(request.account),
         "threshold_form": ThresholdForm(instance=settings_row),
@@ -183,11 +190,22 @@ def schedule_list(request):
             fmt=form.cleaned_data["format"],
             filters=form.filters(),
             recipients=form.cleaned_data["recipients"],
+            pdf_summary=form.cleaned_data["pdf_summary"],
         )
         messages.success(request, "Report scheduled.")
         return redirect("reports:schedules")
     ctx = {"form": form, "schedules": ScheduledReport.objects.for_account(request.account)}
     return render(request, "reports/schedules.html", ctx, status=422 if form.errors else 200)
+
+
+@account_required()
+def schedule_summary(request, pk):
+    """The PDF summary of the schedule's latest period, as its e-mail attaches it."""
+    schedule = get_for_account_or_404(ScheduledReport.objects.select_related("account"), request.account, uuid=pk)
+    first, last = schedules.last_period(schedule)
+    response = HttpResponse(schedules.summary_pdf(schedule, first, last), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{schedules.summary_filename(schedule, first, last)}"'
+    return response
 
 
 @account_required()
@@ -204,10 +222,31 @@ def staff_reports(request):
     period = request.GET.get("period", "7d")
     if period not in dashboard.PERIODS:
         period = "7d"
+    window = request.GET.get("window", "24h")
+    form = RouteCostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = margins.save_cost(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{row.supplier} to {row.iso} costs {row.cost_per_unit} per unit.")
+            return redirect("staff_reports:overview")
     ctx = {
         "period": period,
         "periods": dashboard.PERIODS,
         "customers": staff.customers(period),
         "suppliers": staff.suppliers(),
+        "margins": margins.routes(window),
+        "windows": margins.WINDOWS,
+        "costs": RouteCost.objects.all(),
+        "cost_form": form,
     }
-    return render(request, "reports/staff.html", ctx)
+    return render(request, "reports/staff.html", ctx, status=422 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def route_cost_delete(request, pk):
+    RouteCost.objects.filter(pk=pk).delete()
+    return redirect("staff_reports:overview")

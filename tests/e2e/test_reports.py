@@ -18,7 +18,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path(__file__).resolve().parent.parent.parent / "test-results"
 
 
+def _ranges():
+    from messaging.operators import lookup, services
+
+    services.load("GB,447400,UK Mobile\nIN,9198,Jio\n", kind="prefixes")
+    lookup.changed()
+
+
 def _traffic(account):
+    _ranges()
     senders_and_prices(account)
     when = timezone.now() - timedelta(hours=2)
     for count, uk, name in ((12, True, "Winter sale"), (5, False, "OTP burst")):
@@ -54,7 +62,7 @@ def test_dashboard_and_reports_at_desktop_and_phone_width(page, site, settings, 
     expect(page.get_by_role("heading", name="Reports")).to_be_visible()
     charts = page.locator("canvas[data-chart]")
     expect(charts.first).to_have_attribute("data-drawn", "1")
-    assert charts.count() == 5
+    assert charts.count() == 6  # channel, product, sender, country, operator, delivery time
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
         assert box["width"] > 100 and box["height"] > 100
@@ -63,6 +71,12 @@ def test_dashboard_and_reports_at_desktop_and_phone_width(page, site, settings, 
     expect(page.locator("#running")).to_contain_text("OTP burst")  # Winter sale has every outcome
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / f"reports-dashboard-{width}.png"), full_page=True)
+
+    page.get_by_label("Operator", exact=True).select_option("Jio")  # the operator filter: only the Indian messages
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".stat").first).to_contain_text("5")
+    assert "operator=Jio" in page.url
+    page.goto(f"{site}/reports/?period=today")
 
     page.get_by_role("link", name="Last 7 days").click()  # HTMX swap, charts redrawn
     expect(page).to_have_url(f"{site}/reports/?period=7d")
@@ -75,6 +89,7 @@ def test_dashboard_and_reports_at_desktop_and_phone_width(page, site, settings, 
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#delivery-table tbody tr")).to_have_count(5)  # 4 refused, 1 absent
     expect(page.locator("#delivery-table")).to_contain_text("Refused by the supplier after payment")
+    expect(page.locator("#delivery-table")).to_contain_text("UK Mobile")
     assert "outcome=failed" in page.url
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / f"reports-delivery-{width}.png"), full_page=True)
@@ -89,3 +104,54 @@ def test_dashboard_and_reports_at_desktop_and_phone_width(page, site, settings, 
     expect(page.get_by_role("heading", name="Credit reconciliation")).to_be_visible()
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / f"reports-credits-{width}.png"), full_page=True)
+
+    page.goto(f"{site}/reports/schedules/")
+    page.get_by_label("Name").fill("Daily digest")
+    page.get_by_label("Recipients").fill("ops@example.com")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_role("link", name="PDF")).to_be_visible()
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"reports-schedules-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_staff_margins_and_operators_at_desktop_and_phone_width(page, site, settings, width):
+    from accounts.models import User
+    from tests.factories import PASSWORD
+
+    settings.SIMULATOR = {"delivery_ratio": 1.0, "dlr_delay_seconds": 0, "seed": 1}
+    account, _ = make_account(name="Report Co", credits_amount="500")
+    _traffic(account)
+    User.objects.create_user(email="ops@example.com", password=PASSWORD, is_staff=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, site, "ops@example.com")
+    SHOTS.mkdir(exist_ok=True)
+
+    page.goto(f"{site}/staff/reports/")
+    page.get_by_role("textbox", name="Supplier").fill("simulator")
+    page.get_by_role("textbox", name="Country (ISO code)").fill("GB")
+    page.get_by_label("Cost per unit").fill("1.5")
+    page.get_by_role("button", name="Save").click()
+    margins = page.locator("section", has=page.get_by_role("heading", name="Margins per route, last 24 hours"))
+    expect(margins).to_contain_text("25.0%")  # 2.00 charged, 1.50 cost
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"staff-margins-{width}.png"), full_page=True)
+
+    page.goto(f"{site}/staff/operators/")
+    expect(page.get_by_role("heading", name="Mobile operators")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("UK Mobile")
+    page.get_by_role("textbox", name="Country (ISO code)").fill("IN")
+    page.get_by_role("textbox", name="Prefix").fill("9190")
+    page.get_by_role("textbox", name="Operator").fill("Airtel")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("table")).to_contain_text("Airtel")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"staff-operators-{width}.png"), full_page=True)
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_operator_table():
+    yield
+    from messaging.operators import lookup
+
+    lookup._Table.version, lookup._Table.checked = object(), 0.0

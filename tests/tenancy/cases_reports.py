@@ -81,7 +81,10 @@ register(
     Case(
         ScheduledReport,
         _schedule,
-        ops=(Op("POST", "reports:schedule_delete", {"pk": "uuid"}),),
+        ops=(
+            Op("POST", "reports:schedule_delete", {"pk": "uuid"}),
+            Op("GET", "reports:schedule_summary", {"pk": "uuid"}),
+        ),
         listings=(Listing("reports:schedules"),),
     )
 )

@@ -270,7 +270,8 @@ def test_every_route_with_an_id_is_covered():
     staff = {
         name
         for name in _id_routes()
-        if name.split(":")[0] in ("staff", "review", "pricing", "connectors", "whatsapp_staff")
+        if name.split(":")[0]
+        in ("staff", "review", "pricing", "connectors", "whatsapp_staff", "staff_reports", "operators")
     }
     missing = set(_id_routes()) - covered - set(EXEMPT_ROUTES) - staff
     assert missing == set(), "add an Op for it to a case in tests/tenancy/cases_*.py"

@@ -181,13 +181,14 @@ class SmsAdapter(ChannelAdapter):
         end = "\t" + "\t".join(map(copy_value, tail)) + "\n"
         lines, size = [], 0
         for row in rows:
+            # The pipeline appends the number's operator to the channel's columns (persist.messages).
             (index, mobile, iso, sender, text, encoding, length, units, price, charges, state, status, code,
-             custom, flash, port, template_id, entity_id, webhook_id, dlr_url, dlr_mask) = row  # fmt: skip
+             custom, flash, port, template_id, entity_id, webhook_id, dlr_url, dlr_mask, operator) = row  # fmt: skip
             line = (
                 f"{index}\t{_esc(mobile)}\t{iso}\t{_esc(sender)}\t{_esc(text)}\t{encoding}\t{length}\t{units}\t"
                 f"{price}\t{charges}\t{state}\t{status}\t{code}\t{_esc(custom)}\t{'t' if flash else 'f'}\t"
                 f"{_esc(port)}\t{_esc(template_id)}\t{_esc(entity_id)}\t{_esc(webhook_id)}\t{_esc(dlr_url)}\t"
-                f"{dlr_mask}{end}"
+                f"{dlr_mask}\t{_esc(operator)}{end}"
             )
             lines.append(line)
             size += len(line)

