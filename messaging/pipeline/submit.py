@@ -307,6 +307,18 @@ def submit(
     try:
         with transaction.atomic():
             batch.save()
+            persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+            persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
+            rollups.record_written(
+                batch,
+                columns=adapter.columns,
+                rows=plan.rows,
+                refused=plan.unpriced,
+                product_code=plan.product.code,
+                submitted_at=now,
+            )
+            # The debit comes last: its wallet row lock serialises the account's concurrent sends,
+            # so it is held for the debit and the commit only, not for the rows before them.
             if plan.cost > 0:
                 credits.debit_new(
                     account=account,
@@ -317,9 +329,6 @@ def submit(
                     api_key=api_key,
                     key=f"batch:{batch.uuid}",
                 )
-            persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
-            persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
-            rollups.record_accepted(batch)
             if batch.accepted and not schedule:
                 transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
     except IntegrityError:
