@@ -42,7 +42,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(*, workers, broker, timeout=120):
+def start_gunicorn(*, workers, broker, timeout=120, threads=1):
     """Serve the scratch database with gunicorn on a free loopback port; returns (process, port).
     Dispatch tasks go to `broker` (a scratch Redis database the caller flushes)."""
     import http.client
@@ -71,6 +71,12 @@ def start_gunicorn(*, workers, broker, timeout=120):
             str(workers),
             "--timeout",
             str(timeout),
+            # The portal's own workers (portal/web_server.py); threads > 1: the threaded one.
+            *(
+                ["--worker-class", "portal.web_server.ApiThreadWorker", "--threads", str(threads)]
+                if threads > 1
+                else ["--worker-class", "portal.web_server.ApiSyncWorker"]
+            ),
             "--log-level",
             "warning",
         ],
