@@ -83,7 +83,7 @@ def start_gunicorn(*, workers, broker, timeout=120, threads=1):
         cwd=ROOT,
         env=env,
     )
-    end = time.monotonic() + 30
+    end = time.monotonic() + 120  # a loaded machine can take a minute to start the workers
     while time.monotonic() < end:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
