@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts.brands import pages as brand_pages
+from accounts.brands import staff_domain_pages
 from accounts.views import staff
 
 app_name = "staff"
@@ -22,4 +23,21 @@ urlpatterns = [
     path("brands/<int:brand_id>/", brand_pages.staff_brand_edit, name="brand_edit"),
     path("brands/<int:brand_id>/preview/", brand_pages.staff_brand_preview, name="brand_preview"),
     path("brands/<int:brand_id>/readiness/", brand_pages.staff_brand_readiness, name="brand_readiness"),
+    path(
+        "brands/<int:brand_id>/readiness/certificates/",
+        staff_domain_pages.brand_certificates_check,
+        name="brand_certificates_check",
+    ),
+    path("brands/<int:brand_id>/domains/", staff_domain_pages.brand_domains, name="brand_domains"),
+    path("brands/<int:brand_id>/domains/email/check/", staff_domain_pages.brand_email_check, name="brand_email_check"),
+    path(
+        "brands/<int:brand_id>/domains/<int:domain_id>/check/",
+        staff_domain_pages.brand_domain_check,
+        name="brand_domain_check",
+    ),
+    path(
+        "brands/<int:brand_id>/domains/<int:domain_id>/remove/",
+        staff_domain_pages.brand_domain_remove,
+        name="brand_domain_remove",
+    ),
 ]

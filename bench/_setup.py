@@ -42,7 +42,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(*, workers, broker, timeout=120, threads=1):
+def start_gunicorn(*, workers, broker, timeout=120, worker_class="sync", threads=1):
     """Serve the scratch database with gunicorn on a free loopback port; returns (process, port).
     Dispatch tasks go to `broker` (a scratch Redis database the caller flushes)."""
     import http.client
@@ -74,7 +74,7 @@ def start_gunicorn(*, workers, broker, timeout=120, threads=1):
             # The portal's own workers (portal/web_server.py); threads > 1: the threaded one.
             *(
                 ["--worker-class", "portal.web_server.ApiThreadWorker", "--threads", str(threads)]
-                if threads > 1
+                if worker_class == "gthread" or threads > 1
                 else ["--worker-class", "portal.web_server.ApiSyncWorker"]
             ),
             "--log-level",
@@ -83,7 +83,7 @@ def start_gunicorn(*, workers, broker, timeout=120, threads=1):
         cwd=ROOT,
         env=env,
     )
-    end = time.monotonic() + 120  # a loaded machine can take a minute to start the workers
+    end = time.monotonic() + 120  # workers boot slowly on a loaded machine
     while time.monotonic() < end:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

@@ -11,6 +11,7 @@
 Run:  cd bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench REDIS_URL=redis://127.0.0.1:6379/9 \\
           ../.venv/bin/python bench_whatsapp.py accept [--recipients 100000]
           ../.venv/bin/python bench_whatsapp.py intake [--messages 20000] [--per-webhook 1,100] [--clients 16]
+              [--worker-class gthread --threads 8] [--client-processes 2] [--apply-batch 1000]
           ../.venv/bin/python bench_whatsapp.py e2e [--messages 20000] [--numbers 4]
 """
 
@@ -160,39 +161,64 @@ def _messages_with_wamids(account, number, count):
     return batch, [r.supplier_message_id for r in rows]
 
 
-def _post_all(port, bodies, clients):
-    import httpx
+def _post_all(port, bodies, clients, processes=1):
+    """POST signed bodies from `processes` forked client processes of `clients` threads each,
+    on keep-alive connections (http.client: the lean client, so the server is what is measured).
+    Returns (seconds, failures)."""
+    import multiprocessing
 
     from messaging.channels.whatsapp.cloud_api import sign
 
     signed = [(b, sign(SECRET, b)) for b in bodies]
+    shares = [signed[p::processes] for p in range(processes)]
+    ctx = multiprocessing.get_context("fork")
+    failures = ctx.Value("i", 0)
+    go = ctx.Event()
+    procs = [ctx.Process(target=_client_process, args=(port, share, clients, failures, go)) for share in shares]
+    for p in procs:
+        p.start()
+    time.sleep(0.3)  # every client process forked and waiting
+    start = time.perf_counter()
+    go.set()
+    for p in procs:
+        p.join()
+    return time.perf_counter() - start, [1] * failures.value
+
+
+def _client_process(port, signed, clients, failures, go):
+    import http.client
+
     position = iter(range(len(signed)))
     lock = threading.Lock()
-    failures = []
 
     def run():
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            while True:
-                with lock:
-                    i = next(position, None)
-                if i is None:
-                    return
-                body, signature = signed[i]
-                res = client.post(
-                    "/whatsapp/cloud/webhook",
-                    content=body,
-                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-                )
-                if res.status_code != 200:
-                    failures.append(res.status_code)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                i = next(position, None)
+            if i is None:
+                conn.close()
+                return
+            body, signature = signed[i]
+            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+            try:
+                conn.request("POST", "/whatsapp/cloud/webhook", body=body, headers=headers)
+                res = conn.getresponse()
+                res.read()
+                ok = res.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                ok = False
+            if not ok:
+                with failures.get_lock():
+                    failures.value += 1
 
+    go.wait()
     threads = [threading.Thread(target=run) for _ in range(clients)]
-    start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - start, failures
 
 
 def _status_bodies(number, wamids, per_webhook, statuses=("sent", "delivered", "read")):
@@ -220,9 +246,20 @@ def intake(args):
     from messaging.pipeline.models import Message
     from messaging.pipeline.status import Progress
 
+    try:  # the buffered intake (absent before it was built: statuses are applied in the request)
+        from messaging.channels.whatsapp import webhook_buffer
+    except ImportError:
+        webhook_buffer = None
+
     account, (number,) = _whatsapp_account()
     broker = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")  # intake and e2e queue nothing
-    server, port = start_gunicorn(workers=args.workers, broker=broker)
+    server, port = start_gunicorn(
+        workers=args.workers, broker=broker, worker_class=args.worker_class, threads=args.threads
+    )
+    print(
+        f"gunicorn {args.workers} workers, {args.worker_class}, {args.threads} thread(s); "
+        f"client {args.client_processes} process(es) x {args.clients} keep-alive connections"
+    )
     try:
         workers = worker_pids(server)
         for per_webhook in [int(n) for n in args.per_webhook.split(",")]:
@@ -231,14 +268,25 @@ def intake(args):
             # Warm the workers (imports, connections) with a few bad-signature requests first.
             _post_all(port, [b"{}"] * 20, 4)
             cpu_before = sum(cpu_seconds(p) for p in workers)
-            elapsed, failures = _post_all(port, bodies, args.clients)
+            elapsed, failures = _post_all(port, bodies, args.clients, args.client_processes)
             cpu = sum(cpu_seconds(p) for p in workers) - cpu_before
-            read = Message.objects.filter(batch=batch, progress=Progress.READ).count()
             statuses = sum(len(json.loads(b)["entry"][0]["changes"][0]["value"]["statuses"]) for b in bodies)
+            applied = ""
+            if webhook_buffer is not None:
+                # The applier (a worker's task in production) here in the bench process, timed alone.
+                start, cpu_start = time.perf_counter(), cpu_seconds(os.getpid())
+                while webhook_buffer.drain(seconds=600, limit=args.apply_batch):
+                    pass
+                took, apply_cpu = time.perf_counter() - start, cpu_seconds(os.getpid()) - cpu_start
+                applied = (
+                    f"; applier: {len(bodies):,} webhooks in {took:.2f} s = {statuses / took:,.0f} statuses/s "
+                    f"(its CPU {apply_cpu:.1f} s)"
+                )
+            read = Message.objects.filter(batch=batch, progress=Progress.READ).count()
             print(
                 f"{per_webhook:>3} status(es)/webhook: {len(bodies):,} webhooks, {statuses:,} statuses "
                 f"in {elapsed:.2f} s = {len(bodies) / elapsed:,.0f} webhooks/s, {statuses / elapsed:,.0f} statuses/s; "
-                f"workers' CPU {cpu:.1f} s ({cpu / len(bodies) * 1000:.2f} ms per webhook); "
+                f"workers' CPU {cpu:.1f} s ({cpu / len(bodies) * 1000:.2f} ms per webhook){applied}; "
                 f"{read:,}/{args.messages:,} read; failures {len(failures)}"
             )
     finally:
@@ -274,6 +322,7 @@ def e2e(args):
     sim = SimulatorProcess(
         webhook_url=f"http://127.0.0.1:{port}/whatsapp/cloud/webhook", app_secret=SECRET, config=config
     )
+    applier = _start_applier()
     try:
         sim.start()
         account, numbers = _whatsapp_account(args.numbers, base_url=sim.url)
@@ -306,9 +355,33 @@ def e2e(args):
             f"{health['statuses']:,} statuses, {health['webhook_errors']} webhook errors"
         )
     finally:
+        if applier is not None:
+            applier.terminate()
+            applier.wait(10)
         sim.stop()
         server.terminate()
         server.wait(10)
+
+
+def _start_applier():
+    """The buffered intake's applier in its own process on the scratch database (None before
+    the buffer existed: statuses were applied in the webhook request)."""
+    import importlib.util
+    import subprocess
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if importlib.util.find_spec("messaging.channels.whatsapp.webhook_buffer") is None:
+        return None
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "SECRET_KEY": "benchmark-only",
+    }
+    here = Path(__file__).resolve().parent
+    return subprocess.Popen([sys.executable, str(here / "_whatsapp_applier.py")], cwd=here, env=env)  # noqa: S603
 
 
 def main():
@@ -320,6 +393,10 @@ def main():
     parser.add_argument("--per-webhook", default="1,100")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument("--apply-batch", type=int, default=1000)
     parser.add_argument("--numbers", type=int, default=4)
     parser.add_argument("--webhook-concurrency", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=300)

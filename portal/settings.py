@@ -5,6 +5,7 @@ filesystem transport in DATA_DIR; without a cache URL the cache is file-based in
 rate limits and login throttles are still shared between the web and worker processes).
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -189,6 +190,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # WhatsApp media customers upload: under MEDIA_ROOT by default; S3-compatible storage with
+    # WHATSAPP_MEDIA_STORAGE=storages.backends.s3.S3Storage (django-storages) and its options as
+    # JSON in WHATSAPP_MEDIA_STORAGE_OPTIONS ({"bucket_name": …, "endpoint_url": …}).
+    "whatsapp_media": {
+        "BACKEND": env("WHATSAPP_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env("WHATSAPP_MEDIA_STORAGE_OPTIONS", "") or "{}")
+        or {"location": str(MEDIA_ROOT / "whatsapp-media"), "base_url": "/media/whatsapp-media/"},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
@@ -282,6 +291,12 @@ DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 # made in another process is seen within this many seconds (at once in the process that made it).
 BRAND_CACHE_CHECK_SECONDS = float(env("BRAND_CACHE_CHECK_SECONDS", "0" if TESTING else "1"))
 DNS_TIMEOUT_SECONDS = float(env("DNS_TIMEOUT_SECONDS", "3"))
+# The readiness check's TLS handshake: where to connect (host:port; empty: the domain on 443),
+# which CAs to trust (empty: the system's), and how close to expiry a certificate is flagged.
+BRAND_TLS_PROBE_ADDRESS = env("BRAND_TLS_PROBE_ADDRESS", "")
+BRAND_TLS_CA_FILE = env("BRAND_TLS_CA_FILE", "")
+BRAND_TLS_TIMEOUT_SECONDS = float(env("BRAND_TLS_TIMEOUT_SECONDS", "5"))
+BRAND_TLS_RENEW_WARN_DAYS = env_int("BRAND_TLS_RENEW_WARN_DAYS", 14)
 
 # Email: SMTP when EMAIL_HOST is set; otherwise each e-mail is a file in DATA_DIR/mail, so the
 # console of `make run` stays readable. `EMAIL_BACKEND=console` prints them instead.
@@ -441,6 +456,9 @@ WHATSAPP = {
     "connections": env_int("WHATSAPP_CONNECTIONS", 32),
     "timeout_seconds": float(env("WHATSAPP_TIMEOUT", "10")),
     "throttle_retries": env_int("WHATSAPP_THROTTLE_RETRIES", 5),
+    # Per (business number, customer): (limit, seconds) windows that must all hold before a send
+    # (messaging/channels/whatsapp/pair_rate.py): Meta's burst of 45 in 6 s, then 1 per 6 s.
+    "pair_limits": [(45, 6), (45, 270)],
     "simulator_port": env_int("WHATSAPP_SIMULATOR_PORT", 8790),
     # The simulator signs its webhooks with this; the demo number is configured with it.
     "simulator_app_secret": env("WHATSAPP_SIMULATOR_APP_SECRET", "simulator-app-secret"),
@@ -498,6 +516,12 @@ CELERY_BEAT_SCHEDULE["check-report-rollups"] = {"task": "messaging.reports.tasks
 CELERY_BEAT_SCHEDULE["purge-webhook-log"] = {"task": "messaging.webhooks.tasks.purge_delivery_log", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
     "task": "messaging.webhooks.tasks.deliver_webhooks",
+    "schedule": 2.0,
+    "options": {"expires": 10},
+}
+# WhatsApp: the buffered Cloud API webhooks, applied in batches (nudged by the intake too).
+CELERY_BEAT_SCHEDULE["apply-whatsapp-intake"] = {
+    "task": "whatsapp.apply_intake",
     "schedule": 2.0,
     "options": {"expires": 10},
 }
@@ -578,4 +602,14 @@ VOICE_BULK_MAX_BODY_BYTES = env_int("VOICE_BULK_MAX_BODY_BYTES", 32 * 1024 * 102
 VOICE_MAX_CALL_SECONDS = env_int("VOICE_MAX_CALL_SECONDS", 600)
 VOICE_SIP_ENABLED = env_bool("VOICE_SIP_ENABLED", False)
 VOICE_SIP_CARRIER = env("VOICE_SIP_CARRIER", "127.0.0.1:5070")  # the SIP trunk (host:port) the worker calls
+# The trunk's digest credentials (empty user: none sent) and the SIP timers T1/T2 (RFC 3261).
+VOICE_SIP_USERNAME = env("VOICE_SIP_USERNAME", "")
+VOICE_SIP_PASSWORD = env("VOICE_SIP_PASSWORD", "")
+VOICE_SIP_T1 = float(env("VOICE_SIP_T1", "0.5"))
+VOICE_SIP_T2 = float(env("VOICE_SIP_T2", "4"))
+# `audio` URLs the SIP worker plays: kept this long, and loopback allowed only for tests.
+VOICE_AUDIO_URL_CACHE_SECONDS = env_int("VOICE_AUDIO_URL_CACHE_SECONDS", 3600)
+VOICE_AUDIO_URLS_ALLOW_LOOPBACK = env_bool("VOICE_AUDIO_URLS_ALLOW_LOOPBACK", False)
+# The bearer token the SMS carrier sends with keyword SMS to virtual numbers (empty: route off).
+VOICE_VMN_SMS_TOKEN = env("VOICE_VMN_SMS_TOKEN", "")
 VOICE_CONFERENCE_NUMBER = env("VOICE_CONFERENCE_NUMBER", "918068280000")

@@ -296,12 +296,19 @@ class VmnLog(models.Model):
     location_code = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=60, blank=True)
     provider = models.CharField(max_length=60, blank=True)
+    # The carrier's id of the SMS: a retried delivery of the same message is logged once.
+    message_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "message_id"], condition=~models.Q(message_id=""), name="one_vmn_log_per_message"
+            )
+        ]
 
     def __str__(self):
         return f"{self.mobile} -> {self.number}"

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from voice.views import audio, pages
+from voice.views import audio, inbound_sms, pages
 
 app_name = "voice"
 
 urlpatterns = [
     path("audio/<str:token>", audio.audio, name="audio"),
+    path("vmn/sms", inbound_sms.vmn_sms, name="vmn_sms"),
     path("", pages.composer, name="composer"),
     path("tts/preview", pages.tts_preview, name="tts_preview"),
     path("flows/", pages.flow_list, name="flow_list"),

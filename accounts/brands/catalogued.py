@@ -22,6 +22,7 @@ BRAND_A = {
     "product_codes": ["T", "P", "S", "G", "VOC", "WAP", "RCS", "VBR"],
     "default_product_codes": ["T", "P", "S", "G"],
     "modules": [Module.RCS, Module.VERIFY_OMNICHANNEL],
+    "dlt_fields": True,
 }
 
 BRAND_B = {
@@ -44,6 +45,8 @@ BRAND_B = {
     "default_product_codes": ["ENT", "MKT", "A2P"],
     # Verify: direct OTP only (no omnichannel profiles); no RCS module at all.
     "modules": [],
+    # Senders and templates without DLT fields (sms.md: "absent in 003").
+    "dlt_fields": False,
 }
 
 CATALOGUED = (BRAND_A, BRAND_B)

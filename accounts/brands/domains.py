@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http.request import validate_host
 from django.utils import timezone
 
-from accounts.brands import dns, resolve
+from accounts.brands import ask, certificates, dns, resolve
 from accounts.brands.models import BrandDomain, DomainKind, DomainStatus
 from accounts.brands.records import Record
 from accounts.notifications.models import Level
@@ -182,18 +182,21 @@ def _alert(domain, title, body, level):
 
 
 def recheck_all(now=None):
-    """The scheduled check of every claim that is not removed. Returns how many were checked.
-    `*.localhost` names (the demo brands' only) are skipped: they never reach DNS, browsers send
-    them to this machine, and `add_domain` refuses them."""
+    """The scheduled check of every claim that is not removed, and of the certificate each served
+    one really presents. Returns how many were checked. `*.localhost` names (the demo brands'
+    only) are skipped: they never reach DNS, browsers send them to this machine, and
+    `add_domain` refuses them."""
     count = 0
     live = BrandDomain.objects.exclude(status=DomainStatus.REMOVED).exclude(host__endswith=".localhost")
     for domain in live.select_related("brand"):
-        check(domain, now=now)
+        domain = check(domain, now=now)
+        if domain.is_served:
+            certificates.check(domain, now=now)
         count += 1
     return count
 
 
 def allows_certificate(host):
-    """Caddy's on-demand TLS `ask`: a certificate only for a served (verified or failing) domain."""
-    brand = resolve.brand_for_host(resolve.normalise_host(host))
-    return brand is not None and not brand.is_default
+    """Caddy's on-demand TLS `ask`: a certificate only for a served (verified or failing) domain
+    (never the platform's own names, which have ordinary certificates)."""
+    return ask.allows_certificate(host)

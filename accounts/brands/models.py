@@ -92,6 +92,10 @@ class Brand(models.Model):
     product_codes = models.JSONField(default=list, blank=True)
     default_product_codes = models.JSONField(default=list, blank=True)
     modules = models.JSONField(default=all_modules, blank=True)
+    # Whether senders and SMS templates carry India's DLT fields (entity id and name, DLT
+    # template id) and a template's `type` is asked for when it is created (brand A's catalogue),
+    # or not (brand B's: no DLT fields; `type` optional on create, required on edit).
+    dlt_fields = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet.as_manager()
@@ -155,6 +159,12 @@ class BrandDomain(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # What a TLS handshake to the host last showed (accounts.brands.certificates).
+    certificate_checked_at = models.DateTimeField(null=True, blank=True)
+    certificate_valid = models.BooleanField(default=False)
+    certificate_expires_at = models.DateTimeField(null=True, blank=True)
+    certificate_issuer = models.CharField(max_length=100, blank=True)
+    certificate_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["host"]

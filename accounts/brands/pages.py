@@ -192,14 +192,40 @@ def _owned_brand(request):
     return services.brand_of_reseller(request.account) if request.account.is_reseller else None
 
 
-def _domains_page(request, brand, form=None, status=200):
+def _domain_urls(brand, domain=None, *, staff):
+    """The page's form targets: the reseller's own pages, or staff's for any brand."""
+    if staff:
+        urls = {
+            "add": reverse("staff:brand_domains", args=[brand.pk]),
+            "email_check": reverse("staff:brand_email_check", args=[brand.pk]),
+            "brand": reverse("staff:brand_edit", args=[brand.pk]),
+        }
+        if domain is not None:
+            urls["check"] = reverse("staff:brand_domain_check", args=[brand.pk, domain.pk])
+            urls["remove"] = reverse("staff:brand_domain_remove", args=[brand.pk, domain.pk])
+        return urls
+    urls = {
+        "add": reverse("brands:domain_list"),
+        "email_check": reverse("brands:email_check"),
+        "brand": reverse("brands:settings"),
+    }
+    if domain is not None:
+        urls["check"] = reverse("brands:domain_check", args=[domain.pk])
+        urls["remove"] = reverse("brands:domain_remove", args=[domain.pk])
+    return urls
+
+
+def domains_page(request, brand, form=None, status=200, *, staff=False):
+    """The domains page of `brand` (the reseller's own, or any brand's for staff)."""
     rows = [
-        (domain, domains.records_to_publish(domain))
+        (domain, domains.records_to_publish(domain), _domain_urls(brand, domain, staff=staff))
         for domain in brand.domains.exclude(status=DomainStatus.REMOVED).order_by("host")
     ]
     ctx = {
         "brand_owned": brand,
         "rows": rows,
+        "urls": _domain_urls(brand, staff=staff),
+        "staff_view": staff,
         "form": form or DomainForm(),
         "mail_domain": email_auth.mail_domain(brand),
         "mail_records": email_auth.records_to_publish(brand),
@@ -220,18 +246,18 @@ def domain_list(request):
     form = DomainForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
-            return _domains_page(request, brand, form, status=422)
+            return domains_page(request, brand, form, status=422)
         try:
             domains.add_domain(
                 brand=brand, host=form.cleaned_data["host"], kind=form.cleaned_data["kind"], actor=request.user
             )
         except DomainError as exc:
             form_errors_from(form, exc)
-            return _domains_page(request, brand, form, status=422)
+            return domains_page(request, brand, form, status=422)
         if not request.htmx:
             return redirect("brands:domain_list")
         form = DomainForm()
-    return _domains_page(request, brand, form)
+    return domains_page(request, brand, form)
 
 
 def _own_domain(request, domain_id):
@@ -246,7 +272,7 @@ def domain_check(request, domain_id):
         domains.check(domain)
     except DomainError as exc:
         messages.error(request, exc.message)
-    return _domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")
+    return domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")
 
 
 @require_POST
@@ -254,7 +280,7 @@ def domain_check(request, domain_id):
 def domain_remove(request, domain_id):
     domain = _own_domain(request, domain_id)
     domains.remove_domain(domain=domain, actor=request.user)
-    return _domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")
+    return domains_page(request, domain.brand) if request.htmx else redirect("brands:domain_list")
 
 
 @require_POST
@@ -265,14 +291,18 @@ def email_check(request):
     if brand is None:
         return render(request, "brands/not_reseller.html", status=403)
     email_auth.check(brand)
-    return _domains_page(request, brand) if request.htmx else redirect("brands:domain_list")
+    return domains_page(request, brand) if request.htmx else redirect("brands:domain_list")
 
 
 # Readiness
 
 
-def _readiness_page(request, brand):
-    return render(request, "brands/readiness.html", {"brand_owned": brand, "sections": readiness.report(brand)})
+def readiness_page(request, brand, *, staff=False):
+    check_url = (
+        reverse("staff:brand_certificates_check", args=[brand.pk]) if staff else reverse("brands:certificates_check")
+    )
+    ctx = {"brand_owned": brand, "sections": readiness.report(brand), "certificates_check_url": check_url}
+    return render(request, "brands/readiness.html", ctx)
 
 
 @account_required("manage_brand")
@@ -282,9 +312,22 @@ def brand_readiness(request):
     brand = _owned_brand(request)
     if brand is None:
         return render(request, "brands/not_reseller.html", {"needs_brand": True})
-    return _readiness_page(request, brand)
+    return readiness_page(request, brand)
 
 
 @staff_required
 def staff_brand_readiness(request, brand_id):
-    return _readiness_page(request, get_object_or_404(Brand.objects.prefetch_related("domains"), pk=brand_id))
+    return readiness_page(
+        request, get_object_or_404(Brand.objects.prefetch_related("domains"), pk=brand_id), staff=True
+    )
+
+
+@require_POST
+@account_required("manage_brand")
+def certificates_check(request):
+    """Handshake with each served domain of the reseller's brand now."""
+    brand = _owned_brand(request)
+    if brand is None:
+        return render(request, "brands/not_reseller.html", status=403)
+    readiness.check_certificates(brand)
+    return redirect("brands:readiness")

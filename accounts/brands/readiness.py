@@ -8,7 +8,7 @@ from their `AppConfig.ready()`: a section is `(brand, accounts) -> Section`.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from accounts.brands import email_auth, resolve
+from accounts.brands import certificates, email_auth, resolve
 from accounts.brands.models import DomainKind, DomainStatus
 
 
@@ -42,7 +42,6 @@ def _web(brand):
     section = Section("Web domains")
     live = [d for d in brand.domains.all() if d.status != DomainStatus.REMOVED and d.kind != DomainKind.SHORT_LINKS]
     for domain in sorted(live, key=lambda d: d.host):
-        served = domain.is_served
         section.items.append(
             Item(
                 f"{domain.host} (DNS)",
@@ -53,14 +52,8 @@ def _web(brand):
                 else domain.last_error or "Publish the records, then check.",
             )
         )
-        section.items.append(
-            Item(
-                f"{domain.host} (certificate)",
-                served,
-                "issued on demand at the first HTTPS visit" if served else "none until the domain is verified",
-                "" if served else "Verify the domain first.",
-            )
-        )
+        ready, detail, fix = certificates.verdict(domain)
+        section.items.append(Item(f"{domain.host} (certificate)", ready, detail, fix))
     if not live:
         section.items.append(Item("Portal domain", False, "none", "Add a domain your customers will use."))
     return section
@@ -95,7 +88,16 @@ def _short_links(brand):
             "" if domain else f"Add {host} as a short-link domain and verify it.",
         )
     )
+    if domain is not None:
+        ready, detail, fix = certificates.verdict(domain)
+        section.items.append(Item(f"{host} (certificate)", ready, detail, fix))
     return section
+
+
+def check_certificates(brand):
+    """Handshake with every served domain of `brand` now (the page's button)."""
+    for domain in brand.domains.filter(status__in=resolve.SERVED):
+        certificates.check(domain)
 
 
 def report(brand):

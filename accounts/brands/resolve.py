@@ -22,7 +22,7 @@ VERSION_KEY = "brands:version"
 SERVED = (DomainStatus.VERIFIED, DomainStatus.FAILING)
 
 _lock = threading.Lock()
-_state = {"version": None, "checked": 0.0, "hosts": {}, "accounts": {}, "brands": {}}
+_state = {"version": None, "checked": 0.0, "hosts": {}, "accounts": {}, "brands": {}, "served": None}
 
 
 def bump():
@@ -44,7 +44,7 @@ def _fresh():
             version = cache.get(VERSION_KEY, version)
     if version != _state["version"]:
         with _lock:
-            _state.update(version=version, hosts={}, accounts={}, brands={})
+            _state.update(version=version, hosts={}, accounts={}, brands={}, served=None)
     _state["checked"] = now
     return _state
 
@@ -82,6 +82,18 @@ def brand_for_host(host):
         return None
     state["brands"][domain.brand_id] = domain.brand
     return domain.brand
+
+
+def served_hosts():
+    """Every brand domain served now (verified or failing), one query per version: the TLS
+    `ask` answers from this set, so a flood of made-up names neither queries the database nor
+    grows a per-host cache."""
+    state = _fresh()
+    served = state["served"]
+    if served is None:
+        served = frozenset(BrandDomain.objects.filter(status__in=SERVED).values_list("host", flat=True))
+        state["served"] = served
+    return served
 
 
 def _brand_by_id(brand_id):

@@ -112,6 +112,7 @@ def new_reseller_brand(account):
     brand.product_codes = list(inherited.product_codes)
     brand.default_product_codes = list(inherited.default_product_codes)
     brand.modules = list(inherited.modules)
+    brand.dlt_fields = inherited.dlt_fields
     brand.api_servers = list(inherited.api_servers)
     return brand
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/preview/", pages.brand_preview, name="preview"),
     path("settings/customer-view/", pages.customer_preview, name="customer_preview"),
     path("readiness/", pages.brand_readiness, name="readiness"),
+    path("readiness/certificates/", pages.certificates_check, name="certificates_check"),
     path("domains/", pages.domain_list, name="domain_list"),
     path("domains/email/check/", pages.email_check, name="email_check"),
     path("domains/<int:domain_id>/check/", pages.domain_check, name="domain_check"),

@@ -24,8 +24,8 @@ Finalised = namedtuple(
     "Finalised",
     "account_id group index mobile units charges custom iso submitted_at dispatched_at webhook_id dlr_url "
     "dlr_mask sender batch_id product_code template_id old_state old_status old_status_code old_progress "
-    "old_delivered_at",
-    defaults=(None,) * 8,
+    "old_delivered_at at",
+    defaults=(None,) * 9,
 )
 # The same, as Message fields for `values_list` (read before the move: the `old_*` ones are the
 # current values).
@@ -42,23 +42,28 @@ def apply_receipt(*, channel, supplier, supplier_message_id, status, code, at=No
 
 
 def apply_receipts(*, channel, supplier, receipts, at=None):
-    """Apply many receipts (supplier id, status, code): one conditional UPDATE per distinct
-    outcome and the events written in bulk, all in one transaction. Returns how many messages
-    moved."""
+    """Apply many receipts (supplier id, status, code[, at]): one conditional UPDATE per distinct
+    outcome and the events written in bulk, all in one transaction. A receipt's own `at` (a
+    batch of webhooks carries one provider timestamp per status) wins over the call's; each
+    moved row carries its time as `Finalised.at`. Returns how many messages moved."""
     adapter = channels.get(channel)
     at = at or timezone.now()
     by_outcome = {}
-    for supplier_id, status, code in receipts:
-        by_outcome.setdefault((status, code), []).append(supplier_id)
+    for supplier_id, status, code, *when in receipts:
+        stamps = by_outcome.setdefault((status, code), {})
+        stamp = when[0] if when else at
+        # The same receipt twice in one call moves the message once, at its first time.
+        stamps[supplier_id] = min(stamp, stamps.get(supplier_id, stamp))
     changed = 0
     moves = []
     with transaction.atomic():
-        for (status, code), ids in by_outcome.items():
+        for (status, code), stamps in by_outcome.items():
             level = adapter.progress_of(status)
             apply = _apply_postgres if connection.vendor == "postgresql" else _apply_orm
-            rows = apply(supplier, ids, status, code, level, at)
+            rows = apply(supplier, stamps, status, code, level)
             if rows:
-                events.emit_many(adapter.status_events(rows, status, at, code=code), created_at=at)
+                latest = max(r.at for r in rows)
+                events.emit_many(adapter.status_events(rows, status, at, code=code), created_at=latest)
                 moves.append((rows, status, code, level))
             changed += len(rows)
         rollups.record_receipts(channel, moves, at)
@@ -68,37 +73,42 @@ def apply_receipts(*, channel, supplier, receipts, at=None):
 # PostgreSQL moves the messages and returns what the events need in one UPDATE … RETURNING; the
 # locked CTE supplies the values before the move (RETURNING only sees the new ones).
 _MOVE = """
-WITH old AS (
-  SELECT id, state, status, status_code, progress, delivered_at FROM sending_message
-   WHERE supplier = %s AND supplier_message_id = ANY(%s) AND progress < %s FOR UPDATE
+WITH given AS (SELECT * FROM unnest(%s::varchar[], %s::timestamptz[]) AS g(sid, at)),
+old AS (
+  SELECT m.id, m.state, m.status, m.status_code, m.progress, m.delivered_at, given.at
+    FROM sending_message AS m JOIN given ON given.sid = m.supplier_message_id
+   WHERE m.supplier = %s AND m.supplier_message_id = ANY(%s) AND m.progress < %s FOR UPDATE OF m
 )
 UPDATE sending_message AS m
    SET state = CASE WHEN %s THEN %s ELSE m.state END, progress = %s, status = %s, status_code = %s,
-       delivered_at = CASE WHEN %s THEN %s ELSE m.delivered_at END, updated_at = %s
+       delivered_at = CASE WHEN %s THEN old.at ELSE m.delivered_at END, updated_at = old.at
   FROM sending_batch AS b, old
  WHERE old.id = m.id AND b.id = m.batch_id
 RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom, m.iso, m.submitted_at,
           m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask, m.sender, m.batch_id, m.product_code,
-          m.template_id, old.state, old.status, old.status_code, old.progress, old.delivered_at
+          m.template_id, old.state, old.status, old.status_code, old.progress, old.delivered_at, old.at
 """
 
 
-def _apply_postgres(supplier, ids, status, code, level, at):
+def _apply_postgres(supplier, stamps, status, code, level):
     final = level in FINAL_LEVELS
+    ids, ats = list(stamps), list(stamps.values())
     with connection.cursor() as cursor:
-        cursor.execute(_MOVE, [supplier, ids, ceiling(level), final, State.FINAL, level, status, code, final, at, at])
+        cursor.execute(_MOVE, [ids, ats, supplier, ids, ceiling(level), final, State.FINAL, level, status, code, final])
         return [Finalised(*row) for row in cursor.fetchall()]
 
 
-def _apply_orm(supplier, ids, status, code, level, at):
+def _apply_orm(supplier, stamps, status, code, level):
     pending = Message.objects.select_for_update().filter(
-        supplier=supplier, supplier_message_id__in=ids, progress__lt=ceiling(level)
+        supplier=supplier, supplier_message_id__in=list(stamps), progress__lt=ceiling(level)
     )
-    rows = list(pending.values_list("pk", *FINALISED_FIELDS))
-    if not rows:
-        return []
-    changes = {"progress": level, "status": status, "status_code": code, "updated_at": at}
-    if level in FINAL_LEVELS:
-        changes.update(state=State.FINAL, delivered_at=at)
-    Message.objects.filter(pk__in=[r[0] for r in rows], progress__lt=ceiling(level)).update(**changes)
-    return [Finalised(*r[1:]) for r in rows]
+    rows = list(pending.values_list("pk", "supplier_message_id", *FINALISED_FIELDS))
+    moved = []
+    for pk, supplier_id, *values in rows:
+        at = stamps[supplier_id]
+        changes = {"progress": level, "status": status, "status_code": code, "updated_at": at}
+        if level in FINAL_LEVELS:
+            changes.update(state=State.FINAL, delivered_at=at)
+        if Message.objects.filter(pk=pk, progress__lt=ceiling(level)).update(**changes):
+            moved.append(Finalised(*values, at))
+    return moved

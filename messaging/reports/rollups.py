@@ -307,7 +307,7 @@ def record_receipts(channel, moves, at):
     for batch_rows, status, code, level in moves:
         for r in batch_rows:
             new_state = State.FINAL if level in final_levels else r.old_state
-            new_delivered_at = at if level in final_levels else r.old_delivered_at
+            new_delivered_at = (r.at or at) if level in final_levels else r.old_delivered_at
             old = outcome(r.old_state, r.old_status, r.old_status_code)
             new = outcome(new_state, status, code)
             old_latency = latency_bucket(r.old_progress, r.submitted_at, r.old_delivered_at)

@@ -1,6 +1,7 @@
 from django import forms
 
 from messaging.senders.models import ReviewStatus, Sender, TemplateType
+from messaging.senders.services import dlt_fields
 from messaging.services.products import enabled_products
 from portal.pages import PageForm
 
@@ -25,6 +26,8 @@ class SenderForm(PageForm):
         self.fields["service"].choices = [
             (s.code, f"{s.code} – {s.display_name}") for s in enabled_products(account).filter(channel="sms")
         ]
+        if not dlt_fields(account):  # the brand's catalogue has no DLT entity
+            del self.fields["entity_id"], self.fields["entity_name"]
 
 
 class TemplateForm(PageForm):
@@ -49,3 +52,5 @@ class TemplateForm(PageForm):
         self.fields["sender"].choices = [
             (str(s.uuid), f"{s.name} ({s.product_id and s.product.code})") for s in approved.select_related("product")
         ]
+        if not dlt_fields(account):  # no DLT template id under this brand's catalogue
+            del self.fields["template_id"]

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.brands import resolve
 from accounts.services import audit
 from messaging.dlt.rules import normalize_body, validate_body
 from messaging.senders.models import ReviewStatus, Sender, Template, TemplateType
@@ -46,8 +47,18 @@ def _check_document(document, errors):
         errors.add("document", "The document may not be greater than 5 MB.")
 
 
+def dlt_fields(account):
+    """Whether the account's brand sells senders and templates with DLT fields (Brand.dlt_fields)."""
+    return resolve.brand_for_account(account).dlt_fields
+
+
 def _validated_sender(account, data, *, existing=None):
     errors = FieldErrors()
+    if not dlt_fields(account):  # the brand's catalogue has no DLT fields: none are taken
+        data = {k: v for k, v in data.items() if k not in ("entity_id", "entity_name")}
+        takes_entity = False
+    else:
+        takes_entity = True
     name = _clean(data.get("name", existing.name if existing else ""), "name")
     iso = _clean(data.get("country_code", data.get("iso", existing.iso if existing else "")), "country_code").upper()
     entity_id = _clean(data.get("entity_id", existing.entity_id if existing else ""), "entity_id")
@@ -73,11 +84,13 @@ def _validated_sender(account, data, *, existing=None):
                 errors.add("name", "Indian transactional and service sender IDs are exactly 6 letters.")
             else:
                 name = name.upper()
-            if not entity_id:
+            if not takes_entity:
+                pass
+            elif not entity_id:
                 errors.add("entity_id", "The entity id field is required for Indian DLT senders.")
             elif not ENTITY_ID.match(entity_id):
                 errors.add("entity_id", "The entity id must be 12 to 19 digits.")
-            if not entity_name:
+            if takes_entity and not entity_name:
                 errors.add("entity_name", "The entity name field is required for Indian DLT senders.")
         elif not (GLOBAL_ALPHA.match(name) or GLOBAL_NUMERIC.match(name)):
             errors.add(
@@ -209,7 +222,13 @@ def _validated_template(account, data, *, existing=None):
         errors.add("name", "The name field is required.")
     elif len(name) > 100:
         errors.add("name", "The name may not be greater than 100 characters.")
-    ttype = _clean(data.get("type", existing.type if existing else ""), "type").upper()
+    dlt = dlt_fields(account)
+    if not dlt:  # brand B's catalogue: no DLT template id; `type` optional on create, required on edit
+        data = {k: v for k, v in data.items() if k != "template_id"}
+        default_type = "" if existing else TemplateType.TRANSACTIONAL
+        ttype = _clean(data.get("type", default_type), "type").upper()
+    else:
+        ttype = _clean(data.get("type", existing.type if existing else ""), "type").upper()
     if not ttype:
         errors.add("type", "The type field is required.")
     elif ttype not in TemplateType.values:
@@ -218,7 +237,7 @@ def _validated_template(account, data, *, existing=None):
     for problem in validate_body(body, template_type=ttype):
         errors.add("body", problem)
     template_id = _clean(data.get("template_id", existing.template_id if existing else ""), "template_id")
-    needs_dlt = sender is not None and sender.product.requires_dlt and sender.iso == "IN"
+    needs_dlt = dlt and sender is not None and sender.product.requires_dlt and sender.iso == "IN"
     if needs_dlt and not template_id:
         errors.add("template_id", "The template id field is required for Indian DLT templates.")
     elif template_id and not DLT_TEMPLATE_ID.match(template_id):

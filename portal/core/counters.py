@@ -27,6 +27,23 @@ def incr(key, amount=1, *, timeout):
             continue
 
 
+def incr_many(amounts, *, timeout):
+    """`incr()` for many counters ({key: amount}) in one round trip on Redis; returns
+    {key: new value}."""
+    if not amounts:
+        return {}
+    if isinstance(cache, RedisCache):
+        keys = list(amounts)
+        full = [cache.make_and_validate_key(k) for k in keys]
+        pipe = cache._cache.get_client(full[0], write=True).pipeline(transaction=False)
+        for name, key in zip(full, keys, strict=True):
+            pipe.incrby(name, amounts[key])
+            pipe.expire(name, timeout, nx=True)
+        values = pipe.execute()[::2]
+        return {key: int(v) for key, v in zip(keys, values, strict=True)}
+    return {key: incr(key, amount, timeout=timeout) for key, amount in amounts.items()}
+
+
 def decr(key, amount=1):
     """Give back `amount`; a counter that has already expired needs nothing given back."""
     with contextlib.suppress(ValueError):

@@ -52,3 +52,19 @@ def dns_zone(settings):
     settings.DNS_TIMEOUT_SECONDS = 2
     yield zone
     server.stop()
+
+
+@pytest.fixture
+def tls(tmp_path, settings):
+    """A loopback TLS server the certificate check dials (`tls.serve(name, *tls.ca.issue(name))`)."""
+    from tests.brands.tls_server import Authority, TlsServer
+
+    ca = Authority()
+    (tmp_path / "ca.pem").write_bytes(ca.pem())
+    server = TlsServer(tmp_path)
+    server.ca = ca
+    settings.BRAND_TLS_PROBE_ADDRESS = f"127.0.0.1:{server.port}"
+    settings.BRAND_TLS_CA_FILE = str(tmp_path / "ca.pem")
+    settings.BRAND_TLS_TIMEOUT_SECONDS = 3
+    yield server.start()
+    server.stop()

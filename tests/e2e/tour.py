@@ -44,6 +44,8 @@ NOT_PAGES = {
     "view_as_stop",
     "customer_create",
     "rate_card_upload",
+    "certificates_check",
+    "vmn_sms",
 }
 
 

@@ -11,6 +11,7 @@ from messaging.channels.whatsapp.models import (
     ServiceWindow,
     StatusRecord,
     TemplateStatus,
+    WhatsappMedia,
     WhatsappTemplate,
 )
 from messaging.pipeline.models import Batch, Message
@@ -136,3 +137,25 @@ register(
 )
 exempt(ServiceWindow._meta.label, "shown only as a conversation's window badge (the InboundMessage case)")
 exempt(StatusRecord._meta.label, "shown only in its message's timeline (the whatsapp message case)")
+
+
+def _media(account, marker):
+    return WhatsappMedia.objects.create(
+        account=account, kind="image", filename=f"{marker}.png"[:200], content_type="image/png", size=10,
+        file=f"whatsapp/{marker}.png"[:300],
+    )  # fmt: skip
+
+
+register(
+    Case(
+        WhatsappMedia,
+        _media,
+        marker=lambda m: m.filename,
+        ops=(
+            Op("POST", "whatsapp:media_delete", {"pk": "uuid"}),
+            Op("GET", "whatsapp-media", {"pk": "uuid"}, api=True),
+            Op("DELETE", "whatsapp-media", {"pk": "uuid"}, api=True),
+        ),
+        listings=(Listing("whatsapp:media"), Listing("whatsapp-media-list", api=True)),
+    )
+)

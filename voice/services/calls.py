@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from messaging import consent
 from portal.core import bulk as bulk_writes
+from portal.core import outbound
 from portal.core.errors import FieldErrors, ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
 from portal.core.tenancy import is_uuid
@@ -83,6 +84,11 @@ def find_audio(account, value, errors, field="audio"):
     if URL.match(text):
         if len(text) > 1000:
             errors.add(field, f"The {field} URL may not be greater than 1000 characters.")
+        else:
+            try:  # an address the worker would refuse to fetch is refused now, not at call time
+                outbound.check_url(text, allow_loopback=settings.VOICE_AUDIO_URLS_ALLOW_LOOPBACK)
+            except outbound.Refused as exc:
+                errors.add(field, f"The {field} URL cannot be used: {exc}")
         return text, 0.0
     sound = Sound.objects.for_account(account).filter(uuid=text).first() if is_uuid(text) else None
     if sound is None:
@@ -410,7 +416,9 @@ def inbound(*, account, number, flow, caller):
         digits, iso = str(caller)[:16], normalize(number)[1]
     price = pricing.PriceBook(account).price(iso)
     seconds = max_call_seconds()
-    reserved = pricing.reservation(price, seconds)
+    # A flow that bridges places a second, billed leg: reserve for it too.
+    bridges = flow is not None and any(step.get("type") == "bridge" for step in flow.definition.get("steps", []))
+    reserved = pricing.reservation(price, seconds, legs=2 if bridges else 1)
     with transaction.atomic():
         call = Call.objects.create(
             account=account,

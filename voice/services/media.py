@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from portal.core.errors import DomainError
 from voice.models import Call, CallStatus, Connector, NumberKind, Sound, VoiceNumber
-from voice.services import calls, cdr, conferences, runner, storage, tts
+from voice.services import calls, cdr, conferences, remote_audio, runner, storage, tts
 from voice.sip import caller
+from voice.sip.timers import Timers
 
 log = logging.getLogger(__name__)
 _journal_lock = threading.Lock()
@@ -37,10 +38,28 @@ def speak(text, voice, language, gender):
 
 
 def sound_pcm(audio):
-    sound = Sound.objects.filter(uuid=audio).first() if audio and not audio.startswith("http") else None
+    """The PCM a play step sends: a sound file's, or an `audio` URL's (downloaded and converted;
+    a URL that cannot be played plays nothing, and the worker's log says why)."""
+    if audio and audio.startswith(("http://", "https://")):
+        try:
+            return caller._pcm_of_wav(remote_audio.wav_of_url(audio))
+        except remote_audio.AudioUnavailable as exc:
+            log.warning("audio URL not played: %s", exc)
+            return b""
+    sound = Sound.objects.filter(uuid=audio).first() if audio else None
     if sound is None:
-        return b""  # URLs are not fetched by this worker yet
+        return b""
     return caller._pcm_of_wav(storage.absolute(sound.path).read_bytes())
+
+
+def trunk():
+    """How the worker reaches the carrier: its address, digest credentials and SIP timers."""
+    user = settings.VOICE_SIP_USERNAME
+    return {
+        "carrier": carrier_address(),
+        "auth": (user, settings.VOICE_SIP_PASSWORD) if user else None,
+        "timers": Timers(t1=settings.VOICE_SIP_T1, t2=settings.VOICE_SIP_T2),
+    }
 
 
 def journal(call, outcome):
@@ -73,8 +92,15 @@ def claim(limit):
 def run_call(call, *, ring_timeout=30):
     try:
         plan = runner.plan_of(call, {})
+        line = trunk()
         outcome = caller.run(
-            plan, carrier=carrier_address(), speak=speak, sound_pcm=sound_pcm, ring_timeout=ring_timeout
+            plan,
+            carrier=line["carrier"],
+            speak=speak,
+            sound_pcm=sound_pcm,
+            ring_timeout=ring_timeout,
+            auth=line["auth"],
+            timers=line["timers"],
         )
         journal(call, outcome)
         cdr.finish([(call, outcome)], started=call.start_at)
@@ -145,6 +171,7 @@ def inbound_server(host, port):
         speak=speak,
         sound_pcm=sound_pcm,
         conference=conference_admission,
+        trunk=trunk(),
     )
 
 

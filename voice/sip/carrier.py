@@ -7,6 +7,12 @@ chosen by the dialled number's last three digits (the simulator's table, docs/vo
     seconds after answering; `scripts` maps a number to other digits.
 
 `Carrier(...).start()` runs it in a thread; `recordings` maps Call-ID -> 16-bit PCM heard.
+
+Like a real trunk it may challenge (`users={"name": "password"}`: INVITE and BYE get a 401, or
+a 407 with `proxy=True`, until they carry a valid digest response; a wrong one gets 403), it
+answers a retransmitted request with its last response, retransmits its 200 OK until the ACK
+arrives (T1 doubling, up to T2), and `lose={"INVITE": 1, "ACK": 1, "BYE": 1}` drops that many
+of each request as a lossy network would.
 """
 
 import contextlib
@@ -17,6 +23,7 @@ import struct
 import threading
 import time
 
+from voice.sip import digest
 from voice.sip import message as sip
 from voice.sip.rtp import Stream
 
@@ -30,7 +37,21 @@ def _tone(seconds, frequency=300.0, amplitude=0.2):
 
 class Carrier:
     def __init__(
-        self, host="127.0.0.1", port=0, *, answer_after=0.2, dtmf_after=0.6, scripts=None, talk=True, hang_up_after=None
+        self,
+        host="127.0.0.1",
+        port=0,
+        *,
+        answer_after=0.2,
+        dtmf_after=0.6,
+        scripts=None,
+        talk=True,
+        hang_up_after=None,
+        users=None,
+        proxy=False,
+        realm="carrier.test",
+        lose=None,
+        t1=0.5,
+        t2=4.0,
     ):
         self.hang_up_after = hang_up_after  # seconds after answering the callee hangs up (None: never)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -43,6 +64,13 @@ class Carrier:
         self.calls = {}  # call-id -> state dict
         self.recordings = {}
         self.invites = 0
+        self.users, self.proxy, self.realm = users, proxy, realm
+        self.nonces = set()
+        self.lose = dict(lose or {})
+        self.received = {}  # method -> requests received (lost ones included)
+        self.challenged = 0
+        self.t1, self.t2 = t1, t2
+        self._last = {}  # (call-id, cseq) -> the last response sent, for retransmissions
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._lock = threading.Lock()
@@ -64,7 +92,10 @@ class Carrier:
         self.sock.close()
 
     def _send(self, msg, addr):
-        self.sock.sendto(msg.encode(), addr)
+        data = msg.encode()
+        if msg.is_response:
+            self._last[(msg.headers.get("call-id", ""), msg.headers.get("cseq", ""))] = data
+        self.sock.sendto(data, addr)
 
     def _serve(self):
         while not self._stop.is_set():
@@ -75,13 +106,42 @@ class Carrier:
             msg = sip.parse(data)
             if msg.is_response:
                 continue
+            with self._lock:
+                self.received[msg.method] = self.received.get(msg.method, 0) + 1
+                if self.lose.get(msg.method, 0) > 0:
+                    self.lose[msg.method] -= 1
+                    continue  # lost on the way
+            key = (msg.headers.get("call-id", ""), msg.headers.get("cseq", ""))
+            if msg.method != "ACK" and key in self._last:
+                self.sock.sendto(self._last[key], addr)  # a retransmission: the same answer
+                continue
+            if msg.method in ("INVITE", "BYE") and self.users is not None and not self._authorised(msg, addr):
+                continue
             handler = getattr(self, f"_on_{msg.method.lower()}", None)
             if handler:
                 handler(msg, addr)
 
+    def _authorised(self, msg, addr):
+        """Challenge a request without valid credentials (401/407 with a fresh nonce); a request
+        that answered a challenge wrongly gets 403."""
+        header = msg.headers.get("proxy-authorization" if self.proxy else "authorization", "")
+        if header and digest.verify(header, users=self.users, realm=self.realm, nonces=self.nonces, method=msg.method):
+            return True
+        if header:
+            self._send(sip.response(msg, 403, to_tag=sip.token()), addr)
+            return False
+        nonce = sip.token() + sip.token()
+        self.nonces.add(nonce)
+        self.challenged += 1
+        challenge = sip.response(msg, 407 if self.proxy else 401, to_tag=sip.token())
+        name = "proxy-authenticate" if self.proxy else "www-authenticate"
+        challenge.headers[name] = f'Digest realm="{self.realm}", nonce="{nonce}", qop="auth", algorithm=MD5'
+        self._send(challenge, addr)
+        return False
+
     def _on_invite(self, msg, addr):
         call_id = msg.headers.get("call-id", "")
-        if call_id in self.calls:  # a retransmission
+        if call_id in self.calls:  # the same call again (a retransmission answered above)
             return
         with self._lock:
             self.invites += 1
@@ -93,6 +153,7 @@ class Carrier:
             "tag": sip.token(),
             "answered": False,
             "done": threading.Event(),
+            "invite_at": time.monotonic(),
         }
         self.calls[call_id] = state
         tail = number[-3:]
@@ -116,7 +177,10 @@ class Carrier:
         state["answered"] = True
         contact = f"<sip:{state['number']}@{self.host}:{self.port}>"
         body = sip.sdp(self.host, rtp.port, "carrier")
-        self._send(sip.response(state["invite"], 200, to_tag=state["tag"], body=body, contact=contact), state["addr"])
+        state["acked"] = threading.Event()
+        ok = sip.response(state["invite"], 200, to_tag=state["tag"], body=body, contact=contact)
+        self._send(ok, state["addr"])
+        threading.Thread(target=self._until_acked, args=(state, ok), daemon=True).start()
         threading.Thread(target=self._talk, args=(call_id,), daemon=True).start()
         if self.hang_up_after is not None:
             threading.Timer(self.hang_up_after, self._hang_up, args=(call_id,)).start()
@@ -174,8 +238,18 @@ class Carrier:
             state["cancelled"] = True
             self._send(sip.response(state["invite"], 487, to_tag=state["tag"]), addr)
 
+    def _until_acked(self, state, ok):
+        """RFC 3261 §13.3.1.4: the 2xx is sent again (T1 doubling up to T2) until its ACK."""
+        interval, give_up = self.t1, time.monotonic() + 64 * self.t1
+        while not state["acked"].wait(interval) and time.monotonic() < give_up and not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                self._send(ok, state["addr"])
+            interval = min(interval * 2, self.t2)
+
     def _on_ack(self, msg, addr):
-        pass
+        state = self.calls.get(msg.headers.get("call-id", ""))
+        if state and state.get("acked"):
+            state["acked"].set()
 
     def _on_bye(self, msg, addr):
         call_id = msg.headers.get("call-id", "")

@@ -20,6 +20,7 @@ from voice.flows import engine
 from voice.sip import message as sip
 from voice.sip.caller import SipCall
 from voice.sip.rtp import Stream
+from voice.sip.timers import Timers
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -27,21 +28,28 @@ with warnings.catch_warnings():
 
 
 class InboundLeg(SipCall):
-    """The engine's Leg for an answered inbound call (signalling belongs to the server)."""
+    """The engine's Leg for an answered inbound call (signalling belongs to the server). A bridge
+    step places its legs to the trunk like an outgoing call's, with the VMN as the caller id."""
 
-    def __init__(self, *, rtp, speak, sound_pcm, max_seconds):  # signalling is the server's: no socket here
+    def __init__(self, *, rtp, speak, sound_pcm, max_seconds, number, host, trunk=None):
         self.rtp = rtp
         self.speak, self.sound_pcm = speak, sound_pcm or (lambda audio: b"")
         self.max_seconds = max_seconds
         self.answered_at = time.monotonic()
         self.hung_up = False
         self.recordings, self.legs, self.sms = [], [], []
+        self.bridge, self.host = number, host
+        trunk = trunk or {}
+        self.carrier = trunk.get("carrier")
+        self.auth, self.timers = trunk.get("auth"), trunk.get("timers") or Timers()
 
     def _check_bye(self):
         return self.hung_up
 
     def dial(self, numbers, timeout, record):
-        return engine.Dialled("CHANUNAVAIL", numbers[0] if numbers else "", 0, 0)
+        if self.carrier is None:  # no trunk configured: nobody to ring
+            return engine.Dialled("CHANUNAVAIL", numbers[0] if numbers else "", 0, 0)
+        return super().dial(numbers, timeout, record)
 
 
 class InboundServer:
@@ -57,12 +65,15 @@ class InboundServer:
         sound_pcm=None,
         db_workers=8,
         conference=None,
+        trunk=None,
     ):
         """`directory(number)` -> (flow definition or "conference", max seconds) or None;
         `accept(number, caller)` -> the call row (written with its reservation); `finish(call,
         Outcome)` writes the CDR; `conference(number, pin, present roles)` -> (room key, role,
-        reason) for conference numbers (services/conferences.admit)."""
+        reason) for conference numbers (services/conferences.admit); `trunk` ({"carrier": (host,
+        port), "auth": (user, password) or None, "timers": Timers}) is where bridge steps ring."""
         self.conference = conference
+        self.trunk = trunk
         self.rooms = {}
         self._rooms_lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -106,8 +117,9 @@ class InboundServer:
 
     def _invite(self, msg, addr):
         call_id = msg.headers.get("call-id", "")
-        if call_id in self.calls:
-            return  # a retransmission of an INVITE already answered
+        if call_id in self.calls:  # a retransmission: our answer was lost, send it again
+            self.sock.sendto(self.calls[call_id]["answer"], addr)
+            return
         number = sip.user_of(msg.uri)
         found = self.directory(number)
         if found is None:
@@ -119,13 +131,21 @@ class InboundServer:
         rtp.remote = sip.media_address(msg.body)
         tag = sip.token()
         contact = f"<sip:{number}@{self.host}:{self.port}>"
-        self.sock.sendto(
-            sip.response(msg, 200, to_tag=tag, body=sip.sdp(self.host, rtp.port), contact=contact).encode(), addr
-        )
+        answer = sip.response(msg, 200, to_tag=tag, body=sip.sdp(self.host, rtp.port), contact=contact).encode()
+        self.sock.sendto(answer, addr)
         self.answered += 1
         caller = sip.user_of(msg.headers.get("from", ""))
-        leg = InboundLeg(rtp=rtp, speak=self.speak, sound_pcm=self.sound_pcm, max_seconds=max_seconds)
+        leg = InboundLeg(
+            rtp=rtp,
+            speak=self.speak,
+            sound_pcm=self.sound_pcm,
+            max_seconds=max_seconds,
+            number=number,
+            host=self.host,
+            trunk=self.trunk,
+        )
         state = {
+            "answer": answer,
             "leg": leg,
             "row": self.db.submit(self._accept, number, caller),
             "started": time.monotonic(),
@@ -177,7 +197,14 @@ class InboundServer:
             leg.rtp.send_silence(0.1, stop=lambda: leg.hung_up)
         talk = max(int(round(time.monotonic() - state["started"])), 1)
         outcome = Outcome(
-            status="ANSWER", sip_code=200, talk_seconds=talk, dtmf=trace.dtmf if trace else "", hangup_by="caller"
+            status="ANSWER",
+            sip_code=200,
+            talk_seconds=talk,
+            dtmf=trace.dtmf if trace else "",
+            hangup_by="caller",
+            recordings=leg.recordings,
+            legs=leg.legs,
+            sms=leg.sms,
         )
         leg.rtp.close()
         self.db.submit(self._finish, state["row"], outcome)

@@ -249,9 +249,9 @@ class WhatsappAdapter(ChannelAdapter):
         return ("", "delivered"), [("131026", "failed"), ("131049", "failed")]
 
     def status_events(self, rows, status, at, code=""):
-        stamp = at.isoformat().replace("+00:00", "Z")
         error = provider_errors.error_object(code)
         for r in rows:
+            stamp = (r.at or at).isoformat().replace("+00:00", "Z")  # the provider's time of this status
             payload = {
                 "id": f"{r.group}:{r.index}",
                 "channel": self.name,

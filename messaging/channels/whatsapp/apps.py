@@ -7,12 +7,15 @@ class WhatsappChannelConfig(AppConfig):
     verbose_name = "WhatsApp channel"
 
     def ready(self):
+        from accounts.brands import readiness
         from messaging.channels.whatsapp import events
         from messaging.channels.whatsapp.adapter import WhatsappAdapter
         from messaging.channels.whatsapp.connector import CloudApiConnector
+        from messaging.channels.whatsapp.readiness import whatsapp_section
         from messaging.pipeline import channels, connectors
         from portal.core.events import registry
 
         registry.register(*events.EVENT_TYPES)
+        readiness.register(whatsapp_section)
         channels.register(WhatsappAdapter())
         connectors.register_kind(CloudApiConnector.kind, CloudApiConnector)

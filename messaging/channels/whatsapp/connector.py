@@ -2,9 +2,11 @@
 its business number (base URL, token and throughput are the number's), a number's messages at
 most at its throughput, several requests in flight at once.
 
-Provider throttling (130429) slows the number down and the message is tried again instead of
-failing; any other refusal is final (`Refused` with the provider's code: refunded by dispatch).
-Receipts come back through the status webhooks (`webhook.py`), not from here."""
+Before sending, each (number, customer) pair's rate is reserved (`pair_rate`): a message over it
+waits for its slot in the same chunk rather than provoking 131056. Provider throttling (130429)
+slows the number down and the message is tried again instead of failing; any other refusal is
+final (`Refused` with the provider's code: refunded by dispatch). Receipts come back through the
+status webhooks (`webhook_buffer.py`), not from here."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,13 +14,14 @@ from types import SimpleNamespace
 
 from django.conf import settings
 
-from messaging.channels.whatsapp import cloud_api, intake
+from messaging.channels.whatsapp import cloud_api, intake, pair_rate
 from messaging.channels.whatsapp import errors as provider_errors
 from messaging.channels.whatsapp.models import BusinessNumber
 from messaging.pipeline import throttle
 from messaging.pipeline.connectors import Refused
 
 _pool = None
+clock, sleep = time.time, time.sleep  # tests replace them
 
 
 def pool():
@@ -51,15 +54,28 @@ class CloudApiConnector:
                 continue
             client = cloud_api.client_for(number)
             bucket = SimpleNamespace(name=f"whatsapp:{number.phone_number_id}", rate=number.throughput)
-            start = 0
-            while start < len(indexes):
-                granted = throttle.take(bucket, len(indexes) - start)
-                part = indexes[start : start + granted]
-                answers = pool().map(lambda i, c=client, b=bucket: self._send(c, b, messages[i]), part)
-                for i, answer in zip(part, answers, strict=True):
-                    results[i] = answer
-                start += granted
+            due = pair_rate.schedule(number.phone_number_id, [messages[i].mobile for i in indexes], now=clock())
+            # Messages over their pair's rate wait for their slot (131056 is never provoked):
+            # each wave holds the messages due by then, in the order they became due.
+            waves = {}
+            for i, at in zip(indexes, due, strict=True):
+                waves.setdefault(at, []).append(i)
+            for at in sorted(waves):
+                wait = at - clock()
+                if wait > 0:
+                    sleep(wait)
+                self._send_wave(client, bucket, messages, waves[at], results)
         return results
+
+    def _send_wave(self, client, bucket, messages, indexes, results):
+        start = 0
+        while start < len(indexes):
+            granted = throttle.take(bucket, len(indexes) - start)
+            part = indexes[start : start + granted]
+            answers = pool().map(lambda i, c=client, b=bucket: self._send(c, b, messages[i]), part)
+            for i, answer in zip(part, answers, strict=True):
+                results[i] = answer
+            start += granted
 
     def schedule_receipts(self, supplier_ids):
         """After the wamids are recorded (dispatch calls this on commit): statuses the provider

@@ -71,9 +71,19 @@ def _url(value, path, errors):
     return parts.path.rsplit(".", 1)[-1].lower() if "." in parts.path.rsplit("/", 1)[-1] else ""
 
 
-def check_media(kind, payload, path, errors):
+def media_extensions():
+    return set(_MEDIA_EXTENSIONS)
+
+
+def check_media(kind, payload, path, errors, allow_id=False):
     """A media object (`url`, optional `size` in bytes, `caption`, `filename`) within the
-    catalogued limits of its kind."""
+    catalogued limits of its kind; or `id`, a file uploaded to the media library (checked when
+    it was uploaded; the send checks it is the account's, `media.resolve`)."""
+    ident = _text(payload.get("id")).strip()
+    if allow_id and ident and not payload.get("url"):
+        caption = _text(payload.get("caption"))
+        _max(caption, MAX_CAPTION, f"{path}.caption", errors)
+        return {"media_id": ident, "url": "", "caption": caption, "filename": _text(payload.get("filename"))}
     url = _required(payload, "url", path, errors)
     limit, extensions = MEDIA[kind]
     if url:
@@ -289,8 +299,9 @@ def parse(message, errors):
         _max(text, MAX_TEXT, f"{path}.text", errors)
         return Parsed(kind, {"type": kind, "text": text}, text, True)
     if kind in MEDIA:
-        media = check_media(kind, payload, path, errors)
-        return Parsed(kind, {"type": kind, **media}, media["caption"] or media["filename"] or media["url"], True)
+        media = check_media(kind, payload, path, errors, allow_id=True)
+        text = media["caption"] or media["filename"] or media["url"] or media.get("media_id", "")
+        return Parsed(kind, {"type": kind, **media}, text, True)
     if kind == "interactive":
         content = _interactive(payload, errors)
         return Parsed(kind, {"type": kind, **content}, content.get("body", ""), True)

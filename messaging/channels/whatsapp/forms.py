@@ -291,6 +291,13 @@ def message_of(data, account):
     return {"type": "template", "payload": payload}
 
 
+class MediaForm(PageForm):
+    type = forms.ChoiceField(
+        choices=[("image", "Image"), ("audio", "Audio"), ("video", "Video"), ("document", "Document")], label="Kind"
+    )
+    file = forms.FileField(label="File", help_text="Checked against the kind's size and type limits.")
+
+
 class ReplyForm(PageForm):
     message_type = forms.ChoiceField(
         choices=[("text", "Text"), ("template", "Approved template")], initial="text", label="Reply with"

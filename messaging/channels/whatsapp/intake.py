@@ -22,8 +22,9 @@ from messaging import consent
 from messaging.channels.whatsapp import cloud_api, message_templates, pricing, window
 from messaging.channels.whatsapp.events import WHATSAPP_MESSAGE_IN
 from messaging.channels.whatsapp.models import BusinessNumber, InboundMessage, StatusRecord
-from messaging.pipeline import receipts
-from messaging.pipeline.models import SupplierConnector
+from messaging.pipeline import channels, receipts
+from messaging.pipeline.models import Message, SupplierConnector
+from messaging.pipeline.status import applies
 from portal.core import events
 
 CHANNEL = "whatsapp"
@@ -120,22 +121,27 @@ def _suppliers():
     return _cache["suppliers"]
 
 
-def process(payload, numbers):
-    """Apply a verified payload; returns counts of what it held."""
+def process(payload, numbers, statuses=None):
+    """Apply a verified payload; returns counts of what it held. With a `statuses` list, the
+    payload's statuses are appended to it as (number, status) for the caller to apply in bulk
+    with a batch's others (`apply_statuses`) instead of here."""
     by_phone = {n.phone_number_id: n for n in numbers}
     by_waba = {}
     for n in numbers:
         by_waba.setdefault(n.waba_id, n)
     counts = {"statuses": 0, "moved": 0, "messages": 0, "templates": 0}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the buffer's batch is the transaction
         for entry, field, value in _changes(payload):
             metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
             number = by_phone.get(str(metadata.get("phone_number_id") or ""))
             if field == "messages" and number is not None:
-                statuses = [s for s in value.get("statuses") or () if isinstance(s, dict)]
-                if statuses:
-                    counts["statuses"] += len(statuses)
-                    counts["moved"] += _statuses(number, statuses)
+                found = [s for s in value.get("statuses") or () if isinstance(s, dict)]
+                if found:
+                    counts["statuses"] += len(found)
+                    if statuses is None:
+                        counts["moved"] += apply_statuses([(number, s) for s in found])
+                    else:
+                        statuses.extend((number, s) for s in found)
                 inbound = [m for m in value.get("messages") or () if isinstance(m, dict)]
                 if inbound:
                     counts["messages"] += _inbound(number, inbound, value.get("contacts") or [])
@@ -154,26 +160,60 @@ def process(payload, numbers):
     return counts
 
 
-def _statuses(number, statuses):
-    records, by_time = [], {}
-    for s in statuses:
-        wamid, status = str(s.get("id") or ""), str(s.get("status") or "")
+def apply_statuses(items):
+    """Apply (number, status object) pairs, in the order they arrived, as one query set: the
+    timeline rows in bulk, the messages locked in id order, then each message's statuses
+    walked in arrival order against its current progress (forward-only, as if applied one by
+    one) and the moves written in rounds, the first move of every message, then the second…,
+    one UPDATE per outcome per round. Returns how many moves were made."""
+    records, parsed = [], []
+    for number, s in items:
+        wamid, status = str(s.get("id") or "")[:200], str(s.get("status") or "")[:20]
         if not wamid or not status:
             continue
         errors = s.get("errors") if isinstance(s.get("errors"), list) else []
         code = str(errors[0].get("code") or "")[:10] if errors and isinstance(errors[0], dict) else ""
         at = _time(s.get("timestamp"))
-        records.append(
-            StatusRecord(account_id=number.account_id, wamid=wamid[:200], status=status[:20], code=code, at=at)
-        )
-        by_time.setdefault(at, []).append((wamid, status, code))
-    StatusRecord.objects.bulk_create(records)
-    _lock_in_order({w for batch in by_time.values() for w, _, _ in batch})
-    moved = 0
-    for supplier in _suppliers():
-        for at, batch in by_time.items():
-            moved += receipts.apply_receipts(channel=CHANNEL, supplier=supplier, receipts=batch, at=at)
+        records.append(StatusRecord(account_id=number.account_id, wamid=wamid, status=status, code=code, at=at))
+        parsed.append((wamid, status, code, at))
+    if not records:
+        return 0
+    adapter = channels.get(CHANNEL)
+    with transaction.atomic():
+        StatusRecord.objects.bulk_create(records, batch_size=2000)
+        current = _lock_current({p[0] for p in parsed})
+        by_wamid = {}
+        for supplier, wamid in current:
+            by_wamid.setdefault(wamid, []).append(supplier)
+        rounds = []
+        for wamid, status, code, at in parsed:
+            level = adapter.progress_of(status)
+            for supplier in by_wamid.get(wamid, ()):
+                progress, made = current[(supplier, wamid)]
+                if not applies(progress, level):
+                    continue
+                current[(supplier, wamid)] = (level, made + 1)
+                if len(rounds) <= made:
+                    rounds.append({})
+                rounds[made].setdefault(supplier, []).append((wamid, status, code, at))
+        moved = 0
+        for round_ in rounds:
+            for supplier, receipts_ in round_.items():
+                moved += receipts.apply_receipts(channel=CHANNEL, supplier=supplier, receipts=receipts_)
     return moved
+
+
+def _lock_current(wamids):
+    """{(supplier, wamid): (progress, moves so far)} of the messages, locked in id order."""
+    if not wamids:
+        return {}
+    rows = (
+        Message.objects.select_for_update()
+        .filter(supplier__in=list(_suppliers()), supplier_message_id__in=list(wamids))
+        .order_by("id")
+        .values_list("supplier", "supplier_message_id", "progress")
+    )
+    return {(supplier, wamid): (progress, 0) for supplier, wamid, progress in rows}
 
 
 def _lock_in_order(wamids):
@@ -190,18 +230,36 @@ def _lock_in_order(wamids):
         )
 
 
+APPLIER_LOCK = 0x57414950  # "WAIP": held by the one applier of the webhook buffer, and by replay
+
+
+def applier_lock(wait=True):
+    """Take the transaction-scoped lock the webhook buffer's applier holds (PostgreSQL); with
+    `wait=False`, return False instead of waiting when another holds it."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLIER_LOCK])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [APPLIER_LOCK])
+        return cursor.fetchone()[0]
+
+
 def replay(supplier, wamids):
     """Apply the recorded statuses of `wamids` again (those that came before the messages were
     recorded as sent found nothing to move). Returns how many messages moved."""
-    rows = (
-        StatusRecord.objects.filter(wamid__in=list(wamids)).order_by("at").values_list("wamid", "status", "code", "at")
-    )
-    by_time = {}
-    for wamid, status, code, at in rows:
-        by_time.setdefault(at, []).append((wamid, status, code))
     moved = 0
     with transaction.atomic():
+        # After the applier's batch, not beside it: a batch that read these messages before
+        # their wamids were committed records its statuses without moving them, and this replay
+        # must read those records (the applier commits them before releasing the lock).
+        applier_lock()
         _lock_in_order(set(wamids))
+        rows = StatusRecord.objects.filter(wamid__in=list(wamids)).order_by("at")
+        by_time = {}
+        for wamid, status, code, at in rows.values_list("wamid", "status", "code", "at"):
+            by_time.setdefault(at, []).append((wamid, status, code))
         for at, batch in by_time.items():
             moved += receipts.apply_receipts(channel=CHANNEL, supplier=supplier, receipts=batch, at=at)
     return moved

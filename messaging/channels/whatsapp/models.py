@@ -4,7 +4,9 @@ messages and the status timeline. Outbound messages live in the pipeline's one m
 
 import uuid
 
+from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils import timezone
 
 from portal.core.tenancy import TenantQuerySet
 
@@ -170,3 +172,56 @@ class StatusRecord(models.Model):
 
     def __str__(self):
         return f"{self.wamid} {self.status}"
+
+
+class WebhookIntake(models.Model):
+    """A signed Cloud API webhook body, kept from its 200 until the applier has applied it
+    (`webhook_buffer`): the answer waits only for this row's commit, so a crash loses nothing.
+    No account: the body names its business numbers, and the applier reads them from it."""
+
+    body = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"webhook {self.pk}"
+
+
+class _MediaStorage(Storage):
+    """The `whatsapp_media` storage of STORAGES, looked up on every use (so a changed setting,
+    as in tests, applies at once): the filesystem under MEDIA_ROOT, or S3-compatible storage by
+    setting (docs/configuration.md)."""
+
+    def __getattribute__(self, name):
+        if name.startswith("__"):
+            return object.__getattribute__(self, name)
+        return getattr(storages["whatsapp_media"], name)
+
+
+def media_storage():
+    return _MediaStorage()
+
+
+class WhatsappMedia(models.Model):
+    """A file a customer uploaded to send (image, audio, video, document), checked against the
+    catalogued limits of its kind; sends name it by `uuid`. `provider_ids` holds the Cloud API's
+    media id per phone number id, uploaded on first send from that number."""
+
+    KINDS = (("image", "Image"), ("audio", "Audio"), ("video", "Video"), ("document", "Document"))
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    file = models.FileField(storage=media_storage, upload_to="whatsapp/%Y/%m/", max_length=300)
+    provider_ids = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.filename

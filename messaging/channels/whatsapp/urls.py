@@ -6,6 +6,9 @@ app_name = "whatsapp"
 
 urlpatterns = [
     path("numbers/", views.number_list, name="number_list"),
+    path("media/", views.media_page, name="media"),
+    path("media/upload/", views.media_upload, name="media_upload"),
+    path("media/<uuid:pk>/delete/", views.media_delete, name="media_delete"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/new/", views.template_new, name="template_new"),
     path("templates/preview/", views.template_preview, name="template_preview"),

@@ -12,11 +12,24 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import account_required
 from accounts.services import credits
 from messaging.channels.whatsapp import errors as provider_errors
-from messaging.channels.whatsapp import inbox, message_templates
+from messaging.channels.whatsapp import inbox, media, message_templates
 from messaging.channels.whatsapp.api.channel_request import outgoing_for
 from messaging.channels.whatsapp.content import parse
-from messaging.channels.whatsapp.forms import TEMPLATE_FIELDS, ComposeForm, ReplyForm, TemplateForm, message_of
-from messaging.channels.whatsapp.models import STATUS_FILTER, BusinessNumber, StatusRecord, WhatsappTemplate
+from messaging.channels.whatsapp.forms import (
+    TEMPLATE_FIELDS,
+    ComposeForm,
+    MediaForm,
+    ReplyForm,
+    TemplateForm,
+    message_of,
+)
+from messaging.channels.whatsapp.models import (
+    STATUS_FILTER,
+    BusinessNumber,
+    StatusRecord,
+    WhatsappMedia,
+    WhatsappTemplate,
+)
 from messaging.channels.whatsapp.sending import quote, submit
 from messaging.pipeline import compose as composer_parts
 from messaging.pipeline import recipients
@@ -386,3 +399,38 @@ def message_detail(request, pk, index):
         "error": provider_errors.error_object(message.status_code),
     }
     return render(request, "whatsapp/message_detail.html", ctx)
+
+
+def _media_page(request, form):
+    items = WhatsappMedia.objects.for_account(request.account)
+    return render(request, "whatsapp/media.html", {"form": form, "page": paginate(request, items)})
+
+
+@account_required()
+def media_page(request):
+    """The media library: list, upload (checked against the kind's limits), delete."""
+    return _media_page(request, MediaForm())
+
+
+@require_POST
+@account_required("send")
+def media_upload(request):
+    form = MediaForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            item = media.upload(account=request.account, kind=form.cleaned_data["type"], file=form.cleaned_data["file"])
+        except ValidationFailed as exc:
+            _errors_on(form, exc)
+        else:
+            flash.success(request, f"{item.filename} uploaded: send it with id {item.uuid}.")
+            return redirect("whatsapp:media")
+    return _media_page(request, form)
+
+
+@require_POST
+@account_required("send")
+def media_delete(request, pk):
+    item = get_for_account_or_404(WhatsappMedia, request.account, uuid=pk)
+    media.delete(item)
+    flash.success(request, f"{item.filename} deleted.")
+    return redirect("whatsapp:media")

@@ -98,11 +98,11 @@ def test_a_bad_signature_is_401_and_changes_nothing(client, account, business_nu
     assert not InboundMessage.objects.exists() and not ServiceWindow.objects.exists()
     good = client.post(url, body, content_type="application/json",
                        HTTP_X_HUB_SIGNATURE_256=cloud_api.sign("s3cret", body))  # fmt: skip
-    assert good.status_code == 200 and good.json()["messages"] == 1
+    assert good.status_code == 200 and good.json() == {"received": True}
     again = client.post(
         url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=cloud_api.sign("s3cret", body)
     )
-    assert again.json()["messages"] == 0  # a redelivered webhook is stored once
+    assert again.status_code == 200 and InboundMessage.objects.count() == 1  # a redelivered webhook is stored once
     inbound = InboundMessage.objects.get()
     assert (inbound.customer, inbound.text, inbound.profile_name) == (CUSTOMER, "Hi there", "Asha")
     assert ServiceWindow.objects.filter(number=business_number, customer=CUSTOMER).exists()

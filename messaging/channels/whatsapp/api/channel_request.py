@@ -3,7 +3,7 @@
 
 import json
 
-from messaging.channels.whatsapp import content
+from messaging.channels.whatsapp import content, media
 from messaging.channels.whatsapp.sending import PRODUCT, Outgoing
 from messaging.pipeline import recipients
 from messaging.pipeline.channels import ChannelRequest
@@ -75,6 +75,7 @@ def parse(account, body, entry, errors):
     recipient = entry.get("recipient") or body.get("recipient")
     numbers = recipient_numbers(account, recipient, errors)
     parsed = content.parse(body.get("message"), errors)
+    media.resolve(account, parsed, errors)
     foreign_id = as_text(meta.get("foreign_id") or "", "foreign_id")
     webhook_id = as_text(meta.get("webhook_id") or "", "webhook_id")
     tags = tags_of(meta)

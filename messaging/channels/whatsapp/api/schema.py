@@ -219,3 +219,25 @@ TEMPLATE_EXAMPLE = OpenApiExample(
     },
     request_only=True,
 )
+
+MEDIA = inline_serializer(
+    name="WhatsappMedia",
+    fields={
+        "id": serializers.UUIDField(help_text="Name it in a send: `message.payload.id` instead of `url`."),
+        "type": serializers.ChoiceField(choices=["image", "audio", "video", "document"]),
+        "filename": serializers.CharField(),
+        "mime_type": serializers.CharField(),
+        "size": serializers.IntegerField(help_text="Bytes."),
+        "created_at": serializers.DateTimeField(),
+    },
+)
+MEDIA_UPLOAD = inline_serializer(
+    name="WhatsappMediaUpload",
+    fields={
+        "type": serializers.ChoiceField(choices=["image", "audio", "video", "document"]),
+        "file": serializers.FileField(
+            help_text="image: jpg/png up to 5 MB; audio (aac, mp4, m4a, amr, mp3, mpeg, opus) and video "
+            "(mp4, 3gp) up to 16 MB; document up to 100 MB, not a media file."
+        ),
+    },
+)

@@ -9,6 +9,8 @@ WA = {"channel": Channel.WHATSAPP}
 urlpatterns = [
     path("templates", views.TemplateList.as_view(), name="whatsapp-templates"),
     path("templates/<str:pk>", views.TemplateDetail.as_view(), name="whatsapp-template"),
+    path("media", views.MediaList.as_view(), name="whatsapp-media-list"),
+    path("media/<str:pk>", views.MediaDetail.as_view(), name="whatsapp-media"),
     path("suppressions/unsubscribers", suppressions.UnsubscriberList.as_view(**WA), name="whatsapp-unsubscribers"),
     path(
         "suppressions/unsubscribers/import",

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 
 from messaging import consent
 from messaging.channels.whatsapp import errors as provider_errors
-from messaging.channels.whatsapp import message_templates, service_templates
+from messaging.channels.whatsapp import media, message_templates, service_templates
 from messaging.channels.whatsapp.api import schema as S
 from messaging.channels.whatsapp.api.channel_request import outgoing_for, recipient_numbers, tags_of
 from messaging.channels.whatsapp.api.channel_request import parse as parse_channel_request
-from messaging.channels.whatsapp.models import STATUS_FILTER, StatusRecord, WhatsappTemplate
+from messaging.channels.whatsapp.models import STATUS_FILTER, StatusRecord, WhatsappMedia, WhatsappTemplate
 from messaging.channels.whatsapp.pricing import SUB_SERVICES
 from messaging.channels.whatsapp.sending import CHANNEL, PRODUCT, submit
 from messaging.pipeline import outcomes
@@ -128,6 +128,46 @@ class TemplateDetail(V2APIView):
     def delete(self, request, pk):
         message_templates.delete(self._get(pk))
         return self.ok([], "Template Successfully Deleted")
+
+
+class MediaList(V2APIView):
+    """The media library: files uploaded once and sent by id."""
+
+    required_scopes = reads_and(Scope.WRITE)
+    body_limit_setting = "MAX_UPLOAD_BYTES"
+
+    @extend_schema(
+        summary="View WhatsApp media", responses={200: envelope("WhatsappMediaList", many(S.MEDIA), paginated=True)}
+    )
+    def get(self, request):
+        qs = WhatsappMedia.objects.for_account(self.account)
+        kind = str(filter_params(request.query_params).get("type") or "")
+        if kind:
+            qs = qs.filter(kind=kind)
+        return self.paginated(qs, media.data, "Media List")
+
+    @extend_schema(
+        summary="Upload WhatsApp media",
+        request={"multipart/form-data": S.MEDIA_UPLOAD},
+        responses={200: envelope("WhatsappMediaSaved", S.MEDIA)},
+    )
+    def post(self, request):
+        kind = request.data.get("type") if hasattr(request.data, "get") else None
+        item = media.upload(account=self.account, kind=kind, file=request.FILES.get("file"))
+        return self.ok(media.data(item), "Media uploaded successfully.")
+
+
+class MediaDetail(V2APIView):
+    required_scopes = reads_and(Scope.WRITE)
+
+    @extend_schema(summary="View WhatsApp media item", responses={200: envelope("WhatsappMediaData", S.MEDIA)})
+    def get(self, request, pk):
+        return self.ok(media.data(self.get_for_account(WhatsappMedia.objects.all(), uuid=pk)), "Media")
+
+    @extend_schema(summary="Delete WhatsApp media item", responses={200: envelope("WhatsappMediaDeleted", EMPTY_LIST)})
+    def delete(self, request, pk):
+        media.delete(self.get_for_account(WhatsappMedia.objects.all(), uuid=pk))
+        return self.ok([], "Media deleted successfully.")
 
 
 def _meta(body):

@@ -97,7 +97,15 @@ class Simulator:
         self.seq = itertools.count()
         self.wake = threading.Condition(self.lock)
         self.sent = deque(maxlen=1000)
-        self.counts = {"accepted": 0, "refused": 0, "throttled": 0, "webhooks": 0, "statuses": 0, "webhook_errors": 0}
+        self.counts = {
+            "accepted": 0,
+            "refused": 0,
+            "throttled": 0,
+            "webhooks": 0,
+            "statuses": 0,
+            "webhook_errors": 0,
+            "media": 0,
+        }
         self.windows = {}  # phone_number_id -> (second, count)
         self.stopping = False
         self.http = httpx.Client(timeout=10, limits=httpx.Limits(max_connections=32, max_keepalive_connections=32))
@@ -352,6 +360,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         sim = self.simulator
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            return self._media_upload()
         body = self._body()
         if body is None:
             return self._reply(400, error_body(100, "The body is not a JSON object."))
@@ -371,6 +381,22 @@ class Handler(BaseHTTPRequestHandler):
             return self._reply(*sim.message(node, body))
         if edge == "message_templates":
             return self._reply(*sim.template(node, body))
+        return self._reply(200, {"id": str(sim.random.randrange(10**15, 10**16))})
+
+    def _media_upload(self):
+        """`POST /{version}/{phone-number-id}/media` as the Graph API takes it: multipart with
+        `messaging_product`, `type` and the `file` part."""
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        match = PATH.match(self.path.split("?", 1)[0])
+        if match is None or match["edge"] != "media":
+            return self._reply(404, error_body(100, "Unknown path."))
+        if not self.headers.get("Authorization", "").startswith("Bearer "):
+            return self._reply(401, error_body(190))
+        if b'name="messaging_product"' not in raw or b'name="file"' not in raw:
+            return self._reply(400, error_body(100, "messaging_product and file are required."))
+        sim = self.simulator
+        with sim.lock:
+            sim.counts["media"] = sim.counts.get("media", 0) + 1
         return self._reply(200, {"id": str(sim.random.randrange(10**15, 10**16))})
 
 
