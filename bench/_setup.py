@@ -71,12 +71,14 @@ def start_gunicorn(*, workers, broker, timeout=120, worker_class="sync", threads
             str(workers),
             "--timeout",
             str(timeout),
+            # The portal's own workers (portal/web_server.py); threads > 1: the threaded one.
+            *(
+                ["--worker-class", "portal.web_server.ApiThreadWorker", "--threads", str(threads)]
+                if worker_class == "gthread" or threads > 1
+                else ["--worker-class", "portal.web_server.ApiSyncWorker"]
+            ),
             "--log-level",
             "warning",
-            "--worker-class",
-            worker_class,
-            "--threads",
-            str(threads),
         ],
         cwd=ROOT,
         env=env,

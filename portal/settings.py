@@ -443,6 +443,9 @@ LOGGING = {
 PROMO_WINDOW = env("PROMO_WINDOW", "09:00-21:00")  # recipient local time for promotional traffic
 REPETITION_WINDOW_MINUTES = env_int("REPETITION_WINDOW_MINUTES", 10)  # same sender+number+text refused
 SEND_MAX_RECIPIENTS = env_int("SEND_MAX_RECIPIENTS", 100_000)
+# Sends whose writes one web process commits together at most (messaging/pipeline/group_commit.py;
+# 1 turns grouping off). Only threaded workers ever have more than one send to group.
+SEND_GROUP_COMMIT_MAX = env_int("SEND_GROUP_COMMIT_MAX", 64)
 # Recipients per minute per account over every send (messaging/pipeline/budget.py): two full-size
 # requests a minute; more is a 429 with Retry-After. 0 turns the budget off.
 SEND_RECIPIENTS_PER_MINUTE = env_int("SEND_RECIPIENTS_PER_MINUTE", 200_000)

@@ -1,4 +1,4 @@
-"""The web server: gunicorn's command line, and its sync worker answering the requests it cannot
+"""The web server: gunicorn's command line, and its sync and threaded workers answering the requests it cannot
 parse in the v2 error envelope.
 
 gunicorn refuses a malformed request before Django sees it, with an HTML page: the vendor's Java
@@ -14,6 +14,7 @@ import json
 import os
 
 from gunicorn import util
+from gunicorn.workers.gthread import ThreadWorker
 from gunicorn.workers.sync import SyncWorker
 
 # The request line is echoed into gunicorn's message; it may hold `?access_token=`, so the answer
@@ -50,14 +51,27 @@ class ApiSyncWorker(SyncWorker):
         super().init_process()
 
 
+class ApiThreadWorker(ThreadWorker):
+    """The same answers from gunicorn's threaded worker (`threads` > 1): one process serves many
+    requests at once, keeps connections alive, and concurrent sends share a commit
+    (messaging/pipeline/group_commit.py)."""
+
+    def init_process(self):
+        util.write_error = envelope_error
+        super().init_process()
+
+
 # gunicorn's default access log line without the query string, which may carry `access_token`.
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
 
-def command(bindir, *, bind, workers, access_log="-", log_level="info"):
+def command(bindir, *, bind, workers, threads=1, access_log="-", log_level="info"):
     """gunicorn's argument list for `portal.wsgi` (runportal and the tests start the same server);
-    `access_log=None` logs no requests."""
+    `access_log=None` logs no requests; `threads` > 1 runs the threaded worker."""
     logging = ["--access-logfile", access_log, "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []
+    worker = ["--worker-class", f"{__name__}.ApiSyncWorker"]
+    if threads > 1:
+        worker = ["--worker-class", f"{__name__}.ApiThreadWorker", "--threads", str(threads)]
     return [
         os.path.join(bindir, "gunicorn"),
         "--config",  # drops the `Server` banner (portal/gunicorn_conf.py)
@@ -67,8 +81,7 @@ def command(bindir, *, bind, workers, access_log="-", log_level="info"):
         bind,
         "--workers",
         str(workers),
-        "--worker-class",
-        f"{__name__}.ApiSyncWorker",
+        *worker,
         *logging,
         "--log-level",
         log_level,

@@ -65,7 +65,12 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not token:
             return None
         via_jwt = tokens.looks_like_jwt(token)
-        key = self._key_from_jwt(token) if via_jwt else apikeys.find_key(token)
+        if via_jwt:
+            key = self._key_from_jwt(token)
+        else:
+            key, version = apikeys.find_key_cached(token)
+            # The account's rules version, read with the key: the request's send rules use it too.
+            request._request.rules_version = version
         if key is None or not key.is_active or not key.account.is_active:
             raise AuthenticationFailed()
         if not admits(getattr(request._request, "brand", None), key.account):

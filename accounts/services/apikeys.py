@@ -1,8 +1,10 @@
 """API keys: created with the secret shown once, looked up by hash, scoped, revoked,
 transferred, whitelisted."""
 
+import copy
 import hashlib
 import secrets
+from time import monotonic
 
 from django.db import transaction
 from django.db.models import CharField
@@ -15,6 +17,7 @@ from accounts.models import ROLE_PERMISSIONS, ApiKey, Membership
 from accounts.permissions import Permission
 from accounts.services import audit
 from portal.api.scopes import Scope
+from portal.core import rules
 from portal.core.errors import DomainError, PermissionDenied
 
 KEY_PREFIX = "pk_"
@@ -178,6 +181,50 @@ def find_key(secret):
     return next(iter(with_holder_role(ApiKey.objects.filter(key_hash=hash_key(secret)).order_by())[:1]), None)
 
 
+# Keys found by hash, kept by this process under their account's rules version
+# (portal.core.rules): a change to a key, its account or a membership bumps that version
+# (accounts.signals), and every process sees it on its next request. CACHE_SECONDS bounds what a
+# change made behind the models' backs (a raw UPDATE) can take to be seen.
+CACHE_SECONDS = 10.0
+_FOUND = {}  # key hash -> (loaded at, rules version, ApiKey with holder_role)
+_FOUND_MAX = 4096
+
+
+def find_key_cached(secret):
+    """`find_key` through this process's cache: (key or None, the account's rules version). The
+    version is read once (one cache round trip) and is the request's rules version as well.
+    Each caller gets its own copy of the key and its account."""
+    if not secret or not secret.startswith(KEY_PREFIX):
+        return None, None
+    hashed = hash_key(secret)
+    hit = _FOUND.get(hashed)
+    now = monotonic()
+    if hit and now - hit[0] < CACHE_SECONDS:
+        version = rules.versions(hit[2].account)
+        if version == hit[1]:
+            return _copy(hit[2]), version
+    # Read the key, then the version: a change committed in between bumps the version again after
+    # its commit (rules.bump), so an entry stored under the older version is not served.
+    key = find_key(secret)
+    if key is None:
+        return None, None
+    version = rules.versions(key.account)
+    if len(_FOUND) >= _FOUND_MAX:
+        _FOUND.clear()
+    _FOUND[hashed] = (now, version, key)
+    return _copy(key), version
+
+
+def _copy(key):
+    mine = copy.copy(key)
+    mine.account = copy.copy(key.account)
+    return mine
+
+
+def forget_cached_keys():
+    _FOUND.clear()
+
+
 def usable_scopes(api_key):
     """What a request with `api_key` may do now: min(the key's scopes, its holder's current role).
     None when the key acts for someone who is no longer a member (the key is refused)."""
@@ -195,3 +242,5 @@ def mark_used(api_key, ip):
         return
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_ip=ip or None)
     api_key.last_used_at, api_key.last_used_ip = now, ip
+    if hit := _FOUND.get(api_key.key_hash):  # the kept key too, or every copy would write again
+        hit[2].last_used_at, hit[2].last_used_ip = now, ip

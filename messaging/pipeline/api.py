@@ -13,6 +13,7 @@ from portal.api.idempotency import request_fingerprint
 from portal.api.schema import IDEMPOTENCY_KEY
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
+from portal.core import rules
 from portal.core.errors import FieldErrors
 
 
@@ -73,6 +74,7 @@ class ChannelSendView(V2APIView):
             api_key=request.auth,
             **idempotency(request, parsed.foreign_id),
             tags=parsed.tags,
+            rules_version=rules.request_versions(request, self.account),
         )
         data = [adapter.channel_item(item, parsed) for item in submission.items]
         return Response({"status": "OK", "message": "Message(s) Queued successfully", "data": data})

@@ -15,7 +15,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
-from messaging.pipeline import budget, channels, persist, scrub
+from messaging.pipeline import budget, channels, group_commit, persist, scrub
 from messaging.pipeline.channels import Refusal
 from messaging.pipeline.models import SCHEDULED, Batch, Message, State
 from messaging.pipeline.queues import enqueue
@@ -308,24 +308,40 @@ def submit(
     for item in items:
         item["id"] = f"{group}:{item['id']}"
     batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
+
+    def write():
+        # Run again alone when its group is rolled back (group_commit): start from an unsaved batch.
+        batch.pk, batch._state.adding = None, True
+        batch.save()
+        persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+        persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
+        rollups.record_written(
+            batch,
+            columns=adapter.columns,
+            rows=plan.rows,
+            refused=plan.unpriced,
+            product_code=plan.product.code,
+            submitted_at=now,
+        )
+        if batch.accepted and not schedule:
+            transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
+        # The debit is the last step (run after every other write of the group): its wallet row
+        # lock serialises the account's concurrent sends, so it is taken as late as it can be.
+        return pay if plan.cost > 0 else None
+
+    def pay():
+        credits.debit_new(
+            account=account,
+            amount=plan.cost,
+            reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
+            reference=str(batch.uuid),
+            actor=actor,
+            api_key=api_key,
+            key=f"batch:{batch.uuid}",
+        )
+
     try:
-        with transaction.atomic():
-            batch.save()
-            if plan.cost > 0:
-                credits.debit_new(
-                    account=account,
-                    amount=plan.cost,
-                    reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
-                    reference=str(batch.uuid),
-                    actor=actor,
-                    api_key=api_key,
-                    key=f"batch:{batch.uuid}",
-                )
-            persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
-            persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
-            rollups.record_accepted(batch)
-            if batch.accepted and not schedule:
-                transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
+        group_commit.run(write)
     except IntegrityError:
         if idempotency_key:  # a concurrent identical request won the race: answer with its result
             earlier = Batch.objects.for_account(account).get(idempotency_key=idempotency_key)

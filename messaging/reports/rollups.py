@@ -5,7 +5,8 @@ final; so is every recipient refused before pricing, which has no message row (i
 RefusedNumbers records, counted under its refusal and destination). The pipeline reports each
 change in bulk, never per message:
 
-- `record_accepted(batch)`: a batch's rows just written (one GROUP BY over the batch);
+- `record_accepted(batch)`: a batch's rows just written (one GROUP BY over the batch), or
+  `record_written(batch, …)` with the rows the caller holds (nothing read back);
 - `record_changed(queryset, status=…, final=…)`: rows about to get one new status together (the
   supplier refused a chunk, a scheduled send was cancelled or released, receipts timed out),
   read under their row locks;
@@ -211,6 +212,47 @@ def record_accepted(batch):
     apply(deltas)
 
 
+def record_written(batch, *, columns, rows, refused, product_code, submitted_at):
+    """`record_accepted` for the caller that holds what it just wrote: `rows` are message tuples in
+    `columns` order, `refused` quote's `unpriced` entries. Grouped in memory, so the hot path (a
+    push) reads nothing back; the counts are the ones the GROUP BY over the batch would give."""
+    at = {name: i for i, name in enumerate(columns)}
+    get = [at.get(name) for name in ("sender", "template_id", "iso", "state", "status", "status_code")]
+    units_at, charges_at = at["units"], at["charges"]
+    sums = defaultdict(lambda: [0, 0, Decimal(0)])
+    for row in rows:
+        dims = tuple("" if i is None else row[i] for i in get)
+        group = sums[dims]
+        group[0] += 1
+        group[1] += row[units_at] or 0
+        group[2] += row[charges_at] or Decimal(0)
+    for _index, _mobile, iso, _custom, sender, units, _length, status, code in refused:
+        group = sums[(sender, "", iso, State.REJECTED, status, code)]
+        group[0] += 1
+        group[1] += units
+    if not sums:
+        return
+    zones = Zones()
+    zones.zones[batch.account_id] = zone(batch.account.time_zone)  # the account is loaded: no query
+    deltas = Deltas()
+    for (sender, template_id, iso, state, status, code), (n, units, charges) in sums.items():
+        key = _key(
+            zones,
+            batch.account_id,
+            submitted_at,
+            batch.channel,
+            product_code,
+            sender,
+            template_id,
+            batch.pk,
+            iso,
+            *outcome(state, status, code),
+        )
+        refunds = charges if refunded(batch.channel, state, status, code) else Decimal(0)
+        deltas.add(key, +1, messages=n, units=units, cost=charges, refunds=refunds)
+    apply(deltas)
+
+
 def record_changed(moving, *, status, code=None, final, refund=False, lock=False):
     """Messages the caller's next UPDATE (in the same transaction) gives `status` and `code`
     (None: each keeps its code), and makes final when `final`; `refund` says whether their
@@ -331,7 +373,8 @@ def apply(deltas):
     fields = _fields()
     placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     ordered = sorted(rows.items())
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: a failure here fails the caller's work anyway.
+    with transaction.atomic(savepoint=False):
         lock_accounts({key[0] for key, _ in ordered})
         with connection.cursor() as cursor:
             for start in range(0, len(ordered), _UPSERT_ROWS):

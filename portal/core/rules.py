@@ -44,6 +44,17 @@ def versions(account):
     return found.get(_key(account)), found.get(_key(None))
 
 
+def request_versions(request, account):
+    """The version API authentication read with the request's key for `account` (one round trip
+    for both), else a fresh read."""
+    django_request = getattr(request, "_request", request)
+    version = getattr(django_request, "rules_version", None)
+    known = getattr(django_request, "account", None)
+    if version is not None and known is not None and known.pk == account.pk:
+        return version
+    return versions(account)
+
+
 def cached(account, name, load, version=None):
     """`load()` reused by this process until the account's rules change (`bump`) or CACHE_TTL
     passes. `name` is any hashable naming the lookup; `None` results are not kept."""

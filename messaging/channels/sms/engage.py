@@ -99,7 +99,7 @@ def _validate(view, body, *, many):
     numbers = [str(n).strip() for n in numbers if str(n).strip()]
     if many and len(numbers) > 100_000:
         errors.append(("to", "at most 100000 numbers per request"))
-    version = rules.versions(view.account)  # one read of the rules version for the whole request
+    version = rules.request_versions(view.request, view.account)  # one read for the whole request
     product = _product_for(view.account, kind, str(body.get("from") or ""), version) if kind in TYPES else None
     if kind in TYPES and product is None:
         errors.append(("type", f"no {kind} SMS service is enabled for this account"))

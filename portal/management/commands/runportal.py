@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+        parser.add_argument("--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", 1)))
         parser.add_argument(
             "--no-whatsapp-simulator", action="store_true", help="Do not start the local WhatsApp Cloud API stand-in."
         )
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                 bindir,
                 bind=f"{opts['host']}:{opts['port']}",
                 workers=opts["web_workers"],
+                threads=opts["web_threads"],
                 access_log="-" if verbose else None,
                 log_level=log_level.lower(),
             ),

@@ -19,6 +19,7 @@ from portal.api.pagination import V2Pagination
 from portal.api.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, envelope, many
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
+from portal.core import rules
 from portal.core.errors import ValidationFailed
 from portal.core.phone_numbers import digits_of
 from portal.core.tenancy import is_uuid
@@ -87,6 +88,7 @@ def _submit(view, request, params, outgoing, schedule):
         api_key=request.auth,
         **idempotency(request, params.get("custom")),
         tags=_tags(params),
+        rules_version=rules.request_versions(request, view.account),
     )
 
 
@@ -343,6 +345,7 @@ class TemplateSendView(V2APIView):
             api_key=request.auth,
             **idempotency(request, meta.get("foreign_id")),
             tags=_tags({"tags": meta.get("tags")}),
+            rules_version=rules.request_versions(request, self.account),
         )
         return classic_response(submission)
 
