@@ -187,7 +187,8 @@ def main():
             for endpoint, values in timings.items():
                 best, med = min(values), statistics.median(values)
                 print(
-                    f"{endpoint}: median {med:.2f} s, best {best:.2f} s; floor (median of {2 * args.floor_rounds}) {floor_s:.2f} s; "
+                    f"{endpoint}: median {med:.2f} s, best {best:.2f} s; "
+                    f"floor (median of {2 * args.floor_rounds}) {floor_s:.2f} s; "
                     f"ratio {med / floor_s:.2f}x (best {best / floor_s:.2f}x); "
                     f"worker peak RSS {peak_rss_mb(worker):.0f} MB"
                 )
