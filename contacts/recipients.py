@@ -3,8 +3,9 @@
 
 Segments resolve to recipients here, so a channel never reads contacts' tables itself."""
 
-from contacts.models import Segment
-from contacts.services.segments import segment_recipients
+from contacts.models import Identifier, IdentifierType, Segment
+from contacts.services.segments import RECIPIENT_TYPES, segment_recipients
+from portal.core.phone_numbers import digits_of
 
 
 def segment_numbers(account, segment_ids, channel="sms"):
@@ -17,3 +18,47 @@ def segment_choices(account):
     """(id, label) of the account's segments for a composer's picker."""
     segments = Segment.objects.for_account(account).order_by("name")
     return [(str(s.pk), f"{s.name} ({s.member_count} contact{'s' if s.member_count != 1 else ''})") for s in segments]
+
+
+MERGE_CHUNK = 5000
+
+
+def merge_fields(account, numbers, channel="sms"):
+    """{number digits: the contact's fields} for the numbers that are the account's contacts, for
+    a composer's merge fields (`{{first_name}}`). Read in chunks of MERGE_CHUNK numbers: one
+    query per chunk, whatever the audience's size."""
+    types = list(RECIPIENT_TYPES.get(channel, (IdentifierType.PHONE,)))
+    wanted = list(dict.fromkeys(digits_of(n) for n in numbers))
+    result = {}
+    for start in range(0, len(wanted), MERGE_CHUNK):
+        rows = (
+            Identifier.objects.for_account(account)
+            .filter(type__in=types, value__in=wanted[start : start + MERGE_CHUNK])
+            .values_list(
+                "value",
+                "contact__first_name",
+                "contact__middle_name",
+                "contact__last_name",
+                "contact__company",
+                "contact__city",
+                "contact__region",
+                "contact__country",
+                "contact__attributes",
+            )
+        )
+        for value, first, middle, last, company, city, region, country, attributes in rows:
+            result.setdefault(
+                value,
+                {
+                    "first_name": first or "",
+                    "middle_name": middle or "",
+                    "last_name": last or "",
+                    "full_name": " ".join(p for p in (first, middle, last) if p),
+                    "company": company or "",
+                    "city": city or "",
+                    "region": region or "",
+                    "country": country or "",
+                    "attributes": attributes if isinstance(attributes, dict) else {},
+                },
+            )
+    return result

@@ -30,6 +30,19 @@ class MatchResult:
         return self.reason is None
 
 
+@dataclass(frozen=True)
+class Closest:
+    """Where a text parts from the template it comes closest to: the text differs from
+    `text_at` on, and the template's fixed text `body[body_at:body_end]` is what it should have
+    said there (an empty span when the text ends early or runs on past the template)."""
+
+    template_key: object
+    text_at: int
+    body: str
+    body_at: int
+    body_end: int
+
+
 class CompiledTemplate:
     __slots__ = (
         "key",
@@ -56,6 +69,15 @@ class CompiledTemplate:
         bounded = f"(.{{0,{max_variable_length}}}?)"
         self.regex = re.compile(r"\A" + bounded.join(map(re.escape, self.literals)) + r"\Z", re.DOTALL)
         self.anchors = _whole_words(self.literals)
+
+    def literal_starts(self):
+        """Where each fixed part starts in the body (its variables' spans skipped)."""
+        starts, pos = [], 0
+        for m in VARIABLE.finditer(self.body):
+            starts.append(pos)
+            pos = m.end()
+        starts.append(pos)
+        return starts
 
 
 def compile_template(body, *, key=None, max_variable_length=MAX_VARIABLE_LENGTH):
@@ -99,6 +121,7 @@ class TemplateMatcher:
             else:
                 self._always.append(t)
         self._always.sort(key=_priority)
+        self._all = compiled
         self.size = len(compiled)
 
     def candidates(self, text):
@@ -124,6 +147,24 @@ class TemplateMatcher:
                 if m:
                     return MatchResult(t.key, None, values=m.groups())
         return self._explain(text, candidates)
+
+    def closest(self, text, *, limit=200):
+        """The template a refused text comes closest to, for the composer's explanation: a
+        `Closest` naming where the text and the template's body part ways, or None without
+        templates. Tries the candidates sharing a word first, then up to `limit` of the rest."""
+        text = text.replace("\r\n", "\n")
+        pool = self.candidates(text) or sorted(self._all, key=_priority)[:limit]
+        best = None
+        for t in pool:
+            at, literal, offset = _mismatch(t, text)
+            if best is None or at > best[0]:
+                best = (at, literal, offset, t)
+        if best is None:
+            return None
+        at, literal, offset, t = best
+        start = t.literal_starts()[literal] + offset
+        end = t.literal_starts()[literal] + len(t.literals[literal])
+        return Closest(t.key, text_at=at, body=t.body, body_at=start, body_end=max(end, start))
 
     def match_many(self, texts):
         return [self.match(text) for text in texts]
@@ -196,6 +237,28 @@ def _matched_prefix(t, text):
             return pos + best_len + best
         pos += best_len + len(literal)
     return pos
+
+
+def _mismatch(t, text):
+    """As `_matched_prefix`, with where in the template it stops: (position in the text, index of
+    the fixed part, offset in that part). A text that matches up to its end but runs on (or
+    stops early) stops at the last fixed part's end."""
+    first = t.literals[0]
+    pos = _common(first, text)
+    if pos < len(first):
+        return pos, 0, pos
+    for i, literal in enumerate(t.literals[1:], start=1):
+        best_len, best = 0, -1
+        for length in range(min(t.max_var, len(text) - pos) + 1):
+            common = _common(literal, text[pos + length : pos + length + len(literal)])
+            if common > best:
+                best_len, best = length, common
+            if common == len(literal):
+                break
+        if best < len(literal):
+            return pos + best_len + best, i, best
+        pos += best_len + len(literal)
+    return pos, len(t.literals) - 1, len(t.literals[-1])
 
 
 def _common(a, b):

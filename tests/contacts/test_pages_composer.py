@@ -53,7 +53,7 @@ def test_the_preview_counts_segment_members(user_client, setup):
         HTTP_HX_REQUEST="true",
     )
     html = res.content.decode()
-    assert "3 to send" in html and "0.7500" in html
+    assert "3 of 3" in html and "0.7500" in html
 
 
 def test_sending_to_a_segment(user_client, account, setup, django_capture_on_commit_callbacks):

@@ -96,7 +96,7 @@ def test_import_segment_and_send(page, site, settings, tmp_path):
     page.get_by_label("Service").select_option("G")
     expect(page.get_by_label("Leeds VIPs (2 contacts)")).to_be_checked()
     page.get_by_label("Message").fill("Hello from the fair")
-    expect(page.locator("#send-preview")).to_contain_text("2 to send")
+    expect(page.locator("#send-preview")).to_contain_text("2 of 2")
     page.get_by_label("Campaign name").fill("Fair follow-up")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", name="Fair follow-up")).to_be_visible()

@@ -374,3 +374,7 @@ exempt("events.Event", "the outbox: customers see events only as webhook deliver
 exempt("messaging.AccountProduct", "an account's enabled products, read for request.account only; no id in any URL")
 exempt("links.Link", "tiny short links are public by design: /s/<code> redirects anyone; no page or API lists them")
 exempt("links.Visit", "a short link's visit log; no page or API shows it")
+exempt(
+    "sms_channel.TestNumber",
+    "a member's own test number, read for request.account and request.user only; no id in any URL",
+)

@@ -18,6 +18,7 @@ from messaging.channels.whatsapp.content import parse
 from messaging.channels.whatsapp.forms import TEMPLATE_FIELDS, ComposeForm, ReplyForm, TemplateForm, message_of
 from messaging.channels.whatsapp.models import STATUS_FILTER, BusinessNumber, StatusRecord, WhatsappTemplate
 from messaging.channels.whatsapp.sending import quote, submit
+from messaging.pipeline import compose as composer_parts
 from messaging.pipeline import recipients
 from messaging.pipeline.models import Batch, Message
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
@@ -205,7 +206,18 @@ def compose(request):
         except DomainError as exc:
             _errors_on(form, exc, COMPOSE_FIELDS)
         else:
-            flash.success(request, f"{submission.accepted} of {submission.batch.total} WhatsApp messages accepted.")
+            refused = {}
+            for item in submission.items:
+                if "error" in item:
+                    refused[item["error"]["reason"]] = refused.get(item["error"]["reason"], 0) + 1
+            composer_parts.report_outcome(
+                request,
+                accepted=submission.accepted,
+                total=submission.batch.total,
+                refused=refused,
+                labels={},
+                channel_label="WhatsApp",
+            )
             return redirect(f"{reverse('whatsapp:message_list')}?batch={submission.batch.uuid}")
     return render(request, "whatsapp/compose.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -241,6 +253,7 @@ def estimate(account, outgoing):
         "cost": plan.cost,
         "balance": balance,
         "affordable": plan.cost <= balance,
+        "button": composer_parts.Summary(quoted=True, total=plan.total, accepted=plan.accepted).button,
     }
 
 

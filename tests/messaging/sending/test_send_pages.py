@@ -16,7 +16,7 @@ def test_the_preview_counts_parts_and_estimates_cost(user_client, sending_setup)
         HTTP_HX_REQUEST="true",
     )
     html = res.content.decode()
-    assert "GSM-7" in html and "1 to send" in html and "1 invalid" in html and "countries you can" in html
+    assert "GSM-7" in html and "1 of 3" in html and "Invalid numbers" in html and "countries you can" in html
     assert "0.2500" in html
     html = user_client.post(
         "/sms/send/preview/", {"service": "T", "recipients": "919876543210", "message": "नमस्ते " * 12}
