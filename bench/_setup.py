@@ -83,7 +83,7 @@ def start_gunicorn(*, workers, broker, timeout=120, worker_class="sync", threads
         cwd=ROOT,
         env=env,
     )
-    end = time.monotonic() + 120  # workers boot slowly on a loaded machine
+    end = time.monotonic() + 120  # a loaded 2-core machine can take a minute to boot a worker
     while time.monotonic() < end:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

@@ -8,6 +8,7 @@ and `submit()` is `quote()` followed by the debit and the rows. The composer's p
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,13 +24,20 @@ from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
-from portal.core.phone_numbers import InvalidNumber, normalize
+from portal.core.phone_numbers import normalize_all
 
 SCHEDULE_MIN = timedelta(minutes=5)
 SCHEDULE_MAX = timedelta(days=30)
 # Text fields every channel's Outgoing has. HTTP input is checked at the door (portal.core.text);
 # the same rule here covers callers that are not requests (schedules, tasks, imports).
 _COMMON_TEXT_FIELDS = ("sender", "custom", "webhook_id")
+_to = attrgetter("to")
+
+
+def distinct(outgoing, name):
+    """The distinct values of one field over a request's messages (a bulk send repeats its few
+    senders and texts 100,000 times: rules about a field look at each value once)."""
+    return set(map(attrgetter(name), outgoing))
 
 
 @dataclass
@@ -111,7 +119,7 @@ def _validate(adapter, outgoing, schedule, now):
         errors.add("to", "The to field is required.")
     if len(outgoing) > settings.SEND_MAX_RECIPIENTS:
         errors["to"] = [f"At most {settings.SEND_MAX_RECIPIENTS} numbers per request."]
-    if any(not (o.sender or "").strip() for o in outgoing):
+    if any(not (sender or "").strip() for sender in distinct(outgoing, "sender")):
         errors.add("sender", "The sender field is required.")
     adapter.validate(outgoing, errors)
     for name in _COMMON_TEXT_FIELDS:  # an adapter may have checked them already, in its own order
@@ -126,13 +134,13 @@ def _validate(adapter, outgoing, schedule, now):
 def check_length(outgoing, name, errors):
     """A value longer than its message column is a 422 on the field, not a DataError at insert."""
     limit = Message._meta.get_field(name).max_length
-    if max(map(len, {getattr(o, name) for o in outgoing}), default=0) > limit:
+    if max(map(len, distinct(outgoing, name)), default=0) > limit:
         errors[name] = [f"The {name.replace('_', ' ')} may not be greater than {limit} characters."]
 
 
 def check_text(outgoing, name, errors):
     """The text rule (portal.core.text) over one field of every message; distinct values once."""
-    for value in {getattr(o, name) for o in outgoing}:
+    for value in distinct(outgoing, name):
         if what := text.problem(value):
             errors[name] = [text.message(name, what)]
             return
@@ -150,13 +158,7 @@ def quote(
     product = product or _product(account, channel, product_code, version)
     _validate(adapter, outgoing, schedule, now)
 
-    addresses = {}
-    for o in outgoing:
-        if o.to not in addresses:
-            try:
-                addresses[o.to] = normalize(o.to)
-            except InvalidNumber:
-                addresses[o.to] = None
+    addresses = normalize_all(map(_to, outgoing))  # {as given: (E.164 digits, iso) or None}
     prepared = adapter.prepare(outgoing)
     key_of = adapter.content_key
     common = scrub.build(
@@ -210,13 +212,19 @@ def quote(
         mobile, iso = number
         repeat_key = None
         # Sender and content rules don't depend on the recipient: once per distinct message.
+        # So do the repetition key's message part and the opt-outs that apply (the content key
+        # holds the sender and the text both are made of).
         checked = content_results.get(content_key)
         if checked is None:
-            checked = content_results[content_key] = adapter.check_content(ctx, o, p)
-        rejection, extra = checked
+            checked = content_results[content_key] = (
+                *adapter.check_content(ctx, o, p),
+                adapter.repetition_key(o, p),
+                suppressed.get(adapter.consent_scope(o).upper(), ()),
+            )
+        rejection, extra, repeated_message, opted_out = checked
         if rejection is None:
-            repeat_key = (*adapter.repetition_key(o, p), mobile)
-            if mobile in suppressed.get(adapter.consent_scope(o).upper(), ()):
+            repeat_key = (*repeated_message, mobile)
+            if mobile in opted_out:
                 rejection = adapter.rejection(Refusal.OPTED_OUT)
             else:
                 rejection = adapter.check_recipient(ctx, o, mobile, send_at)

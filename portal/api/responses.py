@@ -1,6 +1,7 @@
 """The v2 response envelope: {status, code, message, data} (+ links/meta on lists)."""
 
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+import orjson
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
@@ -22,6 +23,15 @@ def v2_response(
         body["data"] = [] if data is None else data
     body.update(extra)
     return Response(body, status=code, headers=headers)
+
+
+def large_json(body, *, status=200):
+    """An answer with one item per recipient (100,000 of them: 20 MB), encoded once, straight to
+    bytes, by orjson: the bytes DRF's JSONRenderer writes (compact, UTF-8, key order kept) for
+    bodies of dicts, lists, strings, ints, None and floats written with at most four decimals
+    (credits), about ten times sooner and without a second copy as text. Anything else (Decimal,
+    datetimes, lazy text) is refused (TypeError) rather than written differently."""
+    return HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
 
 
 def v2_error(message, *, code, errors=None, headers=None, status_value=FAILED):

@@ -144,3 +144,69 @@ def normalize(raw):
     if found is None:
         raise InvalidNumber("The number is not a valid phone number (include the country code).")
     return found
+
+
+def _national_checks(code, size, length):
+    """For numbers of `length` digits starting with country `code` (`size` digits) whose code has
+    one region: (region, general fullmatch, type fullmatches) with the length rules applied once,
+    or None when such a number can never pass the fast path (then `normalize` decides)."""
+    regions = COUNTRY_CODE_TO_REGION_CODE[code]
+    if len(regions) != 1:
+        return None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+    if metadata is None:
+        return None
+    general, types = _checks(metadata)
+    national = length - size
+    if general is None or (general[0] is not None and national not in general[0]):
+        return None
+    matches = tuple(fullmatch for lengths, fullmatch in types if lengths is None or national in lengths)
+    if not matches:
+        return None
+    return ("" if regions[0] == "001" else regions[0]), general[1], matches
+
+
+def normalize_all(raws):
+    """{raw: (digits, iso) or None} for many numbers at once, with `normalize`'s verdicts: a bulk
+    send's numbers share a few country codes and lengths, so the code, the region and the length
+    rules are looked up once per (prefix, length) instead of once per number. Numbers off that path
+    (separators, shared country codes, a verdict other than valid) go through `normalize`. A
+    valid number's digits come back as given: they are its E.164 form."""
+    plans = {}  # (first three digits, length) -> (size, region, general, types) or None
+    found = {}
+    for raw in raws:
+        if raw in found:
+            continue
+        verdict = False  # not decided here
+        # E.164 digits as they come (a leading 0 is a code `normalize` reads differently).
+        if type(raw) is str and raw.isdigit() and raw.isascii() and 8 <= len(raw) <= 15 and raw[0] != "0":
+            key = (raw[:3], len(raw))
+            plan = plans.get(key, False)
+            if plan is False:
+                plan = plans[key] = _plan(raw)
+            if plan is not None:
+                size, region, general, types = plan
+                national = raw[size:]
+                if general(national) is not None:
+                    for fullmatch in types:
+                        if fullmatch(national) is not None:
+                            verdict = (raw, region)
+                            break
+                if verdict is False:  # where `normalize` would go next for these digits
+                    verdict = _by_parsing(raw)
+        if verdict is False:
+            try:
+                verdict = normalize(raw)
+            except InvalidNumber:
+                verdict = None
+        found[raw] = verdict
+    return found
+
+
+def _plan(digits):
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            checks = _national_checks(code, size, len(digits))
+            return None if checks is None else (size, *checks)
+    return None

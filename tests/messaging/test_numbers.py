@@ -49,3 +49,23 @@ def test_normalisation(raw, expected):
 def test_invalid_numbers(raw):
     with pytest.raises(InvalidNumber):
         normalize(raw)
+
+
+def test_many_numbers_at_once_get_the_verdicts_of_one_at_a_time():
+    from portal.core.phone_numbers import normalize_all
+
+    rng = random.Random(7)
+    codes = ["1", "7", "20", "33", "44", "49", "61", "86", "91", "234", "358", "971", "001", "0091", "672", "999"]
+    raws = []
+    for _ in range(3000):
+        digits = rng.choice(codes) + "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 12)))
+        raws.append(rng.choice([digits, digits, "+" + digits, f"{digits[:3]} {digits[3:]}", digits + "x", ""]))
+    raws += [f"91{rng.choice('6789')}{rng.randrange(10**8, 10**9)}" for _ in range(500)] + [raws[0], raws[1]]
+
+    def one(raw):
+        try:
+            return normalize(raw)
+        except InvalidNumber:
+            return None
+
+    assert normalize_all(raws) == {raw: one(raw) for raw in raws}

@@ -13,7 +13,7 @@ from messaging.pipeline.channels import ChannelAdapter, Refusal
 from messaging.pipeline.models import Priority
 from messaging.pipeline.persist import copy_value
 from messaging.pipeline.status import Progress
-from messaging.pipeline.submit import check_length, check_text
+from messaging.pipeline.submit import check_length, check_text, distinct
 from portal.core import events
 from portal.core.bulk import copy_escape
 
@@ -79,15 +79,15 @@ class SmsAdapter(ChannelAdapter):
     )
 
     def validate(self, outgoing, errors):
-        if any(not (o.message or "").strip() for o in outgoing):
+        if any(not (message or "").strip() for message in distinct(outgoing, "message")):
             errors["message"] = ["The message field is required."]
         for name in TEXT_FIELDS:
             check_text(outgoing, name, errors)
             if name != "message" and name not in errors:
                 check_length(outgoing, name, errors)
-        if any(o.type not in ("A", "N", "U") for o in outgoing):
+        if not distinct(outgoing, "type") <= {"A", "N", "U"}:
             errors["type"] = ["The selected type is invalid (U, N or A)."]
-        if any(o.max_units not in (None, 1, 2, 3) for o in outgoing):
+        if not distinct(outgoing, "max_units") <= {None, 1, 2, 3}:
             errors["max_units"] = ["The max units must be 2 or 3."]
 
     def from_channel_request(self, account, body, entry, errors):
@@ -176,20 +176,30 @@ class SmsAdapter(ChannelAdapter):
 
     def copy_text(self, rows, tail, *, block=1 << 20):
         """Message rows in COPY's text format, in blocks of about `block` characters. Formatting
-        by hand is several times cheaper than `write_row`'s per-value adaptation: the strings that
-        repeat across a batch (sender, text, the common tail) are escaped once."""
+        by hand is several times cheaper than `write_row`'s per-value adaptation, and in a batch
+        only the position and the number change from row to row: everything after them (sender,
+        text, price, status, references, the common tail) is formatted once per distinct value."""
         end = "\t" + "\t".join(map(copy_value, tail)) + "\n"
+        rests = {}
         lines, size = [], 0
         for row in rows:
-            # The pipeline appends the number's operator to the channel's columns (persist.messages).
-            (index, mobile, iso, sender, text, encoding, length, units, price, charges, state, status, code,
-             custom, flash, port, template_id, entity_id, webhook_id, dlr_url, dlr_mask, operator) = row  # fmt: skip
-            line = (
-                f"{index}\t{_esc(mobile)}\t{iso}\t{_esc(sender)}\t{_esc(text)}\t{encoding}\t{length}\t{units}\t"
-                f"{price}\t{charges}\t{state}\t{status}\t{code}\t{_esc(custom)}\t{'t' if flash else 'f'}\t"
-                f"{_esc(port)}\t{_esc(template_id)}\t{_esc(entity_id)}\t{_esc(webhook_id)}\t{_esc(dlr_url)}\t"
-                f"{dlr_mask}\t{_esc(operator)}{end}"
-            )
+            # The pipeline appends the number's operator to the channel's columns (persist.messages):
+            # a handful of distinct values, so the formatted rests stay few.
+            key = row[3:]
+            rest = rests.get(key)
+            if rest is None:
+                (sender, text, encoding, length, units, price, charges, state, status, code, custom,
+                 flash, port, template_id, entity_id, webhook_id, dlr_url, dlr_mask, operator) = key  # fmt: skip
+                rest = rests[key] = (
+                    f"{_esc(sender)}\t{_esc(text)}\t{encoding}\t{length}\t{units}\t"
+                    f"{price}\t{charges}\t{state}\t{status}\t{code}\t{_esc(custom)}\t{'t' if flash else 'f'}\t"
+                    f"{_esc(port)}\t{_esc(template_id)}\t{_esc(entity_id)}\t{_esc(webhook_id)}\t{_esc(dlr_url)}\t"
+                    f"{dlr_mask}\t{_esc(operator)}{end}"
+                )
+                if len(rests) > 4096:  # per-recipient texts or references: keep memory flat
+                    rests.clear()
+            # A priced row's number is E.164 digits (validated), its iso two letters: nothing to escape.
+            line = f"{row[0]}\t{row[1]}\t{row[2]}\t{rest}"
             lines.append(line)
             size += len(line)
             if size >= block:

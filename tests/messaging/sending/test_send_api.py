@@ -209,6 +209,32 @@ def test_send_json_merges_root_and_nodes(api_client, account, sending_setup, dja
         assert "group_id" not in api_client.post("/api/v2/sms/send/json", body, format="json").json()
 
 
+def test_the_send_answer_is_the_bytes_drf_would_write(api_client, sending_setup, django_capture_on_commit_callbacks):
+    """The per-recipient answer is encoded by orjson (portal.api.responses.large_json): the same
+    bytes as DRF's JSON renderer, for accepted and refused recipients, text that needs escaping
+    and destinations without an iso code."""
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    body = {
+        "root": {"sender": "ACMEIN", "service": "T", "message": OTP, "name": 'Ünïcode \u2028 "q"'},
+        "nodes": [
+            {"to": "919876543210", "custom": 'a"b\\c é ✓ \t'},
+            {"to": "12<>&'\"x", "custom": "😀"},
+            {"to": "447700900123"},
+            {"to": "919876543210"},
+        ],
+    }
+    classic = {**body["root"], "to": "919876543219,1"}
+    for path, payload in (("/api/v2/sms/send/json", body), ("/api/v2/sms/send", classic)):
+        with django_capture_on_commit_callbacks(execute=True):
+            res = api_client.post(path, payload, format="json")
+        assert res.status_code == 200 and res["Content-Type"] == "application/json"
+        assert res.content == JSONRenderer().render(json.loads(res.content))
+    assert {d["status"] for d in json.loads(res.content)["data"]} >= {"AWAITING-DLR", "INV-NUMBER"}
+
+
 def test_dlrs_are_forward_only_and_idempotent(
     api_client, account, sending_setup, django_capture_on_commit_callbacks, settings
 ):

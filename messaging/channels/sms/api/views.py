@@ -16,6 +16,7 @@ from messaging.pipeline.submit import message_time
 from messaging.reports import summary, usage
 from messaging.senders.models import ReviewStatus, Template
 from portal.api.pagination import V2Pagination
+from portal.api.responses import large_json
 from portal.api.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, envelope, many
 from portal.api.scopes import Scope
 from portal.api.views import V2APIView
@@ -92,16 +93,13 @@ def _submit(view, request, params, outgoing, schedule):
     )
 
 
-def classic_response(submission):
+def classic_response(submission, *, group_id=True):
     count = submission.batch.accepted
-    return Response(
-        {
-            "status": 200,
-            "message": f"{count} numbers accepted for delivery.",
-            "group_id": str(submission.batch.uuid),
-            "data": submission.items,
-        }
-    )
+    body = {"status": 200, "message": f"{count} numbers accepted for delivery."}
+    if group_id:
+        body["group_id"] = str(submission.batch.uuid)
+    body["data"] = submission.items
+    return large_json(body)
 
 
 class SendView(V2APIView):
@@ -191,10 +189,8 @@ class SendJsonView(V2APIView):
         schedule = _schedule(root.get("time"), errors)
         if errors:
             raise ValidationFailed(errors)
-        response = classic_response(_submit(self, request, root, outgoing, schedule))
-        if not root.get("name"):
-            response.data.pop("group_id")  # catalogued: group_id only when a campaign name is sent
-        return response
+        # Catalogued: group_id only when a campaign name is sent.
+        return classic_response(_submit(self, request, root, outgoing, schedule), group_id=bool(root.get("name")))
 
 
 def dlr_record(message):
