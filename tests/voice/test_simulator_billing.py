@@ -91,6 +91,21 @@ def test_a_flow_call_presses_digits_bridges_records_and_is_billed_per_leg(
     assert event.payload["duration"] == str(talk) and event.payload["recording_url"].startswith("http")
 
 
+def test_a_call_whose_flow_bridges_reserves_for_both_legs(account, bridge, menu_flow):
+    """The agent leg is billed too, so the reservation covers it: settlement never charges more
+    than was reserved."""
+    price = VoicePrice.objects.get(iso="IN", account=None)
+    one_leg = pricing.reservation(price, max_call_seconds())
+    (call,) = calls.outgoing(account=account, bridge=BRIDGE, to="919800000001", flow_id=str(menu_flow.pk),
+                             variables={"Name": "Asha", "otp": "4321"})  # fmt: skip
+    assert calls.legs_of(menu_flow) == 2 and call.reserved == 2 * one_leg
+    recipient = {"to": "919800000002", "variables": {"Name": "R", "otp": "1"}}
+    _group, (group_call,), _skipped = calls.bulk(
+        account=account, bridge=BRIDGE, flow_id=str(menu_flow.pk), payload=[recipient]
+    )
+    assert group_call.reserved == 2 * one_leg
+
+
 def test_an_unanswered_call_costs_nothing(account, bridge, menu_flow, django_capture_on_commit_callbacks):
     before = credits.balance(account)
     (call,) = _place(

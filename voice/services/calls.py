@@ -39,6 +39,12 @@ RETRY_INTERVALS = (0, 5, 15, 30, 45, 60)
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 
 
+def legs_of(flow):
+    """Billed legs a call may place: a flow that bridges rings a second, billed leg."""
+    bridges = flow is not None and any(step.get("type") == "bridge" for step in flow.definition.get("steps", []))
+    return 2 if bridges else 1
+
+
 def max_call_seconds():
     return int(getattr(settings, "VOICE_MAX_CALL_SECONDS", 600))
 
@@ -190,7 +196,7 @@ def outgoing(
         raise ValidationFailed({"to": ["The number has unsubscribed from voice calls."]})
     price = pricing.PriceBook(account).price(iso)
     seconds = max_call_seconds()
-    reserved = pricing.reservation(price, seconds)  # a retry reserves again when it is placed
+    reserved = pricing.reservation(price, seconds, legs=legs_of(flow))  # a retry reserves again when placed
     with transaction.atomic():
         call = Call.objects.create(
             account=account,
@@ -277,7 +283,7 @@ def bulk(*, account, bridge, payload, flow_id=None, audio=None, name="", webhook
     book = pricing.PriceBook(account)
     seconds = max_call_seconds()
     prices = {iso: book.price(iso, field="payload") for iso in {r[1] for r in rows}}
-    reservations = {iso: pricing.reservation(p, seconds) for iso, p in prices.items()}
+    reservations = {iso: pricing.reservation(p, seconds, legs=legs_of(flow)) for iso, p in prices.items()}
     total = sum(reservations[r[1]] for r in rows)
     with transaction.atomic():
         group = CallGroup.objects.create(account=account, name=name, total=len(rows), reserved=total)
@@ -416,9 +422,7 @@ def inbound(*, account, number, flow, caller):
         digits, iso = str(caller)[:16], normalize(number)[1]
     price = pricing.PriceBook(account).price(iso)
     seconds = max_call_seconds()
-    # A flow that bridges places a second, billed leg: reserve for it too.
-    bridges = flow is not None and any(step.get("type") == "bridge" for step in flow.definition.get("steps", []))
-    reserved = pricing.reservation(price, seconds, legs=2 if bridges else 1)
+    reserved = pricing.reservation(price, seconds, legs=legs_of(flow))
     with transaction.atomic():
         call = Call.objects.create(
             account=account,
