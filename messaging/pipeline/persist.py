@@ -17,7 +17,8 @@ COPY_FROM = 500  # rows; below this an INSERT is as quick and works on every dat
 
 def messages(adapter, batch, rows, *, now, priority, product_code):
     """Write `rows` (tuples in `adapter.columns` order) with the columns every message shares,
-    and each number's operator (messaging.operators) after the channel's columns."""
+    and each number's operator (messaging.operators) after the channel's columns. Returns the
+    (columns, rows) written, operator included, for the rollups."""
     columns = adapter.columns
     if "mobile" in columns and "iso" in columns:
         mobile, iso = columns.index("mobile"), columns.index("iso")
@@ -54,8 +55,9 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
         ):
             for block in blocks:
                 copy.write(block)
-        return
+        return columns, rows
     insert(columns, rows, common)
+    return columns, rows
 
 
 INSERT_CHUNK = 100  # rows per INSERT statement: well inside every database's parameter limit

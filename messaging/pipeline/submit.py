@@ -321,12 +321,14 @@ def submit(
         # Run again alone when its group is rolled back (group_commit): start from an unsaved batch.
         batch.pk, batch._state.adding = None, True
         batch.save()
-        persist.messages(adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code)
+        columns, rows = persist.messages(
+            adapter, batch, plan.rows, now=now, priority=plan.priority, product_code=plan.product.code
+        )
         persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
         rollups.record_written(
             batch,
-            columns=adapter.columns,
-            rows=plan.rows,
+            columns=columns,
+            rows=rows,
             refused=plan.unpriced,
             product_code=plan.product.code,
             submitted_at=now,

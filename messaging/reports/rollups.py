@@ -217,7 +217,7 @@ def record_written(batch, *, columns, rows, refused, product_code, submitted_at)
     `columns` order, `refused` quote's `unpriced` entries. Grouped in memory, so the hot path (a
     push) reads nothing back; the counts are the ones the GROUP BY over the batch would give."""
     at = {name: i for i, name in enumerate(columns)}
-    get = [at.get(name) for name in ("sender", "template_id", "iso", "state", "status", "status_code")]
+    get = [at.get(name) for name in ("sender", "template_id", "iso", "operator", "state", "status", "status_code")]
     units_at, charges_at = at["units"], at["charges"]
     sums = defaultdict(lambda: [0, 0, Decimal(0)])
     for row in rows:
@@ -227,7 +227,7 @@ def record_written(batch, *, columns, rows, refused, product_code, submitted_at)
         group[1] += row[units_at] or 0
         group[2] += row[charges_at] or Decimal(0)
     for _index, _mobile, iso, _custom, sender, units, _length, status, code in refused:
-        group = sums[(sender, "", iso, State.REJECTED, status, code)]
+        group = sums[(sender, "", iso, "", State.REJECTED, status, code)]  # no operator looked up
         group[0] += 1
         group[1] += units
     if not sums:
@@ -235,7 +235,7 @@ def record_written(batch, *, columns, rows, refused, product_code, submitted_at)
     zones = Zones()
     zones.zones[batch.account_id] = zone(batch.account.time_zone)  # the account is loaded: no query
     deltas = Deltas()
-    for (sender, template_id, iso, state, status, code), (n, units, charges) in sums.items():
+    for (sender, template_id, iso, operator, state, status, code), (n, units, charges) in sums.items():
         key = _key(
             zones,
             batch.account_id,
@@ -246,6 +246,7 @@ def record_written(batch, *, columns, rows, refused, product_code, submitted_at)
             template_id,
             batch.pk,
             iso,
+            operator,
             *outcome(state, status, code),
         )
         refunds = charges if refunded(batch.channel, state, status, code) else Decimal(0)

@@ -45,6 +45,8 @@ NOT_PAGES = {
     "customer_create",
     "rate_card_upload",
     "certificates_check",
+    "media_upload",
+    "load",
     "vmn_sms",
     # Brand assets and fragments (stylesheets, the logo, live previews), the TLS ask endpoint
     "tls_ask",
@@ -196,6 +198,7 @@ def pages(world):
         ("exports", "/reports/exports/"),
         ("schedules", "/reports/schedules/"),
         ("whatsapp_numbers", "/whatsapp/numbers/"),
+        ("media", "/whatsapp/media/"),
         ("whatsapp_templates", "/whatsapp/templates/"),
         ("template_new", "/whatsapp/templates/new/"),
         ("compose", "/whatsapp/send/"),
@@ -220,6 +223,8 @@ def pages(world):
     ]
     staff = [
         ("staff_overview", "/staff/overview/"),
+        ("partition_list", "/staff/messages/partitions/"),
+        ("list", "/staff/operators/"),
         ("customer_list", "/staff/"),
         ("customer_detail", f"/staff/customers/{demo.uuid}/"),
         ("staff_audit_log", "/staff/audit/"),

@@ -71,6 +71,7 @@ register(
         ops=(
             Op("POST", "accounts:child_transfer", {"account_id": "uuid"}, {"amount": "1", "notes": "x"}),
             Op("POST", "accounts:child_view", {"account_id": "uuid"}),
+            Op("GET", "prices:child_markup", {"pk": "uuid"}),
         ),
         listings=(Listing("accounts:child_list"),),
     )
@@ -114,6 +115,10 @@ def _price(account, marker):
 
 register(Case(Price, _price, listings=(Listing("sms-pricing", api=True), Listing("prices:price_list"))))
 
+exempt(
+    "pricing.Markup",
+    "addressed only through its customer's uuid (prices:child_markup, an Op of the reseller's-customer case)",
+)
 exempt("accounts.Wallet", "one per account, never addressed by id: pages and the API read request.account's")
 
 

@@ -216,7 +216,10 @@ register(
     Case(
         Message,
         _message,
-        ops=(Op("GET", "sending:batch_detail", {"pk": "batch.uuid"}),),
+        ops=(
+            Op("GET", "sending:batch_detail", {"pk": "batch.uuid"}),
+            Op("GET", "reports:message", {"pk": "batch.uuid", "index": "index"}),
+        ),
         listings=(
             Listing("sms-status", query=lambda m, account: {"id": f"{m.batch.uuid}:1"}, api=True),
             Listing("sms-status", query=lambda m, account: {"mobile": m.mobile}, api=True),
