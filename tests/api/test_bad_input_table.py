@@ -81,6 +81,7 @@ FAMILIES = {
     "whatsapp sending": (["whatsapp-send-template", "whatsapp-message-send"], WRITES),
     "whatsapp status": (["whatsapp-message-status"], READS),
     "whatsapp pricing": (["whatsapp-pricing"], READS),
+    "whatsapp media": (["whatsapp-media-list", "whatsapp-media"], READS | {"bad file", "too large"}),
     "whatsapp opt-out": (["whatsapp-optout", "whatsapp-optout-number"], WRITES),
     "voice calls": (["voice-outgoing-send", "voice-outgoing-bulk", "voice-outgoing-tts", "voice-c2c"], WRITES),
     "voice reports": (
@@ -167,6 +168,7 @@ def _generic_rows():
                             "API_MAX_BODY_BYTES": 2048,
                             "SEND_JSON_MAX_BODY_BYTES": 2048,
                             "VOICE_BULK_MAX_BODY_BYTES": 2048,
+                            "MAX_UPLOAD_BYTES": 2048,
                         },
                     ),
                 ]
@@ -833,6 +835,20 @@ FAMILY_ROWS = [
         "huge list",
         body=lambda w: {"id": str(w.whatsapp_template.uuid), "data": {"name": "A"}, "recipient": {"to": NUMBERS}},
         errors=("to",),
+    ),
+    Row(
+        "whatsapp-media-list",
+        "wrong type",
+        fmt="multipart",
+        body=lambda w: {"type": "sticker", "file": csv_file(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "a.png")},
+        errors=("type",),
+    ),
+    Row(
+        "whatsapp-media-list",
+        "bad file",
+        fmt="multipart",
+        body=lambda w: {"type": "image", "file": csv_file(b"MZ\x90\x00", "a.exe")},
+        errors=("file",),
     ),
     Row("whatsapp-message-status", "wrong type", method="get", query="?id=yesterday", errors=("id",)),
     Row(

@@ -129,6 +129,15 @@ class World:
         return message_templates.create(account=self.account, data=data)
 
     @cached_property
+    def whatsapp_media(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from messaging.channels.whatsapp import media
+
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+        return media.upload(account=self.account, kind="image", file=SimpleUploadedFile("a.png", png, "image/png"))
+
+    @cached_property
     def whatsapp_unsubscriber(self):
         return consent.opt_out(account=self.account, channel=Channel.WHATSAPP, receiver="447400123498")
 
@@ -157,6 +166,7 @@ BY_UUID = {
     "webhook",
     "whatsapp_template",
     "whatsapp_unsubscriber",
+    "whatsapp_media",
     "suppression_import",
 }  # the others are addressed by pk
 # The URL kwargs of each id route, from the World's objects.
@@ -185,6 +195,7 @@ ROUTE_ARGS = {
     "developer-subscription": {"pk": "webhook_subscription"},
     "whatsapp-template": {"pk": "whatsapp_template"},
     "whatsapp-unsubscriber": {"pk": "whatsapp_unsubscriber"},
+    "whatsapp-media": {"pk": "whatsapp_media"},
     "whatsapp-optout-number": {"number": "whatsapp_optout"},
 }
 
