@@ -20,12 +20,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.servers.basehttp import WSGIRequestHandler
 
 from accounts.models import Role
 from accounts.services import apikeys
 from messaging import consent
-from messaging.channels.whatsapp import message_templates, numbers
+from messaging.channels.whatsapp import media, message_templates, numbers
 from messaging.models import AccountProduct, Channel, Product
 from messaging.pricing.services import save_price
 from messaging.suppressions.models import ScopeType
@@ -69,6 +70,7 @@ RESOURCES = [
     ("/api/v2/developer/webhooks/", "webhook"),
     ("/api/v2/developer/subscriptions/", "webhook_subscription"),
     ("/api/v2/whatsapp/templates/", "whatsapp_template"),
+    ("/api/v2/whatsapp/media/", "whatsapp_media"),
     ("/api/v2/whatsapp/suppressions/unsubscribers/", "whatsapp_unsubscriber"),
     ("/api/v2/whatsapp/optout/", "whatsapp_optout"),
     ("/api/v2/outgoing/suppressions/unsubscribers/", "voice_unsubscriber"),
@@ -183,8 +185,10 @@ def whatsapp_and_voice_objects(account):
         submit_to_provider=False,
     )
     consent.opt_out(account=account, channel=Channel.WHATSAPP, receiver=OPTED_OUT, scope=ScopeType.ALL)
+    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
     return {
         "whatsapp_template": template.uuid,
+        "whatsapp_media": media.upload(account=account, kind="image", file=png).uuid,
         "whatsapp_unsubscriber": consent.opt_out(
             account=account, channel=Channel.WHATSAPP, receiver="919876543298"
         ).uuid,
