@@ -94,7 +94,7 @@ def test_dashboard_and_reports_at_desktop_and_phone_width(page, site, settings, 
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / f"reports-delivery-{width}.png"), full_page=True)
 
-    page.locator("#delivery-table tr", has_text="REJECTED").first.locator("a[title]").click()
+    page.locator("#delivery-table tr", has_text="REJECTED").first.locator("a[href*='/reports/campaigns/']").click()
     expect(page.get_by_role("heading", name="Winter sale")).to_be_visible()
     expect(page.locator("canvas[data-chart]").first).to_have_attribute("data-drawn", "1")
     _no_sideways_scroll(page)
