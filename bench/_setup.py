@@ -110,6 +110,23 @@ def peak_rss_mb(pid):
     return 0.0
 
 
+def in_process_pusher(secret):
+    """push(i): one `POST /v1/messaging/sms` through Django's test client (no HTTP server), so a
+    profile or CPU count sees only the portal's own work."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    def push(i):
+        body = {"type": "transactional", "from": "Push", "transactionID": f"tx-{i}", "to": f"447400{100000 + i}"}
+        body.update({"msg": f"Your code is {i}", "tiny": "0", "dlr": {"mask": 1}})
+        res = client.post("/v1/messaging/sms", body, format="json")
+        assert res.status_code == 200, res.content
+
+    return push
+
+
 def push_account():
     """An account with an approved UK sender `Push`, a price, plenty of credits and no practical
     rate limit; returns its API key's secret."""

@@ -11,7 +11,7 @@ import os
 import time
 from unittest import mock
 
-from _setup import push_account, scratch_database, setup_django
+from _setup import in_process_pusher, push_account, scratch_database, setup_django
 
 
 def backend_cpu_seconds(pid):
@@ -28,17 +28,8 @@ def main():
     teardown = scratch_database()
     try:
         from django.db import connection
-        from rest_framework.test import APIClient
 
-        secret = push_account()
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-        def push(i):
-            body = {"type": "transactional", "from": "Push", "transactionID": f"tx-{i}", "to": f"447400{100000 + i}"}
-            body.update({"msg": f"Your code is {i}", "tiny": "0", "dlr": {"mask": 1}})
-            res = client.post("/v1/messaging/sms", body, format="json")
-            assert res.status_code == 200, res.content
+        push = in_process_pusher(push_account())
 
         with mock.patch("messaging.pipeline.submit.enqueue"):
             for i in range(100):  # warm-up
