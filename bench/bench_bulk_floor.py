@@ -26,6 +26,18 @@ CREATE INDEX bench_narrow_mobile ON bench_narrow_message (mobile);
 """
 
 
+def _batch_copy(cursor, source_id):
+    """A copy of the source batch (inside the caller's rolled-back transaction) for the rows to point at."""
+    cursor.execute(
+        "INSERT INTO sending_batch (uuid, account_id, name, source, product_id, channel, total,"
+        " accepted, cost, request_hash, response, created_at) SELECT gen_random_uuid(), account_id,"
+        " 'floor', source, product_id, channel, total, accepted, cost, '', '{}', now()"
+        " FROM sending_batch WHERE id = %s RETURNING id",
+        [source_id],
+    )
+    return cursor.fetchone()[0]
+
+
 def message_indexes(cursor):
     cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'sending_message' ORDER BY indexname")
     return [name for (name,) in cursor.fetchall()]
@@ -74,14 +86,7 @@ def measure(batch_id, *, rounds=3):
         for _ in range(rounds):
             connection.set_autocommit(False)
             try:
-                cursor.execute(
-                    "INSERT INTO sending_batch (uuid, account_id, name, source, product_id, channel, total,"
-                    " accepted, cost, request_hash, response, created_at) SELECT gen_random_uuid(), account_id,"
-                    " 'floor', source, product_id, channel, total, accepted, cost, '', '{}', now()"
-                    " FROM sending_batch WHERE id = %s RETURNING id",
-                    [source.pk],
-                )
-                new_id = cursor.fetchone()[0]
+                new_id = _batch_copy(cursor, source.pk)
                 payload = _export(cursor, source.pk, columns, new_id)
                 result["rows"] = payload.count(b"\n")
                 quoted = ", ".join(f'"{c}"' for c in columns)
@@ -125,14 +130,7 @@ def index_costs(batch_id, *, rounds=2):
             for label, dropped in variants:
                 connection.set_autocommit(False)
                 try:
-                    cursor.execute(
-                        "INSERT INTO sending_batch (uuid, account_id, name, source, product_id, channel, total,"
-                        " accepted, cost, request_hash, response, created_at) SELECT gen_random_uuid(), account_id,"
-                        " 'floor', source, product_id, channel, total, accepted, cost, '', '{}', now()"
-                        " FROM sending_batch WHERE id = %s RETURNING id",
-                        [source.pk],
-                    )
-                    new_id = cursor.fetchone()[0]
+                    new_id = _batch_copy(cursor, source.pk)
                     payload = _export(cursor, source.pk, columns, new_id)
                     if dropped == "collate":
                         cursor.execute('DROP INDEX "sending_mes_account_af1452_idx"')
