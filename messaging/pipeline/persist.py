@@ -4,6 +4,7 @@ its recipients refused before pricing (a few compact RefusedNumbers rows)."""
 import functools
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
@@ -19,6 +20,42 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
     """Write `rows` (tuples in `adapter.columns` order) with the columns every message shares,
     and each number's operator (messaging.operators) after the channel's columns. Returns the
     (columns, rows) written, operator included, for the rollups."""
+    return messages_many([Rows(adapter, batch, rows, now, priority, product_code)])[0]
+
+
+class Rows(NamedTuple):
+    """One batch's message rows for `messages_many`: `messages()`'s arguments."""
+
+    adapter: object
+    batch: object
+    rows: list
+    now: object
+    priority: int
+    product_code: str
+
+
+def messages_many(parts):
+    """`messages()` for several batches (sends committed together): the small ones are written
+    with one multi-row INSERT for all of them (per channel), a large one with its own COPY.
+    Returns each part's (columns, rows) written, in order."""
+    written, small = [], {}
+    for part in parts:
+        columns, rows, common = _with_common(part)
+        written.append((columns, rows))
+        if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
+            _copy(part.adapter, columns, rows, common)
+        else:
+            names = (*columns, *common)
+            tail = tuple(common.values())
+            small.setdefault(names, []).extend((*row, *tail) for row in rows)
+    for names, full_rows in small.items():
+        insert(names, full_rows)
+    return written
+
+
+def _with_common(part):
+    """A part's (columns, rows) with the operator added, and the values every row shares."""
+    adapter, batch, rows = part.adapter, part.batch, part.rows
     columns = adapter.columns
     if "mobile" in columns and "iso" in columns:
         mobile, iso = columns.index("mobile"), columns.index("iso")
@@ -28,36 +65,36 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
     common = {
         "batch_id": batch.pk,
         "account_id": batch.account_id,
-        "product_code": product_code,
+        "product_code": part.product_code,
         "channel": adapter.name,
-        "priority": priority,
+        "priority": part.priority,
         "scheduled_at": batch.scheduled_at,
-        "submitted_at": now,
-        "updated_at": now,
+        "submitted_at": part.now,
+        "updated_at": part.now,
         "supplier": "",
         "supplier_message_id": "",
     }
     for field in _defaulted(columns, tuple(common)):  # what the channel leaves out
         common[field.attname] = field.get_default()
-    if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
-        names = [*columns, *common]
-        blocks = adapter.copy_text(rows, tuple(common.values()))
-        if blocks is None:
-            blocks = copy_text(rows, tuple(common.values()))
-        # A writer thread sends while this one formats: the server parses one block as the next
-        # is built.
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(
-                f"COPY sending_message ({', '.join(names)}) FROM STDIN",  # noqa: S608 - fixed column names
-                writer=QueuedLibpqWriter(cursor.cursor),
-            ) as copy,
-        ):
-            for block in blocks:
-                copy.write(block)
-        return columns, rows
-    insert(columns, rows, common)
-    return columns, rows
+    return columns, rows, common
+
+
+def _copy(adapter, columns, rows, common):
+    names = [*columns, *common]
+    blocks = adapter.copy_text(rows, tuple(common.values()))
+    if blocks is None:
+        blocks = copy_text(rows, tuple(common.values()))
+    # A writer thread sends while this one formats: the server parses one block as the next
+    # is built.
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY sending_message ({', '.join(names)}) FROM STDIN",  # noqa: S608 - fixed column names
+            writer=QueuedLibpqWriter(cursor.cursor),
+        ) as copy,
+    ):
+        for block in blocks:
+            copy.write(block)
 
 
 INSERT_CHUNK = 100  # rows per INSERT statement: well inside every database's parameter limit
@@ -81,13 +118,12 @@ def _fields(columns):
     return tuple(Message._meta.get_field(name) for name in columns)
 
 
-def insert(columns, rows, common):
-    """A plain multi-row INSERT, each value prepared by its model field as the ORM would. A push
-    writes one row inside the transaction that holds the wallet's row lock: building model
-    instances and reading back database defaults (what `bulk_create` does) only lengthens it."""
-    names = (*columns, *common)
+def insert(names, rows):
+    """A plain multi-row INSERT of full rows (tuples in `names` order), each value prepared by its
+    model field as the ORM would. A push writes one row inside the transaction that holds the
+    wallet's row lock: building model instances and reading back database defaults (what
+    `bulk_create` does) only lengthens it."""
     fields = _fields(names)
-    tail = list(common.values())
     placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     head = f"INSERT INTO {Message._meta.db_table} ({quoted}) VALUES "  # noqa: S608 - model column names
@@ -96,7 +132,7 @@ def insert(columns, rows, common):
             chunk = rows[start : start + INSERT_CHUNK]
             params = []
             for row in chunk:
-                params.extend(f.get_db_prep_save(v, connection) for f, v in zip(fields, (*row, *tail), strict=True))
+                params.extend(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
             cursor.execute(head + ", ".join([placeholders] * len(chunk)), params)
 
 
@@ -132,8 +168,14 @@ def copy_text(rows, tail, *, block=1 << 20):
 def refused(batch, entries, *, now, product_code):
     """Store `entries` (quote's `unpriced` tuples, in request order) as RefusedNumbers rows: one per
     reason and content, CHUNK entries at most. 100,000 refused numbers are ten rows, not 100,000."""
-    if not entries:
-        return
+    records = refused_records(batch, entries, now=now, product_code=product_code)
+    if records:
+        RefusedNumbers.objects.bulk_create(records)
+
+
+def refused_records(batch, entries, *, now, product_code):
+    """The RefusedNumbers rows `refused()` writes, unsaved (sends committed together write all
+    of theirs with one INSERT)."""
     groups = {}
     for index, mobile, iso, custom, sender, units, length, status, code in entries:
         groups.setdefault((status, code, sender, units, length), []).append((index, mobile, iso, custom))
@@ -162,4 +204,4 @@ def refused(batch, entries, *, now, product_code):
                     customs=customs if any(customs) else [],
                 )
             )
-    RefusedNumbers.objects.bulk_create(records)
+    return records

@@ -44,6 +44,39 @@ def incr_many(amounts, *, timeout):
     return {key: incr(key, amount, timeout=timeout) for key, amount in amounts.items()}
 
 
+def incr_each(pairs, *, timeout):
+    """`incr()` for each (key, amount) in order, a key possibly more than once, in one round trip
+    on Redis; returns the value after each step, as successive `incr()` calls would."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    if isinstance(cache, RedisCache):
+        full = [cache.make_and_validate_key(key) for key, _ in pairs]
+        pipe = cache._cache.get_client(full[0], write=True).pipeline(transaction=False)
+        for name, (_, amount) in zip(full, pairs, strict=True):
+            pipe.incrby(name, amount)
+            pipe.expire(name, timeout, nx=True)
+        return [int(v) for v in pipe.execute()[::2]]
+    return [incr(key, amount, timeout=timeout) for key, amount in pairs]
+
+
+def read_and_incr(keys, counter, amount=1, *, timeout):
+    """`cache.get_many(keys)` and `incr(counter, amount)` in one round trip on Redis (a request's
+    reads and its rate-limit count); returns (the values found, the counter's new value)."""
+    if isinstance(cache, RedisCache):
+        full = [cache.make_and_validate_key(key) for key in keys]
+        name = cache.make_and_validate_key(counter)
+        client = cache._cache.get_client(name, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.mget(full)
+        pipe.incrby(name, amount)
+        pipe.expire(name, timeout, nx=True)
+        values, count, _ = pipe.execute()
+        loads = cache._cache._serializer.loads
+        return {key: loads(v) for key, v in zip(keys, values, strict=True) if v is not None}, int(count)
+    return cache.get_many(keys), incr(counter, amount, timeout=timeout)
+
+
 def decr(key, amount=1):
     """Give back `amount`; a counter that has already expired needs nothing given back."""
     with contextlib.suppress(ValueError):
