@@ -2,7 +2,8 @@
 the file: no model instances, no per-row formatting in Python. The SELECT is the delivery
 report's own queryset (same filters, same tenant scope) with the cells built in SQL:
 
-- times in the account's zone (`to_char(… AT TIME ZONE …)`), the public id `<group id>:<index>`;
+- times in the account's zone (`date_trunc('second', … AT TIME ZONE …)::text`), the public id
+  `<group id>:<index>`;
 - every text cell formula-safe exactly as `portal.core.exports.safe_cell` makes it (a leading
   `'` before `= + - @`, tab or CR unless the text is a plain number);
 - the status explanation looked up in two small constant tables (already formula-safe);
@@ -48,21 +49,32 @@ class SafeCell(Func):
 
 class LocalTime(Func):
     """A timestamp as `YYYY-MM-DD HH:MM:SS` in a time zone (NULL stays NULL, or becomes
-    `if_null`)."""
+    `if_null`). With the ISO DateStyle (PostgreSQL's default) the local time truncated to the
+    second is cast to text, which reads the same and costs a third less per cell than to_char;
+    under any other DateStyle, to_char."""
 
     output_field = TextField()
 
-    def __init__(self, expression, zone_name, if_null=None):
+    def __init__(self, expression, zone_name, if_null=None, iso=False):
         super().__init__(expression)
-        self.zone_name, self.if_null = zone_name, if_null
+        self.zone_name, self.if_null, self.iso = zone_name, if_null, iso
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        text = f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')"
+        if self.iso:
+            text = f"date_trunc('second', ({sql}) AT TIME ZONE %s)::text"
+        else:
+            text = f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')"
         params = [*params, self.zone_name]
         if self.if_null is not None:
             return f"COALESCE({text}, %s)", [*params, self.if_null]
         return text, params
+
+
+def iso_dates():
+    """Whether the connection writes timestamps as ISO (its DateStyle, as the server reports it)."""
+    connection.ensure_connection()
+    return (connection.connection.info.parameter_status("DateStyle") or "").startswith("ISO")
 
 
 class PublicId(Func):
@@ -121,7 +133,7 @@ class StatusMeaning(Func):
 TEXT, OWN, NUMBER = "text", "own", "number"
 
 
-def _cells(fmt, zone_name, campaign):
+def _cells(fmt, zone_name, campaign, iso=False):
     """The HEADER's cells as SQL expressions: (expression, kind). In XLSX (COPY's text format)
     a missing delivery time is an empty text; in CSV it stays NULL, which COPY writes unquoted."""
     return (
@@ -138,8 +150,8 @@ def _cells(fmt, zone_name, campaign):
         (F("units"), NUMBER),
         (F("charges"), NUMBER),
         (F("custom"), TEXT),
-        (LocalTime(F("submitted_at"), zone_name), OWN),
-        (LocalTime(F("delivered_at"), zone_name, if_null="" if fmt == "xlsx" else None), OWN),
+        (LocalTime(F("submitted_at"), zone_name, iso=iso), OWN),
+        (LocalTime(F("delivered_at"), zone_name, if_null="" if fmt == "xlsx" else None, iso=iso), OWN),
         (StatusMeaning(), OWN),
     )
 
@@ -209,10 +221,10 @@ def _between(messages, by_index, low, high):
     return messages
 
 
-def _select(messages, *, fmt, zone_name, by_index, campaign, low, high):
+def _select(messages, *, fmt, zone_name, by_index, campaign, low, high, iso=False):
     rows = _between(messages, by_index, low, high).order_by(*_key_fields(by_index))
     columns = {}
-    for i, (expression, kind) in enumerate(_cells(fmt, zone_name, campaign)):
+    for i, (expression, kind) in enumerate(_cells(fmt, zone_name, campaign, iso)):
         columns[f"_c{i}"] = SafeCell(expression) if kind == TEXT else expression
     return rows.annotate(**columns).values_list(*columns).query.sql_with_params()
 
@@ -235,11 +247,10 @@ def chunks(messages, *, fmt, zone_name, by_index, campaign=None, planned=None, s
     else:
         to_block = b"".join
     edges = [None, *planned.bounds, None]
+    shape = {"fmt": fmt, "zone_name": zone_name, "by_index": by_index, "campaign": campaign, "iso": iso_dates()}
     with connection.cursor() as cursor:
         for low, high in zip(edges, edges[1:], strict=False):
-            sql, params = _select(
-                messages, fmt=fmt, zone_name=zone_name, by_index=by_index, campaign=campaign, low=low, high=high
-            )
+            sql, params = _select(messages, low=low, high=high, **shape)
             count, lines = 0, []
             with cursor.copy(f"COPY ({sql}) TO STDOUT{options}", params) as copy:  # noqa: S608 - built by the ORM
                 for data in copy:  # one row per call (libpq): collected, written a block at a time

@@ -109,6 +109,24 @@ def test_it_writes_what_the_keyset_chunks_wrote_for_a_campaign(account, varied, 
     assert f"{varied.uuid}:90".encode() in new
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_times_read_the_same_under_another_datestyle(account, varied, fmt):
+    # The cast to text follows DateStyle; under a non-ISO one the export falls back to to_char.
+    # (A campaign: its chunk keys are indexes, and psycopg reads timestamps under ISO only.)
+    messages, filters = _messages(account, {"campaign": str(varied.uuid), "since": "2000-01-01"})
+    options = {"fmt": fmt, "zone_name": "America/New_York", "by_index": True, "size": 50}
+    iso, _ = _export(export_sql, messages, campaign=filters["campaign"], **options)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL datestyle = 'SQL, DMY'")
+        try:
+            assert not export_sql.iso_dates()
+            assert _export(legacy, messages, **options)[0] == iso
+            assert _export(export_sql, messages, campaign=filters["campaign"], **options)[0] == iso
+        finally:
+            cursor.execute("SET LOCAL datestyle = 'ISO, MDY'")
+    assert export_sql.iso_dates()
+
+
 def test_a_filtered_campaign_and_an_empty_one(account, varied):
     messages, filters = _messages(account, {"campaign": str(varied.uuid), "since": "2000-01-01", "status": "DELIVRD"})
     options = {"fmt": "csv", "zone_name": "UTC", "by_index": True, "size": 2}
