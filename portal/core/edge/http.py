@@ -86,10 +86,29 @@ class _Refusal(Exception):
 
 
 class Connections:
-    """What the protocols of one server share: the routes, the limits, the open connections."""
+    """What the protocols of one server share: the routes, the limits, the open connections, and
+    one sweep that expires their deadlines. A timer per request (armed for the request, then
+    for the idle wait) cost more than parsing it; a deadline is a float the sweep compares."""
 
     def __init__(self, routes, limits):
         self.routes, self.limits, self.open, self.clock = routes, limits, set(), _Clock()
+        self.interval = min(1.0, max(0.05, min(limits.request_seconds, limits.keepalive_seconds) / 4))
+        self.sweeper = None
+
+    def start(self, loop):
+        self.loop = loop
+        self.sweeper = loop.call_later(self.interval, self._sweep)
+
+    def stop(self):
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+
+    def _sweep(self):
+        now = self.loop.time()
+        for protocol in [p for p in self.open if p.expire is not None and p.deadline <= now]:
+            expire, protocol.expire = protocol.expire, None
+            expire()
+        self.sweeper = self.loop.call_later(self.interval, self._sweep)
 
 
 class EdgeProtocol(asyncio.Protocol):
@@ -101,7 +120,7 @@ class EdgeProtocol(asyncio.Protocol):
         self.busy = False  # an awaitable answer is pending
         self.closing = False
         self.parsing = False
-        self.timer = None
+        self.deadline, self.expire = 0.0, None  # when, and what to do then (Connections._sweep)
         self.paused = set()  # why reading is paused: "queue" and/or "write"
         self._reset()
 
@@ -283,22 +302,17 @@ class EdgeProtocol(asyncio.Protocol):
     # Timers and flow control
 
     def _arm(self, seconds, callback):
-        self._disarm()
-        self.timer = asyncio.get_running_loop().call_later(seconds, callback)
+        self.deadline, self.expire = self.shared.loop.time() + seconds, callback
 
     def _disarm(self):
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.expire = None
 
     def _idle_expired(self):
-        self.timer = None
         if not self.closing:
             self.closing = True
             self.transport.close()
 
     def _request_expired(self):
-        self.timer = None
         if self.parsing and not self.closing:
             self._refuse(Response(408, b"Request Timeout"))
 

@@ -36,6 +36,7 @@ class EdgeServer:
             if hasattr(route, "start"):
                 await route.start()
         loop = asyncio.get_running_loop()
+        self.shared.start(loop)
         self.server = await loop.create_server(
             lambda: EdgeProtocol(self.shared), self.host, self.port, reuse_address=True, backlog=2048
         )
@@ -50,6 +51,7 @@ class EdgeServer:
                     protocol.transport.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.server.wait_closed(), 5)
+        self.shared.stop()
         for route in self.routes.values():
             if hasattr(route, "stop"):
                 await route.stop()
