@@ -150,6 +150,7 @@ def parsers(args):
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
         ),
     }
+
     class Sink:
         def __init__(self):
             self.done = 0

@@ -13,20 +13,18 @@ all refused with a 400 and the connection closed).
 """
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 
 import httptools
 
+from portal.core.edge.messages import Request, Response
+
 log = logging.getLogger(__name__)
 
-_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
-TEXT = "text/plain; charset=utf-8"
 UNROUTED_BODY = 64 * 1024  # read and dropped, so a POST to an unknown path gets its 404
 
 
@@ -38,33 +36,6 @@ class Limits:
     request_seconds: float = 10.0
     keepalive_seconds: float = 150.0  # longer than a proxy's idle pool (Caddy: 2 min), so it closes first
     connections: int = 4096
-
-
-class Request:
-    """A parsed request: `method`, `path` and `query` as str (latin-1, as WSGI gives them),
-    `headers` with lower-case names (repeats joined with ", "), `body` bytes."""
-
-    __slots__ = ("body", "headers", "method", "path", "query")
-
-    def __init__(self, method, path, query, headers, body):
-        self.method, self.path, self.query, self.headers, self.body = method, path, query, headers, body
-
-    def header(self, name, default=""):
-        return self.headers.get(name, default)
-
-
-class Response:
-    """`status`: a code or a status line; `headers`: extra (name, value) pairs."""
-
-    __slots__ = ("body", "content_type", "headers", "status")
-
-    def __init__(self, status, body=b"", content_type=TEXT, headers=()):
-        self.status = _LINES.get(status, status) if isinstance(status, int) else status
-        self.body, self.content_type, self.headers = body, content_type, headers
-
-    @classmethod
-    def json(cls, status, payload, headers=()):
-        return cls(status, json.dumps(payload).encode(), "application/json", headers)
 
 
 class _Clock:
