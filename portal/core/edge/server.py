@@ -67,7 +67,7 @@ def run(host, port, paths=None):
         # which would otherwise walk them all as the requests' short-lived objects pile up.
         gc.collect()
         gc.freeze()
-        log.info("edge serving %s on %s:%s", ", ".join(server.routes), host, server.port)
+        log.debug("edge serving %s on %s:%s", ", ".join(server.routes), host, server.port)
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
