@@ -130,6 +130,8 @@ def template_request(template):
     if header:
         if header["type"] == "text":
             entry = {"type": "HEADER", "format": "TEXT", "text": header["text"]}
+            if doc.get("header_examples"):
+                entry["example"] = {"header_text": doc["header_examples"]}
         else:
             entry = {"type": "HEADER", "format": header["type"].upper(), "example": {"header_handle": [header["url"]]}}
         components.append(entry)
