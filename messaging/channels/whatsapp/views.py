@@ -31,9 +31,9 @@ from messaging.channels.whatsapp.models import (
     WhatsappTemplate,
 )
 from messaging.channels.whatsapp.sending import quote, submit
-from messaging.pipeline import compose as composer_parts
-from messaging.pipeline import recipients
+from messaging.pipeline import compose as pipeline_compose
 from messaging.pipeline.models import Batch, Message
+from portal import composer as composer_page
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404, is_uuid
 from portal.pagination import paginate
@@ -173,19 +173,14 @@ def _compose_outgoing(account, data, upload=None, *, strict=True):
     parsed = parse(message_of(data, account), errors)
     if errors:
         raise ValidationFailed(errors)
-    files = [upload] if upload is not None else []
-    try:
-        numbers = recipients.resolve(
-            account,
-            numbers=recipients.typed(data.get("recipients", "")),
-            files=files,
-            segment_ids=data.get("segments") or None,
-            channel="whatsapp",
-        )
-    except DomainError:
-        if strict:
-            raise
-        numbers = recipients.typed(data.get("recipients", ""))
+    numbers = pipeline_compose.audience(
+        account,
+        typed=data.get("recipients", ""),
+        files=[upload] if upload is not None else [],
+        segment_ids=data.get("segments") or None,
+        channel="whatsapp",
+        strict=strict,
+    ).numbers
     return outgoing_for(numbers, parsed, sender=data.get("sender", ""))
 
 
@@ -223,13 +218,13 @@ def compose(request):
             for item in submission.items:
                 if "error" in item:
                     refused[item["error"]["reason"]] = refused.get(item["error"]["reason"], 0) + 1
-            composer_parts.report_outcome(
+            composer_page.report_outcome(
                 request,
                 accepted=submission.accepted,
                 total=submission.batch.total,
                 refused=refused,
                 labels={},
-                channel_label="WhatsApp",
+                noun="WhatsApp message",
             )
             return redirect(f"{reverse('whatsapp:message_list')}?batch={submission.batch.uuid}")
     return render(request, "whatsapp/compose.html", {"form": form}, status=422 if form.errors else 200)
@@ -266,7 +261,7 @@ def estimate(account, outgoing):
         "cost": plan.cost,
         "balance": balance,
         "affordable": plan.cost <= balance,
-        "button": composer_parts.Summary(quoted=True, total=plan.total, accepted=plan.accepted).button,
+        "button": composer_page.Summary(quoted=True, total=plan.total, accepted=plan.accepted).button,
     }
 
 
