@@ -23,6 +23,7 @@ class Summary:
     cost: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
     problem: str = ""
+    problems: int = 0  # problems in the message itself (it cannot be quoted until they are fixed)
     verb: str = "Send"  # the button alone, and before "0 of 2 would be accepted"
     verb_to: str = "Send to"  # before "3 recipients"
 
@@ -37,6 +38,8 @@ class Summary:
     @property
     def button(self):
         """What pressing the button will do, in words."""
+        if self.problems:
+            return f"Fix {self.problems} problem{pluralize(self.problems)} to {self.verb.lower()}"
         if not self.quoted or not self.total:
             return self.verb
         if self.accepted == self.total:
