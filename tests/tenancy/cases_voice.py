@@ -11,6 +11,7 @@ from tests.tenancy.registry import Case, Listing, Op, exempt, register
 from voice.connectors.audio import tone
 from voice.models import (
     Call,
+    CallGroup,
     CallStatus,
     Conference,
     Flow,
@@ -166,7 +167,13 @@ register(
         listings=(Listing("voice-pricing", api=True),),
     )
 )
-exempt("voice.CallGroup", "a bulk request's group id; read only through its calls (voice/calls, callstatus)")
+register(
+    Case(
+        CallGroup,
+        lambda account, marker: CallGroup.objects.create(account=account, name=marker, total=1),
+        ops=(Op("GET", "voice:call_group_detail", {"pk": "uuid"}),),
+    )
+)
 exempt("voice.VoiceSettings", "an account's calling hours, read by the send path only; no page or API addresses it")
 
 
