@@ -159,6 +159,7 @@ class MediaList(V2APIView):
     body_limit_setting = "MAX_UPLOAD_BYTES"
 
     @extend_schema(
+        operation_id="api_v2_whatsapp_media_list",  # the detail's GET would get the same generated id
         summary="View WhatsApp media",
         description="Lists the media library: files the account uploaded once to send by id "
         "(`message.payload.id`), with their type, file name, MIME type and size. `filter[type]` (image, audio, video, "
