@@ -14,7 +14,8 @@ again alone in its own transaction by its own caller: a refused debit or a dupli
 idempotency key fails only its own send, with the same error as without grouping.
 
 A caller already inside a transaction (a page that saves more in the same atomic block, a test)
-runs its write inline: its write must commit or roll back with the rest of its work.
+runs its write inline: its write must commit or roll back with the rest of its work. A write that
+is long by nature (a bulk send scrubbed while its rows are COPYed) is not grouped (`alone()`).
 """
 
 import logging
@@ -47,7 +48,7 @@ class GroupCommit:
         committed transaction."""
         limit = settings.SEND_GROUP_COMMIT_MAX
         if connection.in_atomic_block or limit <= 1:
-            return _alone(work)
+            return alone(work)
         job = _Job(work)
         with self._lock:
             self._pending.append(job)
@@ -58,7 +59,7 @@ class GroupCommit:
         if not job.finished:  # this thread leads the next group (its own write is in it)
             self._commit_next(limit)
         if job.alone:
-            return _alone(work)
+            return alone(work)
         if job.error is not None:
             raise job.error
         return None
@@ -102,7 +103,8 @@ class GroupCommit:
                     job.alone = True
 
 
-def _alone(work):
+def alone(work):
+    """`work()` and its last step in a transaction of its own (a savepoint inside the caller's)."""
     with transaction.atomic():
         last_step = work()
         if last_step is not None:

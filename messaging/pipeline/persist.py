@@ -8,23 +8,42 @@ from datetime import datetime
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
-from messaging.operators.lookup import operators
+from messaging.operators.lookup import resolver as operator_resolver
 from messaging.pipeline.models import Message, RefusedNumbers
 from portal.core.bulk import copy_escape
 
 COPY_FROM = 500  # rows; below this an INSERT is as quick and works on every database
 
 
-def messages(adapter, batch, rows, *, now, priority, product_code):
+def streams(count):
+    """Whether a batch of `count` messages is written by COPY: its rows can then be handed to
+    `messages()` as an iterator, made while the server takes the earlier ones."""
+    return connection.vendor == "postgresql" and count > COPY_FROM
+
+
+def messages(adapter, batch, rows, *, now, priority, product_code, numbers=None):
     """Write `rows` (tuples in `adapter.columns` order) with the columns every message shares,
-    and each number's operator (messaging.operators) after the channel's columns. Returns the
-    (columns, rows) written, operator included, for the rollups."""
+    and each number's operator (messaging.operators) after the channel's columns. `rows` is a
+    list, or an iterator for a batch that `streams()`: it is consumed during the COPY, so nothing
+    may query while it runs (`numbers`, the batch's distinct numbers, lets the ported ones be read
+    before it starts). Returns the (columns, rows) written, operator included, for the rollups."""
     columns = adapter.columns
+    copy = not isinstance(rows, list) or streams(len(rows))
+    written = []
     if "mobile" in columns and "iso" in columns:
         mobile, iso = columns.index("mobile"), columns.index("iso")
-        names = operators([(row[mobile], row[iso]) for row in rows])
-        rows = [(*row, name) for row, name in zip(rows, names, strict=True)]
+        if numbers is None:
+            numbers = {row[mobile] for row in rows}
+        operator = operator_resolver(numbers)
+        if isinstance(rows, list):
+            rows = written = [(*row, operator(row[mobile], row[iso])) for row in rows]
+        else:
+            rows = _with_operator(rows, mobile, iso, operator, written)
         columns = (*columns, "operator")
+    elif isinstance(rows, list):
+        written = rows
+    else:
+        rows = _kept(rows, written)
     common = {
         "batch_id": batch.pk,
         "account_id": batch.account_id,
@@ -39,25 +58,41 @@ def messages(adapter, batch, rows, *, now, priority, product_code):
     }
     for field in _defaulted(columns, tuple(common)):  # what the channel leaves out
         common[field.attname] = field.get_default()
-    if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
+    if copy and connection.vendor == "postgresql":
         names = [*columns, *common]
         blocks = adapter.copy_text(rows, tuple(common.values()))
         if blocks is None:
             blocks = copy_text(rows, tuple(common.values()))
-        # A writer thread sends while this one formats: the server parses one block as the next
-        # is built.
+        # A writer thread sends while this one scrubs and formats: the server parses and indexes
+        # one block as the next is made. An exception from the rows aborts the COPY (psycopg sends
+        # COPY FAIL), and the caller's transaction rolls everything back.
         with (
             connection.cursor() as cursor,
             cursor.copy(
                 f"COPY sending_message ({', '.join(names)}) FROM STDIN",  # noqa: S608 - fixed column names
                 writer=QueuedLibpqWriter(cursor.cursor),
-            ) as copy,
+            ) as copy_in,
         ):
             for block in blocks:
-                copy.write(block)
-        return columns, rows
+                copy_in.write(block)
+        return columns, written
+    if not isinstance(rows, list):
+        rows = list(rows)  # fills `written`
     insert(columns, rows, common)
-    return columns, rows
+    return columns, written
+
+
+def _with_operator(rows, mobile, iso, operator, written):
+    for row in rows:
+        row = (*row, operator(row[mobile], row[iso]))
+        written.append(row)
+        yield row
+
+
+def _kept(rows, written):
+    for row in rows:
+        written.append(row)
+        yield row
 
 
 INSERT_CHUNK = 100  # rows per INSERT statement: well inside every database's parameter limit
