@@ -36,13 +36,13 @@ def fill(cursor, table, account_id, batch_ids, months, per_month):
     """Rows generated in SQL: batch b of month m holds 1,000 messages submitted at the batch time."""
     cursor.execute(
         f"""INSERT INTO {table} (id, {COLUMNS})
-        SELECT g, (g - 1) % 1000 + 1, '4474' || lpad(g::text, 8, '0'), 'GB', 'AcmeUK', 'G', 'Hello there', 'GSM', 11,
+        SELECT g, (g - 1) %% 1000 + 1, '4474' || lpad(g::text, 8, '0'), 'GB', 'AcmeUK', 'G', 'Hello there', 'GSM', 11,
                1, 0.1, 0.1, CASE WHEN m = %s - 1 THEN 'queued' ELSE 'final' END,
                CASE WHEN m = %s - 1 THEN 'AWAITING-DLR' ELSE 'DELIVRD' END, '', 0, '', false, '', '', '',
                'simulator', 's' || g, '', t, t, %s, (%s::bigint[])[(g - 1) / 1000 + 1], 1, ''
           FROM (SELECT g, (g - 1) / %s AS m FROM generate_series(1, %s) g) s,
                LATERAL (SELECT (%s::timestamptz + make_interval(months => m::int)
-                                + make_interval(secs => ((g - 1) / 1000 % 1000))) AS t) tt""",  # noqa: S608
+                                + make_interval(secs => ((g - 1) / 1000 %% 1000))) AS t) tt""",  # noqa: S608
         [months, months, account_id, batch_ids, per_month, months * per_month, START],
     )
 
@@ -102,13 +102,18 @@ def main():
             cursor.execute("SELECT setval('sending_message_id_seq', %s)", [total])
             cursor.execute("ALTER TABLE plain_message ADD PRIMARY KEY (id)")
             cursor.execute("ALTER TABLE plain_message ADD UNIQUE (batch_id, index)")
+            # Every secondary index the partitioned table has, on the plain one too, so the two
+            # differ only by partitioning (the key and the unique index differ by submitted_at).
             cursor.execute(
-                "CREATE INDEX ON plain_message (supplier, supplier_message_id) WHERE NOT supplier = ''"
-            )  # fmt: skip
-            cursor.execute(
-                "CREATE INDEX ON plain_message (state, priority, id) "
-                "WHERE state IN ('scheduled', 'queued', 'submitting', 'submitted')"
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'sending_message'"
+                " AND indexname NOT IN ('sending_message_pkey', 'uniq_message_index')"
             )
+            for (definition,) in cursor.fetchall():
+                cursor.execute(
+                    definition.replace("CREATE INDEX ", "CREATE INDEX plain_", 1)
+                    .replace(" ON ONLY public.sending_message ", " ON public.plain_message ")
+                    .replace(" ON public.sending_message ", " ON public.plain_message ")
+                )
             cursor.execute("ANALYZE sending_message")
             cursor.execute("ANALYZE plain_message")
             cursor.execute(

@@ -332,9 +332,11 @@ def e2e(args):
             submission = sending.submit(account=account, outgoing=outgoing)
             accepted_at = time.perf_counter()
         cpu_before = cpu_seconds(os.getpid())
+        profiler = _profiler(args.profile)
         dispatch.dispatch(submission.batch.pk)
         dispatched_at = time.perf_counter()
         dispatch_cpu = cpu_seconds(os.getpid()) - cpu_before
+        _print_profile(profiler)
         done = Message.objects.filter(batch=submission.batch, progress__gte=Progress.READ)
         while done.count() < args.messages and time.perf_counter() - dispatched_at < args.timeout:
             time.sleep(0.2)
@@ -361,6 +363,29 @@ def e2e(args):
         sim.stop()
         server.terminate()
         server.wait(10)
+
+
+def _profiler(enabled):
+    """A running cProfile of the dispatch when `--profile` asks for one (it slows the dispatch)."""
+    if not enabled:
+        return None
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
+
+
+def _print_profile(profiler, top=45):
+    if profiler is None:
+        return
+    import io
+    import pstats
+
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    print(out.getvalue())
 
 
 def _start_applier():
@@ -400,6 +425,7 @@ def main():
     parser.add_argument("--numbers", type=int, default=4)
     parser.add_argument("--webhook-concurrency", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--profile", action="store_true", help="e2e: cProfile the dispatch and print it")
     args = parser.parse_args()
     if args.mode == "e2e":
         args.per_webhook = int(args.per_webhook.split(",")[-1])

@@ -43,3 +43,18 @@ def test_concurrent_increments_are_all_counted(threads):
     for t in pool:
         t.join()
     assert cache.get("c:race") == threads * 50
+
+
+def test_on_redis_the_one_round_trip_path_is_taken(settings):
+    """`django.core.cache.cache` is a proxy: the Redis path must be found through the backend."""
+    _backend, client = counters._redis()
+    assert (client is not None) == settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_many_counters_count_and_give_back_together():
+    assert counters.incr_many({"m:1": 2, "m:2": 3}, timeout=30) == {"m:1": 2, "m:2": 3}
+    assert counters.incr_many({"m:1": 1}, timeout=30) == {"m:1": 3}
+    counters.decr_many({"m:1": 3, "m:2": 1, "m:gone": 5})
+    assert cache.get("m:1") == 0
+    assert cache.get("m:2") == 2
+    assert cache.get("m:gone") is None  # nothing created for an expired counter

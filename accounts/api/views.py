@@ -44,7 +44,10 @@ class MeView(V2APIView):
 
     @extend_schema(
         summary="Get authenticated account",
-        description="The account the token belongs to, and the token itself.",
+        description="The account the key belongs to (id, name, username, e-mail, mobile, whether it is a "
+        "reseller and its parent, the enabled service codes, its requests-per-minute limit) and the key "
+        "itself: name, prefix, expiry, IP whitelist and the scopes it has now (its own, within its holder's "
+        "current role). Any valid key may call it, whatever its scopes.",
         responses={200: envelope("AuthMe", MeSerializer()), 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: ERRORS[429]},
         examples=[
             OpenApiExample(
@@ -95,7 +98,10 @@ class TokenGenerateView(V2APIView):
 
     @extend_schema(
         summary="Generate bearer token",
-        description="Send the API key as bearer. The answer has no envelope; honour `expires_in`.",
+        description="Exchanges the API key (sent as bearer) for a short-lived bearer token: a signed JWT, "
+        "valid for `expires_in` seconds, that works wherever the key does, with the key's scopes and "
+        "whitelist, and dies with the key. The answer has no envelope. A bearer token cannot mint another "
+        "(401): refresh it instead.",
         responses={200: BearerTokenSerializer, 401: TOKEN_401, 403: FORBIDDEN, 429: ERRORS[429]},
         examples=[TOKEN_EXAMPLE],
     )
@@ -110,7 +116,9 @@ class TokenRefreshView(V2APIView):
 
     @extend_schema(
         summary="Refresh bearer token",
-        description="Send the current, unexpired bearer token (not the API key) to get a new one.",
+        description="Sends the current, unexpired bearer token (not the API key) as bearer and answers a "
+        "new token with a new `expires_in`; the answer has no envelope. The API key, an expired token or "
+        "one whose key was revoked is a 401.",
         responses={200: BearerTokenSerializer, 401: TOKEN_401, 403: FORBIDDEN, 429: ERRORS[429]},
         examples=[TOKEN_EXAMPLE],
     )
@@ -185,8 +193,11 @@ class AddCreditsView(V2APIView):
 
     @extend_schema(
         summary="Add credits to customer",
-        description="Called with the token of a reseller account: moves credits from its general wallet to "
-        "the general wallet of one of its child accounts. Both ledger entries are written in one transaction.",
+        description="Called with the key of a reseller account: moves credits from its general wallet to "
+        "the general wallet of one of its child accounts (`username`), both ledger entries in one "
+        "transaction. Needs the `credits` scope. With an `Idempotency-Key` a retried request moves nothing "
+        "twice (the same key with another request is a 409). Not a reseller, or not its child: 403; an "
+        "unknown username or too few credits: 422.",
         request=AddCreditsSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={

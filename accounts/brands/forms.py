@@ -29,7 +29,11 @@ STAFF_FIELDS = (
     "product_codes",
     "default_product_codes",
     "modules",
+    "dlt_fields",
 )
+# Brand.dlt_fields as the form offers it: a choice made on purpose (a form posted without it is an
+# error, never a silent switch that would drop India's DLT checks).
+DLT_CHOICES = [("1", "With India's DLT fields"), ("0", "Without DLT fields")]
 
 
 def _colour_field(label):
@@ -99,6 +103,16 @@ class StaffBrandForm(BrandForm):
     modules = forms.MultipleChoiceField(
         required=False, choices=Module.choices, label="API modules", widget=forms.CheckboxSelectMultiple
     )
+    dlt_fields = forms.TypedChoiceField(
+        choices=DLT_CHOICES,
+        coerce=lambda value: value == "1",
+        label="Sender and template fields",
+        widget=forms.RadioSelect,
+        help_text="With: the brand's customers give a DLT entity id and name for Indian senders, a DLT "
+        "template id for their templates, and a template's type when they create it (India's DLT rules). "
+        "Without: none of these are asked for or kept; a template's type is optional when it is created "
+        "and required when it is edited. Values already stored stay.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,6 +142,7 @@ class StaffBrandForm(BrandForm):
             product_codes=brand.product_codes,
             default_product_codes=brand.default_product_codes,
             modules=brand.modules,
+            dlt_fields="1" if brand.dlt_fields else "0",
         )
         return initial
 

@@ -50,11 +50,27 @@ def brand_of_reseller(account):
     return Brand.objects.for_account(account).order_by("pk").first()
 
 
+# What a save's audit event names when it changed (images are named by the upload).
+AUDITED_FIELDS = (
+    *LOOK_FIELDS,
+    "slug",
+    "account_id",
+    "short_link_domain",
+    "api_servers",
+    "product_codes",
+    "default_product_codes",
+    "modules",
+    "dlt_fields",
+)
+
+
 def save_brand(*, brand, data, logo=None, favicon=None, remove_logo=False, actor=None, staff=False):
     """Write a brand from a validated form's data (BrandForm, or StaffBrandForm when `staff`);
     `brand` may be unsaved (a new one). Uploaded images are checked (images.read_image) before
-    anything is written. Returns the saved brand."""
+    anything is written. The audit event names the fields that changed. Returns the saved brand."""
 
+    before = {name: getattr(brand, name) for name in AUDITED_FIELDS}
+    had_logo = bool(brand.logo)
     images = {}
     if logo is not None:
         images["logo"], images["logo_type"] = read_image(logo, "logo")
@@ -82,11 +98,17 @@ def save_brand(*, brand, data, logo=None, favicon=None, remove_logo=False, actor
         brand.product_codes = sorted(data.get("product_codes", []))
         brand.default_product_codes = sorted(data.get("default_product_codes", []))
         brand.modules = sorted(data.get("modules", []))
+        # Whether the brand's senders and templates carry India's DLT fields (messaging.senders).
+        brand.dlt_fields = bool(data.get("dlt_fields", brand.dlt_fields))
     for name, value in images.items():
         setattr(brand, name, value)
     if remove_logo and logo is None:
         brand.logo, brand.logo_type = b"", ""
     created = brand.pk is None
+    changed = [name for name in AUDITED_FIELDS if not _same(getattr(brand, name), before[name])]
+    changed += [name for name in ("logo", "favicon") if name in images]
+    if remove_logo and logo is None and had_logo:
+        changed.append("logo")
     if brand.email_from:
         email_auth.ensure_dkim_key(brand)  # before any mail goes out, so every signature matches one key
     with transaction.atomic():
@@ -96,8 +118,16 @@ def save_brand(*, brand, data, logo=None, favicon=None, remove_logo=False, actor
             account=brand.account,
             actor=actor,
             target=brand.slug,
+            changed=", ".join(changed),
         )
     return brand
+
+
+def _same(value, before):
+    # The catalogue's lists are saved sorted: the same codes in another order are no change.
+    if isinstance(value, list) and isinstance(before, list):
+        return sorted(value) == sorted(before)
+    return value == before
 
 
 def new_reseller_brand(account):

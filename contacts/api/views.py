@@ -73,6 +73,10 @@ class ContactList(ContactView):
         operation_id="contacts_get_all_contacts",
         parameters=list_parameters(ContactFilterSet),
         summary="Get all contacts",
+        description="Lists the account's contacts with their primary phone and e-mail, attributes and tag names. "
+        "Filters: `filter[q]` (identity, names, company or any identifier), `filter[identity]`, "
+        "`filter[phone]` (prefix), `filter[email]`, `filter[tag]`, `filter[segment]`, `filter[unsubscribed]` "
+        "(`any` or a channel), location, creation dates and `filter[ordering]`.",
         responses={200: envelope("Contacts", S.many(S.CONTACT), **PAGED)},
     )
     def get(self, request):
@@ -82,6 +86,11 @@ class ContactList(ContactView):
     @extend_schema(
         operation_id="contacts_create_contact",
         summary="Create contact",
+        description="Creates a contact: `identity` (unique in the account, no spaces) and `phone` (with its "
+        "country code, stored as E.164 digits) are required; `email`, names, gender, birth date, company, "
+        "location and free `attributes` are optional. `tags` names tags, unknown names are created. Phone and "
+        "e-mail become the contact's primary identifiers. Fires `contacts:subscriber:subscription`. An "
+        "identity, phone or e-mail another contact has, or an invalid field: 422.",
         request=S.CONTACT_CREATE,
         responses={200: envelope("ContactCreated", S.CONTACT)},
     )
@@ -94,6 +103,8 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_view_contact_by_id",
         summary="View contact by id",
+        description="One contact of the account by its `id` (an integer). Another account's id, a non-integer "
+        "id, or no such contact: 404.",
         responses={200: envelope("ContactData", S.CONTACT)},
     )
     def get(self, request, pk):
@@ -102,6 +113,10 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_edit_contact",
         summary="Edit contact",
+        description="Changes a contact: only the fields sent change. `phone` may not be emptied, `email: null` "
+        "removes the e-mail, `attributes` is merged key by key (a `null` value removes the key) and `tags` "
+        "replaces the tag set. Fires `contacts:subscriber:subscription`. A duplicate identity, phone or "
+        "e-mail, or an invalid field: 422.",
         request=S.CONTACT_EDIT,
         responses={200: envelope("ContactUpdated", S.CONTACT)},
     )
@@ -114,6 +129,8 @@ class ContactDetail(ContactView):
     @extend_schema(
         operation_id="contacts_delete_contact",
         summary="Delete contact",
+        description="Deletes a contact with its identifiers, tag links and subscriptions. Opt-outs it already "
+        "recorded stay on the channels' unsubscriber lists. Unknown id: 404.",
         responses={200: envelope("ContactDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk):
@@ -127,6 +144,11 @@ class ContactMerge(V2APIView):
     @extend_schema(
         operation_id="contacts_merge_contacts",
         summary="Merge contacts",
+        description="Merges `origin` into `destination` (both contact ids of the account) in one transaction: "
+        "origin's identifiers and subscriptions move over, tags and static segments are united, empty fields "
+        "of destination take origin's values, attributes merge (destination wins), and origin is deleted. "
+        "Answers the merged destination. A missing, unknown or another account's id, or the same id twice: "
+        "422 on that field.",
         request=S.MERGE,
         responses={200: envelope("ContactsMerged", S.CONTACT)},
     )
@@ -151,6 +173,9 @@ class IdentifierList(V2APIView):
         operation_id="contacts_get_all_identifiers",
         parameters=list_parameters(IdentifierFilterSet),
         summary="Get all identifiers",
+        description="Lists every identifier of the account's contacts, newest first: phone, email, whatsapp, "
+        "rcs, viber or custom values, each with its `contact_id`. `filter[type]`, `filter[value]` (part of "
+        "the value) and `filter[contact]` narrow the list.",
         responses={200: envelope("ContactIdentifiersAll", S.many(S.IDENTIFIER), **PAGED)},
     )
     def get(self, request):
@@ -163,6 +188,8 @@ class ContactIdentifierList(ContactView):
         operation_id="contacts_get_all_identifiers_of_a_contact",
         parameters=PAGE_PARAMETERS,
         summary="Get all identifiers of a contact",
+        description="Lists the identifiers of one contact (phone, e-mail, WhatsApp, RCS, Viber and custom "
+        "values). Another account's contact, or no such contact: 404.",
         responses={200: envelope("ContactIdentifiers", S.many(S.IDENTIFIER), **PAGED)},
     )
     def get(self, request, pk):
@@ -172,6 +199,10 @@ class ContactIdentifierList(ContactView):
     @extend_schema(
         operation_id="contacts_add_an_identifier_to_a_contact",
         summary="Add an identifier to a contact",
+        description="Adds an identifier to a contact: `type` (phone, also written mobile, msisdn or sms; "
+        "email, whatsapp, rcs, viber, custom) and `value` (phones normalised to E.164 digits, e-mails "
+        "lower-cased). A value another contact of the account has, an unknown type or a bad value: 422; "
+        "unknown contact: 404.",
         request=S.IDENTIFIER_BODY,
         responses={200: envelope("IdentifierAdded", S.IDENTIFIER)},
     )
@@ -188,6 +219,7 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_get_an_identifier_of_a_contact",
         summary="Get an identifier of a contact",
+        description="One identifier of a contact. An identifier of another contact, or another account's: 404.",
         responses={200: envelope("IdentifierData", S.IDENTIFIER)},
     )
     def get(self, request, pk, iid):
@@ -196,6 +228,9 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_edit_identifier",
         summary="Edit identifier",
+        description="Changes an identifier's type or value. Changing the value of an unsubscribed identifier "
+        "opts the new number out too. A value another contact has, or a bad value: 422; an identifier of "
+        "another contact: 404.",
         request=S.IDENTIFIER_BODY,
         responses={200: envelope("IdentifierUpdated", S.IDENTIFIER)},
     )
@@ -208,6 +243,8 @@ class ContactIdentifierDetail(ContactView):
     @extend_schema(
         operation_id="contacts_delete_an_identifier_from_a_contact",
         summary="Delete an identifier from a contact",
+        description="Removes an identifier (and its subscriptions) from a contact; opt-outs it recorded stay "
+        "on the unsubscriber lists. An identifier of another contact: 404.",
         responses={200: envelope("IdentifierDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk, iid):
@@ -225,6 +262,8 @@ class TagList(V2APIView):
         operation_id="contacts_get_all_tags",
         parameters=list_parameters(TagFilterSet),
         summary="Get all tags",
+        description="Lists the account's contact tags by name, each with `contacts_count` (how many contacts "
+        "carry it). `filter[name]` narrows the list.",
         responses={200: envelope("ContactTags", S.many(S.TAG), **PAGED)},
     )
     def get(self, request):
@@ -236,6 +275,8 @@ class TagList(V2APIView):
     @extend_schema(
         operation_id="contacts_create_tag",
         summary="Create tag",
+        description="Creates a tag (`name`, unique in the account, at most 100 characters). A name the account "
+        "has, or none: 422.",
         request=S.TAG_BODY,
         responses={200: envelope("ContactTagCreated", S.TAG)},
     )
@@ -253,6 +294,8 @@ class TagDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_get_tag_by_id",
         summary="Get tag by id",
+        description="One tag of the account by its `id` (an integer), with `contacts_count`. Another account's "
+        "id, or no such tag: 404.",
         responses={200: envelope("ContactTagData", S.TAG)},
     )
     def get(self, request, pk):
@@ -261,6 +304,8 @@ class TagDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_edit_tag",
         summary="Edit tag",
+        description="Renames a tag; segments hold tag ids, so they keep working under the new name. A name the "
+        "account has: 422.",
         request=S.TAG_BODY,
         responses={200: envelope("ContactTagUpdated", S.TAG)},
     )
@@ -271,6 +316,7 @@ class TagDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_delete_tag",
         summary="Delete tag",
+        description="Deletes a tag: it leaves every contact and every segment's tag lists and rules. Unknown id: 404.",
         responses={200: envelope("ContactTagDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk):
@@ -308,6 +354,9 @@ class SegmentList(V2APIView):
         operation_id="contacts_get_all_segments",
         parameters=list_parameters(SegmentFilterSet),
         summary="Get all segments",
+        description="Lists the account's segments (the recipient groups of sends, `recipient.group_id`) with "
+        "their tag lists, rules and last member count. The answer keeps the catalogued shape: integer "
+        "`status`, no `code`, and the page object (`current_page`, `data`, `last_page`, ...) under `data`.",
         responses={200: S.SEGMENT_LIST},
     )
     def get(self, request):
@@ -322,6 +371,11 @@ class SegmentList(V2APIView):
     @extend_schema(
         operation_id="contacts_create_segment",
         summary="Create segment",
+        description="Creates a segment: `name`, and for a dynamic segment (default) the contacts with the "
+        "`positive_tags` (`any` or `all` of them), without the `negative_tags`, matching `rules` (a condition "
+        "tree over attributes, tags, identifiers, subscriptions and fields); a static segment lists its "
+        "`members` (contact ids). No tags and no rules: every contact. An unknown tag name, a bad rule "
+        "(named by its path, e.g. `rules.conditions.1.value`) or a missing name: 422.",
         request=S.SEGMENT_BODY,
         responses={200: envelope("SegmentCreated", S.SEGMENT)},
     )
@@ -341,6 +395,8 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_get_segment_by_id",
         summary="Get segment by id",
+        description="One segment of the account by its `id`, recounted now (`subscribers_count`, `counted_at`). "
+        "Another account's id, or no such segment: 404.",
         responses={200: envelope("SegmentData", S.SEGMENT)},
     )
     def get(self, request, pk):
@@ -351,6 +407,9 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_edit_segment_details",
         summary="Edit segment details",
+        description="Changes a segment: `name`, and for a dynamic one the four tag fields, must be sent (tag "
+        "lists may be empty); `rules` and `members` are optional. Sends after the change reach its new "
+        "members. An unknown tag name or a bad rule: 422.",
         request=S.SEGMENT_BODY,
         responses={200: envelope("SegmentUpdated", S.SEGMENT)},
     )
@@ -363,6 +422,8 @@ class SegmentDetail(SegmentView):
     @extend_schema(
         operation_id="contacts_delete_segment",
         summary="Delete segment",
+        description="Deletes a segment; its contacts stay, and sends naming it in `recipient.group_id` are "
+        "refused from then on (422). Unknown id: 404.",
         responses={200: envelope("SegmentDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk):
@@ -382,6 +443,8 @@ class SegmentSubscribers(SegmentView):
         operation_id="contacts_get_subscribers_of_a_segment",
         parameters=PAGE_PARAMETERS,
         summary="Get subscribers of a segment",
+        description="The contacts a segment matches now, paginated; the message gives their share of the "
+        "account's contacts (`Subscription is 40 % of the total of 5 subscribers`). Unknown segment: 404.",
         responses={200: envelope("SegmentSubscribers", S.many(S.CONTACT), **PAGED)},
     )
     def get(self, request, pk):
@@ -413,6 +476,9 @@ class SubscriptionList(V2APIView):
         operation_id="contacts_get_all_subscriptions",
         parameters=[*SUBSCRIPTION_FILTERS, *PAGE_PARAMETERS],
         summary="Get all subscriptions",
+        description="Lists the consents of every contact of the account: one identifier on one channel (sms, "
+        "whatsapp, rcs, viber, voice, email), `subscribed` or `unsubscribed`. `filter[channel]` and "
+        "`filter[status]` take those words (another value: 422).",
         responses={200: envelope("ContactSubscriptionsAll", S.many(S.SUBSCRIPTION), **PAGED)},
     )
     def get(self, request):
@@ -433,6 +499,7 @@ class ContactSubscriptionList(V2APIView):
         operation_id="contacts_get_all_subscriptions_of_a_contact",
         parameters=PAGE_PARAMETERS,
         summary="Get all subscriptions of a contact",
+        description="Lists one contact's subscriptions, a channel and identifier each. Unknown contact: 404.",
         responses={200: envelope("ContactSubscriptions", S.many(S.SUBSCRIPTION), **PAGED)},
     )
     def get(self, request, pk):
@@ -442,6 +509,10 @@ class ContactSubscriptionList(V2APIView):
     @extend_schema(
         operation_id="contacts_create_subscriptions_for_a_contact",
         summary="Create subscriptions for a contact",
+        description="Adds subscriptions to a contact (`subscriptions`, at most 100 items): each a `channel`, "
+        "an `identifier_id` of the contact suited to it (a phone for sms and voice, an e-mail for email) and "
+        "an optional `channel_id` (a business number, a sender; default the channel). An item that exists "
+        "is answered unchanged. Item errors name `subscriptions.N.<field>` (422).",
         request=S.SUBSCRIPTIONS_BODY,
         responses={200: envelope("ContactSubscriptionsCreated", S.many(S.SUBSCRIPTION))},
     )
@@ -462,6 +533,7 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_get_a_subscription_of_a_contact",
         summary="Get a subscription of a contact",
+        description="One subscription of a contact. A subscription of another contact, or another account's: 404.",
         responses={200: envelope("ContactSubscriptionData", S.SUBSCRIPTION)},
     )
     def get(self, request, pk, sid):
@@ -470,6 +542,8 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_edit_a_subscription_of_a_contact",
         summary="Edit a subscription of a contact",
+        description="Changes a subscription's channel, identifier or `channel_id`. Moving an "
+        "unsubscribed subscription to another identifier opts the new number out too. Invalid fields: 422.",
         request=S.SUBSCRIPTION_BODY,
         responses={200: envelope("ContactSubscriptionUpdated", S.SUBSCRIPTION)},
     )
@@ -482,6 +556,8 @@ class ContactSubscriptionDetail(V2APIView):
     @extend_schema(
         operation_id="contacts_delete_a_subscription_of_a_contact",
         summary="Delete a subscription of a contact",
+        description="Removes a subscription; an opt-out it recorded stays on the channel's unsubscriber "
+        "list. A subscription of another contact: 404.",
         responses={200: envelope("ContactSubscriptionDeleted", EMPTY_LIST)},
     )
     def delete(self, request, pk, sid):
@@ -519,6 +595,10 @@ class Unsubscribe(_OptView):
         operation_id="contacts_unsubscribe_from_all",
         request=None,
         summary="Unsubscribe contact from all subscriptions",
+        description="Unsubscribes the contact everywhere: every subscription becomes `unsubscribed`, and each "
+        "identifier without one on its own channel gets an unsubscribed row. Its numbers are opted out of "
+        "those channels (sends to them answer `OPTOUT-REJ`) and the channels' `unsubscription` events fire. "
+        "Answers every subscription of the contact.",
         responses={200: envelope("ContactUnsubscribed", S.many(S.SUBSCRIPTION))},
     )
     def post(self, request, pk):
@@ -533,6 +613,8 @@ class UnsubscribeOne(_OptView):
         operation_id="contacts_unsubscribe_from_one",
         request=None,
         summary="Unsubscribe contact from a subscription",
+        description="Unsubscribes one subscription of the contact (`unsubscribed_at` set); its number is "
+        "opted out of that channel. Answers the subscription.",
         responses={200: envelope("ContactUnsubscribedOne", S.SUBSCRIPTION)},
     )
     def post(self, request, pk, sid):
@@ -547,6 +629,9 @@ class Resubscribe(_OptView):
         operation_id="contacts_resubscribe_to_all",
         request=None,
         summary="Resubscribe contact to all subscriptions",
+        description="Sets every subscription of the contact back to `subscribed` and lifts its numbers' "
+        "channel-wide opt-outs; scoped opt-outs (a tag, a service, a sender) stay. Answers every "
+        "subscription of the contact.",
         responses={200: envelope("ContactResubscribed", S.many(S.SUBSCRIPTION))},
     )
     def post(self, request, pk):
@@ -561,6 +646,8 @@ class ResubscribeOne(_OptView):
         operation_id="contacts_resubscribe_to_one",
         request=None,
         summary="Resubscribe contact to a subscription",
+        description="Sets one subscription back to `subscribed` and lifts that number's channel-wide opt-out "
+        "(scoped opt-outs stay). Answers the subscription.",
         responses={200: envelope("ContactResubscribedOne", S.SUBSCRIPTION)},
     )
     def post(self, request, pk, sid):

@@ -41,6 +41,13 @@ class ChannelSendView(V2APIView):
 
     @extend_schema(
         summary="Send text message (channel API)",
+        description="Sends a text through the channel-style API: `channels[0]` names the channel (`sms`), its "
+        "`from` (the sender ID) and its `meta` (`service`, default the account's first SMS service; `type`, "
+        "`max_units`, DLT ids, `foreign_id`: your reference and, without the header, the idempotency key; "
+        "`tags`); `recipient.to` lists the numbers and `recipient.group_id` segment ids; `message` is "
+        '`{"type": "text", "payload": {"text": …}}` (4,096 characters at most). Items answer `queued` or '
+        "`notallowed` per recipient, as the channel's rules decide. A channel this deployment does not send, "
+        "a service of another channel, or a bad field: 422.",
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": CHANNEL_SEND_BODY},
         responses={200: CHANNEL_QUEUED},

@@ -161,6 +161,7 @@ class Summary:
     cost: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
     problem: str = ""
+    problems: int = 0  # problems in the message itself (it cannot be quoted until they are fixed)
 
     @property
     def balance_after(self):
@@ -173,6 +174,8 @@ class Summary:
     @property
     def button(self):
         """What pressing Send will do, in words."""
+        if self.problems:
+            return f"Fix {self.problems} problem{pluralize(self.problems)} to send"
         if not self.quoted or not self.total:
             return "Send"
         if self.accepted == self.total:

@@ -1,6 +1,6 @@
 """Report exports as background jobs: the delivery report's rows, filtered as on the page, as
 CSV or XLSX, streamed to a file (memory stays flat: on PostgreSQL the rows arrive already
-formatted from `COPY (SELECT …) TO STDOUT` in keyset chunks, see export_sql; elsewhere from a
+formatted from `COPY (SELECT …) TO STDOUT`, one COPY per chunk, see export_sql; elsewhere from a
 server-side cursor), with progress, a row count and a SHA-256, deduplicated (the same request
 while one is queued or running gets that one), cancellable, and kept for EXPORT_RETENTION_DAYS.
 
@@ -148,9 +148,7 @@ class _Hashing:
 
 def rows_of(job):
     """The export's rows in submission order, each a tuple in HEADER order (text for times)."""
-    form = DeliveryFilterForm(job.account, job.filters)
-    form.is_valid()
-    messages = delivery.messages(job.account, form.filters()).order_by("submitted_at", "id")
+    messages = _messages(job)[0].order_by("submitted_at", "id")
     tz = zone(job.account.time_zone)
     status_at = _VALUES.index("status")
     for values in messages.values_list(*_VALUES).iterator(chunk_size=5000):
@@ -176,15 +174,14 @@ def run(job_id):
     ):
         return None
     job = ExportJob.objects.select_related("account").get(pk=job_id)
-    form = DeliveryFilterForm(job.account, job.filters)
-    form.is_valid()
-    job.expected_rows = delivery.messages(job.account, form.filters()).count()
+    plan = _plan(job)
+    job.expected_rows = plan.total if plan else _messages(job)[0].count()
     ExportJob.objects.filter(pk=job.pk).update(expected_rows=job.expected_rows)
     name = export_path(job, "")
     path = default_storage.path(name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     try:
-        written, checksum, size = (_write_xlsx if job.format == ExportFormat.XLSX else _write_csv)(job, path)
+        written, checksum, size = (_write_xlsx if job.format == ExportFormat.XLSX else _write_csv)(job, path, plan)
     except Exception as exc:
         _remove(path)
         ExportJob.objects.filter(pk=job.pk).update(
@@ -224,22 +221,38 @@ def _progress(job, written):
         raise _Cancelled
 
 
-def _blocks(job, fmt, write):
-    """Write the export's rows through `write` (after a CSV's header line) and yield the row
-    count of each block of at most PROGRESS_EVERY rows once it is written: formatted by
-    PostgreSQL (export_sql: COPY in keyset chunks; CSV lines end in LF), elsewhere row by row
-    in Python (the csv module's CRLF)."""
+def _messages(job):
+    """The job's rows as the delivery report filters them, and the filters."""
     form = DeliveryFilterForm(job.account, job.filters)
     form.is_valid()
     filters = form.filters()
+    return delivery.messages(job.account, filters), filters
+
+
+def _plan(job):
+    """On PostgreSQL, the row count and the chunk boundaries in one index scan (export_sql.plan)."""
+    if connection.vendor != "postgresql":
+        return None
+    messages, filters = _messages(job)
+    return export_sql.plan(messages, by_index=bool(filters.get("campaign")), size=PROGRESS_EVERY)
+
+
+def _blocks(job, fmt, write, plan=None):
+    """Write the export's rows through `write` (after a CSV's header line) and yield the row
+    count of each block of about PROGRESS_EVERY rows once it is written: formatted by PostgreSQL
+    (export_sql: one COPY per chunk of `plan`; CSV lines end in LF), elsewhere row by row in
+    Python (the csv module's CRLF)."""
+    messages, filters = _messages(job)
     if connection.vendor == "postgresql":
         if fmt == ExportFormat.CSV:
             write((",".join(HEADER) + "\n").encode())
         yield from export_sql.chunks(
-            delivery.messages(job.account, filters),
+            messages,
             fmt=fmt,
             zone_name=getattr(zone(job.account.time_zone), "key", "UTC"),
             by_index=bool(filters.get("campaign")),
+            campaign=filters.get("campaign"),
+            planned=plan,
             size=PROGRESS_EVERY,
             write=write,
         )
@@ -261,32 +274,32 @@ def _csv_lines(rows):
     return text.getvalue().encode()
 
 
-def _write_blocks(job, out):
+def _write_blocks(job, out, plan):
     """Rows into `out`, recording progress (and stopping if cancelled) after every block."""
     written = 0
-    for count in _blocks(job, job.format, out.write):
+    for count in _blocks(job, job.format, out.write, plan):
         written += count
         _progress(job, written)
     return written
 
 
-def _write_csv(job, path):
+def _write_csv(job, path, plan):
     with open(path, "wb") as raw:
         hashing = _Hashing(raw)
         try:
-            written = _write_blocks(job, hashing)
+            written = _write_blocks(job, hashing, plan)
         except _Cancelled:
             return None, "", 0
     return written, hashing.sha.hexdigest(), hashing.size
 
 
-def _write_xlsx(job, path):
+def _write_xlsx(job, path, plan):
     with open(path, "wb") as raw:
         hashing = _Hashing(raw)
         try:
             with SheetWriter(hashing, "Messages") as sheet:
                 sheet.write(row_xml(HEADER))
-                written = _write_blocks(job, sheet)
+                written = _write_blocks(job, sheet, plan)
         except _Cancelled:
             return None, "", 0
     return written, hashing.sha.hexdigest(), hashing.size

@@ -1,8 +1,9 @@
 """A one-sheet XLSX written as a stream: the sheet's XML goes through zlib straight into the zip
 as rows arrive (memory stays flat whatever the row count), the package's other parts are fixed
 text. Cells are inline strings or numbers; nothing is a formula, and text cells arrive already
-formula-safe (portal.core.exports.safe_cell) and XML-escaped."""
+formula-safe (portal.core.exports.safe_cell)."""
 
+import re
 import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -75,6 +76,47 @@ def row_xml(values):
             text = escape(text).replace("\t", "&#9;").replace("\n", "&#10;").replace("\r", "&#13;")
             cells.append(f'<c t="inlineStr"><is><t>{text}</t></is></c>')
     return ("<row>" + "".join(cells) + "</row>\n").encode()
+
+
+# XML 1.0 cannot hold the control characters but tab, LF and CR. COPY's text format writes tab,
+# LF, CR, backspace, form feed and vertical tab as backslash sequences, the others as they are.
+_XML_INVALID = bytes(c for c in range(1, 32) if c not in (9, 10, 13))
+_BACKSLASHED = re.compile(rb"\\(.)", re.DOTALL)
+_UNESCAPE = {b"\\": b"\\", b"t": b"&#9;", b"n": b"&#10;", b"r": b"&#13;", b"b": b"", b"f": b"", b"v": b""}
+_TEXT = (b'<c t="inlineStr"><is><t>', b"</t></is></c>")
+_NUMBER = (b"<c><v>", b"</v></c>")
+
+
+def copy_row_layout(kinds):
+    """What rows_from_copy puts around each field, for cells of `kinds` (True: a number)."""
+    cells = [_NUMBER if number else _TEXT for number in kinds]
+    between = [cells[i - 1][1] + cells[i][0] for i in range(1, len(cells))]
+    row_end = cells[-1][1] + b"</row>\n"
+    return len(cells), b"<row>" + cells[0][0], [row_end + b"<row>" + cells[0][0], *between], row_end
+
+
+def rows_from_copy(lines, layout):
+    """The sheet's `<row>` elements for rows in COPY's text format (`lines`: each a buffer ending
+    in LF, fields separated by tabs, no NULLs), the cells as `layout` (copy_row_layout) says.
+    The work is per block, in C: XML escaping and dropping what XML cannot hold over the whole
+    block (COPY keeps tabs and line ends inside values as backslash sequences, so the structure
+    survives), then one join that puts the markup between the fields."""
+    width, first, separators, last = layout
+    if not lines:
+        return b""
+    block = b"".join(lines).replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    block = block.translate(None, _XML_INVALID)
+    if b"\\" in block:
+        block = _BACKSLASHED.sub(lambda m: _UNESCAPE[m.group(1)], block)
+    fields = block.replace(b"\n", b"\t").split(b"\t")
+    fields.pop()  # after the last line end
+    if len(fields) % width:
+        raise ValueError(f"COPY rows of {width} fields expected")
+    parts = [b""] * (2 * len(fields) + 1)
+    parts[1::2] = fields
+    parts[0:-1:2] = separators * (len(fields) // width)
+    parts[0], parts[-1] = first, last
+    return b"".join(parts)
 
 
 class SheetWriter:

@@ -342,6 +342,7 @@ def php(url, method, media, body, note):
         "curl_setopt($ch, CURLOPT_HTTPHEADER, $headers);",
         "curl_setopt($ch, CURLOPT_RETURNTRANSFER, true);",
         "$answer = curl_exec($ch);",
+        'if ($answer === false) { fwrite(STDERR, curl_error($ch) . "\\n"); exit(1); }',
         "$status = curl_getinfo($ch, CURLINFO_HTTP_CODE);",
         'if ($status >= 400) { fwrite(STDERR, "$status $answer\\n"); exit(1); }',
         'echo $answer, "\\n";',

@@ -66,6 +66,23 @@ class V2AutoSchema(AutoSchema):
     def get_override_parameters(self):
         return [*super().get_override_parameters(), *RATE_LIMIT_HEADERS]
 
+    def get_description(self):
+        """Only what an operation's `extend_schema(description=...)` says: a view's docstring is
+        written for the code's readers, not the API's (tests/api/test_code_samples.py holds every
+        operation to a description of its own)."""
+        return ""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        # One view serves several channels' lists (the unsubscribers of SMS, WhatsApp and voice):
+        # its description says `{channel}` and each path's operation names its own.
+        channel = getattr(self.view, "channel", None)
+        if operation and channel and "{channel}" in operation.get("description", ""):
+            operation["description"] = operation["description"].replace(
+                "{channel}", str(getattr(channel, "label", channel))
+            )
+        return operation
+
     def get_operation_id(self):
         """Unique ids for generated clients: a list is `…_list` (not `…_retrieve`, which its detail
         path has too), and a DELETE on a collection (clean all) is `…_clean`."""

@@ -5,24 +5,40 @@ API needs for add + incr (its incr checks existence first); elsewhere the portab
 
 import contextlib
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+
+
+def _redis():
+    """(backend, client) when the default cache is Redis, else (backend, None).
+
+    `django.core.cache.cache` is a proxy, so the backend's class is checked on `caches["default"]`
+    (an isinstance check on the proxy is always false). Django's Redis backend builds a new client
+    object on every call, which costs more than the round trip; one is kept per backend instance
+    (each thread has its own), sharing the backend's connection pool and key prefix."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return backend, None
+    client = getattr(backend, "_counters_client", None)
+    if client is None:
+        client = backend._counters_client = backend._cache.get_client(write=True)
+    return backend, client
 
 
 def incr(key, amount=1, *, timeout):
     """Add `amount` to the counter `key` (created at 0, expiring after `timeout` seconds from its
     first use) and return the new value. Atomic across processes."""
-    if isinstance(cache, RedisCache):
-        full = cache.make_and_validate_key(key)
-        # Django's own client, so the connection pool and key prefix are shared with the cache.
-        pipe = cache._cache.get_client(full, write=True).pipeline(transaction=False)
+    backend, client = _redis()
+    if client is not None:
+        full = backend.make_and_validate_key(key)
+        pipe = client.pipeline(transaction=False)
         pipe.incrby(full, amount)
         pipe.expire(full, timeout, nx=True)
         return int(pipe.execute()[0])
     while True:
-        cache.add(key, 0, timeout=timeout)
+        backend.add(key, 0, timeout=timeout)
         try:
-            return cache.incr(key, amount)
+            return backend.incr(key, amount)
         except ValueError:  # expired between add and incr
             continue
 
@@ -32,11 +48,12 @@ def incr_many(amounts, *, timeout):
     {key: new value}."""
     if not amounts:
         return {}
-    if isinstance(cache, RedisCache):
+    backend, client = _redis()
+    if client is not None:
         keys = list(amounts)
-        full = [cache.make_and_validate_key(k) for k in keys]
-        pipe = cache._cache.get_client(full[0], write=True).pipeline(transaction=False)
-        for name, key in zip(full, keys, strict=True):
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            name = backend.make_and_validate_key(key)
             pipe.incrby(name, amounts[key])
             pipe.expire(name, timeout, nx=True)
         values = pipe.execute()[::2]
@@ -44,7 +61,25 @@ def incr_many(amounts, *, timeout):
     return {key: incr(key, amount, timeout=timeout) for key, amount in amounts.items()}
 
 
+# DECRBY only on a counter that still exists: on an expired one it would create a negative
+# counter with no expiry.
+_GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decrby', KEYS[1], ARGV[1]) end"
+
+
 def decr(key, amount=1):
     """Give back `amount`; a counter that has already expired needs nothing given back."""
-    with contextlib.suppress(ValueError):
-        cache.decr(key, amount)
+    decr_many({key: amount})
+
+
+def decr_many(amounts):
+    """`decr()` for many counters ({key: amount}), in one round trip on Redis."""
+    backend, client = _redis()
+    if client is None:
+        for key, amount in amounts.items():
+            with contextlib.suppress(ValueError):
+                backend.decr(key, amount)
+        return
+    pipe = client.pipeline(transaction=False)
+    for key, amount in amounts.items():
+        pipe.eval(_GIVE_BACK, 1, backend.make_and_validate_key(key), amount)
+    pipe.execute()

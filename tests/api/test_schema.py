@@ -250,3 +250,42 @@ def test_the_segment_list_is_declared_in_its_catalogued_shape(schema):
 
 def test_engage_is_not_part_of_the_v2_schema(schema):
     assert "/notify" not in schema["paths"] and "/v1/messaging/sms" not in schema["paths"]
+
+
+PLACEHOLDER = re.compile(r"\b(todo|tbd|fixme|xxx|lorem|placeholder|description)\b", re.IGNORECASE)
+
+
+def test_every_operation_has_a_description_of_its_own(schema):
+    """Each operation says what it does, its rules and its errors in its own words: a sentence or
+    more, not its summary again, not a stub, not a view's docstring (V2AutoSchema reads only
+    `extend_schema(description=...)`), and not another operation's text (the unsubscriber views
+    of SMS, WhatsApp and voice each name their channel)."""
+    problems, seen = [], {}
+    operations = [(m, p, op) for p, item in schema["paths"].items() for m, op in item.items() if "responses" in op]
+    assert len(operations) > 100
+    for method, path, op in operations:
+        where = f"{method.upper()} {path}"
+        text = " ".join(op.get("description", "").split())
+        summary = op.get("summary", "").strip().rstrip(".").lower()
+        if len(text.split()) < 10 or not text.endswith("."):
+            problems.append(f"{where}: too short to say what it does: {text!r}")
+        elif text.rstrip(".").lower() == summary or PLACEHOLDER.search(text) or "{channel}" in text:
+            problems.append(f"{where}: not a real description: {text!r}")
+        seen.setdefault(text, []).append(where)
+    problems += [f"the same description on {', '.join(where)}" for where in seen.values() if len(where) > 1]
+    assert not problems, "\n".join(problems)
+
+
+def test_each_channels_unsubscriber_operations_name_their_channel(schema):
+    paths = {"SMS": "/api/v2/sms", "WhatsApp": "/api/v2/whatsapp", "Voice": "/api/v2/outgoing"}
+    for channel, prefix in paths.items():
+        listed = schema["paths"][f"{prefix}/suppressions/unsubscribers"]
+        assert f"{channel} messages" in listed["get"]["description"], channel
+        assert f"{channel} messages" in listed["post"]["description"], channel
+
+
+def test_view_docstrings_stay_out_of_the_reference(schema):
+    from messaging.channels.sms.api.views import SendJsonView
+
+    text = schema["paths"]["/api/v2/sms/send/json"]["post"]["description"]
+    assert SendJsonView.__doc__.strip() not in text and "per-recipient messages" in text

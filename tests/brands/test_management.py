@@ -150,13 +150,16 @@ def test_staff_manage_every_brand(client, brands, reseller):
             "default_product_codes": ["ENT"],
             "modules": [],
             "api_servers": "https://api.northwind.test/api/v2/",
+            "dlt_fields": "0",
         },
     )
     assert res.status_code == 302, res.content
     brand = Brand.objects.get(slug="northwind")
     assert brand.account == reseller[0] and brand.product_codes == ["ENT", "MKT"] and brand.modules == []
-    assert brand.api_servers == ["https://api.northwind.test/api/v2/"]
-    twice = client.post("/staff/brands/new/", {**LOOK, "slug": "other", "owner_username": reseller[0].username})
+    assert brand.api_servers == ["https://api.northwind.test/api/v2/"] and brand.dlt_fields is False
+    twice = client.post(
+        "/staff/brands/new/", {**LOOK, "slug": "other", "owner_username": reseller[0].username, "dlt_fields": "1"}
+    )
     assert twice.status_code == 422 and b"already owns a brand" in twice.content
 
 

@@ -59,6 +59,7 @@ NOT_PAGES = {
     # Fragments and POST-only actions of the WhatsApp, voice and reports pages
     "template_preview",
     "compose_preview",
+    "compose_fields",
     "tts_preview",
     "sound_upload",
     "conference_create",

@@ -68,7 +68,17 @@ def _options(data):
 class OutgoingSend(V2APIView):
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Create outgoing call", request=S.OUTGOING_BODY, responses={200: S.CALLS_QUEUED})
+    @extend_schema(
+        summary="Create outgoing call",
+        description="Calls one number (`to`) from a bridge number of the account (`bridge`) and runs a flow "
+        "(`flow_id`, alias `ivr_id`) or plays a sound (`audio`: a sound id or an http(s) URL). Every variable "
+        "the flow reads is required (`variables[Name]` or a `variables` object). `interval` (5, 15, 30, 45 or "
+        "60 minutes) retries once when the call was busy, unanswered or congested. The answer's `credits` are "
+        "reserved for the call's longest duration. A number opted out of voice, another account's bridge or "
+        "flow, a missing variable: 422.",
+        request=S.OUTGOING_BODY,
+        responses={200: S.CALLS_QUEUED},
+    )
     def post(self, request):
         data = request.data
         placed = calls.outgoing(
@@ -93,6 +103,10 @@ class OutgoingBulk(V2APIView):
 
     @extend_schema(
         summary="Create bulk outgoing calls",
+        description="Queues calls to many recipients from one bridge: `payload` lists `{to, audio?, "
+        "variables?}` (at most 50,000; a number listed twice is called once; bodies up to 32 MB), each running "
+        "the `flow_id` or playing its `audio`. Numbers opted out of voice are skipped (422 if none is left). "
+        "`data` shows the first 1,000 queued calls, `total` counts them all (`voice/calls` lists each).",
         request={"application/json": S.BULK_BODY},
         responses={200: S.BULK_QUEUED},
     )
@@ -117,7 +131,15 @@ class OutgoingBulk(V2APIView):
 class OutgoingTts(V2APIView):
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Create text to speech call", request=S.TTS_BODY, responses={200: S.CALLS_QUEUED})
+    @extend_schema(
+        summary="Create text to speech call",
+        description="Calls a number and speaks `text` (literally: braces are not placeholders) with "
+        "`options`: a voice id or language (unknown ones: 422 on `options.voiceid` / `options.language`), "
+        "`iteration_tries` 1-5, `iteration_delay` and `break.time` 0-10 s. Bridge, retry `interval`, opt-outs "
+        "and credits as on `outgoing/send`.",
+        request=S.TTS_BODY,
+        responses={200: S.CALLS_QUEUED},
+    )
     def post(self, request):
         data = request.data
         placed = tts_calls.outgoing_tts(
@@ -137,7 +159,16 @@ class OutgoingTts(V2APIView):
 class ClickToCall(V2APIView):
     required_scopes = {"POST": Scope.SEND}
 
-    @extend_schema(summary="Click2Call", request=S.C2C_BODY, responses={200: S.CALL_INITIATED})
+    @extend_schema(
+        summary="Click2Call",
+        description="Connects two parties: calls `from` first, then bridges it to `to` (a number, or "
+        "`flow:<id>` to run a flow instead). `attempts` 1-2 redials the first leg while busy or unanswered, "
+        "`duration` caps the call (1-10 minutes, or `none`), `record` 1 records it. Answers "
+        "`{callId, message, status: 200}` without the envelope; `voice/calls` and `callstatus` follow it. Bad "
+        "fields, another account's bridge, an opted-out number: 422.",
+        request=S.C2C_BODY,
+        responses={200: S.CALL_INITIATED},
+    )
     def post(self, request):
         data = request.data
         call = calls.click_to_call(
@@ -167,6 +198,11 @@ class CallLogs(V2APIView):
 
     @extend_schema(
         summary="Call logs report",
+        description="The account's calls, newest first: service (`OBD`, `C2C`, `IN`), numbers, "
+        "status (`ANSWER`, `BUSY`, `NOANSWER`, `CANCEL`, `CONGESTION`, `CHANUNAVAIL`; `queued`/`inprogress` "
+        "before the end) with the raw `sip_code`, duration, charges and the first recording's signed URL (1 "
+        "hour). `datetime[end_at]` (`Mon DD, YYYY - Mon DD, YYYY`, both days included) narrows by end time; "
+        "another format: 422.",
         parameters=S.CALLS_QUERY,
         responses={200: envelope("CallLogs", many(S.CALL_LOG), paginated=True)},
     )
@@ -184,6 +220,9 @@ class RecordingLogs(V2APIView):
 
     @extend_schema(
         summary="Call recordings report",
+        description="The account's call recordings, newest first, each with its call and a signed URL that "
+        "plays without login for 1 hour (then 404: fetch the list again). `datetime[r.created_at]` (`Mon DD, "
+        "YYYY - Mon DD, YYYY`) narrows by date; another format: 422.",
         parameters=S.RECORDINGS_QUERY,
         responses={200: envelope("Recordings", many(S.RECORDING_LOG), paginated=True)},
     )
@@ -199,7 +238,14 @@ class RecordingLogs(V2APIView):
 class CallStatusView(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Call status", parameters=S.CALL_STATUS_QUERY, responses={200: S.CALL_STATUS})
+    @extend_schema(
+        summary="Call status",
+        description="The status of the account's calls by one selector, read in this order: `id` (a call id), "
+        "`cid` (your `foreign_id`), `mobile` or `date` (`YYYY-MM-DD`); at most 100 calls, newest first, with "
+        "the final status and `sip_code`. No selector, or a malformed date: 422.",
+        parameters=S.CALL_STATUS_QUERY,
+        responses={200: S.CALL_STATUS},
+    )
     def get(self, request):
         params = request.query_params
         qs = Call.objects.for_account(self.account)
@@ -232,6 +278,9 @@ class SoundCreate(V2APIView):
 
     @extend_schema(
         summary="Create sound file",
+        description="Uploads a sound for calls (multipart `audio`: wav, mp3, ogg or m4a with an audio stream, at "
+        "most 10 MB and 10 minutes; optional `name`). It is converted to 8 kHz mono WAV; the answer's `id` is "
+        "what `audio` takes. Anything else: 422 on `audio`.",
         request={"multipart/form-data": S.SOUND_BODY},
         responses={200: envelope("SoundUploaded", S.SOUND)},
     )
@@ -250,6 +299,9 @@ class VoicePricing(V2APIView):
 
     @extend_schema(
         summary="View voice pricing",
+        description="The account's voice rate card: per country and service, the per-minute `sale_price` and "
+        "its billing `pulse` in seconds. The account's own rows override the default card. `filter[status]` "
+        "takes 0 or 1 (another value: 422).",
         parameters=S.PRICING_QUERY,
         responses={200: envelope("VoicePricing", many(S.PRICE), paginated=True)},
     )
@@ -269,7 +321,14 @@ class VoicePricing(V2APIView):
 class ConferenceList(V2APIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="List conferences", parameters=S.LEGACY_PAGE_QUERY, responses={200: S.CONFERENCES})
+    @extend_schema(
+        summary="List conferences",
+        description="The account's conference rooms, newest first, 15 a page in the legacy paginator inside "
+        "`{status, data}`: name, dial-in number, moderator and participant PINs (6 digits), capacity and "
+        "the dates it is open.",
+        parameters=S.LEGACY_PAGE_QUERY,
+        responses={200: S.CONFERENCES},
+    )
     def get(self, request):
         qs = Conference.objects.for_account(self.account).order_by("-created_at", "-id")
         page = formats.legacy_page(request, qs, formats.conference, 15)
@@ -279,7 +338,14 @@ class ConferenceList(V2APIView):
 class ConferenceCreate(V2APIView):
     required_scopes = {"POST": Scope.WRITE}
 
-    @extend_schema(summary="Create conference", request=S.CONFERENCE_BODY, responses={200: S.CONFERENCE_CREATED})
+    @extend_schema(
+        summary="Create conference",
+        description="Creates a conference room: `name`, `max_people` (2-10) and `validity` (7-365 days). The "
+        "dial-in number is the account's first virtual number (else the platform's); the moderator and "
+        "participant PINs are 6 digits, unique on that number. Out-of-range or missing fields: 422.",
+        request=S.CONFERENCE_BODY,
+        responses={200: S.CONFERENCE_CREATED},
+    )
     def post(self, request):
         data = request.data
         conference = conferences.create_conference(
@@ -317,7 +383,15 @@ class VmnLogs(V2APIView):
     def get_throttles(self):
         return [*super().get_throttles(), VmnThrottle()]
 
-    @extend_schema(summary="View VMN (Interact) logs", parameters=S.VMN_QUERY, responses={200: S.VMN_LOGS})
+    @extend_schema(
+        summary="View VMN (Interact) logs",
+        description="Keyword SMS and missed calls received on the account's virtual numbers, newest first, "
+        "25 a page in the legacy paginator under `rows`; `filter[mobile]`, `filter[number]` and `date[created_at]` "
+        "(`YYYY-MM-DD`) narrow them. Limited to 30 requests a minute per key on top of the account's limit "
+        "(429).",
+        parameters=S.VMN_QUERY,
+        responses={200: S.VMN_LOGS},
+    )
     def get(self, request):
         qs = VmnLog.objects.for_account(self.account)
         filters = filter_params(request.query_params)

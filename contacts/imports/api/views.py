@@ -20,6 +20,9 @@ class SubscriberImportList(V2APIView):
 
     @extend_schema(
         summary="Get all subscriber imports",
+        description="Lists the account's contact imports, newest first, each with its status (`inspecting`, "
+        "`mapping`, `queued`, `running`, `done`, `failed`, `cancelled`), progress and counts (added, updated, "
+        "skipped, failed rows). `filter[status]` and `filter[file_name]` narrow the list.",
         parameters=list_parameters(ContactImportFilterSet),
         responses={200: envelope("ContactImports", many(S.IMPORT), paginated=True)},
     )
@@ -29,9 +32,12 @@ class SubscriberImportList(V2APIView):
 
     @extend_schema(
         summary="Import subscribers",
-        description="multipart/form-data: `file` (txt, csv, xls, xlsx; at most 5 MB) and optional "
-        "`replace_tags` (1/0). Columns are mapped from their headers; the import runs in the "
-        "background and `n` in the message is the number of rows accepted for import.",
+        description="Creates or updates contacts from a file: multipart `file` (txt, csv, xls, xlsx; at most "
+        "5 MB) and optional `replace_tags` (1/0: matched contacts' tags become the file's). Columns are "
+        "mapped from their headers; the import runs in the background and `n` in the message is the number "
+        "of rows accepted for import (a workbook is counted by the job: 0 in the answer, `status: "
+        "inspecting`); poll `GET …/{id}` for the outcome. A file without an identity or identifier column, "
+        "of another type, too large or empty: 422 on `file`.",
         request={"multipart/form-data": S.IMPORT_BODY},
         responses={200: envelope("ContactImportAccepted", S.IMPORT)},
     )
@@ -55,11 +61,22 @@ class SubscriberImportDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(ContactImport.objects.all(), pk=pk)
 
-    @extend_schema(summary="Get subscriber import by ID", responses={200: envelope("ContactImportData", S.IMPORT)})
+    @extend_schema(
+        summary="Get subscriber import by ID",
+        description="One contact import by its `id` (an integer): poll it for the outcome of `POST "
+        "contacts/import/subscribers` (status, progress, counts, the column mapping used, `error` when it "
+        "failed). Another account's id: 404.",
+        responses={200: envelope("ContactImportData", S.IMPORT)},
+    )
     def get(self, request, pk):
         return self.ok(import_data(self._get(pk)))
 
-    @extend_schema(summary="Delete import entry", responses={200: envelope("ContactImportDeleted", EMPTY_LIST)})
+    @extend_schema(
+        summary="Delete import entry",
+        description="Removes an import record, its stored file and rejected rows; the contacts it imported "
+        "stay. A running import stops at its next chunk. Unknown id: 404.",
+        responses={200: envelope("ContactImportDeleted", EMPTY_LIST)},
+    )
     def delete(self, request, pk):
         services.delete_import(job=self._get(pk), request=request._request)
         return self.ok([], "Import record deleted successfully")

@@ -7,14 +7,17 @@ OpenAPI description, `business-messaging-api_v23.0.yaml`): messages are POSTed t
 The base URL, version and token come from the business number, so the same client talks to the
 real Graph API or to the simulator (`messaging/channels/whatsapp/simulator`)."""
 
+import asyncio
 import hashlib
 import hmac
+import json
 import threading
 
 import httpx
 from django.conf import settings
 
 from messaging.channels.whatsapp import errors as provider_errors
+from portal.core.outbound import PinnedPool
 
 _clients = {}
 _lock = threading.Lock()
@@ -127,6 +130,8 @@ def template_request(template):
     if header:
         if header["type"] == "text":
             entry = {"type": "HEADER", "format": "TEXT", "text": header["text"]}
+            if doc.get("header_examples"):
+                entry["example"] = {"header_text": doc["header_examples"]}
         else:
             entry = {"type": "HEADER", "format": header["type"].upper(), "example": {"header_handle": [header["url"]]}}
         components.append(entry)
@@ -175,20 +180,29 @@ class Client:
             data = response.json()
         except ValueError:
             data = {}
-        if response.status_code >= 400 or "error" in data:
-            error = data.get("error") if isinstance(data.get("error"), dict) else {}
-            raise ProviderError(error.get("code") or "131000", error.get("message", ""), response.status_code)
-        return data
+        return _answer(response.status_code, data)
 
     def send(self, to, content):
         """The wamid the provider gave the message (ProviderError when it refused it). Media from
         the customer's library goes by the provider's media id, uploaded on its first send."""
-        if content.get("media_id"):
+        data = self._post(f"{self.number.phone_number_id}/messages", self._message(to, content))
+        return data["messages"][0]["id"]
+
+    def send_many(self, items):
+        """`send()` for many (to, content) pairs at once: each answer is a wamid or the
+        ProviderError it met, in order. The requests go from one event loop with up to
+        WHATSAPP["connections"] in flight: threads around httpx cost about 1.6 ms of CPU per
+        request here, this client about 0.15 ms (docs/benchmarks.md)."""
+        bodies = [json.dumps(self._message(to, content)).encode() for to, content in items]
+        url = f"{self.base}/{self.number.phone_number_id}/messages"
+        return asyncio.run(_post_all(url, {**self.headers, "Content-Type": "application/json"}, bodies))
+
+    def _message(self, to, content):
+        if content.get("media_id"):  # uploaded here, before any request of a batch goes
             from messaging.channels.whatsapp import media
 
             content = {**content, "provider_media_id": media.provider_id(content["media_id"], self.number, self)}
-        data = self._post(f"{self.number.phone_number_id}/messages", message_body(to, content))
-        return data["messages"][0]["id"]
+        return message_body(to, content)
 
     def upload_media(self, data, filename, content_type):
         """`POST /{phone-number-id}/media` (multipart, as the Graph API takes it); returns its id."""
@@ -210,6 +224,44 @@ class Client:
     def create_template(self, template):
         data = self._post(f"{self.number.waba_id}/message_templates", template_request(template))
         return str(data["id"])
+
+
+def _answer(status, data):
+    """The answer's data, or the ProviderError its status or `error` object says."""
+    if status >= 400 or "error" in data:
+        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        raise ProviderError(error.get("code") or "131000", error.get("message", ""), status)
+    return data
+
+
+async def _post_all(url, headers, bodies):
+    # The endpoint is the business number's, set by staff (the Graph API or the simulator), so
+    # the pool does not apply the customer-URL address checks.
+    pool = PinnedPool(trusted=True, max_idle_per_origin=settings.WHATSAPP["connections"])
+    slots = asyncio.Semaphore(settings.WHATSAPP["connections"])
+
+    async def one(body):
+        async with slots:
+            try:
+                async with asyncio.timeout(settings.WHATSAPP["timeout_seconds"]):
+                    response = await pool.request("POST", url, headers=headers, content=body, cap=1 << 20)
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+                return ProviderError("131000", f"The Cloud API could not be reached: {exc.__class__.__name__}")
+        try:
+            data = json.loads(response.body or b"{}")
+        except ValueError:
+            data = {}
+        try:
+            return _answer(response.status_code, data if isinstance(data, dict) else {})["messages"][0]["id"]
+        except ProviderError as exc:
+            return exc
+        except (KeyError, IndexError, TypeError):
+            return ProviderError("131000", "The Cloud API answered without a message id.")
+
+    try:
+        return await asyncio.gather(*(one(body) for body in bodies))
+    finally:
+        await pool.aclose()
 
 
 def client_for(number):

@@ -9,7 +9,6 @@ final (`Refused` with the provider's code: refunded by dispatch). Receipts come 
 status webhooks (`webhook_buffer.py`), not from here."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -20,15 +19,7 @@ from messaging.channels.whatsapp.models import BusinessNumber
 from messaging.pipeline import throttle
 from messaging.pipeline.connectors import Refused
 
-_pool = None
 clock, sleep = time.time, time.sleep  # tests replace them
-
-
-def pool():
-    global _pool  # noqa: PLW0603 - one pool per process, made on first use
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=settings.WHATSAPP["connections"], thread_name_prefix="cloud-api")
-    return _pool
 
 
 class CloudApiConnector:
@@ -72,25 +63,35 @@ class CloudApiConnector:
         while start < len(indexes):
             granted = throttle.take(bucket, len(indexes) - start)
             part = indexes[start : start + granted]
-            answers = pool().map(lambda i, c=client, b=bucket: self._send(c, b, messages[i]), part)
-            for i, answer in zip(part, answers, strict=True):
+            for i, answer in zip(part, self._send_all(client, bucket, [messages[i] for i in part]), strict=True):
                 results[i] = answer
             start += granted
+
+    def _send_all(self, client, bucket, messages):
+        """The wamid or `Refused` of each message, sent together; the ones the provider throttled
+        (130429) are sent again after the number's bucket is filled, up to `retries` times."""
+        answers = [None] * len(messages)
+        pending = list(range(len(messages)))
+        for attempt in range(self.retries + 1):
+            sent = client.send_many([(messages[i].mobile, messages[i].content) for i in pending])
+            throttled = []
+            for i, answer in zip(pending, sent, strict=True):
+                if not isinstance(answer, cloud_api.ProviderError):
+                    answers[i] = answer
+                elif answer.code == provider_errors.THROTTLED and attempt < self.retries:
+                    throttled.append(i)
+                else:
+                    answers[i] = Refused(answer.code)
+            if not throttled:
+                break
+            # Throttled: fill the number's current second so every sender backs off, then wait.
+            throttle.take(bucket, bucket.rate)
+            sleep(0.05 * (attempt + 1))
+            pending = throttled
+        return answers
 
     def schedule_receipts(self, supplier_ids):
         """After the wamids are recorded (dispatch calls this on commit): statuses the provider
         sent before that — its `sent` webhook often beats our own record of the answer — are in
         the status timeline; apply them now, forward-only like any receipt."""
         intake.replay(self.name, supplier_ids)
-
-    def _send(self, client, bucket, message):
-        for attempt in range(self.retries + 1):
-            try:
-                return client.send(message.mobile, message.content)
-            except cloud_api.ProviderError as exc:
-                if exc.code != provider_errors.THROTTLED or attempt == self.retries:
-                    return Refused(exc.code)
-                # Throttled: fill the number's current second so every sender backs off, then wait.
-                throttle.take(bucket, bucket.rate)
-                time.sleep(0.05 * (attempt + 1))
-        return Refused(provider_errors.THROTTLED)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.notifications.models import Level
 from accounts.notifications.services import notify
-from messaging.channels.whatsapp.content import VARIABLE, check_media
+from messaging.channels.whatsapp.content import MAX_TEXT, VARIABLE, check_media
 from messaging.channels.whatsapp.models import BusinessNumber, TemplateStatus, WhatsappTemplate
 from portal.core.errors import FieldErrors, NotFound, ValidationFailed
 
@@ -64,7 +64,7 @@ def _service_payload(kind, payload, errors):
         text = _str(inner.get("text"))
         if not text.strip():
             errors.add("payload.payload.text", "The payload.payload.text field is required.")
-        _limit(text, 4096, "payload.payload.text", errors)
+        _limit(text, MAX_TEXT, "payload.payload.text", errors)
         return {"type": "text", "payload": {"text": text}}, text, variables(text, "payload.payload.text", errors)
     if kind == "json":
         if "text" not in inner:
@@ -78,15 +78,30 @@ def _service_payload(kind, payload, errors):
     return {"type": declared, "payload": {**media, "language": _str(inner.get("language"))}}, caption, []
 
 
+def examples(raw, names, path, errors):
+    """The sample values Meta's review reads (`params`), when given: one per variable, in order,
+    none empty. An absent or empty list is no samples (the API has always accepted that)."""
+    given = raw.get("params") if isinstance(raw.get("params"), list) else []
+    if not given:
+        return []
+    values = [_str(v) for v in given]
+    if len(values) != len(names):
+        errors.add(f"{path}.params", f"Give one sample value per variable: {len(names)} wanted, {len(values)} given.")
+    for i, (name, value) in enumerate(zip(names, values, strict=False)):
+        if not value.strip():
+            errors.add(f"{path}.params.{i}", f"The sample value of {{{{{name}}}}} is required.")
+    return values
+
+
 def _header(raw, errors):
     raw = _obj(raw)
     if not raw:
-        return None, []
+        return None, [], []
     kind = _str(raw.get("type")).lower()
     data = _obj(raw.get("payload"))
     if kind not in HEADER_KINDS:
         errors.add("payload.header.type", f"The selected payload.header.type is invalid ({', '.join(HEADER_KINDS)}).")
-        return None, []
+        return None, [], []
     if kind == "text":
         text = _str(data.get("text"))
         if not text.strip():
@@ -95,9 +110,9 @@ def _header(raw, errors):
         names = variables(text, "payload.header.payload.text", errors)
         if len(names) > 1:
             errors.add("payload.header.payload.text", "The header may have at most one variable.")
-        return {"type": "text", "text": text}, names
+        return {"type": "text", "text": text}, names, examples(raw, names, "payload.header", errors)
     media = check_media(kind, data, "payload.header.payload", errors)
-    return {"type": kind, "url": media["url"]}, []
+    return {"type": kind, "url": media["url"]}, [], []
 
 
 def _buttons(choices, category, errors):
@@ -176,7 +191,7 @@ def _buttons(choices, category, errors):
 
 
 def _meta_payload(category, payload, errors):
-    header, header_vars = _header(payload.get("header"), errors)
+    header, header_vars, header_examples = _header(payload.get("header"), errors)
     body_raw = _obj(payload.get("body"))
     body = _str(_obj(body_raw.get("payload")).get("text"))
     if not body.strip():
@@ -194,12 +209,12 @@ def _meta_payload(category, payload, errors):
     if category == "authentication" and header:
         errors.add("payload.header", "An authentication template has no header.")
     buttons = _buttons(payload.get("choices"), category, errors)
-    examples = body_raw.get("params") if isinstance(body_raw.get("params"), list) else []
     document = {
         "header": header,
         "header_variables": header_vars,
+        "header_examples": header_examples,
         "body": body,
-        "examples": [_str(v) for v in examples],
+        "examples": examples(body_raw, names, "payload.body", errors),
         "footer": footer,
         "buttons": buttons,
     }

@@ -45,8 +45,8 @@ def reserve(phone_number_id, customer, now=None):
                 break
         if blocked is None:
             return at
-        for key in taken:  # give the partial reservation back and try the blocking window's next one
-            counters.decr(key, 1)
+        # give the partial reservation back and try the blocking window's next one
+        counters.decr_many(dict.fromkeys(taken, 1))
         at = (int(at // blocked) + 1) * blocked
     return at
 
@@ -66,11 +66,12 @@ def schedule(phone_number_id, customers, now=None):
             amounts[_key(phone_number_id, c, seconds, int(now // seconds))] = n
     longest = max((seconds for _limit, seconds in limits), default=1)
     used = counters.incr_many(amounts, timeout=longest * 2 + 1)
-    over = set()
+    over, give_back = set(), {}
     for c, n in counts.items():
         keys = [(_key(phone_number_id, c, s, int(now // s)), limit) for limit, s in limits]
         if any(used[key] > limit for key, limit in keys):
             over.add(c)
-            for key, _limit in keys:
-                counters.decr(key, n)
+            give_back.update((key, n) for key, _limit in keys)
+    if give_back:
+        counters.decr_many(give_back)
     return [reserve(phone_number_id, c, now) if c in over else now for c in customers]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("templates/<uuid:pk>/delete/", views.template_delete, name="template_delete"),
     path("send/", views.compose, name="compose"),
     path("send/preview/", views.compose_preview, name="compose_preview"),
+    path("send/fields/", views.compose_fields, name="compose_fields"),
     path("inbox/", views.inbox_page, name="inbox"),
     path("inbox/<int:number_id>/<str:customer>/", views.conversation, name="conversation"),
     path("inbox/<int:number_id>/<str:customer>/reply/", views.reply, name="reply"),

@@ -4,23 +4,22 @@ with their status timeline."""
 
 from django.contrib import messages as flash
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
-from accounts.services import credits
+from messaging.channels.whatsapp import builder, composer, inbox, media, message_templates
 from messaging.channels.whatsapp import errors as provider_errors
-from messaging.channels.whatsapp import inbox, media, message_templates
 from messaging.channels.whatsapp.api.channel_request import outgoing_for
 from messaging.channels.whatsapp.content import parse
 from messaging.channels.whatsapp.forms import (
-    TEMPLATE_FIELDS,
     ComposeForm,
     MediaForm,
     ReplyForm,
     TemplateForm,
+    initial_from,
     message_of,
 )
 from messaging.channels.whatsapp.models import (
@@ -30,12 +29,13 @@ from messaging.channels.whatsapp.models import (
     WhatsappMedia,
     WhatsappTemplate,
 )
-from messaging.channels.whatsapp.sending import quote, submit
+from messaging.channels.whatsapp.sending import submit
 from messaging.pipeline import compose as composer_parts
 from messaging.pipeline import recipients
 from messaging.pipeline.models import Batch, Message
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404, is_uuid
+from portal.pages import form_errors_from
 from portal.pagination import paginate
 
 
@@ -68,65 +68,86 @@ def template_list(request):
     return render(request, "whatsapp/templates.html", ctx)
 
 
-def _preview(form):
-    """What the phone preview shows, and the rule errors of the draft (the same validation as the save)."""
-    data = form.payload()
-    errors = {}
-    try:
-        message_templates.validate(data)
-    except ValidationFailed as exc:
-        errors = {TEMPLATE_FIELDS.get(k, k): v for k, v in exc.errors.items() if k not in ("number",)}
-    payload = data.get("payload") or {}
-    inner = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
-    header = payload.get("header") or {}
-    choices = payload.get("choices") or {}
-    buttons = []
-    if choices.get("type") == "reply":
-        buttons = [v for k, v in sorted(choices["reply"].items()) if k.startswith("quick_reply") and v]
-    elif choices.get("type") == "actions":
-        buttons = [a.get("phone_number_text") or a.get("website_button_text") for a in choices.get("actions", [])]
-    elif choices.get("type") == "otp":
-        buttons = [choices["otp"].get("text") or "Copy code"]
-    return {
-        "header": (header.get("payload") or {}).get("text") if header.get("type") == "text" else header.get("type"),
-        "body": (payload.get("body") or {}).get("payload", {}).get("text")
-        or inner.get("text")
-        or inner.get("caption")
-        or "",
-        "footer": (payload.get("footer") or {}).get("payload", {}).get("text", ""),
-        "buttons": buttons,
-        "media": inner.get("url") if data["type"] == "media" else "",
-        "errors": errors,
+def _builder(request, form, step, found=None, *, moved=False, status=200):
+    """The builder at `step`: its fields with their problems (a problem on a field this step does
+    not show goes on top), the rest carried hidden, and the phone preview."""
+    found = dict(found or {})
+    rows = builder.rows(form, step, found)
+    shown = {row.name for row in rows}
+    on_top = [m for name, messages in found.items() if name not in shown for m in messages]
+    ctx = {
+        "form": form,
+        "step": step,
+        "steps": builder.STEPS,
+        "step_label": dict(builder.STEPS)[step],
+        "last": builder.LAST,
+        "rows": rows,
+        "on_top": on_top,
+        "carried": builder.carried(form, step),
+        "preview": builder.preview(form),
+        "review": builder.review(form) if step == builder.LAST else [],
+        "meta": (form.value_of("kind") or "template") == "template",
+        "moved": moved,
     }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "whatsapp/partials/template_builder.html", ctx, status=status)
+    return render(request, "whatsapp/template_new.html", ctx, status=status)
 
 
 @account_required("send")
 def template_new(request):
-    form = TemplateForm(request.POST or None, account=request.account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            template = message_templates.create(account=request.account, data=form.payload())
-        except DomainError as exc:
-            _errors_on(form, exc, TEMPLATE_FIELDS)
-        else:
-            flash.success(
-                request,
-                f"Template {template.name} saved"
-                + (" and sent to Meta's review." if not template.is_conversation else "."),
-            )
-            return redirect("whatsapp:template_detail", pk=template.uuid)
-    preview = _preview(form) if form.is_bound and hasattr(form, "cleaned_data") else None
-    return render(
-        request, "whatsapp/template_new.html", {"form": form, "preview": preview}, status=422 if form.errors else 200
+    """The builder, one step at a time (Next validates the steps so far with the API's rules,
+    Back keeps what was typed); the last step submits. `?from=<id>` starts from a copy of a
+    template (a rejected one, to correct)."""
+    if request.method != "POST":
+        initial = {}
+        source = request.GET.get("from", "")
+        if is_uuid(source):
+            found = WhatsappTemplate.objects.for_account(request.account).select_related("number").filter(uuid=source)
+            if found.exists():
+                initial = initial_from(found.first())
+        return _builder(request, TemplateForm(account=request.account, initial=initial), 1)
+    form = TemplateForm(request.POST, account=request.account)
+    step, go = builder.step_from(request.POST), request.POST.get("go", "next")
+    if go == "back":
+        return _builder(request, form, max(1, step - 1), moved=True)
+    if go == "refresh":
+        return _builder(request, form, step, builder.problems(form, step, only=step, typed_only=True))
+    found = builder.problems(form, step)
+    if found:
+        return _builder(request, form, builder.first_step(form, found), found, moved=True, status=422)
+    if step < builder.LAST:
+        return _builder(request, form, step + 1, moved=True)
+    try:
+        template = message_templates.create(account=request.account, data=form.payload())
+    except DomainError as exc:
+        errors = getattr(exc, "errors", None) or {exc.field or "": [exc.message]}
+        found = {}
+        for path, messages in errors.items():
+            found.setdefault(form.field_for(path), []).extend(messages)
+        return _builder(request, form, builder.first_step(form, found), found, moved=True, status=422)
+    flash.success(
+        request,
+        f"Template {template.name} saved" + (" and sent to Meta's review." if not template.is_conversation else "."),
     )
+    destination = reverse("whatsapp:template_detail", args=[template.uuid])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = destination
+        return response
+    return redirect(destination)
 
 
 @account_required("send")
 def template_preview(request):
-    """The live phone preview and the draft's limit errors (HTMX, on every edit)."""
+    """The live check (HTMX, debounced, on every edit): the phone preview, and beside each field of
+    the step its problems by the API's rules and its character count (out of band)."""
     form = TemplateForm(request.POST, account=request.account)
-    form.is_valid()
-    return render(request, "whatsapp/partials/template_preview.html", {"preview": _preview(form)})
+    step = builder.step_from(request.POST)
+    found = builder.problems(form, step, only=step, typed_only=True)
+    ctx = {"preview": builder.preview(form), "rows": builder.rows(form, step, found), "live": True}
+    ctx["problem_count"] = sum(len(row.errors) for row in ctx["rows"])
+    return render(request, "whatsapp/partials/template_live.html", ctx)
 
 
 @account_required()
@@ -169,6 +190,7 @@ def template_delete(request, pk):
 
 
 def _compose_outgoing(account, data, upload=None, *, strict=True):
+    """The inbox reply's send: its message checked by the API's parser, to the typed number."""
     errors = FieldErrors()
     parsed = parse(message_of(data, account), errors)
     if errors:
@@ -191,17 +213,42 @@ def _compose_outgoing(account, data, upload=None, *, strict=True):
 
 COMPOSE_FIELDS = {
     "message.payload.text": "text",
-    "message.payload.url": "media_url",
-    "message.payload.body.payload.text": "text",
-    "message.payload.choices": "buttons",
-    "message.payload.latitude": "latitude",
-    "message.payload.longitude": "longitude",
     "message.payload.name": "template",
     "message.payload.body_params": "params",
     "message.payload.header_params": "header_param",
-    "message.payload.name.formatted_name": "contact_name",
     "to": "recipients",
 }
+
+
+def _compose_data(request):
+    """The composer's values as a dict (`var_*` included), for the preview and the send alike."""
+    data = {key: request.POST.get(key, "") for key in request.POST if key not in ("segments", "csrfmiddlewaretoken")}
+    data["segments"] = request.POST.getlist("segments")
+    return data
+
+
+def _message_fields(form, kind, composition=None, values=None):
+    """The message type's fields (and an approved template's values) with their problems."""
+    template = composition.template if composition is not None else None
+    variables = composition.variables if composition is not None else []
+    if composition is None and kind == "template":
+        template = composer.find_template(form.account, (values or {}).get("template"))
+        variables = composer.template_variables(template, values or {}) if template is not None else []
+    found = composer.rows(form, kind, composition)
+    return {
+        "kind": kind,
+        "rows": found,
+        "template": template,
+        "variables": variables,
+        "named": composer.named(form, found, variables, composition),
+    }
+
+
+def _compose_page(request, form, composition=None, status=200):
+    data = form.data if form.is_bound else form.initial
+    kind = data.get("message_type") or "text"
+    ctx = {"form": form, "fields": _message_fields(form, kind, composition, data)}
+    return render(request, "whatsapp/compose.html", ctx, status=status)
 
 
 @account_required("send")
@@ -210,80 +257,71 @@ def compose(request):
         request.POST or None,
         request.FILES or None,
         account=request.account,
-        initial={"segments": request.GET.getlist("segment")},
+        initial={"segments": request.GET.getlist("segment"), "message_type": request.GET.get("type", "text")},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            outgoing = _compose_outgoing(request.account, form.cleaned_data, form.cleaned_data.get("file"))
-            submission = submit(account=request.account, outgoing=outgoing, actor=request.user, source="portal")
-        except DomainError as exc:
-            _errors_on(form, exc, COMPOSE_FIELDS)
-        else:
-            refused = {}
-            for item in submission.items:
-                if "error" in item:
-                    refused[item["error"]["reason"]] = refused.get(item["error"]["reason"], 0) + 1
-            composer_parts.report_outcome(
-                request,
-                accepted=submission.accepted,
-                total=submission.batch.total,
-                refused=refused,
-                labels={},
-                channel_label="WhatsApp",
-            )
-            return redirect(f"{reverse('whatsapp:message_list')}?batch={submission.batch.uuid}")
-    return render(request, "whatsapp/compose.html", {"form": form}, status=422 if form.errors else 200)
-
-
-def estimate(account, outgoing):
-    """The composer's summary from the send's own dry run: accepted, refused by reason, cost by category."""
+    if request.method != "POST" or "refresh" in request.POST:
+        return _compose_page(request, form)
+    if not form.is_valid():
+        return _compose_page(request, form, status=422)
+    data = {**_compose_data(request), **form.cleaned_data}
     try:
-        plan = quote(account=account, outgoing=outgoing)
+        composition = composer.compose_send(request.account, data, files=[data["file"]] if data.get("file") else [])
+        if composition.problem_count:
+            shown = composer.TYPE_FIELDS.get(composition.kind, ())
+            for name, messages in composition.problems.items():
+                for message in messages if name not in shown else ():
+                    form.add_error(name if name in form.fields else None, message)
+            return _compose_page(request, form, composition, status=422)
+        submission = submit(account=request.account, outgoing=composition.outgoing, actor=request.user, source="portal")
     except DomainError as exc:
-        return {
-            "quoted": False,
-            "problem": getattr(exc, "errors", None) and next(iter(exc.errors.values()))[0] or exc.message,
-        }
-    by_category, outside, reasons = {}, 0, {}
-    for row, item in zip(plan.rows, plan.items, strict=True):
-        code = item.get("error", {}).get("code")
-        if code == provider_errors.OUTSIDE_WINDOW:
-            outside += 1
-        elif code:
-            reasons[item["error"]["reason"]] = reasons.get(item["error"]["reason"], 0) + 1
-        else:
-            category = row[-1].get("category", "service")
-            count, cost = by_category.get(category, (0, 0))
-            by_category[category] = (count + 1, cost + row[9])
-    balance = credits.balance(account)
-    return {
-        "quoted": True,
-        "accepted": plan.accepted,
-        "total": plan.total,
-        "outside": outside,
-        "reasons": sorted(reasons.items()),
-        "by_category": sorted(by_category.items()),
-        "cost": plan.cost,
-        "balance": balance,
-        "affordable": plan.cost <= balance,
-        "button": composer_parts.Summary(quoted=True, total=plan.total, accepted=plan.accepted).button,
-    }
+        form_errors_from(form, exc)
+        return _compose_page(request, form, status=422)
+    refused = {}
+    for item in submission.items:
+        if "error" in item:
+            refused[item["error"]["reason"]] = refused.get(item["error"]["reason"], 0) + 1
+    composer_parts.report_outcome(
+        request,
+        accepted=submission.accepted,
+        total=submission.batch.total,
+        refused=refused,
+        labels={},
+        channel_label="WhatsApp",
+    )
+    return redirect(f"{reverse('whatsapp:message_list')}?batch={submission.batch.uuid}")
+
+
+@account_required("send")
+def compose_fields(request):
+    """The fields of the chosen message type, or of the chosen template's values (HTMX, when the
+    type or the template picker changes); the summary is asked again once they are in."""
+    form = ComposeForm(request.GET, account=request.account)
+    kind = request.GET.get("message_type") or "text"
+    ctx = {"form": form, "fields": _message_fields(form, kind, values=request.GET)}
+    response = render(request, "whatsapp/partials/compose_message_fields.html", ctx)
+    response["HX-Trigger-After-Settle"] = "fieldsChanged"
+    return response
 
 
 @account_required("send")
 def compose_preview(request):
-    data = {k: request.POST.get(k, "") for k in ComposeForm.base_fields if k not in ("segments", "file")}
-    data["segments"] = request.POST.getlist("segments")
-    try:
-        outgoing = _compose_outgoing(request.account, data, strict=False)
-    except ValidationFailed as exc:
-        ctx = {"quoted": False, "problem": next(iter(exc.errors.values()))[0]}
-    else:
-        ctx = (
-            estimate(request.account, outgoing)
-            if outgoing
-            else {"quoted": False, "problem": "Add numbers to see the cost."}
-        )
+    """The summary beside the composer (HTMX, on every edit, the file included): every field's
+    problems by the API's rules (out of band, beside the fields), then the send's own dry run and
+    the send button's words."""
+    form = ComposeForm(request.POST, account=request.account)
+    data = _compose_data(request)
+    files = request.FILES.getlist("file")[:1]
+    composition = composer.compose_send(request.account, data, files=files, strict=False)
+    composer.hide_untouched(composition, data)
+    result = composer.estimate(request.account, composition)
+    ctx = {
+        "estimate": result,
+        "summary": result.summary,
+        "audience": composition.audience,
+        "composition": composition,
+        "fields": _message_fields(form, composition.kind, composition),
+        "live": True,
+    }
     return render(request, "whatsapp/partials/compose_preview.html", ctx)
 
 

@@ -47,6 +47,9 @@ class PricingList(V2APIView):
 
     @extend_schema(
         summary="View pricing",
+        description="The account's SMS rate card: per country (`iso`) and service, the `sale_price` of one "
+        "part in `currency`, with `status` 1 for a price in use. The account's own prices, plus the default "
+        "prices it does not override. `filter[status]` takes 1 or 0 (another value: 422).",
         parameters=list_parameters(PriceFilterSet),
         responses={200: envelope("Pricing", many(PRICE), paginated=True)},
     )

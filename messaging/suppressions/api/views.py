@@ -79,6 +79,10 @@ class UnsubscriberList(V2APIView):
 
     @extend_schema(
         summary="View all unsubscribers",
+        description="Lists the numbers opted out of {channel} messages on this account, each with its scope: "
+        "`type` `all` (value `*`: every message), `product` (a service code), `sender` (a sender ID) or "
+        "`tag` (messages sent with that tag). `filter[type]` takes those words (`service` reads as "
+        "`product`); another word is a 422.",
         parameters=list_parameters(UnsubscriberFilterSet),
         responses={200: envelope("Unsubscribers", many(S.UNSUBSCRIBER), paginated=True)},
     )
@@ -90,6 +94,11 @@ class UnsubscriberList(V2APIView):
 
     @extend_schema(
         summary="Create unsubscriber",
+        description="Opts a number (`receiver`, with its country code) out of {channel} messages, for every "
+        "message (`type` `all`, the default) or one `product`, `sender` or `tag` (`value`). Sends to it in "
+        "that scope are then refused per recipient. Fires the channel's `unsubscription` event. Adding an "
+        "opt-out that exists answers the existing entry (200). A number that does not validate, an unknown "
+        "type or a missing value: 422.",
         request=S.UNSUBSCRIBER_BODY,
         responses={200: envelope("UnsubscriberAdded", S.UNSUBSCRIBER)},
     )
@@ -102,7 +111,12 @@ class UnsubscriberList(V2APIView):
         )
         return self.ok(unsubscriber_data(unsub), "Receiver added successfully")
 
-    @extend_schema(summary="Clean unsubscribers", responses={200: envelope("UnsubscribersCleaned", EMPTY_LIST)})
+    @extend_schema(
+        summary="Clean unsubscribers",
+        description="Removes every {channel} unsubscriber of the account at once (all numbers, all scopes): "
+        "those numbers can be sent to again. Answers `data: []`.",
+        responses={200: envelope("UnsubscribersCleaned", EMPTY_LIST)},
+    )
     def delete(self, request):
         consent.clear_opt_outs(account=self.account, channel=self.channel, request=request._request)
         return self.ok([], "Deleted Successfully")
@@ -115,12 +129,20 @@ class UnsubscriberDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(Unsubscriber.objects.filter(channel=self.channel), uuid=pk)
 
-    @extend_schema(summary="View unsubscriber", responses={200: envelope("UnsubscriberData", S.UNSUBSCRIBER)})
+    @extend_schema(
+        summary="View unsubscriber",
+        description="One {channel} unsubscriber of the account by its `id` (UUID). Another account's id, "
+        "another channel's, or no such entry: 404.",
+        responses={200: envelope("UnsubscriberData", S.UNSUBSCRIBER)},
+    )
     def get(self, request, pk):
         return self.ok(unsubscriber_data(self._get(pk)), "Unsubscribers data")
 
     @extend_schema(
         summary="Edit unsubscriber",
+        description="Gives a {channel} unsubscriber another number or scope (the fields sent change, the "
+        "channel stays). A result that duplicates another entry of the account is a 422 on `receiver`; an "
+        "invalid number, type or value: 422.",
         request=S.UNSUBSCRIBER_EDIT,
         responses={200: envelope("UnsubscriberUpdated", S.UNSUBSCRIBER)},
     )
@@ -131,7 +153,12 @@ class UnsubscriberDetail(V2APIView):
         )
         return self.ok(unsubscriber_data(unsub), "Receiver update successfully")
 
-    @extend_schema(summary="Delete unsubscriber", responses={200: envelope("UnsubscriberDeleted", EMPTY_LIST)})
+    @extend_schema(
+        summary="Delete unsubscriber",
+        description="Lifts one {channel} opt-out: the number can receive messages of that scope again "
+        "(its opt-outs of other scopes stay). Unknown id: 404.",
+        responses={200: envelope("UnsubscriberDeleted", EMPTY_LIST)},
+    )
     def delete(self, request, pk):
         unsub = self._get(pk)
         consent.opt_in(
@@ -151,7 +178,11 @@ class UnsubscriberImport(V2APIView):
 
     @extend_schema(
         summary="Import unsubscribers",
-        description="The numbers are suppressed by a background job.",
+        description="Opts out of {channel} messages every number of a file (multipart `file`: txt or csv "
+        "with one number per line, or the first column of an xlsx/xls sheet; at most 100 MB), for every "
+        "message (scope `all`). The file's checks (type, size, NUL, 128 KB lines, workbook limits) answer "
+        "422 on `file`; the numbers are then added by a background job, whose progress and rejected rows "
+        "`GET` at the answer's `Location` shows.",
         request={"multipart/form-data": S.UNSUBSCRIBER_IMPORT},
         responses={200: envelope("ImportAccepted", with_code=False, with_data=False)},
     )
@@ -170,6 +201,9 @@ class BlockedTemplateList(V2APIView):
 
     @extend_schema(
         summary="View blocked templates",
+        description="Lists the account's blocked DLT template ids: an SMS whose DLT template id is blocked "
+        "and active (`status` 1) is refused per recipient with `DLT-TM-BLACKLST`. `filter[template_id]` "
+        "matches the start of the id, `filter[status]` takes 1 or 0.",
         parameters=list_parameters(BlockedTemplateFilterSet),
         responses={200: envelope("BlockedTemplates", many(S.BLOCKED), paginated=True)},
     )
@@ -180,13 +214,22 @@ class BlockedTemplateList(V2APIView):
         )
 
     @extend_schema(
-        summary="Block a template", request=S.BLOCKED_BODY, responses={200: envelope("BlockedTemplateAdded", S.BLOCKED)}
+        summary="Block a template",
+        description="Blocks a DLT template id (digits) for the account's SMS sends; `status` 1 (default) "
+        "blocks, 0 keeps the entry inactive. A missing or non-digit id, an id already on the list, or a "
+        "status other than 1/0: 422.",
+        request=S.BLOCKED_BODY,
+        responses={200: envelope("BlockedTemplateAdded", S.BLOCKED)},
     )
     def post(self, request):
         block = services.add_blocked_template(account=self.account, data=_data(request), request=request._request)
         return self.ok(blocked_data(block), "Block template added successfully")
 
-    @extend_schema(summary="Clean blocked templates", responses={200: envelope("BlockedCleaned", EMPTY_LIST)})
+    @extend_schema(
+        summary="Clean blocked templates",
+        description="Removes every blocked template of the account at once. Answers `data: []`.",
+        responses={200: envelope("BlockedCleaned", EMPTY_LIST)},
+    )
     def delete(self, request):
         services.clean_blocked_templates(account=self.account, request=request._request)
         return self.ok([], "Deleted Successfully")
@@ -198,12 +241,19 @@ class BlockedTemplateDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(BlockedTemplate.objects.all(), uuid=pk)
 
-    @extend_schema(summary="View blocked template", responses={200: envelope("BlockedTemplateData", S.BLOCKED)})
+    @extend_schema(
+        summary="View blocked template",
+        description="One blocked template of the account by its `id` (UUID). Another account's id, or no "
+        "such entry: 404.",
+        responses={200: envelope("BlockedTemplateData", S.BLOCKED)},
+    )
     def get(self, request, pk):
         return self.ok(blocked_data(self._get(pk)), "Block template data")
 
     @extend_schema(
         summary="Edit blocked template",
+        description="Changes a blocked template's DLT id or turns it on (`status` 1) or off (0); the fields "
+        "sent change. A non-digit id, one already on the list, or another status: 422.",
         request=S.BLOCKED_EDIT,
         responses={200: envelope("BlockedTemplateUpdated", S.BLOCKED)},
     )
@@ -211,7 +261,12 @@ class BlockedTemplateDetail(V2APIView):
         block = services.update_blocked_template(block=self._get(pk), data=_data(request), request=request._request)
         return self.ok(blocked_data(block), "Block template updated successfully")
 
-    @extend_schema(summary="Delete blocked template", responses={200: envelope("BlockedTemplateDeleted", EMPTY_LIST)})
+    @extend_schema(
+        summary="Delete blocked template",
+        description="Removes one blocked template: SMS with that DLT template id are no longer refused for "
+        "it. Unknown id: 404.",
+        responses={200: envelope("BlockedTemplateDeleted", EMPTY_LIST)},
+    )
     def delete(self, request, pk):
         services.delete_blocked_template(block=self._get(pk), request=request._request)
         return self.ok([], "Deleted Successfully")
@@ -222,7 +277,10 @@ class BlockedTemplateImport(V2APIView):
 
     @extend_schema(
         summary="Import blocked templates",
-        description="A multipart `file`, or the `url` of one; the ids are blocked by a background job.",
+        description="Blocks every DLT template id of a file: a multipart `file` (txt, csv, xlsx or xls, at "
+        "most 100 MB; in a workbook, ids as text cells) or the public http(s) `url` of one (checked when "
+        "sent: no credentials, public addresses only; downloaded by the job). Neither, a refused file or "
+        "URL: 422. A background job adds the ids; its progress and outcome are at the answer's `Location`.",
         request={
             "multipart/form-data": S.BLOCKED_IMPORT,
             "application/json": S.BLOCKED_IMPORT_URL,
@@ -254,7 +312,11 @@ class SuppressionImportDetail(V2APIView):
 
     @extend_schema(
         summary="View a suppression import",
-        description="Not catalogued: where the `Location` of an import's answer points (docs/api.md).",
+        description="The progress and outcome of an unsubscriber or blocked-template import (the address in "
+        "the `Location` of the import's answer): `status` queued, running, done or failed, the counts "
+        "(total, processed, added, duplicates, invalid), the first 100 rejected rows with the reason, and "
+        "`error` when the job failed (a download refused or too slow, an unreadable file). Another account's "
+        "import: 404.",
         responses={200: envelope("SuppressionImportData", S.IMPORT_JOB)},
     )
     def get(self, request, pk):

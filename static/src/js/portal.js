@@ -94,3 +94,14 @@ function labelCells(root) {
 }
 document.addEventListener("DOMContentLoaded", () => labelCells(document));
 document.addEventListener("htmx:afterSettle", (event) => labelCells(event.detail.elt));
+
+// A step-by-step form that moved to another step (or back to one with problems) puts focus on
+// the step's heading, so keyboard and screen-reader users start at the top of the new step.
+function focusStep() {
+  const heading = document.querySelector("[data-step-focus]");
+  if (!heading) return;
+  heading.removeAttribute("data-step-focus");
+  heading.focus();
+}
+document.addEventListener("DOMContentLoaded", focusStep);
+document.addEventListener("htmx:afterSettle", focusStep);

@@ -107,8 +107,8 @@ def test_cancel_a_queued_and_a_running_export(account, sent, user_client):
     running, _ = _queue(account, {"iso": "GB"})
     real_blocks = exports._blocks
 
-    def cancelled_in_the_second_block(job, fmt, write):
-        for i, rows in enumerate(real_blocks(job, fmt, write)):
+    def cancelled_in_the_second_block(job, fmt, write, *plan):
+        for i, rows in enumerate(real_blocks(job, fmt, write, *plan)):
             if i == 1:
                 exports.cancel(job)
             yield rows

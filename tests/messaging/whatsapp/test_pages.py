@@ -1,58 +1,22 @@
-"""Step four: the WhatsApp pages (numbers, templates and the builder's live preview, composer with
-the pipeline's quote, inbox and reply, messages and the status timeline)."""
+"""Step four: the WhatsApp pages (numbers, composer with the pipeline's quote, inbox and reply,
+messages and the status timeline); the template builder is tests/messaging/whatsapp/test_template_builder.py."""
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from messaging.channels.whatsapp import window
-from messaging.channels.whatsapp.models import InboundMessage, StatusRecord, WhatsappTemplate
+from messaging.channels.whatsapp.models import InboundMessage, StatusRecord
 from messaging.pipeline.models import Message
 from tests.messaging.whatsapp.conftest import BUSINESS, CUSTOMER, OTHER_CUSTOMER
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
-BUILDER = {
-    "number": BUSINESS, "kind": "template", "name": "order_update", "category": "utility", "language": "en",
-    "header_type": "text", "header_text": "Order {{order}}", "body": "Hi {{name}}, it ships {{day}}.",
-    "examples": "Asha, today", "footer": "Acme", "buttons": "reply", "reply1": "Track", "reply2": "Help",
-}  # fmt: skip
-
 
 def test_numbers_page(user_client, business_number):
     res = user_client.get(reverse("whatsapp:number_list"))
     assert res.status_code == 200 and "Acme Support" in res.content.decode() and "80 msg/s" in res.content.decode()
-
-
-def test_builder_preview_shows_the_phone_and_the_limits(user_client, business_number):
-    res = user_client.post(reverse("whatsapp:template_preview"), BUILDER, **HTMX)
-    html = res.content.decode()
-    assert res.status_code == 200 and "wa-phone" in html and "Order {{order}}" in html and "Track" in html
-    assert "Within every WhatsApp limit" in html
-    bad = user_client.post(
-        reverse("whatsapp:template_preview"), {**BUILDER, "header_text": "x" * 61, "reply1": "y" * 21}, **HTMX
-    )
-    assert "may not be greater than 60 characters" in bad.content.decode()
-    assert "may not be greater than 20 characters" in bad.content.decode()
-
-
-def test_builder_saves_and_shows_the_review(user_client, business_number, django_capture_on_commit_callbacks):
-    from unittest import mock
-
-    with (
-        mock.patch("messaging.channels.whatsapp.message_templates.submit") as submit,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        res = user_client.post(reverse("whatsapp:template_new"), BUILDER)
-    template = WhatsappTemplate.objects.get()
-    assert res.status_code == 302 and submit.called and template.status == "PENDING"
-    page = user_client.get(reverse("whatsapp:template_detail", args=[template.uuid])).content.decode()
-    assert "Pending" in page and 'hx-trigger="every 2s"' in page
-    refused = user_client.post(reverse("whatsapp:template_new"), {**BUILDER, "name": "other", "body": "no variables"})
-    assert refused.status_code == 422 and "needs at least one variable" in refused.content.decode()
-    listed = user_client.get(reverse("whatsapp:template_list") + "?status=2").content.decode()
-    assert "order_update" in listed
 
 
 def test_compose_preview_counts_the_window(user_client, open_window):

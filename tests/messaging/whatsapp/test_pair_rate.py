@@ -45,6 +45,9 @@ def test_the_connector_delays_rather_than_fails(business_number):
             sent.append((to, now[0]))
             return f"wamid.{len(sent)}"
 
+        def send_many(self, items):
+            return [self.send(to, content) for to, content in items]
+
     def fake_sleep(seconds):
         now[0] += seconds
 

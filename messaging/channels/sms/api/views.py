@@ -125,7 +125,16 @@ class SendView(V2APIView):
 
     @extend_schema(
         summary="Send SMS",
-        description="JSON or form body; parameters in the query string of a POST count as body fields.",
+        description="Sends one text from an approved `sender` on a `service` to one or more numbers (`to`: a "
+        "comma list or an array, country code included; at most 100,000). JSON or form body; parameters in the "
+        "query string of a POST count as body fields. `type` A (auto, default), N (GSM) or U (Unicode) sets the "
+        "encoding, `max_units` caps the parts, `time` (`yyyy-mm-dd hh:mm:ss`, 5 minutes to 30 days ahead) "
+        "schedules it, `custom` is your reference (echoed as `customid` and in delivery reports). Every "
+        "recipient gets an item: accepted ones `AWAITING-DLR` (or `SCHEDULED`) and charged, refused ones their "
+        "DLR status (`INV-NUMBER`, `OPTOUT-REJ`, `TEMPLATE-NOT-FOUND`, ...) and `charges: 0`. Errors answer "
+        '`status: "ERROR"`: a missing field, a service the account does not have, a bad value or too few '
+        "credits (nothing sent or charged) is a 422; over the account's recipients per minute a 429. "
+        "Retries with the same `Idempotency-Key` or `custom` answer the first answer and send nothing twice.",
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.SEND_BODY, "application/x-www-form-urlencoded": S.SEND_BODY},
         responses={200: S.SEND_ACCEPTED},
@@ -136,6 +145,9 @@ class SendView(V2APIView):
 
     @extend_schema(
         summary="Send SMS via query string (legacy)",
+        description="The same send as `POST sms/send`, its fields url-encoded in the query string (and the key "
+        "as `access_token` where a header cannot be set), for clients built on the old documentation. Prefer "
+        "the POST: query strings end up in logs. Same answers and errors.",
         parameters=[*S.SEND_QUERY, IDEMPOTENCY_KEY],
         responses={200: S.SEND_ACCEPTED},
     )
@@ -163,6 +175,13 @@ class SendJsonView(V2APIView):
 
     @extend_schema(
         summary="Send SMS using a JSON object",
+        description="Sends per-recipient messages in one request: `root` holds the defaults (`sender`, "
+        "`message`, `service`, `type`, `flash`, `time`, `webhook_id`, `custom`, DLT ids, `name`) and each of "
+        "`nodes` a `to` and any of `sender`, `message`, `type`, `flash`, `custom`, `port`, `template_id`, "
+        "`entity_id`, `max_units` overriding them (`webhook_id`, `service` and `time` only in `root`). "
+        "Bodies up to 160 MB (100,000 filled nodes). `group_id` is answered only when `root.name` is given. "
+        "Errors name the node (`nodes.3.to`); refusals, idempotency (`root.custom`) and limits as on "
+        "`sms/send`.",
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.SEND_JSON_BODY},
         responses={200: S.SEND_JSON_ACCEPTED},
@@ -235,7 +254,12 @@ class StatusView(V2APIView):
 
     @extend_schema(
         summary="Pull DLR status",
-        description="Give one selector. `group_id` and `date` answer pages of 100 with `links`/`meta`.",
+        description="Delivery reports of the account's SMS by one selector, read in this order: `id` (a "
+        "message id from a send's answer, `<group id>:<n>`), `mobile`, `cid` (your `custom`), `group_id` (a "
+        "send's) or `date` (`yyyy-mm-dd`, the day it was sent). `group_id` and `date` answer pages of 100 "
+        "with `links`/`meta`. Each record has the status, units, charges, submit and delivery times; "
+        "recipients refused at the send are answered with their refusal and `charges: 0`. No selector, or "
+        "a malformed date: 422.",
         parameters=[*S.STATUS_QUERY, *PAGE_PARAMETERS],
         responses={200: envelope("DlrStatus", many(S.DLR), sometimes_paginated=True)},
     )
@@ -304,6 +328,12 @@ class TemplateSendView(V2APIView):
 
     @extend_schema(
         summary="Send template message",
+        description="Sends an approved SMS template, named by its `alias` or `id` (UUID or DLT template id), "
+        "with its variables filled from `data` (every `{{name}}` of the body is required: 422 on `data.<name>`), "
+        "from the template's sender and service. `recipient.to` lists numbers, `recipient.group_id` segment "
+        "ids whose subscribed mobile numbers are added (a number listed twice is sent once). `meta` carries "
+        "`foreign_id` (your reference, also the idempotency key without the header), `flash`, `webhook_id` "
+        "and `tags`. An unknown or unapproved template, an unknown segment or one without numbers: 422.",
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.TEMPLATE_SEND_BODY},
         responses={200: S.SEND_ACCEPTED},
@@ -367,7 +397,15 @@ class ReportView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="Pull status summary report", parameters=S.REPORT_QUERY, responses={200: S.REPORT})
+    @extend_schema(
+        summary="Pull status summary report",
+        description="Counts the account's SMS per day and current status (`DELIVRD`, `AWAITING-DLR`, refusals, "
+        "...) over `daterange` (`yyyy-mm-dd|yyyy-mm-dd`, both days included, in the account's time zone, at "
+        "most 92 days; absent: the last 7 days). Recipients refused before pricing count under their status. "
+        "A malformed, reversed or longer range: 422.",
+        parameters=S.REPORT_QUERY,
+        responses={200: S.REPORT},
+    )
     def get(self, request):
         raw = request.query_params.get("daterange", "")
         if not raw.strip():  # no range: the last 7 days (docs/api.md)
@@ -395,7 +433,15 @@ class ActivityView(V2APIView):
 
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(summary="View account usage report", parameters=PAGE_PARAMETERS, responses={200: S.USAGE})
+    @extend_schema(
+        summary="View account usage report",
+        description="The account's usage per day and service, newest day first, 25 rows a page (`page`) in "
+        "the legacy paginator under `rows` (no envelope): the general wallet's balance at the start "
+        "(`opening`) and end (`available`) of the day, the units sent and their cost net of refunds, and the "
+        "units delivered so far.",
+        parameters=PAGE_PARAMETERS,
+        responses={200: S.USAGE},
+    )
     def get(self, request):
         paginator = V2Pagination(page_size=25)
         page_rows = paginator.paginate_queryset(usage.days(self.account), request, view=self)

@@ -87,6 +87,11 @@ class TemplateList(V2APIView):
 
     @extend_schema(
         summary="View all WhatsApp templates",
+        description="Lists the account's WhatsApp templates: service templates (`text`, `JSON`, `media`; "
+        "approved at once, sent inside the customer-service window) and Meta templates (`template`, sent "
+        "after Meta's review), each with its business number, category, language, body and `status` "
+        "(`Approved`, `Pending`, `Rejected`, `Paused`, `Disabled`; `reason` when Meta gave one). "
+        "`filter[type]` and `filter[status]` (1 approved, 2 pending, 3 rejected) refuse other values (422).",
         parameters=S.TEMPLATE_QUERY,
         responses={200: envelope("WhatsappTemplates", many(S.TEMPLATE), paginated=True)},
     )
@@ -95,6 +100,13 @@ class TemplateList(V2APIView):
 
     @extend_schema(
         summary="Create WhatsApp template",
+        description="Creates a template on one of the account's active business numbers (`number`). `type` "
+        "`text`, `JSON` or `media` is a service template (`is_conversation` true), approved at once; "
+        "`template` is a Meta template (`is_conversation` false) in a `category` (marketing, utility, "
+        "authentication) and `language`, submitted to Meta's review and `PENDING` until it answers (the "
+        "account is notified). `name`: letters, digits and underscores; its `alias` (`_` as `-`) is what "
+        "sends name. Variables are `{{name}}`. A name the number has in that language, a bad payload or "
+        "another account's number: 422.",
         request={"application/json": S.TEMPLATE_BODY},
         responses={200: envelope("WhatsappTemplateSaved", S.TEMPLATE_CREATED)},
         examples=[S.TEMPLATE_EXAMPLE],
@@ -120,11 +132,21 @@ class TemplateDetail(V2APIView):
     def _get(self, pk):
         return self.get_for_account(WhatsappTemplate.objects.select_related("number"), uuid=pk)
 
-    @extend_schema(summary="View WhatsApp template", responses={200: envelope("WhatsappTemplateData", S.TEMPLATE)})
+    @extend_schema(
+        summary="View WhatsApp template",
+        description="One WhatsApp template of the account by its `id` (UUID), as the list shows it. Another "
+        "account's id, or no such template: 404.",
+        responses={200: envelope("WhatsappTemplateData", S.TEMPLATE)},
+    )
     def get(self, request, pk):
         return self.ok(template_data(self._get(pk)), "Templates List")
 
-    @extend_schema(summary="Delete WhatsApp template", responses={200: envelope("WhatsappTemplateDeleted", EMPTY_LIST)})
+    @extend_schema(
+        summary="Delete WhatsApp template",
+        description="Removes a WhatsApp template from the account: sends naming it are refused from then "
+        "on. Unknown id: 404.",
+        responses={200: envelope("WhatsappTemplateDeleted", EMPTY_LIST)},
+    )
     def delete(self, request, pk):
         message_templates.delete(self._get(pk))
         return self.ok([], "Template Successfully Deleted")
@@ -137,7 +159,11 @@ class MediaList(V2APIView):
     body_limit_setting = "MAX_UPLOAD_BYTES"
 
     @extend_schema(
-        summary="View WhatsApp media", responses={200: envelope("WhatsappMediaList", many(S.MEDIA), paginated=True)}
+        summary="View WhatsApp media",
+        description="Lists the media library: files the account uploaded once to send by id "
+        "(`message.payload.id`), with their type, file name, MIME type and size. `filter[type]` (image, audio, video, "
+        "document) narrows the list.",
+        responses={200: envelope("WhatsappMediaList", many(S.MEDIA), paginated=True)},
     )
     def get(self, request):
         qs = WhatsappMedia.objects.for_account(self.account)
@@ -148,6 +174,10 @@ class MediaList(V2APIView):
 
     @extend_schema(
         summary="Upload WhatsApp media",
+        description="Uploads a file to send later by its id: multipart `type` (image, audio, video, document) "
+        "and `file`. Images are jpg or png up to 5 MB; audio (aac, mp4, m4a, amr, mp3, opus; not base ogg) and "
+        "video (mp4, 3gp) up to 16 MB; documents up to 100 MB and not a media file. Anything else: 422 on "
+        "`type` or `file`. The file reaches the Cloud API on its first send from each number.",
         request={"multipart/form-data": S.MEDIA_UPLOAD},
         responses={200: envelope("WhatsappMediaSaved", S.MEDIA)},
     )
@@ -160,11 +190,20 @@ class MediaList(V2APIView):
 class MediaDetail(V2APIView):
     required_scopes = reads_and(Scope.WRITE)
 
-    @extend_schema(summary="View WhatsApp media item", responses={200: envelope("WhatsappMediaData", S.MEDIA)})
+    @extend_schema(
+        summary="View WhatsApp media item",
+        description="One media item of the account by its `id` (UUID). Another account's id, or no such item: 404.",
+        responses={200: envelope("WhatsappMediaData", S.MEDIA)},
+    )
     def get(self, request, pk):
         return self.ok(media.data(self.get_for_account(WhatsappMedia.objects.all(), uuid=pk)), "Media")
 
-    @extend_schema(summary="Delete WhatsApp media item", responses={200: envelope("WhatsappMediaDeleted", EMPTY_LIST)})
+    @extend_schema(
+        summary="Delete WhatsApp media item",
+        description="Deletes a media item and its stored file; sends naming its id are refused (422 on "
+        "`message.payload.id`) from then on. Unknown id: 404.",
+        responses={200: envelope("WhatsappMediaDeleted", EMPTY_LIST)},
+    )
     def delete(self, request, pk):
         media.delete(self.get_for_account(WhatsappMedia.objects.all(), uuid=pk))
         return self.ok([], "Media deleted successfully.")
@@ -184,6 +223,12 @@ class SendTemplateView(V2APIView):
 
     @extend_schema(
         summary="Send WhatsApp service template",
+        description="Sends a service template (`is_conversation` true), named by `alias` or `id`, from its "
+        "business number, its variables filled from `data`, to `recipient.to` numbers and/or "
+        "`recipient.group_id` segments. A service template is a free-form message: a customer outside the "
+        "24-hour service window (no message from them in the last 24 hours) is refused per recipient "
+        "(`notallowed`, `131047`), not charged. `meta` carries `foreign_id` (your reference; the idempotency "
+        "key without the header), `webhook_id` and `tags`. An unknown template or a bad field: 422.",
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": S.SEND_TEMPLATE_BODY},
         responses={200: S.TEMPLATE_QUEUED},
@@ -234,6 +279,13 @@ class MessageSendView(V2APIView):
 
     @extend_schema(
         summary="Send WhatsApp message",
+        description="Sends any WhatsApp message type from a business number of the account "
+        "(`channels[0].from`): `text` (4,096 characters), `image`, `audio`, `video`, `document` (by `url` or "
+        "an uploaded media `id`), `interactive` (reply buttons, lists), `contacts`, `location`, or a Meta "
+        "`template` (`name` or alias, `language`, `header_params`, `body_params`). Free-form types reach only "
+        "customers inside the 24-hour service window; a template must be approved for that number and language "
+        "and its parameters must match (422 otherwise). Refused recipients answer `notallowed` with `error` "
+        "`{code, reason}` and are not charged. `meta.foreign_id` is the idempotency key without the header.",
         parameters=[IDEMPOTENCY_KEY],
         request={"application/json": channel_send_body("WhatsappMessageSendRequest")},
         responses={200: S.MESSAGE_QUEUED},
@@ -303,6 +355,10 @@ class StatusView(V2APIView):
 
     @extend_schema(
         summary="Pull WhatsApp status",
+        description="Statuses of the account's WhatsApp messages by `id` (a message id from a send, "
+        "`<group id>:<index>`) or `mobile` (that customer's newest 100): `queued`, `dispatched`, `sent`, "
+        "`delivered`, `read`, `deleted` or `failed` (with `error`), the credits and the delivery and read "
+        "times. Neither selector, or a malformed id: 422.",
         parameters=S.STATUS_QUERY,
         responses={200: envelope("WhatsappStatusPull", many(S.STATUS_ITEM))},
     )
@@ -337,6 +393,9 @@ class PricingView(V2APIView):
 
     @extend_schema(
         summary="View WhatsApp pricing",
+        description="The account's WhatsApp rate card per country: the base price (`sub_service` null) and the "
+        "price per message category (`WMC` marketing, `WUC` utility, `WAA` authentication, `WSC` service). A "
+        "category without its own row costs the country's base price. An unknown `filter[subservice]`: 422.",
         parameters=S.PRICING_QUERY,
         responses={200: envelope("WhatsappPricing", many(S.PRICE), paginated=True)},
     )
@@ -365,6 +424,9 @@ class OptOutView(V2APIView):
 
     @extend_schema(
         summary="Add number to WhatsApp opt-out",
+        description="Puts a number (`number`, with its country code) on the account's WhatsApp opt-out list: "
+        "no WhatsApp message of any kind reaches it (refused per recipient) until it is removed. Adding a "
+        "number already on it answers the existing entry. A missing or invalid number: 422 on `number`.",
         request=S.OPTOUT_BODY,
         responses={200: envelope("WhatsappOptOutAdded", S.OPTOUT)},
     )
@@ -387,7 +449,10 @@ class OptOutDetail(V2APIView):
     required_scopes = {"DELETE": Scope.WRITE}
 
     @extend_schema(
-        summary="Remove number from WhatsApp opt-out", responses={200: envelope("WhatsappOptOutDeleted", EMPTY_LIST)}
+        summary="Remove number from WhatsApp opt-out",
+        description="Takes a number off the account's WhatsApp opt-out list (the whole-channel opt-out; its "
+        "other opt-outs stay). A number not on the list: 404.",
+        responses={200: envelope("WhatsappOptOutDeleted", EMPTY_LIST)},
     )
     def delete(self, request, number):
         digits = digits_of(number)
