@@ -96,6 +96,42 @@ def start_gunicorn(*, workers, broker, timeout=120, worker_class="sync", threads
     raise SystemExit("gunicorn did not start")
 
 
+def start_edge(*, broker, paths=()):
+    """The edge server (`manage.py edge`, only `paths` when given) on the scratch database, on a
+    free loopback port; returns (process, port). Its one process is what to measure CPU of."""
+    import socket
+    import subprocess
+    import time
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "SECRET_KEY": "benchmark-only",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "false",
+    }
+    command = [sys.executable, str(ROOT / "manage.py"), "edge", "--port", str(port)]
+    for path in paths:
+        command += ["--path", path]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - fixed arguments
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the edge server did not start")
+
+
 def worker_pids(server):
     """gunicorn's worker processes (children of the arbiter)."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children")

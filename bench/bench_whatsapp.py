@@ -2,8 +2,9 @@
 
   accept  100,000-recipient WhatsApp template send accepted (`submit()`: scrub, price, pay,
           persist) against the same count of SMS, side by side, enqueue patched out.
-  intake  signed status webhooks POSTed to gunicorn's `/whatsapp/cloud/webhook`: webhooks/s and
-          statuses/s, for one status per webhook (as the provider usually sends) and batched.
+  intake  signed status webhooks POSTed to `/whatsapp/cloud/webhook`: webhooks/s and statuses/s,
+          for one status per webhook (as the provider usually sends) and batched; on gunicorn
+          (its WSGI fast path) or, with `--server edge`, on the edge server (`manage.py edge`).
   e2e     accepted → dispatched to the Cloud API simulator over HTTP → sent/delivered/read webhooks
           back through gunicorn → statuses stored forward-only with their events, until every
           message is read. Several business numbers, so Meta's 1,000 msg/s per number is not the cap.
@@ -12,6 +13,7 @@ Run:  cd bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench R
           ../.venv/bin/python bench_whatsapp.py accept [--recipients 100000]
           ../.venv/bin/python bench_whatsapp.py intake [--messages 20000] [--per-webhook 1,100] [--clients 16]
               [--worker-class gthread --threads 8] [--client-processes 2] [--apply-batch 1000]
+              [--server edge]
           ../.venv/bin/python bench_whatsapp.py e2e [--messages 20000] [--numbers 4]
 """
 
@@ -23,7 +25,7 @@ import threading
 import time
 from unittest import mock
 
-from _setup import cpu_seconds, scratch_database, setup_django, start_gunicorn, worker_pids
+from _setup import cpu_seconds, scratch_database, setup_django, start_edge, start_gunicorn, worker_pids
 
 SECRET = "bench-app-secret"
 
@@ -253,15 +255,17 @@ def intake(args):
 
     account, (number,) = _whatsapp_account()
     broker = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")  # intake and e2e queue nothing
-    server, port = start_gunicorn(
-        workers=args.workers, broker=broker, worker_class=args.worker_class, threads=args.threads
-    )
-    print(
-        f"gunicorn {args.workers} workers, {args.worker_class}, {args.threads} thread(s); "
-        f"client {args.client_processes} process(es) x {args.clients} keep-alive connections"
-    )
+    if args.server == "edge":
+        server, port = start_edge(broker=broker, paths=["/whatsapp/cloud/webhook"])
+        serving = "the edge server (one asyncio process)"
+    else:
+        server, port = start_gunicorn(
+            workers=args.workers, broker=broker, worker_class=args.worker_class, threads=args.threads
+        )
+        serving = f"gunicorn {args.workers} workers, {args.worker_class}, {args.threads} thread(s)"
+    print(f"{serving}; client {args.client_processes} process(es) x {args.clients} keep-alive connections")
     try:
-        workers = worker_pids(server)
+        workers = [server.pid] if args.server == "edge" else worker_pids(server)
         for per_webhook in [int(n) for n in args.per_webhook.split(",")]:
             batch, wamids = _messages_with_wamids(account, number, args.messages)
             bodies = _status_bodies(number, wamids, per_webhook)
@@ -420,6 +424,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "edge"), help="intake: who answers")
     parser.add_argument("--client-processes", type=int, default=1)
     parser.add_argument("--apply-batch", type=int, default=1000)
     parser.add_argument("--numbers", type=int, default=4)

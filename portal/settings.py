@@ -451,6 +451,15 @@ SEND_GROUP_COMMIT_MAX = env_int("SEND_GROUP_COMMIT_MAX", 64)
 SEND_RECIPIENTS_PER_MINUTE = env_int("SEND_RECIPIENTS_PER_MINUTE", 200_000)
 # JSON answers this large go gzip-compressed to clients that accept it (portal/middleware.py).
 JSON_COMPRESS_MIN_BYTES = env_int("JSON_COMPRESS_MIN_BYTES", 64 * 1024)
+# The edge server (`manage.py edge`, portal/core/edge, docs/architecture.md): Caddy's TLS `ask`
+# and the WhatsApp webhooks, beside gunicorn. By default 80 above the web port, so instances
+# started with different PORTs keep apart. A whole request must arrive within
+# EDGE_REQUEST_SECONDS; idle keep-alive connections close after EDGE_KEEPALIVE_SECONDS.
+EDGE_HOST = env("EDGE_HOST", "127.0.0.1")
+EDGE_PORT = env_int("EDGE_PORT", PORT + 80)
+EDGE_REQUEST_SECONDS = float(env("EDGE_REQUEST_SECONDS", "10"))
+EDGE_KEEPALIVE_SECONDS = float(env("EDGE_KEEPALIVE_SECONDS", "150"))
+EDGE_MAX_CONNECTIONS = env_int("EDGE_MAX_CONNECTIONS", 4096)
 # WhatsApp Cloud API connector (messaging/channels/whatsapp): requests in flight per process, the
 # HTTP timeout, how often a throttled (130429) message is retried; the simulator's address for
 # `runportal` and the demo number.

@@ -26,13 +26,33 @@ def _modules(package):
 
 
 @pytest.mark.parametrize(
-    ("contract", "package"), [("contacts-to-messaging", "messaging"), ("messaging-to-contacts", "contacts")]
+    ("contract", "package"),
+    [
+        ("contacts-to-messaging", "messaging"),
+        ("messaging-to-contacts", "contacts"),
+        ("voice-to-contacts", "contacts"),
+    ],
 )
 def test_the_sibling_lists_name_every_module(contract, package):
     closed = set(_contracts()[contract]["forbidden_modules"])
     assert _modules(package) - closed - PUBLIC[package] == set(), "add the new module to the contract's list"
     assert closed & PUBLIC[package] == set()
     assert closed <= _modules(package), "the contract names a module that is gone"
+
+
+# Voice's doors into messaging: consent, and the SMS channel's sending and test numbers.
+VOICE_PUBLIC = {"messaging.consent", "messaging.channels", "messaging.channels.sms"}
+VOICE_PUBLIC_SMS = {"messaging.channels.sms.sending", "messaging.channels.sms.test_numbers"}
+
+
+def test_the_voice_list_names_every_messaging_module():
+    closed = set(_contracts()["voice-to-messaging"]["forbidden_modules"])
+    everything = _modules("messaging") | _modules("messaging/channels") | _modules("messaging/channels/sms")
+    everything = {name.replace("/", ".") for name in everything}
+    open_doors = VOICE_PUBLIC | VOICE_PUBLIC_SMS
+    assert everything - closed - open_doors == set(), "add the new module to the voice contract's list"
+    assert closed & open_doors == set()
+    assert closed <= everything, "the contract names a module that is gone"
 
 
 def _lint(cwd):
@@ -52,6 +72,8 @@ def test_the_code_keeps_the_contract():
         ("contacts/services/tags.py", "import messaging.suppressions.models", "contacts reaches messaging"),
         ("messaging/pipeline/scrub.py", "import messaging.channels.sms.adapter", "the pipeline does not import"),
         ("voice/services/cdr.py", "import messaging.pipeline.models", "voice reaches messaging only"),
+        ("voice/services/cdr.py", "import messaging.channels.sms.models", "voice reaches messaging only"),
+        ("voice/services/cdr.py", "import contacts.models", "voice reaches contacts only"),
     ],
 )
 def test_a_wrong_import_breaks_the_build(tmp_path, module, wrong_import, broken):

@@ -72,6 +72,21 @@ def test_runportal_gives_its_port_to_every_process_and_keeps_them_quiet(started,
     assert "http://localhost:8123/" in capsys.readouterr().out
 
 
+def test_runportal_starts_the_edge_server_and_points_the_simulator_at_it(started, monkeypatch):
+    monkeypatch.delenv("EDGE_PORT", raising=False)
+    call_command("runportal", "--port", "8123")
+    commands = [cmd for cmd, _ in started]
+    (edge,) = [cmd for cmd in commands if "edge" in cmd]
+    assert edge[edge.index("--port") + 1] == "8203"  # the web port + 80 unless EDGE_PORT says
+    (simulator,) = [cmd for cmd in commands if "messaging.channels.whatsapp.simulator" in cmd]
+    assert simulator[simulator.index("--webhook-url") + 1] == "http://127.0.0.1:8203/whatsapp/cloud/webhook"
+    assert {env["EDGE_PORT"] for _, env in started} == {"8203"}
+    started.clear()
+    call_command("runportal", "--port", "8123", "--edge-port", "9001")
+    (edge,) = [cmd for cmd, _ in started if "edge" in cmd]
+    assert edge[edge.index("--port") + 1] == "9001"
+
+
 def test_runportal_verbose_logs_requests_and_tasks(started):
     call_command("runportal", "--port", "8123", "--verbose")
     web, worker, *_ = (cmd for cmd, _ in started)

@@ -4,8 +4,20 @@ import json
 
 from django import forms
 
+from contacts.recipients import segment_choices
 from portal.pages import PageForm
 from voice.services import tts
+from voice.services.composer import FOLLOW_UPS
+
+
+def parse_variables(text):
+    """Flow variables from the "Name=value" lines of a form field."""
+    values = {}
+    for line in str(text or "").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip():
+            values[name.strip()] = value.strip()
+    return values
 
 
 class CallForm(PageForm):
@@ -27,21 +39,42 @@ class CallForm(PageForm):
         self.fields["audio"].choices = [("", "—")] + [(str(s.uuid), s.name) for s in sounds]
 
     def variables_dict(self):
-        values = {}
-        for line in (self.cleaned_data.get("variables") or "").splitlines():
-            name, sep, value = line.partition("=")
-            if sep and name.strip():
-                values[name.strip()] = value.strip()
-        return values
+        return parse_variables(self.cleaned_data.get("variables"))
 
 
 class BulkForm(CallForm):
+    """The voice composer: numbers typed, from a file and from segments, together; the service
+    (`voice.services.composer`) resolves and checks them, the form only shapes the input."""
+
     to = forms.CharField(
-        label="Numbers", widget=forms.Textarea(attrs={"rows": 5}), help_text="One number per line (50,000 at most)"
+        label="Numbers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "919876543210, 447400123456 …"}),
+        help_text="With their country code, separated by commas, spaces or new lines (50,000 at most in all).",
+    )
+    file = forms.FileField(required=False, label="…or a file of numbers", help_text="CSV or TXT, first column.")
+    segments = forms.MultipleChoiceField(
+        required=False,
+        label="…and/or segments",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every member's number that has not unsubscribed from voice calls.",
+    )
+    name = forms.CharField(max_length=100, required=False, label="Campaign name")
+    # A follow-up of an earlier bulk call ("Retry failed", "Call the ones who didn't get it").
+    follow_up = forms.CharField(required=False, widget=forms.HiddenInput)
+    follow_up_who = forms.ChoiceField(
+        required=False, choices=[("", "")] + list(FOLLOW_UPS.items()), widget=forms.HiddenInput
     )
 
-    def numbers(self):
-        return [n.strip() for n in self.cleaned_data["to"].replace(",", "\n").splitlines() if n.strip()]
+    field_order = ["bridge", "to", "file", "segments", "flow", "audio", "variables", "name"]
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = segment_choices(account) if account is not None else []
+        if choices:
+            self.fields["segments"].choices = choices
+        else:
+            del self.fields["segments"]
 
 
 VOICE_CHOICES = [("", "Default (Joanna, English US)")] + [(v, v) for v in sorted(tts.POLLY_VOICES)]

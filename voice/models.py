@@ -94,6 +94,9 @@ class CallGroup(models.Model):
     name = models.CharField(max_length=100, blank=True)
     total = models.PositiveIntegerField(default=0)
     reserved = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    # The composer's sends: numbers refused before calling, by reason (status -> [numbers]), so
+    # "call the ones who didn't get it" can reach them too. The API's bulk refuses whole requests.
+    refused = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

@@ -5,6 +5,8 @@ names (or someone probing) the answer must not queue behind the whole middleware
 WSGI wrapper answers that one path from the process's set of served hosts (resolve.served_hosts:
 version-checked like the brand lookups, one query per change) and hands every other request to
 Django untouched. The Host header is checked as BrandMiddleware checks it (an unknown host: 400).
+The edge server (accounts/brands/edge.py) answers the same `decide()` from its own copy of the
+set; this path is the fallback behind gunicorn (docs/brands.md).
 """
 
 from time import perf_counter
@@ -20,21 +22,26 @@ PATH = "/tls/ask"
 _TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 
-def decide(host_header, query):
-    """(status line, body) for an ask with this Host header and query string."""
+def decide(host_header, query, served=None):
+    """(status line, body) for an ask with this Host header and query string. `served`: the set
+    of served hosts to answer from (the edge server's copy; default `resolve.served_hosts()`).
+    The Host check is BrandMiddleware's (a platform name or a served brand domain), made on the
+    same set, so it needs no per-host lookup."""
+    served = resolve.served_hosts() if served is None else served
     host = resolve.normalise_host(host_header)
-    if not host or resolve.brand_for_host(host) is None:
+    if not host or not (host in served or validate_host(host, settings.PLATFORM_HOSTS)):
         return "400 Bad Request", b"Bad Request (400)"
-    if allows_certificate((parse_qs(query).get("domain") or [""])[0]):
+    if allows_certificate((parse_qs(query).get("domain") or [""])[0], served):
         return "200 OK", b"ok"
     return "404 Not Found", b"unknown domain"
 
 
-def allows_certificate(name):
+def allows_certificate(name, served=None):
     """Whether the ask says yes for `name` (the view under Django's stack answers the same):
     a served brand domain, never one of the platform's own names."""
     domain = resolve.normalise_host(name)
-    return bool(domain) and domain in resolve.served_hosts() and not validate_host(domain, settings.PLATFORM_HOSTS)
+    served = resolve.served_hosts() if served is None else served
+    return bool(domain) and domain in served and not validate_host(domain, settings.PLATFORM_HOSTS)
 
 
 class AskFastPath:

@@ -1,23 +1,19 @@
-"""What every channel's composer shares: the audience (typed numbers, files, segments and the
-recipients of an earlier send, counted together and deduplicated), merge fields from contacts, the
-summary of the send's own dry run (`quote`), the send button's words and the flash after a send.
+"""What the pipeline's composers (SMS, WhatsApp) share beyond every channel's pieces: the audience
+with a pipeline batch as the earlier send (retry failed, send to the ones who didn't get it) and
+merge fields from contacts. The audience's rules, the summary, the button's words and the flash
+are every channel's (`portal.core.audience`, `portal.composer`: voice uses them too).
 
 The composer's preview and its send call the same functions with the same input, so the numbers a
 preview shows are the numbers the send charges.
 """
 
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
-
-from django.contrib import messages as flash
-from django.template.defaultfilters import pluralize
 
 from contacts.recipients import merge_fields
 from messaging.pipeline import recipients
 from messaging.pipeline.models import Batch, Message, RefusedNumbers, State
 from messaging.pipeline.status import Progress
-from portal.core.errors import DomainError
+from portal.core import audience as shared_audience
 from portal.core.phone_numbers import digits_of
 from portal.core.tenancy import is_uuid
 
@@ -29,19 +25,6 @@ FOLLOW_UPS = {
 # `{{first_name}}`, `{{attributes.plan}}`: a contact's fields in the text, per recipient.
 MERGE_FIELD = re.compile(r"\{\{\s*((?:attributes\.)?[A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 CONTACT_FIELDS = ("first_name", "last_name", "middle_name", "full_name", "company", "city", "region", "country")
-
-
-@dataclass
-class Audience:
-    """Every recipient of a send, in order, and how many each source brought (after removing the
-    numbers an earlier source already had)."""
-
-    numbers: list = field(default_factory=list)
-    typed: int = 0
-    from_files: int = 0
-    from_segments: int = 0
-    from_batch: int = 0
-    problem: str = ""  # a source that could not be read (an old segment id): the send reports it
 
 
 def _follow_up_rows(account, batch, who):
@@ -82,39 +65,18 @@ def follow_up_batch(account, value):
 
 
 def audience(account, *, typed="", files=(), segment_ids=None, follow_up=None, channel="sms", strict=True):
-    """Resolve a composer's recipients: typed numbers as given (a number typed twice is answered
-    DUPLICATE by the scrub, as the API does), then an earlier send's (`follow_up` = (batch, who)),
-    each file's and the segments' members, each added only when no earlier source has it. Not
-    strict: a segment id that is no longer valid is left out and named in `problem` (the preview);
-    strict raises (the send)."""
-    numbers = recipients.typed(typed)
-    result = Audience(typed=len(numbers))
-    seen = {digits_of(n) for n in numbers}
-
-    def add(candidates):
-        added = 0
-        for number in candidates:
-            key = digits_of(number)
-            if key not in seen:
-                seen.add(key)
-                numbers.append(number)
-                added += 1
-        return added
-
-    if follow_up is not None:
-        result.from_batch = add(follow_up_numbers(account, *follow_up))
-    for upload in files:
-        result.from_files += add(recipients.from_file(upload))
-    base = len(numbers)
-    try:
-        numbers = recipients.resolve(account, numbers=numbers, segment_ids=segment_ids, channel=channel)
-    except DomainError as exc:
-        if strict:
-            raise
-        result.problem = exc.message
-    result.from_segments = len(numbers) - base
-    result.numbers = numbers
-    return result
+    """Resolve a composer's recipients (`portal.core.audience.build`): typed numbers as given (a
+    number typed twice is answered DUPLICATE by the scrub, as the API does), then an earlier send's
+    (`follow_up` = (batch, who)), each file's and the segments' members not unsubscribed on
+    `channel`, each added only when no earlier source has it. Not strict: a segment id that is no
+    longer valid is left out and named in `problem` (the preview); strict raises (the send)."""
+    return shared_audience.build(
+        typed_numbers=typed,
+        earlier=follow_up_numbers(account, *follow_up) if follow_up is not None else (),
+        files=files,
+        segments=(lambda: recipients.from_segments(account, segment_ids, channel=channel)) if segment_ids else None,
+        strict=strict,
+    )
 
 
 def merge_names(text):
@@ -148,76 +110,3 @@ def merge(text, values):
         return str(value)
 
     return MERGE_FIELD.sub(replace, text or "")
-
-
-@dataclass
-class Summary:
-    """A quote as the composer shows it."""
-
-    quoted: bool
-    total: int = 0
-    accepted: int = 0
-    refused: list = field(default_factory=list)  # (status, label, count), largest first
-    cost: Decimal = Decimal(0)
-    balance: Decimal = Decimal(0)
-    problem: str = ""
-    problems: int = 0  # problems in the message itself (it cannot be quoted until they are fixed)
-
-    @property
-    def balance_after(self):
-        return self.balance - self.cost
-
-    @property
-    def affordable(self):
-        return self.cost <= self.balance
-
-    @property
-    def button(self):
-        """What pressing Send will do, in words."""
-        if self.problems:
-            return f"Fix {self.problems} problem{pluralize(self.problems)} to send"
-        if not self.quoted or not self.total:
-            return "Send"
-        if self.accepted == self.total:
-            return f"Send to {self.total} recipient{pluralize(self.total)}"
-        return f"Send: {self.accepted} of {self.total} would be accepted"
-
-
-def summarise(plan, balance, labels):
-    """A `Quote` as the composer's summary; `labels` maps a refusal status to words."""
-    refused = sorted(
-        ((status, labels.get(status, status), count) for status, count in plan.refused.items()),
-        key=lambda r: (-r[2], r[0]),
-    )
-    return Summary(
-        quoted=True, total=plan.total, accepted=plan.accepted, refused=refused, cost=plan.cost, balance=balance
-    )
-
-
-def report_outcome(request, *, accepted, total, refused, labels, channel_label):
-    """The flash after a send: success only when something was accepted; a warning naming the
-    reasons when some or all were refused."""
-    reasons = "; ".join(
-        f"{labels.get(status, status)}: {count}"
-        for status, count in sorted(refused.items(), key=lambda r: (-r[1], r[0]))
-    )
-    if accepted == 0:
-        flash.warning(
-            request,
-            f"Nothing was sent: 0 of {total} {channel_label} message{pluralize(total)} accepted"
-            + (f" ({reasons})." if reasons else "."),
-        )
-    elif accepted < total:
-        flash.warning(request, f"{accepted} of {total} {channel_label} messages accepted; refused: {reasons}.")
-    else:
-        flash.success(request, f"{accepted} of {total} {channel_label} message{pluralize(total)} accepted.")
-
-
-def refused_counts(items, accepted_statuses):
-    """Refusal status -> count from a submission's per-recipient answers."""
-    counts = {}
-    for item in items:
-        status = item.get("status")
-        if status not in accepted_statuses:
-            counts[status] = counts.get(status, 0) + 1
-    return counts

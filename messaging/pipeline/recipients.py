@@ -6,30 +6,22 @@ twice is answered DUPLICATE by scrubbing); numbers from files and segments are a
 earlier source already has them.
 """
 
-import io
-import re
 from itertools import islice
 
 from django.conf import settings
 
 from contacts.recipients import segment_numbers
-from portal.core import tabular
+from portal.core.audience import from_file, typed
 from portal.core.phone_numbers import digits_of
 
-SPLIT = re.compile(r"[\s,;]+")
+__all__ = ["from_file", "from_segments", "resolve", "typed"]  # typed/from_file: portal.core.audience
 
 
-def typed(value):
-    """Numbers from a comma/space separated string or a list."""
-    if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [n for n in SPLIT.split(str(value or "")) if n]
-
-
-def from_file(upload):
-    """The first column of a CSV upload, skipping a header and rows without digits."""
-    reader = tabular.csv_rows(io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace", newline=""))
-    return [row[0].strip() for row in reader if row and row[0].strip() and any(c.isdigit() for c in row[0])]
+def from_segments(account, segment_ids, *, channel="sms"):
+    """The segments' members not unsubscribed on `channel` (ValidationFailed for a segment id that
+    is not the account's), at most SEND_MAX_RECIPIENTS + 1: enough to refuse an oversized send
+    without streaming a whole audience."""
+    return islice(segment_numbers(account, segment_ids, channel=channel), settings.SEND_MAX_RECIPIENTS + 1)
 
 
 def resolve(account, *, numbers=(), files=(), segment_ids=None, channel="sms"):
@@ -50,5 +42,5 @@ def resolve(account, *, numbers=(), files=(), segment_ids=None, channel="sms"):
     for upload in files:
         add(from_file(upload))
     if segment_ids:
-        add(islice(segment_numbers(account, segment_ids, channel=channel), settings.SEND_MAX_RECIPIENTS + 1))
+        add(from_segments(account, segment_ids, channel=channel))
     return result

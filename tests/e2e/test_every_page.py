@@ -69,6 +69,7 @@ def _fake_world():
         "contact_import": Any(),
         "connector": Any(),
         "pending_template": Any(),
+        "call_group": Any(),
     }
 
 

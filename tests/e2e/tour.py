@@ -61,6 +61,7 @@ NOT_PAGES = {
     "compose_preview",
     "compose_fields",
     "tts_preview",
+    "composer_preview",
     "sound_upload",
     "conference_create",
     "running",
@@ -93,6 +94,7 @@ def demo_world(tmp_path, settings):
     from messaging.pipeline.models import SupplierConnector
     from messaging.senders.models import Sender, Template
     from messaging.webhooks import services as webhooks
+    from voice.models import Call, CallGroup
 
     settings.DATA_DIR = tmp_path
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -127,6 +129,16 @@ def demo_world(tmp_path, settings):
         actor=owner,
     )
     connector = SupplierConnector.objects.create(name="sim-eu", channel="sms", kind="simulator", rate_per_second=50)
+    # A finished bulk call: one answered, one busy, one number refused before calling.
+    call_group = CallGroup.objects.create(
+        account=demo, name="Renewal reminders", total=2, reserved="6", refused={"INVALID": ["12345"]}
+    )
+    for to, status, seconds, charges in (("919800000001", "ANSWER", 12, "0.3"), ("919800000486", "BUSY", 0, "0")):
+        Call.objects.create(
+            account=demo, group=call_group, bridge="918068280001", to=to, iso="IN", status=status, duration=seconds,
+            billing=30 if seconds else 0, pulse=30, rate="0.3", reserved="3", charges=charges, settled=True,
+            name=call_group.name,
+        )  # fmt: skip
     return {
         "connector": connector,
         "pending_template": Template.objects.get(account=demo, name="Order shipped"),
@@ -139,6 +151,7 @@ def demo_world(tmp_path, settings):
         "delivery": test_event.delivery,
         "batch": batch,
         "contact_import": contact_import,
+        "call_group": call_group,
     }
 
 
@@ -210,6 +223,7 @@ def pages(world):
         ("flow_create", "/voice/flows/new"),
         ("sound_list", "/voice/sounds/"),
         ("call_list", "/voice/calls/"),
+        ("call_group_detail", f"/voice/calls/bulk/{world['call_group'].uuid}/"),
         ("live_calls", "/voice/calls/live"),
         ("conference_list", "/voice/conferences/"),
         ("voice_numbers", "/voice/numbers/"),

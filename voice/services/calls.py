@@ -6,7 +6,6 @@ longest call (services/billing.py) and writes the calls as `queued`; the connect
 queued after commit. A refused request writes and charges nothing.
 """
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,135 +13,25 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging import consent
 from portal.core import bulk as bulk_writes
-from portal.core import outbound
 from portal.core.errors import FieldErrors, ValidationFailed
 from portal.core.phone_numbers import InvalidNumber, normalize
-from portal.core.tenancy import is_uuid
-from voice.models import (
-    Call,
-    CallGroup,
-    CallStatus,
-    Connector,
-    Flow,
-    NumberKind,
-    Sound,
-    Source,
-    VoiceNumber,
-    VoiceSettings,
+from voice.models import Call, CallGroup, CallStatus, Connector, NumberKind, Source, VoiceNumber
+from voice.services import billing, dispatch, flows, pricing, quotes
+from voice.services.checks import (  # noqa: F401  (MAX_BULK, legs_of: read through calls by callers)
+    MAX_BULK,
+    bridge_number,
+    callee,
+    check_calling_hours,
+    find_audio,
+    find_flow,
+    has_settings,
+    legs_of,
+    max_call_seconds,
+    retry_interval,
+    short_text,
+    suppressed,
 )
-from voice.services import billing, dispatch, flows, pricing
-
-MAX_BULK = 50_000
-RETRY_INTERVALS = (0, 5, 15, 30, 45, 60)
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-
-
-def legs_of(flow):
-    """Billed legs a call may place: a flow that bridges rings a second, billed leg."""
-    bridges = flow is not None and any(step.get("type") == "bridge" for step in flow.definition.get("steps", []))
-    return 2 if bridges else 1
-
-
-def max_call_seconds():
-    return int(getattr(settings, "VOICE_MAX_CALL_SECONDS", 600))
-
-
-def bridge_number(account, value, errors=None):
-    value = str(value or "").strip()
-    errors = errors if errors is not None else FieldErrors()
-    if not value:
-        errors.add("bridge", "The bridge field is required.")
-        return None
-    digits = re.sub(r"[\s+\-()]", "", value)
-    found = VoiceNumber.objects.for_account(account).filter(number=digits, kind=NumberKind.BRIDGE).first()
-    if found is None:
-        errors.add("bridge", "The selected bridge is invalid.")
-    return found
-
-
-def callee(value, field, errors):
-    if not str(value or "").strip():
-        errors.add(field, f"The {field} field is required.")
-        return None, None
-    try:
-        return normalize(value)
-    except InvalidNumber as exc:
-        errors.add(field, str(exc))
-        return None, None
-
-
-def find_flow(account, value, errors, field="flow_id"):
-    text = str(value or "").strip()
-    if not text.isdigit():
-        errors.add(field, f"The {field} must be a flow id (a number).")
-        return None
-    flow = Flow.objects.for_account(account).filter(pk=int(text)).first()
-    if flow is None:
-        errors.add(field, f"The selected {field} is invalid.")
-    return flow
-
-
-def find_audio(account, value, errors, field="audio"):
-    """(reference, known seconds): an uploaded sound's id or an http(s) URL."""
-    text = str(value or "").strip()
-    if URL.match(text):
-        if len(text) > 1000:
-            errors.add(field, f"The {field} URL may not be greater than 1000 characters.")
-        else:
-            try:  # an address the worker would refuse to fetch is refused now, not at call time
-                outbound.check_url(text, allow_loopback=settings.VOICE_AUDIO_URLS_ALLOW_LOOPBACK)
-            except outbound.Refused as exc:
-                errors.add(field, f"The {field} URL cannot be used: {exc}")
-        return text, 0.0
-    sound = Sound.objects.for_account(account).filter(uuid=text).first() if is_uuid(text) else None
-    if sound is None:
-        errors.add(field, f"The {field} must be a sound id from Create Sound File or an http(s) URL.")
-        return "", 0.0
-    return str(sound.uuid), sound.duration_ms / 1000
-
-
-def check_calling_hours(account, errors, at=None):
-    if not _has_settings(account):
-        return
-    hours = account.voice_settings
-    moment = (at or timezone.now()).astimezone(ZoneInfo(hours.timezone))
-    local = moment.time()
-    start, end = hours.calling_start, hours.calling_end
-    inside = start <= local < end if start <= end else (local >= start or local < end)
-    if not inside:
-        errors.add(
-            "to",
-            f"Calls may be placed only between {start:%H:%M} and {end:%H:%M} ({hours.timezone}); "
-            f"it is {local:%H:%M} there.",
-        )
-
-
-def _has_settings(account):
-    try:
-        return account.voice_settings is not None
-    except VoiceSettings.DoesNotExist:
-        return False
-
-
-def _interval(value, errors):
-    text = str(value if value is not None else "0").strip() or "0"
-    if not text.isdigit() or int(text) not in RETRY_INTERVALS:
-        errors.add("interval", "The interval must be one of 0, 5, 15, 30, 45 or 60 (minutes).")
-        return 0
-    return int(text)
-
-
-def _short(value, field, limit, errors):
-    text = str(value or "").strip()
-    if len(text) > limit:
-        errors.add(field, f"The {field} may not be greater than {limit} characters.")
-    return text[:limit]
-
-
-def _suppressed(account, bridge, numbers):
-    return consent.suppressed_set(account, "voice", numbers, product_code=pricing.SERVICE, sender=bridge.number)
 
 
 def _queue(calls, group=None):
@@ -186,13 +75,13 @@ def outgoing(
             for field, messages in exc.errors.items():
                 for message in messages:
                     errors.add(field, message)
-    retry = _interval(interval, errors)
-    name = _short(name, "name", 100, errors)
-    foreign_id = _short(foreign_id, "foreign_id", 100, errors)
-    webhook_id = _short(webhook_id, "webhook_id", 64, errors)
+    retry = retry_interval(interval, errors)
+    name = short_text(name, "name", 100, errors)
+    foreign_id = short_text(foreign_id, "foreign_id", 100, errors)
+    webhook_id = short_text(webhook_id, "webhook_id", 64, errors)
     check_calling_hours(account, errors)
     errors.raise_if_any()
-    if _suppressed(account, number, [digits]):
+    if suppressed(account, number, [digits]):
         raise ValidationFailed({"to": ["The number has unsubscribed from voice calls."]})
     price = pricing.PriceBook(account).price(iso)
     seconds = max_call_seconds()
@@ -227,93 +116,56 @@ def outgoing(
 
 
 def bulk(*, account, bridge, payload, flow_id=None, audio=None, name="", webhook_id="", api_key=None, actor=None):
-    """Operation 2: one call per payload item (`to`, optional `audio` or `variables`). Returns
-    (group, calls queued, numbers skipped as unsubscribed)."""
-    errors = FieldErrors()
-    number = bridge_number(account, bridge, errors)
-    flow = None
-    default_audio = ("", 0.0)
-    if str(flow_id or "").strip():
-        flow = find_flow(account, flow_id, errors)
-    elif str(audio or "").strip():
-        default_audio = find_audio(account, audio, errors)
-    if not isinstance(payload, list) or not payload:
-        errors.add("payload", "The payload must be a non-empty list of recipients.")
-        payload = []
-    elif len(payload) > MAX_BULK:
-        errors.add("payload", f"The payload may not have more than {MAX_BULK} recipients.")
-        payload = []
-    name = _short(name, "name", 100, errors)
-    webhook_id = _short(webhook_id, "webhook_id", 64, errors)
-    check_calling_hours(account, errors)
-    errors.raise_if_any()
-    rows, seen = [], set()
-    sounds = {}
-    for index, item in enumerate(payload):
-        if not isinstance(item, dict):
-            errors.add(f"payload.{index}", "Each recipient must be an object with a to field.")
-            continue
-        digits, iso = callee(item.get("to"), f"payload.{index}.to", errors)
-        if digits is None or digits in seen:
-            continue
-        seen.add(digits)
-        item_audio = default_audio
-        if item.get("audio"):
-            key = str(item["audio"])
-            if key not in sounds:
-                sounds[key] = find_audio(account, key, errors, field=f"payload.{index}.audio")
-            item_audio = sounds[key]
-        elif flow is None and not default_audio[0]:
-            errors.add(f"payload.{index}.audio", "An audio is required when the request has no flow_id or audio.")
-        values = {}
-        if flow is not None:
-            try:
-                values = flows.check_variables(flow, item.get("variables"))
-            except ValidationFailed as exc:
-                for field, messages in exc.errors.items():
-                    errors.add(f"payload.{index}.{field}", messages[0])
-        rows.append((digits, iso, item_audio, values))
-        if len(errors) > 50:
-            break
-    errors.raise_if_any()
-    skipped = _suppressed(account, number, [r[0] for r in rows])
-    rows = [r for r in rows if r[0] not in skipped]
-    if not rows:
-        raise ValidationFailed({"payload": ["Every recipient has unsubscribed from voice calls."]})
-    book = pricing.PriceBook(account)
-    seconds = max_call_seconds()
-    prices = {iso: book.price(iso, field="payload") for iso in {r[1] for r in rows}}
-    reservations = {iso: pricing.reservation(p, seconds, legs=legs_of(flow)) for iso, p in prices.items()}
-    total = sum(reservations[r[1]] for r in rows)
+    """Operation 2: one call per payload item (`to`, optional `audio` or `variables`), checked as
+    the catalogue answers (`quotes.plan`, strict). Returns (group, calls queued, numbers skipped
+    as unsubscribed)."""
+    checked = quotes.plan(
+        account=account, bridge=bridge, payload=payload, flow_id=flow_id, audio=audio, name=name, webhook_id=webhook_id
+    )
+    group, queued = write_plan(
+        account=account, plan=checked, name=name, webhook_id=webhook_id, api_key=api_key, actor=actor
+    )
+    return group, queued, checked.skipped
+
+
+def write_plan(*, account, plan, name="", webhook_id="", keep_refused=False, api_key=None, actor=None):
+    """Write a bulk plan's accepted calls as one group, reserving `plan.reserved` in one debit,
+    and queue them after commit. `keep_refused` records the numbers refused before calling on the
+    group (duplicates aside), for "call the ones who didn't get it". Returns (group, calls)."""
+    refused = {}
+    if keep_refused:
+        refused = {status: n for status, n in plan.refused_numbers.items() if status != quotes.DUPLICATE}
     with transaction.atomic():
-        group = CallGroup.objects.create(account=account, name=name, total=len(rows), reserved=total)
-        calls = insert_calls(
+        group = CallGroup.objects.create(
+            account=account, name=name[:100], total=plan.accepted, reserved=plan.reserved, refused=refused
+        )
+        queued = insert_calls(
             [
                 Call(
                     account=account,
                     group=group,
                     source=Source.OUTGOING,
-                    connector=number.connector,
-                    bridge=number.number,
-                    to=digits,
-                    iso=iso,
-                    location=iso,
-                    flow=flow,
-                    audio=item_audio[0],
-                    variables=values,
-                    name=name,
+                    connector=plan.bridge.connector,
+                    bridge=plan.bridge.number,
+                    to=row.to,
+                    iso=row.iso,
+                    location=row.iso,
+                    flow=plan.flow,
+                    audio=row.audio[0],
+                    variables=row.variables,
+                    name=name[:100],
                     webhook_id=webhook_id,
-                    max_seconds=seconds,
-                    pulse=prices[iso].pulse,
-                    rate=prices[iso].rate,
-                    reserved=reservations[iso],
+                    max_seconds=plan.max_seconds,
+                    pulse=row.price.pulse,
+                    rate=row.price.rate,
+                    reserved=row.reserved,
                 )
-                for digits, iso, item_audio, values in rows
+                for row in plan.rows
             ]
         )
-        billing.reserve(account=account, amount=total, reference=str(group.uuid), api_key=api_key, actor=actor)
-        _queue(calls, group)
-    return group, calls, skipped
+        billing.reserve(account=account, amount=plan.reserved, reference=str(group.uuid), api_key=api_key, actor=actor)
+        _queue(queued, group)
+    return group, queued
 
 
 def insert_calls(calls):
@@ -377,11 +229,11 @@ def click_to_call(
         except ValidationFailed as exc:
             for field, messages in exc.errors.items():
                 errors.add(field, messages[0])
-    mid = _short(mid, "mid", 100, errors)
-    webhook_id = _short(webhook_id, "webhook_id", 64, errors)
+    mid = short_text(mid, "mid", 100, errors)
+    webhook_id = short_text(webhook_id, "webhook_id", 64, errors)
     check_calling_hours(account, errors)
     errors.raise_if_any()
-    if _suppressed(account, number, [n for n in (first, second) if n]):
+    if suppressed(account, number, [n for n in (first, second) if n]):
         raise ValidationFailed({"to": ["A number of this call has unsubscribed from voice calls."]})
     book = pricing.PriceBook(account)
     price1 = book.price(first_iso, field="from")
@@ -457,5 +309,5 @@ def simulator_bridge(account):
 
 
 def local_now(account):
-    tz = account.voice_settings.timezone if _has_settings(account) else settings.TIME_ZONE
+    tz = account.voice_settings.timezone if has_settings(account) else settings.TIME_ZONE
     return datetime.now(ZoneInfo(tz))

@@ -1,103 +1,33 @@
-"""Voice pages: composer (single, bulk, TTS with a preview), flows (editor, graph, test call), sound
-library, call logs with the recording player, live calls, conferences, numbers. Each view renders
-the full page, or its fragment for HTMX; every change goes through voice.services."""
+"""Voice pages: the TTS preview, flows (editor, graph, test call), sound library, call logs with the
+recording player, a bulk call's page with its follow-ups, live calls, conferences, numbers (the
+composer is `composer.py`). Each view renders the full page, or its fragment for HTMX; every
+change goes through voice.services."""
 
 import json
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import account_required
+from portal import composer as composer_page
 from portal.core.errors import DomainError
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import form_errors_from
 from portal.pagination import paginate
 from voice import forms
-from voice.models import Call, CallStatus, Conference, Flow, NumberKind, Recording, Sound, VoiceNumber
-from voice.services import calls, conferences, flows, sounds, storage, tts, tts_calls
+from voice.models import Call, CallGroup, CallStatus, Conference, Recording, VoiceNumber
+from voice.services import calls, composer, conferences, flows, quotes, sounds, storage, tts
+from voice.views import choices
 from voice.views import graph as flow_graph
-
-
-def _bridges(account):
-    return VoiceNumber.objects.for_account(account).filter(kind=NumberKind.BRIDGE)
-
-
-def _flows(account):
-    return Flow.objects.for_account(account).filter(generated=False)
-
-
-def _sounds(account):
-    return Sound.objects.for_account(account)
-
-
-def _composer_forms(request, data=None, which=None):
-    account = request.account
-    kwargs = {"bridges": _bridges(account), "flows": _flows(account), "sounds": _sounds(account)}
-    return {
-        "single": forms.CallForm(data if which == "single" else None, prefix="single", **kwargs),
-        "bulk": forms.BulkForm(data if which == "bulk" else None, prefix="bulk", **kwargs),
-        "tts": forms.TtsForm(data if which in ("tts", "preview") else None, prefix="tts", bridges=kwargs["bridges"]),
-    }
-
-
-@account_required("send")
-def composer(request):
-    which = request.POST.get("mode") if request.method == "POST" else None
-    forms_ = _composer_forms(request, request.POST or None, which)
-    status = 200
-    if which in forms_ and forms_[which].is_valid():
-        form = forms_[which]
-        data = form.cleaned_data
-        try:
-            if which == "single":
-                placed = calls.outgoing(
-                    account=request.account,
-                    bridge=data["bridge"],
-                    to=data["to"],
-                    flow_id=data["flow"] or None,
-                    audio=data["audio"] or None,
-                    variables=form.variables_dict(),
-                    actor=request.user,
-                )
-                messages.success(request, f"Call to {placed[0].to} queued.")
-            elif which == "bulk":
-                payload = [{"to": n, "variables": form.variables_dict()} for n in form.numbers()]
-                _group, placed, skipped = calls.bulk(
-                    account=request.account,
-                    bridge=data["bridge"],
-                    payload=payload,
-                    flow_id=data["flow"] or None,
-                    audio=data["audio"] or None,
-                    actor=request.user,
-                )
-                note = f" ({len(skipped)} unsubscribed numbers skipped)" if skipped else ""
-                messages.success(request, f"{len(placed)} calls queued{note}.")
-            else:
-                options = {k: v for k, v in (("voiceid", data["voiceid"]), ("gender", data["gender"])) if v}
-                tts_calls.outgoing_tts(
-                    account=request.account,
-                    bridge=data["bridge"],
-                    to=data["to"],
-                    text=data["text"],
-                    options=options,
-                    actor=request.user,
-                )
-                messages.success(request, f"Text-to-speech call to {data['to']} queued.")
-            return redirect("voice:call_list")
-        except DomainError as exc:
-            form_errors_from(form, exc)
-    if which in forms_ and forms_[which].errors:
-        status = 422
-    return render(request, "voice/composer.html", {"forms": forms_, "mode": which or "single"}, status=status)
 
 
 @account_required("send")
 @require_POST
 def tts_preview(request):
     """The exact speech a TTS call will play, as an <audio> player (fragment)."""
-    form = forms.TtsForm(request.POST, prefix="tts", bridges=_bridges(request.account))
+    form = forms.TtsForm(request.POST, prefix="tts", bridges=choices.bridges(request.account))
     form.fields["bridge"].required = False
     context = {"form": form}
     if form.is_valid():
@@ -122,7 +52,7 @@ def tts_preview(request):
 
 @account_required()
 def flow_list(request):
-    page = paginate(request, _flows(request.account))
+    page = paginate(request, choices.flows(request.account))
     template = "voice/partials/flow_table.html" if request.htmx else "voice/flow_list.html"
     return render(request, template, {"page": page})
 
@@ -161,7 +91,7 @@ def flow_create(request):
 
 @account_required("send")
 def flow_edit(request, pk):
-    flow = get_for_account_or_404(_flows(request.account), request.account, pk=pk)
+    flow = get_for_account_or_404(choices.flows(request.account), request.account, pk=pk)
     form = forms.FlowForm(request.POST or None, initial=forms.FlowForm.initial_for(flow))
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,7 +112,7 @@ def flow_edit(request, pk):
 @account_required("send")
 @require_POST
 def flow_delete(request, pk):
-    flow = get_for_account_or_404(_flows(request.account), request.account, pk=pk)
+    flow = get_for_account_or_404(choices.flows(request.account), request.account, pk=pk)
     flows.delete_flow(flow=flow, actor=request.user)
     messages.success(request, f"Flow {flow.name} deleted.")
     return redirect("voice:flow_list")
@@ -192,7 +122,7 @@ def flow_delete(request, pk):
 @require_POST
 def flow_test_call(request, pk):
     """A test call of the flow to the user's own number, on the account's simulator bridge."""
-    flow = get_for_account_or_404(_flows(request.account), request.account, pk=pk)
+    flow = get_for_account_or_404(choices.flows(request.account), request.account, pk=pk)
     form = forms.TestCallForm(request.POST, prefix="test")
     bridge = calls.simulator_bridge(request.account)
     context = {"test_form": form, "flow": flow}
@@ -262,7 +192,7 @@ def sound_list(request):
 
 
 def _sound_page(request, form, status=200):
-    page = paginate(request, _sounds(request.account))
+    page = paginate(request, choices.sounds(request.account))
     for sound in page.object_list:
         sound.url = storage.signed_url("sound", sound.uuid, seconds=3600, absolute_url=False)
         sound.bars = [(i * 3, 16 - max(p * 16 // 100, 1), max(p * 32 // 100, 2)) for i, p in enumerate(sound.waveform)]
@@ -298,7 +228,7 @@ def sound_upload(request):
 @account_required("send")
 @require_POST
 def sound_delete(request, pk):
-    sound = get_for_account_or_404(_sounds(request.account), request.account, uuid=pk)
+    sound = get_for_account_or_404(choices.sounds(request.account), request.account, uuid=pk)
     sounds.delete_sound(sound=sound, actor=request.user, request=request)
     messages.success(request, f"Sound {sound.name} deleted.")
     return redirect("voice:sound_list")
@@ -308,8 +238,10 @@ def sound_delete(request, pk):
 
 
 def _calls(account):
-    return Call.objects.for_account(account).prefetch_related(
-        Prefetch("recordings", queryset=Recording.objects.order_by("pk"))
+    return (
+        Call.objects.for_account(account)
+        .select_related("group")
+        .prefetch_related(Prefetch("recordings", queryset=Recording.objects.order_by("pk")))
     )
 
 
@@ -344,6 +276,31 @@ def call_detail(request, pk):
     ]
     template = "voice/partials/call_card.html" if request.htmx else "voice/call_detail.html"
     return render(request, template, {"call": call, "recordings": recordings})
+
+
+@account_required()
+def call_group_detail(request, pk):
+    """A bulk call: its calls by status, its money, the numbers refused before calling, and the
+    follow-ups (retry failed, call the ones who didn't get it) that open the composer."""
+    group = get_for_account_or_404(CallGroup, request.account, uuid=pk)
+    page = paginate(request, _calls(request.account).filter(group=group).order_by("pk"), 50)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "voice/partials/call_table.html", {"page": page})
+    rows = Call.objects.for_account(request.account).filter(group=group)
+    money = rows.aggregate(charged=Sum("charges"), given_back=Sum(F("reserved") - F("charges"), filter=Q(settled=True)))
+    statuses = list(rows.order_by().values_list("status").annotate(n=Count("id")).order_by("-n", "status"))
+    refused = {status: len(numbers) for status, numbers in (group.refused or {}).items()}
+    ctx = {
+        "group": group,
+        "page": page,
+        "statuses": statuses,
+        "live": any(status in CallStatus.LIVE for status, _n in statuses),
+        "charges": money["charged"] or 0,
+        "refunded": money["given_back"] or 0,
+        "refused": composer_page.refusal_rows(refused, quotes.REFUSAL_LABELS),
+        "follow_ups": composer.follow_up_counts(request.account, group),
+    }
+    return render(request, "voice/call_group_detail.html", ctx)
 
 
 @account_required()

@@ -1,7 +1,8 @@
 """The Send SMS composer's logic, shared by its preview and its send: the message built from an
 approved template and its variables or typed freely, merge fields per recipient, short links, and
 the explanation of a text no approved template matches. The pages (`views.py`) only read the form
-and render; the pieces every channel shares live in `messaging.pipeline.compose`."""
+and render; the pieces the pipeline's composers share live in `messaging.pipeline.compose`, those every
+channel shares (voice too) in `portal.core.audience` and `portal.composer`."""
 
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from messaging.links.services import shorten
 from messaging.pipeline import compose
 from messaging.senders.models import ReviewStatus, Template
 from messaging.services.products import ProductNotEnabled, require_product
+from portal.core.audience import Audience
 from portal.core.tenancy import is_uuid
 
 # What each refusal means, in the words the summary and the flash use.
@@ -86,7 +88,7 @@ def fill(template, filled):
 class Composition:
     """A composed send: its recipients, one Outgoing each, and what the page shows about it."""
 
-    audience: compose.Audience
+    audience: Audience
     outgoing: list = field(default_factory=list)
     text: str = ""  # before merge fields
     template: object = None
@@ -142,7 +144,7 @@ def as_test(composition, number, *, sender, type="A"):
     text = first.message if first is not None else compose.merge(composition.text, {})
     template_id = composition.template.template_id if composition.template is not None else ""
     return Composition(
-        audience=compose.Audience(numbers=[number], typed=1),
+        audience=Audience(numbers=[number], typed=1),
         outgoing=[Outgoing(to=number, sender=sender, message=text, type=type,
                            template_id=template_id)],
         text=composition.text,

@@ -22,6 +22,7 @@ from messaging.pipeline.models import Batch, Message, State
 from messaging.pipeline.sweep import CANCEL_BEFORE, cancel_scheduled
 from messaging.reports import campaigns
 from messaging.senders.models import ReviewStatus, Sender
+from portal import composer as composer_page
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404
 from portal.pages import form_errors_from
@@ -53,13 +54,13 @@ def _summary(account, product_code, composition):
     rules refuse."""
     balance = credits.balance(account)
     if not composition.outgoing:
-        return compose.Summary(quoted=False, balance=balance, problem="Add numbers to see the cost."), None
+        return composer_page.Summary(quoted=False, balance=balance, problem="Add numbers to see the cost."), None
     try:
         plan = composer.quote_composition(account, product_code, composition)
     except DomainError as exc:
         problem = next(iter(exc.errors.values()))[0] if getattr(exc, "errors", None) else exc.message
-        return compose.Summary(quoted=False, balance=balance, problem=problem), None
-    summary = compose.summarise(plan, balance, composer.REFUSAL_LABELS)
+        return composer_page.Summary(quoted=False, balance=balance, problem=problem), None
+    summary = composer_page.summarise(plan, balance, composer.REFUSAL_LABELS)
     explanation = None
     if composer.TEMPLATE_REFUSALS & set(plan.refused):
         # Explain the first recipient's text the DLT rules refused (with merge fields, texts differ).
@@ -119,13 +120,13 @@ def send_page(request):
         except DomainError as exc:
             form_errors_from(form, exc)
         else:
-            compose.report_outcome(
+            composer_page.report_outcome(
                 request,
                 accepted=submission.accepted,
                 total=submission.batch.total,
-                refused=compose.refused_counts(submission.items, composer.ACCEPTED_STATUSES),
+                refused=composer_page.refused_counts(submission.items, composer.ACCEPTED_STATUSES),
                 labels=composer.REFUSAL_LABELS,
-                channel_label="test SMS" if test_to else "SMS",
+                noun="test SMS message" if test_to else "SMS message",
             )
             if not test_to:
                 return redirect("sending:batch_detail", pk=submission.batch.uuid)

@@ -13,9 +13,12 @@ class WhatsappChannelConfig(AppConfig):
         from messaging.channels.whatsapp.connector import CloudApiConnector
         from messaging.channels.whatsapp.readiness import whatsapp_section
         from messaging.pipeline import channels, connectors
+        from portal.core import edge
         from portal.core.events import registry
 
         registry.register(*events.EVENT_TYPES)
         readiness.register(whatsapp_section)
         channels.register(WhatsappAdapter())
         connectors.register_kind(CloudApiConnector.kind, CloudApiConnector)
+        # The provider's webhooks on the edge server (webhook_edge.py).
+        edge.register("/whatsapp/cloud/webhook", "messaging.channels.whatsapp.webhook_edge.WebhookRoute")

@@ -2,7 +2,8 @@
 shape): the message built from the page's fields (`forms.message_of`), every content rule run by
 the API's own parser (`content.parse`, `media.resolve`, `adapter.check_parameters`) with each
 problem put beside its field in words that name the field and the limit, an approved template's
-variables one field each, the audience (`pipeline.compose.audience`) and the send's own dry run.
+variables one field each, the audience (`pipeline.compose.audience`) and the send's own dry run,
+shown with every channel's summary and button words (`portal.composer`).
 """
 
 import re
@@ -18,6 +19,8 @@ from messaging.channels.whatsapp.live import Row
 from messaging.channels.whatsapp.models import TemplateStatus, WhatsappTemplate
 from messaging.channels.whatsapp.sending import quote
 from messaging.pipeline import compose
+from portal.composer import Summary
+from portal.core.audience import Audience
 from portal.core.errors import DomainError, FieldErrors
 from portal.core.tenancy import is_uuid
 
@@ -137,7 +140,7 @@ class Composition:
     """A composed send: its message, recipients, one Outgoing each, and each field's problems."""
 
     kind: str
-    audience: compose.Audience
+    audience: Audience
     outgoing: list = field(default_factory=list)
     template: object = None
     variables: list = field(default_factory=list)
@@ -270,7 +273,7 @@ def named(form, found, variables, composition=None):
 class Estimate:
     """The composer's summary: the shared `Summary` (button words included) and WhatsApp's parts."""
 
-    summary: compose.Summary
+    summary: Summary
     outside: int = 0
     reasons: list = field(default_factory=list)  # (reason, count)
     by_category: list = field(default_factory=list)  # (category, (count, cost))
@@ -284,17 +287,17 @@ def estimate(account, composition):
     if count:
         noun = "problem" if count == 1 else "problems"
         problem = f"Fix {count} {noun} in the message first (shown beside the fields)."
-        return Estimate(compose.Summary(quoted=False, balance=balance, problem=problem, problems=count))
+        return Estimate(Summary(quoted=False, balance=balance, problem=problem, problems=count))
     if composition.untouched:
-        return Estimate(compose.Summary(quoted=False, balance=balance, problem="Write the message to see the cost."))
+        return Estimate(Summary(quoted=False, balance=balance, problem="Write the message to see the cost."))
     if not composition.outgoing:
         problem = composition.audience.problem or "Add numbers to see the cost."
-        return Estimate(compose.Summary(quoted=False, balance=balance, problem=problem))
+        return Estimate(Summary(quoted=False, balance=balance, problem=problem))
     try:
         plan = quote(account=account, outgoing=composition.outgoing)
     except DomainError as exc:
         problem = next(iter(exc.errors.values()))[0] if getattr(exc, "errors", None) else exc.message
-        return Estimate(compose.Summary(quoted=False, balance=balance, problem=problem))
+        return Estimate(Summary(quoted=False, balance=balance, problem=problem))
     by_category, outside, reasons = {}, 0, {}
     for row, item in zip(plan.rows, plan.items, strict=True):
         code = item.get("error", {}).get("code")
@@ -306,5 +309,5 @@ def estimate(account, composition):
             category = row[-1].get("category", "service")
             n, cost = by_category.get(category, (0, 0))
             by_category[category] = (n + 1, cost + row[9])
-    summary = compose.Summary(quoted=True, total=plan.total, accepted=plan.accepted, cost=plan.cost, balance=balance)
+    summary = Summary(quoted=True, total=plan.total, accepted=plan.accepted, cost=plan.cost, balance=balance)
     return Estimate(summary, outside, sorted(reasons.items()), sorted(by_category.items()))

@@ -30,9 +30,9 @@ from messaging.channels.whatsapp.models import (
     WhatsappTemplate,
 )
 from messaging.channels.whatsapp.sending import submit
-from messaging.pipeline import compose as composer_parts
 from messaging.pipeline import recipients
 from messaging.pipeline.models import Batch, Message
+from portal import composer as composer_page
 from portal.core.errors import DomainError, FieldErrors, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404, is_uuid
 from portal.pages import form_errors_from
@@ -280,13 +280,13 @@ def compose(request):
     for item in submission.items:
         if "error" in item:
             refused[item["error"]["reason"]] = refused.get(item["error"]["reason"], 0) + 1
-    composer_parts.report_outcome(
+    composer_page.report_outcome(
         request,
         accepted=submission.accepted,
         total=submission.batch.total,
         refused=refused,
         labels={},
-        channel_label="WhatsApp",
+        noun="WhatsApp message",
     )
     return redirect(f"{reverse('whatsapp:message_list')}?batch={submission.batch.uuid}")
 

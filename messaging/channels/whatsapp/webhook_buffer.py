@@ -14,6 +14,9 @@ an outbox write per webhook; here a POST costs a signature check and one INSERT:
   events are written once. One applier runs at a time (a transaction-scoped advisory lock), so
   two never lock the same messages or rollup rows in different orders.
 
+Who answers the POST: the edge server in production (webhook_edge.py: the same parse, check
+and store, on an event loop); gunicorn's `webhook_wsgi` and the Django view as the fallback.
+
 Who applies: the `whatsapp.apply_intake` task, nudged by `accept()` (at most every
 NUDGE_SECONDS per process) and put on a worker by beat every 2 s as the safety net.
 """
@@ -44,29 +47,44 @@ class Refused(Exception):
         self.status, self.message = status, message
 
 
+BAD_SIGNATURE = "Invalid X-Hub-Signature-256."
+NOT_STORED = "The webhook could not be stored; retry."
+
+
 def accept(body, signature, grouped=False):
     """Verify and store a webhook body; raises Refused(status, message) for a bad one.
     `grouped`: the server runs requests on threads, so concurrent bodies share one INSERT and
     one commit (`_GroupWriter`)."""
+    check(parse(body), body, signature)
+    if grouped:
+        _writer().store(body)
+    else:
+        store([body])
+    _nudge()
+
+
+def parse(body):
+    """The webhook object a body holds; Refused(400) when it is not one."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Refused(400, "The body is not JSON.") from None
     if not isinstance(payload, dict):
         raise Refused(400, "The body is not a webhook object.")
+    return payload
+
+
+def check(payload, body, signature):
+    """Refused(401) unless `body` is signed with the app secret of the numbers it names."""
     try:
         intake.verify(payload, body, signature)
     except intake.BadSignature:
-        raise Refused(401, "Invalid X-Hub-Signature-256.") from None
-    if grouped:
-        _writer().store(body)
-    else:
-        _store([body])
-    _nudge()
+        raise Refused(401, BAD_SIGNATURE) from None
 
 
-def _store(bodies):
-    """INSERT the bodies in one statement; autocommit, so they are durable when this returns."""
+def store(bodies):
+    """INSERT the bodies in one statement; autocommit, so they are durable when this returns
+    (Refused(503) when the database cannot be reached, even after reconnecting once)."""
     table = WebhookIntake._meta.db_table
     if connection.vendor == "postgresql":
         sql = f"INSERT INTO {table} (body, received_at) SELECT unnest(%s::bytea[]), CURRENT_TIMESTAMP"  # noqa: S608
@@ -83,7 +101,7 @@ def _store(bodies):
             # A persistent connection the database dropped (restart, failover): reconnect once.
             connection.close()
             if attempt == 2:
-                raise Refused(503, "The webhook could not be stored; retry.") from None
+                raise Refused(503, NOT_STORED) from None
 
 
 class _GroupWriter:
@@ -103,7 +121,7 @@ class _GroupWriter:
         item = {"body": body, "done": threading.Event(), "error": None}
         self.queue.put(item)
         if not item["done"].wait(self.WAIT_SECONDS) or item["error"]:
-            raise Refused(503, "The webhook could not be stored; retry.")
+            raise Refused(503, NOT_STORED)
 
     def _run(self):
         while True:
@@ -114,7 +132,7 @@ class _GroupWriter:
                 except queue.Empty:
                     break
             try:
-                _store([item["body"] for item in group])
+                store([item["body"] for item in group])
             except Exception as error:  # noqa: BLE001 - every waiting request is answered 503
                 log.warning("whatsapp intake store failed", exc_info=True)
                 for item in group:
@@ -136,11 +154,23 @@ def _writer():
 
 
 def _nudge():
+    if nudge_due():
+        send_nudge()
+
+
+def nudge_due():
+    """Whether this process should nudge the applier now (at most every NUDGE_SECONDS; always
+    when tasks run eagerly); counts as the nudge when it says yes."""
     eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
     now = time.monotonic()
     if not eager and now - _last_nudge[0] < NUDGE_SECONDS:
-        return
+        return False
     _last_nudge[0] = now
+    return True
+
+
+def send_nudge():
+    """Queue the applier's task (a broker call: the edge server makes it off its event loop)."""
     from messaging.channels.whatsapp import tasks
 
     try:

@@ -1,5 +1,5 @@
-"""Start web (gunicorn), Celery worker, Celery beat and the WhatsApp Cloud API simulator together;
-stop all when one stops."""
+"""Start web (gunicorn), the edge server, Celery worker, Celery beat and the WhatsApp Cloud API
+simulator together; stop all when one stops."""
 
 import os
 import signal
@@ -19,6 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--edge-port",
+            type=int,
+            default=int(os.environ.get("EDGE_PORT") or 0),
+            help="The edge server's port (TLS ask, WhatsApp webhooks); default: the web port + 80.",
+        )
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
         parser.add_argument("--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", 1)))
         parser.add_argument(
@@ -40,6 +46,7 @@ class Command(BaseCommand):
         verbose = opts["verbose"]
         log_level = "INFO" if verbose else "WARNING"
         celery = [python, "-m", "celery"] if verbose else [python, "-m", "celery", "--quiet"]
+        edge_port = opts["edge_port"] or opts["port"] + 80
         commands = {
             "web": web_server.command(
                 bindir,
@@ -78,8 +85,19 @@ class Command(BaseCommand):
                 "",
             ],
         }
+        # Caddy's TLS `ask` and the provider's webhooks (portal/core/edge); gunicorn answers both
+        # too, as the fallback.
+        commands["edge"] = [
+            python,
+            str(settings.BASE_DIR / "manage.py"),
+            "edge",
+            "--host",
+            opts["host"],
+            "--port",
+            str(edge_port),
+        ]
         if not opts["no_whatsapp_simulator"]:
-            # The local stand-in for Meta's Cloud API: its webhooks come back to this portal.
+            # The local stand-in for Meta's Cloud API: its webhooks come back to this portal's edge.
             commands["whatsapp-simulator"] = [
                 python,
                 "-m",
@@ -87,14 +105,14 @@ class Command(BaseCommand):
                 "--port",
                 str(settings.WHATSAPP["simulator_port"]),
                 "--webhook-url",
-                f"http://127.0.0.1:{opts['port']}/whatsapp/cloud/webhook",
+                f"http://127.0.0.1:{edge_port}/whatsapp/cloud/webhook",
                 "--app-secret",
                 settings.WHATSAPP["simulator_app_secret"],
             ]
         if settings.VOICE_SIP_ENABLED:  # the SIP media worker, its own process (docs/voice.md)
             commands["voice-media"] = [python, str(settings.BASE_DIR / "manage.py"), "voice_media"]
         # The children build e-mail links from PORT (settings.SITE_URL), so they get the port served.
-        child_env = {**os.environ, "PORT": str(opts["port"])}
+        child_env = {**os.environ, "PORT": str(opts["port"]), "EDGE_PORT": str(edge_port)}
         procs = {name: subprocess.Popen(cmd, env=child_env) for name, cmd in commands.items()}  # noqa: S603
         self._announce(opts)
 
@@ -131,7 +149,7 @@ class Command(BaseCommand):
 
     def _announce(self, opts):
         url = f"http://localhost:{opts['port']}/"
-        lines = [f"Portal running at {url}  (Ctrl-C stops web, worker, beat and the WhatsApp simulator)"]
+        lines = [f"Portal running at {url}  (Ctrl-C stops web, edge, worker, beat and the WhatsApp simulator)"]
         demo = settings.DATA_DIR / "demo_credentials.txt"
         if demo.exists():
             lines.append(demo.read_text().strip())
