@@ -23,7 +23,15 @@ import re
 import threading
 import time
 
-from _setup import percentile, push_account, scratch_database, setup_django, start_gunicorn
+from _setup import (
+    cpu_seconds,
+    percentile,
+    push_account,
+    scratch_database,
+    setup_django,
+    start_gunicorn,
+    worker_pids,
+)
 
 
 def body_for(i):
@@ -107,10 +115,11 @@ def main():
         server, port = start_gunicorn(workers=args.workers, broker=broker, **extra)
         if args.keepalive:
             asyncio.run(keepalive_load(port, secret, requests=200, clients=args.workers * threads, offset=10**8))
+            cpu = workers_cpu(server)
             server_ms, client_ms, errors, wall = asyncio.run(
                 keepalive_load(port, secret, requests=args.requests, clients=args.clients, offset=0)
             )
-            report(args, threads, server_ms, client_ms, errors, wall)
+            report(args, threads, server_ms, client_ms, errors, wall, workers_cpu(server) - cpu)
             return
 
         counter = iter(range(10**9))
@@ -146,13 +155,14 @@ def main():
         for t in warmers:
             t.join()
         pool = [threading.Thread(target=client, args=(0,)) for _ in range(args.clients)]
+        cpu = workers_cpu(server)
         started = time.perf_counter()
         for t in pool:
             t.start()
         for t in pool:
             t.join()
         wall = time.perf_counter() - started
-        report(args, threads, server_ms, client_ms, errors, wall)
+        report(args, threads, server_ms, client_ms, errors, wall, workers_cpu(server) - cpu)
     finally:
         if server:
             server.terminate()
@@ -166,7 +176,12 @@ def main():
         teardown()
 
 
-def report(args, threads, server_ms, client_ms, errors, wall):
+def workers_cpu(server):
+    """CPU seconds gunicorn's workers have used so far (what the requests cost, whatever waits)."""
+    return sum(cpu_seconds(pid) for pid in worker_pids(server))
+
+
+def report(args, threads, server_ms, client_ms, errors, wall, cpu):
     shape = f"{args.workers} gunicorn workers" + (f" x {threads} threads" if threads > 1 else " (sync)")
     client = "keep-alive asyncio" if args.keepalive else "thread"
     print(
@@ -181,6 +196,7 @@ def report(args, threads, server_ms, client_ms, errors, wall):
         f"  client-side (incl. queueing): p50 {percentile(client_ms, 50):.1f} ms, "
         f"p95 {percentile(client_ms, 95):.1f} ms, p99 {percentile(client_ms, 99):.1f} ms"
     )
+    print(f"  web workers' CPU: {cpu * 1000 / max(1, len(server_ms) + len(errors)):.2f} ms per request")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """Request-wide middleware: `?_method=` verb override for API clients that can only send POST,
 API paths with or without their trailing slash, server timing, large JSON answers compressed, the
-Content-Security-Policy of every answer, and the pages' input guard (body limits and the text rule
-of portal.core.text)."""
+Content-Security-Policy of every answer, the pages' input guard (body limits and the text rule
+of portal.core.text), and the page-only middleware the push endpoints skip."""
 
 import gzip
 from time import perf_counter
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import QueryDict
+from django.middleware import csrf
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from rest_framework.views import APIView
@@ -16,6 +20,38 @@ from rest_framework.views import APIView
 from portal.core import text
 
 OVERRIDABLE = {"PUT", "PATCH", "DELETE"}
+
+# The Engage push and notify endpoints: key-authenticated, CSRF-exempt API views whose clients send
+# no cookies. Their requests skip what only pages use (a session, the logged-in user, flash
+# messages, the CSRF cookie: `PagesOnly`); every answer keeps the security headers, the
+# Content-Security-Policy, the brand and the server timing, and the view authenticates the key.
+PUSH_PATHS = frozenset({"/v1/messaging/sms", "/notify"})
+
+
+class PagesOnly:
+    """Mixin for a middleware only pages need: a request to a push endpoint (PUSH_PATHS) goes past
+    it untouched. A view hook it has (CSRF's `process_view`) still runs; the push views are exempt."""
+
+    def __call__(self, request):
+        if request.path_info in PUSH_PATHS:
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(PagesOnly, sessions.SessionMiddleware):
+    pass
+
+
+class CsrfViewMiddleware(PagesOnly, csrf.CsrfViewMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(PagesOnly, auth.AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddleware(PagesOnly, messages.MessageMiddleware):
+    pass
 
 
 class MethodOverrideMiddleware:

@@ -1,6 +1,8 @@
 """Expiring counters in the shared cache (Redis fast path and the portable one)."""
 
+import contextlib
 import threading
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -58,3 +60,33 @@ def test_many_counters_count_and_give_back_together():
     assert cache.get("m:1") == 0
     assert cache.get("m:2") == 2
     assert cache.get("m:gone") is None  # nothing created for an expired counter
+
+
+def _round_trips():
+    """Counts what reaches Redis: single commands and pipelines (None when the cache is not Redis)."""
+    _backend, client = counters._redis()
+    if client is None:
+        return None
+    import redis
+
+    return mock.patch.object(redis.client.Pipeline, "execute", autospec=True, side_effect=redis.client.Pipeline.execute)
+
+
+def test_counting_in_order_gives_each_steps_value_in_one_round_trip():
+    trips = _round_trips()
+    with trips or contextlib.nullcontext() as execute:
+        assert counters.incr_each([("e:1", 2), ("e:2", 1), ("e:1", 3)], timeout=30) == [2, 1, 5]
+    if execute is not None:
+        assert execute.call_count == 1
+    assert counters.incr_each([], timeout=30) == []
+
+
+def test_reading_and_counting_share_one_round_trip():
+    cache.set("r:version", 7, timeout=None)
+    trips = _round_trips()
+    with trips or contextlib.nullcontext() as execute:
+        found, count = counters.read_and_incr(["r:version", "r:missing"], "r:count", timeout=30)
+    assert found == {"r:version": 7} and count == 1
+    if execute is not None:
+        assert execute.call_count == 1
+    assert counters.read_and_incr(["r:version"], "r:count", 2, timeout=30) == ({"r:version": 7}, 3)

@@ -10,6 +10,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.brands.resolve import admits
 from accounts.models import ApiKey
 from accounts.services import apikeys, tokens
+from portal.api import throttling
 from portal.api.errors import IpNotAllowed
 from portal.core.net import client_ip
 
@@ -68,9 +69,24 @@ class ApiKeyAuthentication(BaseAuthentication):
         if via_jwt:
             key = self._key_from_jwt(token)
         else:
-            key, version = apikeys.find_key_cached(token)
-            # The account's rules version, read with the key: the request's send rules use it too.
+            # The account's rules version, read with the key (the request's send rules use it
+            # too), and the request counted against the key's rate limit in the same round trip.
+            key, version = apikeys.find_key_cached(token, counting=throttling.key_counter)
             request._request.rules_version = version
+        try:
+            ip, scopes = self._check(request, key)
+        except (AuthenticationFailed, IpNotAllowed):
+            throttling.give_back(key)
+            raise
+        apikeys.mark_used(key, ip)
+        principal = ApiPrincipal(key, via_jwt=via_jwt, scopes=scopes)
+        request._request.account = key.account
+        return principal, key
+
+    @staticmethod
+    def _check(request, key):
+        """The key may be used here and now (active, this brand's, a holder still a member, the
+        caller's address whitelisted); returns the caller's address and the scopes usable now."""
         if key is None or not key.is_active or not key.account.is_active:
             raise AuthenticationFailed()
         if not admits(getattr(request._request, "brand", None), key.account):
@@ -82,10 +98,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         ip = client_ip(request._request)
         if not key.allows_ip(ip):
             raise IpNotAllowed()
-        apikeys.mark_used(key, ip)
-        principal = ApiPrincipal(key, via_jwt=via_jwt, scopes=scopes)
-        request._request.account = key.account
-        return principal, key
+        return ip, scopes
 
     def _key_from_jwt(self, token):
         try:

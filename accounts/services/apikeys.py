@@ -17,7 +17,7 @@ from accounts.models import ROLE_PERMISSIONS, ApiKey, Membership
 from accounts.permissions import Permission
 from accounts.services import audit
 from portal.api.scopes import Scope
-from portal.core import rules
+from portal.core import counters, rules
 from portal.core.errors import DomainError, PermissionDenied
 
 KEY_PREFIX = "pk_"
@@ -190,19 +190,32 @@ _FOUND = {}  # key hash -> (loaded at, rules version, ApiKey with holder_role)
 _FOUND_MAX = 4096
 
 
-def find_key_cached(secret):
+def find_key_cached(secret, *, counting=None):
     """`find_key` through this process's cache: (key or None, the account's rules version). The
     version is read once (one cache round trip) and is the request's rules version as well.
-    Each caller gets its own copy of the key and its account."""
+    Each caller gets its own copy of the key and its account.
+
+    `counting(key)` (the rate limit's counter of a key: (name, timeout)) is counted in that same
+    round trip when the kept key is used; its new value is set on the returned key as
+    `counted` (name, value). A key read from the table is not counted here."""
     if not secret or not secret.startswith(KEY_PREFIX):
         return None, None
     hashed = hash_key(secret)
     hit = _FOUND.get(hashed)
     now = monotonic()
     if hit and now - hit[0] < CACHE_SECONDS:
-        version = rules.versions(hit[2].account)
+        if counting is None:
+            version, counted = rules.versions(hit[2].account), None
+        else:
+            name, timeout = counting(hit[2])
+            version, value = rules.versions_counting(hit[2].account, name, timeout=timeout)
+            counted = (name, value)
         if version == hit[1]:
-            return _copy(hit[2]), version
+            mine = _copy(hit[2])
+            mine.counted = counted
+            return mine, version
+        if counted:  # the kept key is stale: this request is counted once it is known again
+            counters.decr(counted[0])
     # Read the key, then the version: a change committed in between bumps the version again after
     # its commit (rules.bump), so an entry stored under the older version is not served.
     key = find_key(secret)

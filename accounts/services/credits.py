@@ -6,7 +6,9 @@ transaction, so concurrent debits can neither drive a balance negative nor lose 
 
 import hashlib
 import uuid
+from contextlib import nullcontext
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
@@ -119,51 +121,91 @@ def debit_new(*, account, amount, reason, key, product_code="", actor=None, api_
     the same transaction, such as a new batch): no earlier entry to look for, so on PostgreSQL the
     balance check, the update and the ledger entry are one statement instead of seven. The row
     lock is the UPDATE's own, so concurrent debits still serialise and never overdraw."""
-    amount = parse_amount(amount)
+    charge = Charge(account, amount, reason, key, product_code, actor, api_key, reference)
+    return debit_many([charge])[0]
+
+
+class Charge(NamedTuple):
+    """One debit of `debit_many`: `debit_new`'s arguments."""
+
+    account: Account
+    amount: object
+    reason: str
+    key: str
+    product_code: str = ""
+    actor: object = None
+    api_key: object = None
+    reference: str = ""
+
+
+def debit_many(charges):
+    """`debit_new` for every charge, all or none: per wallet one statement locks the row, checks
+    the balance covers the wallet's charges together and writes one ledger entry per charge, in
+    the order given, each with the balance it leaves (as one debit after another would). Raises
+    InsufficientCredit, changing nothing, when any wallet cannot cover its charges. Returns the
+    entries' ids in the order of `charges`. Wallets are locked in (account, product) order, so
+    two groups of debits never wait on each other's locks in a cycle."""
+    charges = [charge._replace(amount=parse_amount(charge.amount)) for charge in charges]
     if connection.vendor != "postgresql":
-        return debit(
-            account=account,
-            amount=amount,
-            reason=reason,
-            product_code=product_code,
-            actor=actor,
-            api_key=api_key,
-            reference=reference,
-            idempotency_key=key,
-        )
+        return [
+            debit(
+                account=c.account,
+                amount=c.amount,
+                reason=c.reason,
+                product_code=c.product_code,
+                actor=c.actor,
+                api_key=c.api_key,
+                reference=c.reference,
+                idempotency_key=c.key,
+            ).pk
+            for c in charges
+        ]
+    by_wallet = {}
+    for position, charge in enumerate(charges):
+        by_wallet.setdefault((charge.account.pk, charge.product_code), []).append(position)
+    ids = [None] * len(charges)
+    # Several wallets: all or none (one wallet's statement is atomic by itself).
+    with transaction.atomic() if len(by_wallet) > 1 else nullcontext():
+        for wallet in sorted(by_wallet):
+            positions = by_wallet[wallet]
+            for position, entry_id in zip(positions, _debit_wallet([charges[p] for p in positions]), strict=True):
+                ids[position] = entry_id
+    return ids
+
+
+def _debit_wallet(charges):
+    """One wallet's charges in one statement (see `debit_many`); their entry ids, in order."""
+    account, product_code = charges[0].account, charges[0].product_code
+    total = sum(c.amount for c in charges)
+    # What the charges after each one take: its entry's balance is the final balance plus those.
+    later = [total - sum(c.amount for c in charges[: i + 1]) for i in range(len(charges))]
+    uuids = [uuid.uuid4() for _ in charges]
+    columns = [
+        uuids,
+        [c.amount for c in charges],
+        later,
+        [c.reason[:255] for c in charges],
+        [c.reference[:100] for c in charges],
+        [c.actor.pk if c.actor else None for c in charges],
+        [c.api_key.pk if c.api_key else None for c in charges],
+        [c.key for c in charges],
+    ]
     for _ in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(
-                _DEBIT_SQL,
-                [
-                    amount,
-                    account.pk,
-                    product_code,
-                    amount,
-                    uuid.uuid4(),
-                    account.pk,
-                    LedgerKind.DEBIT,
-                    -amount,
-                    reason[:255],
-                    reference[:100],
-                    actor.pk if actor else None,
-                    api_key.pk if api_key else None,
-                    key,
-                ],
-            )
-            row = cursor.fetchone()
-        if row:
-            entry_id, after = row
-            balance_alerts.after_debit(account, before=after + amount, after=after, product_code=product_code)
-            return entry_id
+            cursor.execute(_DEBIT_SQL, [total, account.pk, product_code, total, account.pk, LedgerKind.DEBIT, *columns])
+            rows = {entry_uuid: (entry_id, balance_after) for entry_id, entry_uuid, balance_after in cursor.fetchall()}
+        if rows:
+            after = rows[uuids[-1]][1]
+            balance_alerts.after_debit(account, before=after + total, after=after, product_code=product_code)
+            return [rows[u][0] for u in uuids]
         if Wallet.objects.filter(account=account, product_code=product_code).exists():
             raise InsufficientCredit("Insufficient credits.")
         get_wallet(account, product_code)  # first charge of a new wallet: create it, then try again
     raise InsufficientCredit("Insufficient credits.")
 
 
-# The UPDATE locks the wallet row and only matches when the balance covers the amount (or the
-# wallet is postpaid); the INSERT then writes the entry from the balance the UPDATE returned.
+# The UPDATE locks the wallet row and only matches when the balance covers the total (or the
+# wallet is postpaid); the INSERT then writes one entry per charge from the balance it returned.
 _DEBIT_SQL = """
 WITH w AS (
     UPDATE accounts_wallet SET balance = balance - %s, updated_at = now()
@@ -173,8 +215,12 @@ WITH w AS (
 INSERT INTO accounts_ledgerentry
     (uuid, account_id, wallet_id, kind, amount, balance_after, reason, reference, actor_id, api_key_id,
      idempotency_key, created_at)
-SELECT %s, %s, w.id, %s, %s, w.balance, %s, %s, %s, %s, %s, now() FROM w
-RETURNING id, balance_after
+SELECT e.uuid, %s, w.id, %s, -e.amount, w.balance + e.later, e.reason, e.reference, e.actor_id, e.api_key_id,
+    e.key, now()
+FROM w, unnest(%s::uuid[], %s::numeric[], %s::numeric[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],
+    %s::text[]) WITH ORDINALITY AS e(uuid, amount, later, reason, reference, actor_id, api_key_id, key, n)
+ORDER BY e.n
+RETURNING id, uuid, balance_after
 """
 
 

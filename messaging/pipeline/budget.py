@@ -28,23 +28,41 @@ def limit():
 def reserve(account, count, *, clock=None):
     """Count `count` recipients against the account's budget; TooManyRequests when this minute's
     budget cannot take them (they are given back), ValidationFailed when no minute's could."""
+    refusal = reserve_many([(account, count)], clock=clock)[0]
+    if refusal is not None:
+        raise refusal
+
+
+def reserve_many(requests, *, clock=None):
+    """`reserve()` for each (account, count), in order, with one round trip to the cache for all
+    of them (sends committed together); returns each request's refusal (an exception) or None.
+    Each answer is the one `reserve()` calls in that order would give: a refused request's
+    recipients are given back, so the requests after it are counted without them."""
     allowed = limit()
-    if not allowed or count <= 0:
-        return
-    if count > allowed:
-        raise ValidationFailed(
-            {"to": [f"At most {allowed:,} recipients can be sent to per minute; this request has {count:,}."]}
-        )
+    answers = [None] * len(requests)
+    counted = []  # (position, key, count)
     now = (clock or time.time)()
     window = int(now // WINDOW_SECONDS)
-    key = f"recipients:{account.pk}:{window}"
-    used = counters.incr(key, count, timeout=WINDOW_SECONDS + 10)
-    if used > allowed:
-        counters.decr(key, count)
-        wait = int(WINDOW_SECONDS - now % WINDOW_SECONDS) + 1
-        raise TooManyRequests(
-            f"The account can send to {allowed:,} recipients per minute and this minute's are spent: "
-            f"{count:,} more would exceed it. Try again in {wait} s.",
-            retry_after=wait,
-            field="to",
-        )
+    for position, (account, count) in enumerate(requests):
+        if not allowed or count <= 0:
+            continue
+        if count > allowed:
+            answers[position] = ValidationFailed(
+                {"to": [f"At most {allowed:,} recipients can be sent to per minute; this request has {count:,}."]}
+            )
+            continue
+        counted.append((position, f"recipients:{account.pk}:{window}", count))
+    values = counters.incr_each([(key, count) for _, key, count in counted], timeout=WINDOW_SECONDS + 10)
+    given_back = {}  # key -> recipients of earlier refused requests, no longer counted
+    for (position, key, count), value in zip(counted, values, strict=True):
+        if value - given_back.get(key, 0) > allowed:
+            counters.decr(key, count)
+            given_back[key] = given_back.get(key, 0) + count
+            wait = int(WINDOW_SECONDS - now % WINDOW_SECONDS) + 1
+            answers[position] = TooManyRequests(
+                f"The account can send to {allowed:,} recipients per minute and this minute's are spent: "
+                f"{count:,} more would exceed it. Try again in {wait} s.",
+                retry_after=wait,
+                field="to",
+            )
+    return answers

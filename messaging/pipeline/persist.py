@@ -4,10 +4,12 @@ its recipients refused before pricing (a few compact RefusedNumbers rows)."""
 import functools
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
+from messaging.operators.lookup import operators
 from messaging.operators.lookup import resolver as operator_resolver
 from messaging.pipeline.models import Message, RefusedNumbers
 from portal.core.bulk import copy_escape
@@ -27,58 +29,21 @@ def messages(adapter, batch, rows, *, now, priority, product_code, numbers=None)
     list, or an iterator for a batch that `streams()`: it is consumed during the COPY, so nothing
     may query while it runs (`numbers`, the batch's distinct numbers, lets the ported ones be read
     before it starts). Returns the (columns, rows) written, operator included, for the rollups."""
-    columns = adapter.columns
-    copy = not isinstance(rows, list) or streams(len(rows))
-    written = []
+    if isinstance(rows, list):
+        return messages_many([Rows(adapter, batch, rows, now, priority, product_code)])[0]
+    columns, written = adapter.columns, []
     if "mobile" in columns and "iso" in columns:
         mobile, iso = columns.index("mobile"), columns.index("iso")
-        if numbers is None:
-            numbers = {row[mobile] for row in rows}
-        operator = operator_resolver(numbers)
-        if isinstance(rows, list):
-            rows = written = [(*row, operator(row[mobile], row[iso])) for row in rows]
-        else:
-            rows = _with_operator(rows, mobile, iso, operator, written)
+        operator = operator_resolver(numbers if numbers is not None else ())
+        rows = _with_operator(rows, mobile, iso, operator, written)
         columns = (*columns, "operator")
-    elif isinstance(rows, list):
-        written = rows
     else:
         rows = _kept(rows, written)
-    common = {
-        "batch_id": batch.pk,
-        "account_id": batch.account_id,
-        "product_code": product_code,
-        "channel": adapter.name,
-        "priority": priority,
-        "scheduled_at": batch.scheduled_at,
-        "submitted_at": now,
-        "updated_at": now,
-        "supplier": "",
-        "supplier_message_id": "",
-    }
-    for field in _defaulted(columns, tuple(common)):  # what the channel leaves out
-        common[field.attname] = field.get_default()
-    if copy and connection.vendor == "postgresql":
-        names = [*columns, *common]
-        blocks = adapter.copy_text(rows, tuple(common.values()))
-        if blocks is None:
-            blocks = copy_text(rows, tuple(common.values()))
-        # A writer thread sends while this one scrubs and formats: the server parses and indexes
-        # one block as the next is made. An exception from the rows aborts the COPY (psycopg sends
-        # COPY FAIL), and the caller's transaction rolls everything back.
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(
-                f"COPY sending_message ({', '.join(names)}) FROM STDIN",  # noqa: S608 - fixed column names
-                writer=QueuedLibpqWriter(cursor.cursor),
-            ) as copy_in,
-        ):
-            for block in blocks:
-                copy_in.write(block)
-        return columns, written
-    if not isinstance(rows, list):
-        rows = list(rows)  # fills `written`
-    insert(columns, rows, common)
+    common = _common(columns, Rows(adapter, batch, None, now, priority, product_code))
+    # A writer thread sends while this one scrubs and formats: the server parses and indexes one
+    # block as the next is made. An exception from the rows aborts the COPY (psycopg sends COPY
+    # FAIL), and the caller's transaction rolls everything back.
+    _copy(adapter, columns, rows, common)
     return columns, written
 
 
@@ -93,6 +58,86 @@ def _kept(rows, written):
     for row in rows:
         written.append(row)
         yield row
+
+
+class Rows(NamedTuple):
+    """One batch's message rows for `messages_many`: `messages()`'s arguments."""
+
+    adapter: object
+    batch: object
+    rows: list
+    now: object
+    priority: int
+    product_code: str
+
+
+def messages_many(parts):
+    """`messages()` for several batches (sends committed together): the small ones are written
+    with one multi-row INSERT for all of them (per channel), a large one with its own COPY.
+    Returns each part's (columns, rows) written, in order."""
+    written, small = [], {}
+    for part in parts:
+        columns, rows, common = _with_common(part)
+        written.append((columns, rows))
+        if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
+            _copy(part.adapter, columns, rows, common)
+        else:
+            names = (*columns, *common)
+            tail = tuple(common.values())
+            small.setdefault(names, []).extend((*row, *tail) for row in rows)
+    for names, full_rows in small.items():
+        insert(names, full_rows)
+    return written
+
+
+def _with_common(part):
+    """A part's (columns, rows) with the operator added, and the values every row shares."""
+    adapter, rows = part.adapter, part.rows
+    columns = adapter.columns
+    if "mobile" in columns and "iso" in columns:
+        mobile, iso = columns.index("mobile"), columns.index("iso")
+        names = operators([(row[mobile], row[iso]) for row in rows])
+        rows = [(*row, name) for row, name in zip(rows, names, strict=True)]
+        columns = (*columns, "operator")
+    return columns, rows, _common(columns, part)
+
+
+def _common(columns, part):
+    """The values every row of a part shares, after the channel's `columns`."""
+    adapter, batch = part.adapter, part.batch
+    common = {
+        "batch_id": batch.pk,
+        "account_id": batch.account_id,
+        "product_code": part.product_code,
+        "channel": adapter.name,
+        "priority": part.priority,
+        "scheduled_at": batch.scheduled_at,
+        "submitted_at": part.now,
+        "updated_at": part.now,
+        "supplier": "",
+        "supplier_message_id": "",
+    }
+    for field in _defaulted(columns, tuple(common)):  # what the channel leaves out
+        common[field.attname] = field.get_default()
+    return common
+
+
+def _copy(adapter, columns, rows, common):
+    names = [*columns, *common]
+    blocks = adapter.copy_text(rows, tuple(common.values()))
+    if blocks is None:
+        blocks = copy_text(rows, tuple(common.values()))
+    # A writer thread sends while this one formats (and, for a stream, scrubs): the server
+    # parses one block as the next is built.
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY sending_message ({', '.join(names)}) FROM STDIN",  # noqa: S608 - fixed column names
+            writer=QueuedLibpqWriter(cursor.cursor),
+        ) as copy,
+    ):
+        for block in blocks:
+            copy.write(block)
 
 
 INSERT_CHUNK = 100  # rows per INSERT statement: well inside every database's parameter limit
@@ -116,13 +161,12 @@ def _fields(columns):
     return tuple(Message._meta.get_field(name) for name in columns)
 
 
-def insert(columns, rows, common):
-    """A plain multi-row INSERT, each value prepared by its model field as the ORM would. A push
-    writes one row inside the transaction that holds the wallet's row lock: building model
-    instances and reading back database defaults (what `bulk_create` does) only lengthens it."""
-    names = (*columns, *common)
+def insert(names, rows):
+    """A plain multi-row INSERT of full rows (tuples in `names` order), each value prepared by its
+    model field as the ORM would. A push writes one row inside the transaction that holds the
+    wallet's row lock: building model instances and reading back database defaults (what
+    `bulk_create` does) only lengthens it."""
     fields = _fields(names)
-    tail = list(common.values())
     placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     head = f"INSERT INTO {Message._meta.db_table} ({quoted}) VALUES "  # noqa: S608 - model column names
@@ -131,7 +175,7 @@ def insert(columns, rows, common):
             chunk = rows[start : start + INSERT_CHUNK]
             params = []
             for row in chunk:
-                params.extend(f.get_db_prep_save(v, connection) for f, v in zip(fields, (*row, *tail), strict=True))
+                params.extend(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
             cursor.execute(head + ", ".join([placeholders] * len(chunk)), params)
 
 
@@ -167,8 +211,14 @@ def copy_text(rows, tail, *, block=1 << 20):
 def refused(batch, entries, *, now, product_code):
     """Store `entries` (quote's `unpriced` tuples, in request order) as RefusedNumbers rows: one per
     reason and content, CHUNK entries at most. 100,000 refused numbers are ten rows, not 100,000."""
-    if not entries:
-        return
+    records = refused_records(batch, entries, now=now, product_code=product_code)
+    if records:
+        RefusedNumbers.objects.bulk_create(records)
+
+
+def refused_records(batch, entries, *, now, product_code):
+    """The RefusedNumbers rows `refused()` writes, unsaved (sends committed together write all
+    of theirs with one INSERT)."""
     groups = {}
     for index, mobile, iso, custom, sender, units, length, status, code in entries:
         groups.setdefault((status, code, sender, units, length), []).append((index, mobile, iso, custom))
@@ -197,4 +247,4 @@ def refused(batch, entries, *, now, product_code):
                     customs=customs if any(customs) else [],
                 )
             )
-    RefusedNumbers.objects.bulk_create(records)
+    return records

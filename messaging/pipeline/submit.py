@@ -3,10 +3,17 @@
 `quote()` is the dry run: it runs every rule and prices every message without writing anything,
 and `submit()` is the same scrub (`scrubbing()`, which `quote()` runs to the end) followed by the
 rows and the debit. The composer's preview calls `quote()`, so what a page estimates is what the
-send charges. A large batch on PostgreSQL is scrubbed while its rows are COPYed (docs/sending.md,
-"The bulk accept path").
+send charges.
+
+`submit()` hands its send to the process's group commit (`group_commit`): sends that arrive
+together are accepted together by `accept()`, which does each step once for the group (the
+idempotency lookup, the recipients budget, the scrub's reads, the transaction, one debit per
+wallet, the dispatch) and answers every send as it would have been answered alone. A large
+batch on PostgreSQL (`persist.streams()`) is accepted alone instead (`_streamed`), scrubbed while
+its rows are COPYed (docs/sending.md, "The bulk accept path").
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,22 +21,25 @@ from decimal import Decimal
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.services import credits
 from messaging.pipeline import budget, channels, group_commit, persist, scrub
 from messaging.pipeline.channels import Refusal
-from messaging.pipeline.models import SCHEDULED, Batch, Message, State
-from messaging.pipeline.queues import enqueue
+from messaging.pipeline.models import SCHEDULED, Batch, Message, RefusedNumbers, State
+from messaging.pipeline.queues import enqueue, enqueue_many
 from messaging.reports import rollups
 from messaging.services.products import ProductNotEnabled, require_product
 from portal.core import rules, text
 from portal.core.errors import Conflict, FieldErrors, ValidationFailed
 from portal.core.phone_numbers import normalize_all
 
+log = logging.getLogger(__name__)
+
 SCHEDULE_MIN = timedelta(minutes=5)
+REPLAY_WINDOW = timedelta(hours=24)  # an idempotency key answers its first request this long
 SCHEDULE_MAX = timedelta(days=30)
 # Text fields every channel's Outgoing has. HTTP input is checked at the door (portal.core.text);
 # the same rule here covers callers that are not requests (schedules, tasks, imports).
@@ -94,14 +104,6 @@ class Submission:
     @property
     def accepted(self):
         return self.batch.accepted
-
-
-def _earlier(account, idempotency_key, now):
-    return (
-        Batch.objects.for_account(account)
-        .filter(idempotency_key=idempotency_key, created_at__gte=now - timedelta(hours=24))
-        .first()
-    )
 
 
 # Where each kind of key came from, to name it in the refusal.
@@ -170,80 +172,103 @@ def check_text(outgoing, name, errors):
             return
 
 
-def quote(
+@dataclass
+class Draft:
+    """A request checked and prepared (numbers normalised, contents analysed), before the reads
+    of what every send changes (opt-outs, recent messages: `scrub.Fresh`)."""
+
+    adapter: object
+    account: object
+    product: object
+    outgoing: list
+    schedule: object
+    tags: tuple
+    version: tuple
+    now: object
+    addresses: dict  # {as given: (E.164 digits, iso) or None}
+    prepared: dict  # content key -> the adapter's prepared content
+
+    def wanted(self):
+        adapter, outgoing = self.adapter, self.outgoing
+        return scrub.Wanted(
+            account=self.account,
+            channel=adapter.name,
+            product_code=self.product.code,
+            numbers=list({n[0] for n in self.addresses.values() if n}),
+            scopes=list({adapter.consent_scope(o) for o in outgoing}),
+            texts=list({adapter.text(p) for p in self.prepared.values()}),
+            tags=tuple(self.tags),
+            now=self.now,
+        )
+
+
+def draft(
     *, account, channel, product_code, outgoing, schedule=None, tags=(), rules_version=None, now=None, product=None
 ):
-    """Scrub and price every message of a request without writing anything. Raises
-    ValidationFailed for a request that cannot be sent at all (no recipients, unknown product,
-    bad content); a message a rule refuses is answered with the rule's status, not raised."""
-    result, rows = scrubbing(
-        account=account,
-        channel=channel,
-        product_code=product_code,
-        outgoing=outgoing,
-        schedule=schedule,
-        tags=tags,
-        rules_version=rules_version,
-        now=now,
-        product=product,
-    )
-    result.rows = list(rows)
-    return result
-
-
-def scrubbing(
-    *,
-    account,
-    channel,
-    product_code,
-    outgoing,
-    schedule=None,
-    tags=(),
-    rules_version=None,
-    now=None,
-    product=None,
-    group="",
-):
-    """`quote()` as a stream, for a send that writes its rows while it scrubs. Everything that can
-    refuse the whole request (ValidationFailed) and every query (prices, opt-outs, recent sends,
-    the channel's rules) happens here, before any row; returns (the Quote, without rows, and an
-    iterator of its rows). Consuming the iterator scrubs the recipients in order and fills the
-    Quote's items, unpriced and refused as it goes, and its cost and accepted count at the end: the
-    Quote is complete once the iterator is exhausted. It runs no query, so it can feed a COPY.
-    Answer items are numbered by position, or `<group>:<position>` given the batch's `group`."""
+    """Check a request and prepare it for `price()`. Raises ValidationFailed for a request that
+    cannot be sent at all (no recipients, unknown product, bad content)."""
     adapter = channels.get(channel)
     now = now or timezone.now()
     version = rules_version or rules.versions(account)
     product = product or _product(account, channel, product_code, version)
     outgoing = Messages(outgoing)
     _validate(adapter, outgoing, schedule, now)
+    return Draft(
+        adapter=adapter,
+        account=account,
+        product=product,
+        outgoing=outgoing,
+        schedule=schedule,
+        tags=tags,
+        version=version,
+        now=now,
+        addresses=normalize_all(map(_to, outgoing)),
+        prepared=adapter.prepare(outgoing),
+    )
 
-    addresses = normalize_all(map(_to, outgoing))  # {as given: (E.164 digits, iso) or None}
-    prepared = adapter.prepare(outgoing)
+
+def quote(**request):
+    """Scrub and price every message of a request without writing anything (`draft()`'s
+    arguments). Raises ValidationFailed for a request that cannot be sent at all; a message a
+    rule refuses is answered with the rule's status, not raised."""
+    prepared = draft(**request)
+    return price(prepared, scrub.Fresh([prepared.wanted()]), 0)
+
+
+def price(d, fresh, i, group=""):
+    """Every message of draft `d`, scrubbed and priced: `d` is send i of `fresh` (the opt-outs
+    and recent messages read for its group). Answer items are numbered by position, or
+    `<group>:<position>` given the batch's `group`."""
+    result, rows = scrubbing(d, fresh, i, group)
+    result.rows = list(rows)
+    return result
+
+
+def scrubbing(d, fresh, i, group=""):
+    """`price()` as a stream, for a send that writes its rows while it scrubs. Every query (prices,
+    the channel's rules; the opt-outs and recent sends are in `fresh`) happens here, before any
+    row; returns (the Quote, without rows, and an iterator of its rows). Consuming the iterator
+    scrubs the recipients in order and fills the Quote's items, unpriced and refused as it goes,
+    and its cost and accepted count at the end: the Quote is complete once the iterator is
+    exhausted. It runs no query, so it can feed a COPY."""
+    adapter, account, product, outgoing, now = d.adapter, d.account, d.product, d.outgoing, d.now
+    version, addresses, prepared = d.version, d.addresses, d.prepared
+    common = scrub.build(account, product, version=version, fresh=fresh, i=i)
+    ctx = adapter.scrub_context(account, product, version=version, outgoing=outgoing, prepared=prepared, now=now)
     result = Quote(product=product, priority=adapter.priority(product, len(outgoing)))
     result.numbers = {n[0] for n in addresses.values() if n}
-    common = scrub.build(
-        account,
-        product,
-        adapter,
-        version=version,
-        numbers=result.numbers,
-        scopes={adapter.consent_scope(o) for o in outgoing},
-        texts={adapter.text(p) for p in prepared.values()},
-        tags=tags,
-        now=now,
-    )
-    ctx = adapter.scrub_context(account, product, version=version, outgoing=outgoing, prepared=prepared, now=now)
     # Over the distinct inputs only: what a row or a refused record stores as `mobile`.
     result.unique = len({n[0] if n else to.replace("\x00", "")[:16] for to, n in addresses.items()})
-    return result, _scrubbed(result, adapter, outgoing, addresses, prepared, common, ctx, schedule, now, group)
+    return result, _scrubbed(result, d, common, ctx, group)
 
 
-def _scrubbed(result, adapter, outgoing, addresses, prepared, common, ctx, schedule, now, group):
+def _scrubbed(result, d, common, ctx, group):
     """The per-recipient rules of `scrubbing()`: yields each priced message's row."""
+    adapter, outgoing, now, schedule = d.adapter, d.outgoing, d.now, d.schedule
+    addresses, prepared = d.addresses, d.prepared
+    key_of = adapter.content_key
     send_at = schedule or now
     submitted = message_time(now)
-    key_of = adapter.content_key
     prices, suppressed, recent = common.prices, common.suppressed, common.recent
     content_results = {}
     seen = set()
@@ -334,114 +359,342 @@ def submit(
     tags=(),
     rules_version=None,
 ):
-    """Accept a submission. Every message is scrubbed (`scrubbing`, as `quote` does; a batch that
+    """Accept a submission. Every message is scrubbed (`price`, as `quote` does; a batch that
     `persist.streams()` is scrubbed into its COPY); the accepted ones are persisted and then paid
     with one debit, in the same transaction; dispatch is queued after commit. A failure anywhere
     before the commit (a rule, the COPY, the debit) leaves no row and charges nothing. A retried
     request with the same idempotency key (per account, 24 h) returns the first answer and
     charges nothing; the same key with another request (`request_hash` differs) raises Conflict.
-    An API send's actor is its key's holder, recorded on the batch and the debit."""
-    adapter = channels.get(channel)
-    now = timezone.now()
+    An API send's actor is its key's holder, recorded on the batch and the debit.
+
+    Concurrent sends of one process are accepted together (`group_commit`, `accept`); each gets
+    the answer it would get alone. A streamed batch is accepted alone (`_streamed`)."""
+    channels.get(channel)  # an unknown channel is the caller's error, raised here
     if actor is None and api_key is not None:
         actor = api_key.holder
     if idempotency_key and (what := text.problem(idempotency_key)):  # from `custom`, stored with the batch
         raise ValidationFailed({"custom": [text.message("custom", what)]})
-    if idempotency_key:
-        earlier = _earlier(account, idempotency_key, now)
-        if earlier:
-            return _replay(earlier, idempotency_key, request_hash)
-    if len(outgoing) <= settings.SEND_MAX_RECIPIENTS:  # a larger request is a 422 of its own (quote)
-        budget.reserve(account, len(outgoing))
-    # A batch PostgreSQL takes by COPY is scrubbed while the COPY runs: the server inserts and
-    # indexes the rows on the other core while this one scrubs and formats the next ones. Smaller
-    # sends are scrubbed first, so the transaction (shared by a group of pushes) stays short.
-    stream = persist.streams(len(outgoing))
-    group = uuid.uuid4()  # the batch's `group_id`, in every answer item's id
-    plan, rows = scrubbing(
+    send = Send(
         account=account,
         channel=channel,
         product_code=product_code,
         outgoing=outgoing,
+        name=name,
         schedule=schedule,
+        idempotency_key=idempotency_key or None,
+        request_hash=request_hash,
+        api_key=api_key,
+        actor=actor,
+        source=source,
         tags=tags,
         rules_version=rules_version,
-        now=now,
-        group=str(group),
+        now=timezone.now(),
     )
-    batch = Batch(
-        uuid=group,
-        account=account,
-        api_key=api_key,
-        created_by=actor,
-        name=name[:200],
-        source=source,
-        product=plan.product,
-        channel=channel,
-        scheduled_at=schedule,
-        idempotency_key=idempotency_key or None,
-        request_hash=request_hash if idempotency_key else "",
-        created_at=now,
-    )
-    if not stream:
-        plan.rows = list(rows)
-        _settle(batch, plan)  # the answer is stored with the batch in one INSERT
-
-    def write():
-        # Run again alone when its group is rolled back (group_commit): start from an unsaved batch.
-        batch.pk, batch._state.adding = None, True
-        batch.save()
-        columns, written = persist.messages(
-            adapter,
-            batch,
-            rows if stream else plan.rows,
-            now=now,
-            priority=plan.priority,
-            product_code=plan.product.code,
-            numbers=plan.numbers,
-        )
-        if stream:  # every recipient is scrubbed now: the totals and the answer are known
-            _settle(batch, plan)
-            batch.save(update_fields=_SETTLED)
-        persist.refused(batch, plan.unpriced, now=now, product_code=plan.product.code)
-        rollups.record_written(
-            batch,
-            columns=columns,
-            rows=written,
-            refused=plan.unpriced,
-            product_code=plan.product.code,
-            submitted_at=now,
-        )
-        if batch.accepted and not schedule:
-            transaction.on_commit(lambda: enqueue(batch.pk, channel, plan.priority))
-        # The debit is the last step (run after every other write of the group, and after the
-        # COPY): its wallet row lock serialises the account's concurrent sends, so it is taken as
-        # late as it can be.
-        return pay if plan.cost > 0 else None
-
-    def pay():
-        credits.debit_new(
-            account=account,
-            amount=plan.cost,
-            reason=f"{adapter.label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
-            reference=str(batch.uuid),
-            actor=actor,
-            api_key=api_key,
-            key=f"batch:{batch.uuid}",
-        )
-
     try:
-        # A streamed batch commits alone: its write (the scrub included) is seconds long, pushes
-        # grouped behind it would wait for it, and its rows cannot be scrubbed twice.
-        if stream:
-            group_commit.alone(write)
-        else:
-            group_commit.run(write)
+        if persist.streams(len(outgoing)):
+            return _streamed(send)
+        return _SENDS.run(send)
     except IntegrityError:
         if idempotency_key:  # a concurrent identical request won the race: answer with its result
             earlier = Batch.objects.for_account(account).get(idempotency_key=idempotency_key)
             return _replay(earlier, idempotency_key, request_hash)
         raise
+
+
+@dataclass(eq=False)
+class Send(group_commit.Member):
+    """One `submit()` on its way through `accept`: its arguments, then what each step made."""
+
+    account: object
+    channel: str
+    product_code: str
+    outgoing: list
+    name: str = ""
+    schedule: object = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    api_key: object = None
+    actor: object = None
+    source: str = "api"
+    tags: tuple = ()
+    rules_version: tuple | None = None
+    now: object = field(default_factory=timezone.now)
+    reserved: bool = False  # its recipients are counted (never twice, even when handled again)
+    plan: Quote | None = None
+    batch: Batch | None = None
+
+    def checked(self):
+        return draft(
+            account=self.account,
+            channel=self.channel,
+            product_code=self.product_code,
+            outgoing=self.outgoing,
+            schedule=self.schedule,
+            tags=self.tags,
+            rules_version=self.rules_version,
+            now=self.now,
+        )
+
+    def prepare(self, plan, group):
+        """The batch (`uuid` `group`, as in the answer's ids) that will hold `plan`, not yet
+        settled (`_settle`)."""
+        self.plan = plan
+        self.batch = Batch(
+            uuid=group,
+            account=self.account,
+            api_key=self.api_key,
+            created_by=self.actor,
+            name=self.name[:200],
+            source=self.source,
+            product=plan.product,
+            channel=self.channel,
+            scheduled_at=self.schedule,
+            idempotency_key=self.idempotency_key,
+            request_hash=self.request_hash if self.idempotency_key else "",
+            created_at=self.now,
+        )
+
+    def rows(self):
+        """Its message rows, for `persist.messages_many` (once its batch is saved)."""
+        plan = self.plan
+        return persist.Rows(
+            channels.get(self.channel), self.batch, plan.rows, self.now, plan.priority, plan.product.code
+        )
+
+    def refused_records(self):
+        plan = self.plan
+        return persist.refused_records(self.batch, plan.unpriced, now=self.now, product_code=plan.product.code)
+
+    def count(self, columns, rows, rollup):
+        """Its rollups, added to `rollup` from the rows written (nothing read back)."""
+        plan = self.plan
+        rollups.record_written(
+            self.batch,
+            columns=columns,
+            rows=rows,
+            refused=plan.unpriced,
+            product_code=plan.product.code,
+            submitted_at=self.now,
+            into=rollup,
+        )
+
+    def charge(self):
+        batch, label = self.batch, channels.get(self.channel).label
+        return credits.Charge(
+            account=self.account,
+            amount=self.plan.cost,
+            reason=f"{label} {batch.uuid} ({batch.accepted} message{pluralize(batch.accepted)})",
+            key=f"batch:{batch.uuid}",
+            actor=self.actor,
+            api_key=self.api_key,
+            reference=str(batch.uuid),
+        )
+
+    @property
+    def dispatched(self):
+        return bool(self.batch.accepted) and not self.schedule
+
+
+def accept(sends):
+    """Accept a group of sends (in arrival order; `group_commit`), each step done once for the
+    group: the idempotency lookup, the recipients budget, the scrub's reads of opt-outs and recent
+    messages, one transaction for every batch, one debit per wallet, one dispatch task per queue.
+    Each send is answered as it would be alone, after the sends ahead of it: a retried request
+    replays, a refused one fails alone, a repeat of an earlier member's message is REPEATED."""
+    sends = _replays(sends)
+    sends = _reserve(sends)
+    sends = _plan(sends)
+    if sends:
+        _commit(sends)
+
+
+def _replays(sends):
+    """Retried requests get their first answer (one query for the group). A second member with
+    the key of an earlier one waits for it, then replays it (`alone`)."""
+    keyed = [s for s in sends if s.idempotency_key]
+    if not keyed:
+        return sends
+    # Several accounts' batches in one read (a system-side read): each is matched to its own
+    # account's key below, never to another account's.
+    earlier = {
+        (b.account_id, b.idempotency_key): b
+        for b in Batch.objects.filter(
+            account_id__in={s.account.pk for s in keyed},
+            idempotency_key__in={s.idempotency_key for s in keyed},
+            created_at__gte=min(s.now for s in keyed) - REPLAY_WINDOW,
+        )
+    }
+    live, taken = [], set()
+    for send in sends:
+        key = (send.account.pk, send.idempotency_key)
+        if send.idempotency_key:
+            first = earlier.get(key)
+            if first is not None and first.created_at >= send.now - REPLAY_WINDOW:
+                first.account = send.account  # the caller's own account object, as a lookup by it gives
+                send.result = _answer(send, lambda s=send, b=first: _replay(b, s.idempotency_key, s.request_hash))
+                continue
+            if key in taken:
+                send.alone = True
+                continue
+            taken.add(key)
+        live.append(send)
+    return live
+
+
+def _reserve(sends):
+    """The group's recipients counted against each account's budget (one round trip)."""
+    counting = [s for s in sends if not s.reserved and len(s.outgoing) <= settings.SEND_MAX_RECIPIENTS]
+    # A larger request is a 422 of its own (draft), before any budget.
+    refusals = budget.reserve_many([(s.account, len(s.outgoing)) for s in counting])
+    for send, refusal in zip(counting, refusals, strict=True):
+        send.reserved = True
+        send.error = refusal
+    return [s for s in sends if s.error is None]
+
+
+def _plan(sends):
+    """Each send checked, scrubbed and priced, in order, from reads shared by the group; the rows
+    of each are seen by the repetition rule of the sends after it."""
+    drafts = []
+    for send in sends:
+        if (d := _answer(send, send.checked)) is not None:
+            drafts.append((send, d))
+    fresh = scrub.Fresh([d.wanted() for _, d in drafts])
+    planned = []
+    for i, (send, d) in enumerate(drafts):
+        group = uuid.uuid4()  # the batch's `group_id`, in every answer item's id
+        plan = _answer(send, lambda d=d, i=i, g=str(group): price(d, fresh, i, g))
+        if plan is None:
+            continue
+        send.prepare(plan, group)
+        _settle(send.batch, plan)  # the answer is stored with the batch in one INSERT
+        fresh.written(i, d.adapter.columns, plan.rows)
+        planned.append(send)
+    return planned
+
+
+def _answer(send, step):
+    """`step()`'s value, or None: an error of the step is the send's answer, and the group goes
+    on without it."""
+    try:
+        return step()
+    except Exception as exc:  # noqa: BLE001 - the send's own answer, raised to its caller
+        send.error = exc
+        return None
+
+
+def _commit(sends):
+    """One transaction: every batch and its rows (`_write`), then one debit per wallet (the
+    wallet row lock, which serialises an account's sends, held for the shortest time), one
+    commit, then the dispatch. If anything in it fails, each send is handled again alone
+    (`group_commit`), so the failure is answered to the send it belongs to, exactly as without
+    grouping."""
+    committed = []
+    try:
+        with transaction.atomic():
+            # First of the hooks after the commit: once it has run, the writes are durable, and a
+            # later hook's failure (queueing dispatch) must not run them again.
+            transaction.on_commit(lambda: committed.append(True))
+            _write(sends)
+            charges = [send.charge() for send in sends if send.plan.cost > 0]
+            if charges:
+                credits.debit_many(charges)
+            transaction.on_commit(lambda: _dispatch(sends))
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, or retried alone
+        if not committed:
+            for send in sends:  # handled again, a send plans afresh: a new batch, unsaved
+                if len(sends) == 1:
+                    send.error = exc
+                else:
+                    send.alone = True
+            return
+        # Committed; a batch whose dispatch was not queued is picked up by the sweep.
+        log.exception("a hook after a group commit failed")
+    for send in sends:
+        send.result = Submission(batch=send.batch, items=send.plan.items)
+
+
+def _write(sends):
+    """Every send's batch (one INSERT), message rows (one INSERT for the small batches, a COPY
+    for each large one), refused numbers (one INSERT) and rollups (one upsert)."""
+    batches = [send.batch for send in sends]
+    if connection.features.can_return_rows_from_bulk_insert:
+        Batch.objects.bulk_create(batches)
+    else:
+        for batch in batches:
+            batch.save()
+    written = persist.messages_many([send.rows() for send in sends])
+    refused = [record for send in sends for record in send.refused_records()]
+    if refused:
+        RefusedNumbers.objects.bulk_create(refused)
+    rollup = rollups.Deltas()
+    for send, (columns, rows) in zip(sends, written, strict=True):
+        send.count(columns, rows, rollup)
+    rollups.apply(rollup)
+
+
+def _dispatch(sends):
+    """One dispatch task per queue for the group's batches (one batch: the single-batch task)."""
+    queued = {}
+    for send in sends:
+        if send.dispatched:
+            queued.setdefault((send.channel, send.plan.priority), []).append(send.batch.pk)
+    for (channel, priority), ids in queued.items():
+        if len(ids) == 1:
+            enqueue(ids[0], channel, priority)
+        else:
+            enqueue_many(ids, channel, priority)
+
+
+_SENDS = group_commit.GroupCommit(accept)
+
+
+def _streamed(send):
+    """Accept a send whose batch `persist.streams()`, alone and outside the group commit: its
+    scrub runs inside the transaction, into the COPY, so the write is seconds long (pushes grouped
+    behind it would wait) and its rows cannot be scrubbed twice. The same steps as `accept`, for
+    one send: the replay, the budget, the scrub's reads, then the batch, the rows as they are
+    scrubbed, the totals, the refused numbers, the rollups and the debit last (its wallet row lock
+    held for the shortest time), dispatch after the commit. A failure before the commit (a rule,
+    the COPY, the debit) leaves no row and charges nothing."""
+    if send.idempotency_key:
+        _replays([send])
+        if send.result is not None or send.error is not None:
+            return send.outcome()
+    _reserve([send])
+    if send.error is not None:
+        raise send.error
+    d = send.checked()
+    group = uuid.uuid4()
+    plan, rows = scrubbing(d, scrub.Fresh([d.wanted()]), 0, str(group))
+    send.prepare(plan, group)
+    batch, product_code = send.batch, plan.product.code
+    with transaction.atomic():
+        batch.save()
+        columns, written = persist.messages(
+            d.adapter,
+            batch,
+            rows,
+            now=send.now,
+            priority=plan.priority,
+            product_code=product_code,
+            numbers=plan.numbers,
+        )
+        _settle(batch, plan)  # every recipient is scrubbed now: the totals and the answer are known
+        batch.save(update_fields=_SETTLED)
+        persist.refused(batch, plan.unpriced, now=send.now, product_code=product_code)
+        rollups.record_written(
+            batch,
+            columns=columns,
+            rows=written,
+            refused=plan.unpriced,
+            product_code=product_code,
+            submitted_at=send.now,
+        )
+        if plan.cost > 0:
+            credits.debit_many([send.charge()])
+        if send.dispatched:
+            transaction.on_commit(lambda: enqueue(batch.pk, send.channel, plan.priority))
     return Submission(batch=batch, items=plan.items)
 
 

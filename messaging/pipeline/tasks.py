@@ -1,5 +1,7 @@
 """Celery entry points of the pipeline: thin, take ids, safe to run twice."""
 
+import logging
+
 from celery import shared_task
 
 from messaging.pipeline import connectors, dispatch, lookups, partitions, receipts, retention, sweep
@@ -9,6 +11,21 @@ from messaging.pipeline import connectors, dispatch, lookups, partitions, receip
 def dispatch_batch(batch_id, connector=None):
     """Hand a batch's queued messages to its connector (`messaging.pipeline.dispatch`)."""
     dispatch.dispatch(batch_id, connector)
+
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def dispatch_batches(batch_ids):
+    """`dispatch_batch` for the batches of sends committed together, one after another. One that
+    fails is logged and left to the sweep (which finds its messages wherever they stopped), so it
+    never holds back the others."""
+    for batch_id in batch_ids:
+        try:
+            dispatch.dispatch(batch_id)
+        except Exception:  # noqa: BLE001 - the sweep recovers it; the next batch still goes
+            log.exception("dispatching batch %s failed; the sweep will push it on", batch_id)
 
 
 @shared_task(acks_late=True)

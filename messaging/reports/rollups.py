@@ -213,10 +213,12 @@ def record_accepted(batch):
     apply(deltas)
 
 
-def record_written(batch, *, columns, rows, refused, product_code, submitted_at):
+def record_written(batch, *, columns, rows, refused, product_code, submitted_at, into=None):
     """`record_accepted` for the caller that holds what it just wrote: `rows` are message tuples in
     `columns` order, `refused` quote's `unpriced` entries. Grouped in memory, so the hot path (a
-    push) reads nothing back; the counts are the ones the GROUP BY over the batch would give."""
+    push) reads nothing back; the counts are the ones the GROUP BY over the batch would give.
+    With `into` (a Deltas), the counts are added to it for the caller to `apply()` with others
+    (the batches committed together: one upsert for all of them)."""
     at = {name: i for i, name in enumerate(columns)}
     names = ("sender", "template_id", "iso", "operator", "state", "status", "status_code")
     present = [name for name in names if name in at]
@@ -239,7 +241,7 @@ def record_written(batch, *, columns, rows, refused, product_code, submitted_at)
         return
     zones = Zones()
     zones.zones[batch.account_id] = zone(batch.account.time_zone)  # the account is loaded: no query
-    deltas = Deltas()
+    deltas = Deltas() if into is None else into
     for (sender, template_id, iso, operator, state, status, code), (n, units, charges) in sums.items():
         key = _key(
             zones,
@@ -256,7 +258,8 @@ def record_written(batch, *, columns, rows, refused, product_code, submitted_at)
         )
         refunds = charges if refunded(batch.channel, state, status, code) else Decimal(0)
         deltas.add(key, +1, messages=n, units=units, cost=charges, refunds=refunds)
-    apply(deltas)
+    if into is None:
+        apply(deltas)
 
 
 def record_changed(moving, *, status, code=None, final, refund=False, lock=False):

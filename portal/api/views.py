@@ -2,6 +2,7 @@
 
 from rest_framework.views import APIView
 
+from portal.api import throttling
 from portal.api.pagination import V2Pagination
 from portal.api.request import V2Request
 from portal.api.responses import v2_response
@@ -25,6 +26,11 @@ class V2APIView(APIView):
         refused = text.pair_refusals((k, v) for k, values in params.lists() for v in values)
         if refused:
             raise ValidationFailed(refused)
+
+    def permission_denied(self, request, message=None, code=None):
+        # Refused before the throttle: the request authentication counted is not counted.
+        throttling.give_back(getattr(request, "auth", None))
+        super().permission_denied(request, message=message, code=code)
 
     # Per HTTP method, the key scope the request needs (portal.api.scopes); checked by the one
     # permission class every view uses. A method left out is refused, never open.

@@ -61,6 +61,39 @@ def incr_many(amounts, *, timeout):
     return {key: incr(key, amount, timeout=timeout) for key, amount in amounts.items()}
 
 
+def incr_each(pairs, *, timeout):
+    """`incr()` for each (key, amount) in order, a key possibly more than once, in one round trip
+    on Redis; returns the value after each step, as successive `incr()` calls would."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    backend, client = _redis()
+    if client is None:
+        return [incr(key, amount, timeout=timeout) for key, amount in pairs]
+    pipe = client.pipeline(transaction=False)
+    for key, amount in pairs:
+        name = backend.make_and_validate_key(key)
+        pipe.incrby(name, amount)
+        pipe.expire(name, timeout, nx=True)
+    return [int(v) for v in pipe.execute()[::2]]
+
+
+def read_and_incr(keys, counter, amount=1, *, timeout):
+    """`cache.get_many(keys)` and `incr(counter, amount)` in one round trip on Redis (a request's
+    reads and its rate-limit count); returns (the values found, the counter's new value)."""
+    backend, client = _redis()
+    if client is None:
+        return backend.get_many(keys), incr(counter, amount, timeout=timeout)
+    name = backend.make_and_validate_key(counter)
+    pipe = client.pipeline(transaction=False)
+    pipe.mget([backend.make_and_validate_key(key) for key in keys])
+    pipe.incrby(name, amount)
+    pipe.expire(name, timeout, nx=True)
+    values, count, _ = pipe.execute()
+    loads = backend._cache._serializer.loads
+    return {key: loads(v) for key, v in zip(keys, values, strict=True) if v is not None}, int(count)
+
+
 # DECRBY only on a counter that still exists: on an expired one it would create a negative
 # counter with no expiry.
 _GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decrby', KEYS[1], ARGV[1]) end"

@@ -10,6 +10,8 @@ from time import monotonic
 from django.core.cache import cache
 from django.db import transaction
 
+from portal.core import counters
+
 ALL_ACCOUNTS = "all"
 CACHE_TTL = 60.0  # seconds a process may reuse an account's rules data; bounds memory of idle accounts
 _CACHED = {}
@@ -42,6 +44,13 @@ def versions(account):
     on, so every lookup of that request sees the same rules."""
     found = cache.get_many([_key(account), _key(None)])
     return found.get(_key(account)), found.get(_key(None))
+
+
+def versions_counting(account, counter, *, timeout):
+    """`versions(account)` and one more on the expiring counter `counter` (a request's rate
+    limit), in one round trip: (version, the counter's new value)."""
+    found, count = counters.read_and_incr([_key(account), _key(None)], counter, timeout=timeout)
+    return (found.get(_key(account)), found.get(_key(None))), count
 
 
 def request_versions(request, account):

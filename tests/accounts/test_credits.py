@@ -411,3 +411,41 @@ def test_concurrent_new_batch_debits_never_overdraw(product_rows):
     debits = LedgerEntry.objects.filter(account=account, kind=LedgerKind.DEBIT)
     assert sorted(e.balance_after for e in debits) == [Decimal(n) for n in range(50)]
     assert_chain(account)
+
+
+# Several new-batch debits at once (sends committed together)
+
+
+def _charge(account, amount, n, product_code=""):
+    return credits.Charge(account, amount, f"batch {n}", f"batch:{n}", product_code, reference=f"b{n}")
+
+
+def test_debit_many_writes_one_entry_per_charge_in_order_as_one_debit_after_another(account, other_account):
+    ids = credits.debit_many(
+        [_charge(account, "1.5", 1), _charge(other_account, "4", 2), _charge(account, "2", 3), _charge(account, "3", 4)]
+    )
+    entries = LedgerEntry.objects.in_bulk(ids)
+    assert [entries[i].reference for i in ids] == ["b1", "b2", "b3", "b4"]
+    assert [entries[i].amount for i in ids] == [Decimal("-1.5"), Decimal("-4"), Decimal("-2"), Decimal("-3")]
+    assert [entries[i].balance_after for i in ids] == [Decimal("98.5"), Decimal("46"), Decimal("96.5"), Decimal("93.5")]
+    assert credits.balance(account) == Decimal("93.5") and credits.balance(other_account) == Decimal("46")
+    assert_chain(account)
+    assert_chain(other_account)
+
+
+def test_debit_many_changes_nothing_when_a_wallet_cannot_cover_its_charges(account, other_account):
+    with pytest.raises(InsufficientCredit):
+        credits.debit_many([_charge(other_account, "4", 1), _charge(account, "60", 2), _charge(account, "40.0001", 3)])
+    assert credits.balance(account) == Decimal("100") and credits.balance(other_account) == Decimal("50")
+    assert len(ledger(account)) == 1 and len(ledger(other_account)) == 1
+
+
+def test_debit_many_takes_one_statement_per_wallet(account):
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement debit is PostgreSQL's")
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        credits.debit_many([_charge(account, "1", n) for n in range(5)])
+    assert len(queries) == 1
+    assert_chain(account)

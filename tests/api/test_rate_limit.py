@@ -7,6 +7,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.models import ApiKey
+from accounts.services import apikeys
+from portal.core import counters
 from tests.api.helpers import bearer
 from tests.factories import make_key
 
@@ -99,3 +102,31 @@ def test_with_redis_url_the_counters_live_in_redis(api_client, api_key_and_secre
             res = api_client.get(BALANCE)
     assert res.status_code == 429
     assert cache.get(f"ratelimit:key:{api_key_and_secret[0].pk}:{int(start // 60)}") == 4
+
+
+def test_a_kept_key_is_counted_once_per_request_with_its_rules_version(api_client, limited):
+    # From the second request on, the key is kept by the process: authentication counts the
+    # request in the round trip that reads the rules version, and the throttle counts nothing more.
+    with mock.patch("portal.core.counters.read_and_incr", wraps=counters.read_and_incr) as together:
+        remaining = [api_client.get(BALANCE)["X-RateLimit-Remaining"] for _ in range(3)]
+    assert remaining == ["2", "1", "0"]
+    assert together.call_count == 2  # not the first request: its key was read from the table
+    assert api_client.get(BALANCE).status_code == 429
+
+
+def test_a_request_refused_for_its_scope_or_address_does_not_spend_the_budget(api_client, limited):
+    _, secret = make_key(limited, scopes=["read"])
+    reader = bearer(secret)
+    assert reader.get(BALANCE).status_code == 200  # 2 left on this key
+    for _ in range(4):  # the key is kept now: each of these was counted with its version, then given back
+        assert reader.post("/api/v2/sms/send", {}).status_code == 403
+    assert reader.get(BALANCE)["X-RateLimit-Remaining"] == "1"
+    apikeys.forget_cached_keys()
+    key = ApiKey.objects.get(key_hash=apikeys.hash_key(secret))
+    key.ip_whitelist = ["192.0.2.1/32"]
+    key.save()
+    for _ in range(3):
+        assert reader.get(BALANCE).status_code == 403  # not from the whitelisted address
+    key.ip_whitelist = []
+    key.save()
+    assert reader.get(BALANCE)["X-RateLimit-Remaining"] == "0"

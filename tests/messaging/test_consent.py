@@ -3,6 +3,8 @@
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import AuditEvent
 from messaging import consent
@@ -261,3 +263,42 @@ def test_clear_removes_one_channels_opt_outs(account):
     assert consent.clear_opt_outs(account=account, channel="sms") == 2
     assert list(Unsubscriber.objects.filter(account=account).values_list("channel", flat=True)) == ["voice"]
     assert AuditEvent.objects.get(account=account, action="unsubscriber.cleaned").metadata == {"deleted": 2}
+
+
+@pytest.fixture
+def opt_outs(account, other_account):
+    """Opt-outs of every scope, in two accounts, on two channels."""
+    numbers = ["447400000001", "447400000002", "447400000003"]
+    opt_out(account, numbers[0])
+    opt_out(account, numbers[1], scope="product", value="G")
+    opt_out(account, numbers[1], scope="sender", value="Acme")
+    opt_out(account, numbers[2], scope="tag", value="promo")
+    opt_out(account, numbers[2], channel="whatsapp")
+    opt_out(other_account, numbers[1])
+    return numbers
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_asking_together_answers_as_asking_one_by_one(account, other_account, opt_outs, data):
+    ask = st.builds(
+        consent.Ask,
+        account=st.sampled_from([account, other_account]),
+        channel=st.sampled_from(["sms", "whatsapp"]),
+        numbers=st.lists(st.sampled_from([*opt_outs, "447400000009"]), max_size=3).map(tuple),
+        product_code=st.sampled_from([None, "G", "g", "T"]),
+        sender=st.sampled_from([None, "Acme", "ACME", "acme", "Other"]),
+        tags=st.sampled_from([(), ("promo",), ("PROMO", "x")]),
+    )
+    asks = data.draw(st.lists(ask, min_size=1, max_size=5))
+    with CaptureQueriesContext(connection) as queries:
+        together = consent.suppressed_sets(asks)
+    alone = [
+        consent.suppressed_set(
+            a.account, a.channel, a.numbers, product_code=a.product_code, sender=a.sender, tags=a.tags
+        )
+        for a in asks
+    ]
+    assert together == alone
+    if len(asks) > 1:
+        assert len(queries) <= 1  # one read for the whole group

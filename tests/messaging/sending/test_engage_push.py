@@ -107,3 +107,24 @@ def test_a_service_change_reaches_the_cached_send_rules_at_once(api_client, acco
     set_account_products(account, ["P"])  # the transactional service is switched off
     res = api_client.post(URL, body(transactionID="b"), format="json")
     assert res.status_code == 422 and res.json()["data"][0]["param"] == "type"
+
+
+def test_a_push_skips_the_page_only_middleware_and_keeps_every_security_header(
+    client, api_key_and_secret, sending_setup, django_capture_on_commit_callbacks, settings
+):
+    # The browser's session and CSRF cookies mean nothing to the push path: a request carrying
+    # them is answered as one without, with no cookie set, and the key still decides.
+    client.cookies["sessionid"] = "not-a-session"
+    client.cookies["csrftoken"] = "x" * 32
+    with django_capture_on_commit_callbacks(execute=True):
+        res = client.post(
+            URL, body(), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_key_and_secret[1]}"
+        )
+    assert res.status_code == 200
+    assert res["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    assert res["X-Frame-Options"] == "DENY" and res["X-Content-Type-Options"] == "nosniff"
+    assert res["Referrer-Policy"] and res["Server-Timing"].startswith("app;dur=")
+    assert "Cookie" not in res.get("Vary", "") and not res.cookies
+    assert not hasattr(res.wsgi_request, "session")  # no session was looked up
+    refused = client.post(URL, body(), content_type="application/json")  # the cookies are no credential
+    assert refused.status_code == 401

@@ -13,7 +13,7 @@ from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
 from messaging.channels.sms import sending as services
 from messaging.channels.sms.sending import Outgoing
-from messaging.pipeline import group_commit
+from messaging.pipeline import submit
 from messaging.pipeline.models import Batch, Message
 
 pytestmark = [
@@ -38,20 +38,20 @@ def sender_account(product_rows):
 
 
 def _send_together(account, count, *, key=lambda i: None):
-    """`count` threads send at once while the first group's commit is held back, so the others
-    queue behind it; returns (outcomes by thread, sizes of the groups committed)."""
+    """`count` threads send at once while the first group is held back, so the others queue
+    behind it; returns (outcomes by thread, sizes of the groups handled, the two queueing mocks)."""
     sizes, outcomes = [], {}
-    original = group_commit.GroupCommit._commit
+    original = submit._SENDS.handler
     first = threading.Event()
 
-    def commit(jobs):
-        if not sizes:  # the first send's commit waits until every other send has queued behind it
+    def handler(members):
+        if not sizes:  # the first send's group waits until every other send has queued behind it
             first.set()
             deadline = time.monotonic() + 30
-            while len(group_commit._GROUP._pending) < count - 1 and time.monotonic() < deadline:
+            while len(submit._SENDS._pending) < count - 1 and time.monotonic() < deadline:
                 time.sleep(0.01)
-        sizes.append(len(jobs))
-        original(jobs)
+        sizes.append(len(members))
+        original(members)
 
     def send(i):
         try:
@@ -69,32 +69,36 @@ def _send_together(account, count, *, key=lambda i: None):
             connections.close_all()
 
     with (
-        mock.patch.object(group_commit.GroupCommit, "_commit", staticmethod(commit)),
+        mock.patch.object(submit._SENDS, "handler", handler),
         mock.patch("messaging.pipeline.submit.enqueue") as enqueue,
+        mock.patch("messaging.pipeline.submit.enqueue_many") as enqueue_many,
     ):
         threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    return outcomes, sizes, enqueue
+    return outcomes, sizes, (enqueue, enqueue_many)
 
 
 def test_waiting_sends_commit_together_and_each_is_paid_once(sender_account):
-    outcomes, sizes, enqueue = _send_together(sender_account, 6)
+    outcomes, sizes, (enqueue, enqueue_many) = _send_together(sender_account, 6)
     assert sizes == [1, 5]  # the five that waited shared one transaction
     assert all(not isinstance(o, Exception) and o.batch.accepted == 1 for o in outcomes.values())
     assert credits.balance(sender_account) == Decimal("94")
     assert LedgerEntry.objects.filter(account=sender_account, kind=LedgerKind.DEBIT).count() == 6
     assert Batch.objects.filter(account=sender_account).count() == 6 == Message.objects.count()
-    assert enqueue.call_count == 6  # every batch queued once, after its commit
+    # Every batch queued once, after its commit: the first alone, the five in one task.
+    assert enqueue.call_count == 1 and enqueue_many.call_count == 1
+    queued = [enqueue.call_args.args[0], *enqueue_many.call_args.args[0]]
+    assert sorted(queued) == sorted(o.batch.pk for o in outcomes.values())
 
 
-def test_a_duplicate_key_in_a_group_fails_only_itself_and_replays(sender_account):
-    # Threads 1 and 2 reuse one idempotency key: the group fails on the unique key, every write
-    # is run again alone, and the loser answers with the winner's batch.
+def test_a_duplicate_key_in_a_group_waits_for_the_first_and_replays_it(sender_account):
+    # Threads 1 and 2 reuse one idempotency key in one group: the later one is handled after the
+    # group has committed, alone, and answers with the first one's batch.
     outcomes, sizes, _ = _send_together(sender_account, 4, key=lambda i: "custom:same" if i in (1, 2) else None)
-    assert sizes == [1, 3]
+    assert sizes == [1, 3, 1]
     batches = {i: o.batch.pk for i, o in outcomes.items()}
     assert batches[1] == batches[2]
     assert {outcomes[1].replayed, outcomes[2].replayed} == {True, False}
@@ -104,14 +108,18 @@ def test_a_duplicate_key_in_a_group_fails_only_itself_and_replays(sender_account
 
 
 def test_a_failing_hook_after_the_commit_does_not_write_again(sender_account, caplog):
-    runs = []
-
-    def work():
-        runs.append(1)
-        credits.top_up(account=sender_account, amount="1")
-        connection.on_commit(lambda: 1 / 0)
-
-    group_commit.GroupCommit._commit([group_commit._Job(work), group_commit._Job(lambda: None)])
-    assert len(runs) == 1  # committed: not run again alone
-    assert credits.balance(sender_account) == Decimal("101")
+    sends = [
+        submit.Send(
+            account=sender_account,
+            channel="sms",
+            product_code="G",
+            outgoing=[Outgoing(to=f"44740013{i:04d}", sender="Group", message="Hi")],
+        )
+        for i in range(2)
+    ]
+    with mock.patch("messaging.pipeline.submit.enqueue_many", side_effect=ConnectionError("broker down")):
+        submit.accept(sends)
+    assert [s.outcome().batch.accepted for s in sends] == [1, 1]  # committed: answered, not run again
+    assert Batch.objects.filter(account=sender_account).count() == 2
+    assert credits.balance(sender_account) == Decimal("98")
     assert "a hook after a group commit failed" in caplog.text

@@ -2,16 +2,23 @@
 per-key request limit: a send that would go over it is refused whole with a 429 in the v2 envelope
 and Retry-After, on every send path; the next minute's window takes it again."""
 
+import itertools
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from messaging.pipeline import budget
 from messaging.pipeline.models import Batch, RefusedNumbers
 from portal.core.errors import TooManyRequests, ValidationFailed
 
 SEND = "/api/v2/sms/send"
+_fresh_ids = itertools.count(10_000_000, 100)  # account ids no other test uses: counters of their own
 OTP = "Your OTP is 4821. Do not share it."
 
 
@@ -109,3 +116,29 @@ def test_zero_turns_the_budget_off(api_client, account, sending_setup, settings)
 def test_reserve_refuses_a_request_no_minute_could_take(account, small_budget):
     with pytest.raises(ValidationFailed):
         budget.reserve(account, 11)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    limit=st.integers(min_value=1, max_value=12),
+    requests=st.lists(st.tuples(st.sampled_from([1, 2]), st.integers(min_value=0, max_value=14)), max_size=8),
+)
+def test_reserving_for_a_group_answers_as_reserving_one_after_another(limit, requests):
+    # Two runs over fresh accounts (their own counters): one round trip for all, and one by one.
+    with override_settings(SEND_RECIPIENTS_PER_MINUTE=limit):
+        base = next(_fresh_ids)
+        together = budget.reserve_many(
+            [(SimpleNamespace(pk=base + which), count) for which, count in requests], clock=lambda: 6000.0
+        )
+        one_by_one = []
+        for which, count in requests:
+            try:
+                budget.reserve(SimpleNamespace(pk=base + 10 + which), count, clock=lambda: 6000.0)
+                one_by_one.append(None)
+            except (TooManyRequests, ValidationFailed) as exc:
+                one_by_one.append(exc)
+    assert [type(a) for a in together] == [type(a) for a in one_by_one]
+    assert [getattr(a, "message", None) for a in together] == [getattr(a, "message", None) for a in one_by_one]
+    for which in (1, 2):
+        key = f"recipients:{{}}:{6000 // 60}"
+        assert cache.get(key.format(base + which)) == cache.get(key.format(base + 10 + which))
