@@ -59,16 +59,30 @@ def operator_of(mobile, iso, table=None):
 
 def operators(pairs):
     """The operator of each (mobile, iso), in order."""
+    operator = resolver({mobile for mobile, _ in pairs})
+    return [operator(mobile, iso) for mobile, iso in pairs]
+
+
+def resolver(mobiles):
+    """A function (mobile, iso) -> operator for numbers among `mobiles`. The ported ones among
+    them are read now, so the function runs no query: it can be called while a COPY holds the
+    connection."""
     table = _table()
     if not table.by_iso and not table.has_ported:
-        return [""] * len(pairs)
-    names = [operator_of(mobile, iso, table) for mobile, iso in pairs]
+        return _none
+    ported = {}
     if table.has_ported:
-        ported = {}
-        mobiles = list({mobile for mobile, _ in pairs})
+        mobiles = list(mobiles)
         for start in range(0, len(mobiles), PORTED_CHUNK):
             chunk = mobiles[start : start + PORTED_CHUNK]
             ported.update(PortedNumber.objects.filter(mobile__in=chunk).values_list("mobile", "operator"))
-        if ported:
-            names = [ported.get(mobile, name) for (mobile, _), name in zip(pairs, names, strict=True)]
-    return names
+
+    def operator(mobile, iso):
+        name = ported.get(mobile)
+        return operator_of(mobile, iso, table) if name is None else name
+
+    return operator
+
+
+def _none(mobile, iso):
+    return ""

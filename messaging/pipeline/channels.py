@@ -145,8 +145,9 @@ class ChannelAdapter:
         """The message row as a tuple in `columns` order."""
         raise NotImplementedError
 
-    def item(self, index, o, prepared, address, iso, charges, status, submitted, code=""):
-        """The per-recipient answer of the send request (`code`: the refusal's code, if refused)."""
+    def item(self, ident, o, prepared, address, iso, charges, status, submitted, code=""):
+        """The per-recipient answer of the send request: `ident` is its id (the position in the
+        request; `<group_id>:<position>` in a send's answer), `code` the refusal's, if refused."""
         raise NotImplementedError
 
     def copy_text(self, rows, tail):

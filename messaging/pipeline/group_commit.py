@@ -14,6 +14,8 @@ have had without grouping.
 
 A caller already inside a transaction (a page that saves more in the same atomic block, a test)
 is handled inline as a group of one: its writes must commit or roll back with the rest of its work.
+A send that is long by nature (a bulk send scrubbed while its rows are COPYed,
+`submit.submit`) never comes here: it commits alone, so no group waits behind it.
 """
 
 import logging

@@ -10,17 +10,54 @@ from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
 from messaging.operators.lookup import operators
+from messaging.operators.lookup import resolver as operator_resolver
 from messaging.pipeline.models import Message, RefusedNumbers
 from portal.core.bulk import copy_escape
 
 COPY_FROM = 500  # rows; below this an INSERT is as quick and works on every database
 
 
-def messages(adapter, batch, rows, *, now, priority, product_code):
+def streams(count):
+    """Whether a batch of `count` messages is written by COPY: its rows can then be handed to
+    `messages()` as an iterator, made while the server takes the earlier ones."""
+    return connection.vendor == "postgresql" and count > COPY_FROM
+
+
+def messages(adapter, batch, rows, *, now, priority, product_code, numbers=None):
     """Write `rows` (tuples in `adapter.columns` order) with the columns every message shares,
-    and each number's operator (messaging.operators) after the channel's columns. Returns the
-    (columns, rows) written, operator included, for the rollups."""
-    return messages_many([Rows(adapter, batch, rows, now, priority, product_code)])[0]
+    and each number's operator (messaging.operators) after the channel's columns. `rows` is a
+    list, or an iterator for a batch that `streams()`: it is consumed during the COPY, so nothing
+    may query while it runs (`numbers`, the batch's distinct numbers, lets the ported ones be read
+    before it starts). Returns the (columns, rows) written, operator included, for the rollups."""
+    if isinstance(rows, list):
+        return messages_many([Rows(adapter, batch, rows, now, priority, product_code)])[0]
+    columns, written = adapter.columns, []
+    if "mobile" in columns and "iso" in columns:
+        mobile, iso = columns.index("mobile"), columns.index("iso")
+        operator = operator_resolver(numbers if numbers is not None else ())
+        rows = _with_operator(rows, mobile, iso, operator, written)
+        columns = (*columns, "operator")
+    else:
+        rows = _kept(rows, written)
+    common = _common(columns, Rows(adapter, batch, None, now, priority, product_code))
+    # A writer thread sends while this one scrubs and formats: the server parses and indexes one
+    # block as the next is made. An exception from the rows aborts the COPY (psycopg sends COPY
+    # FAIL), and the caller's transaction rolls everything back.
+    _copy(adapter, columns, rows, common)
+    return columns, written
+
+
+def _with_operator(rows, mobile, iso, operator, written):
+    for row in rows:
+        row = (*row, operator(row[mobile], row[iso]))
+        written.append(row)
+        yield row
+
+
+def _kept(rows, written):
+    for row in rows:
+        written.append(row)
+        yield row
 
 
 class Rows(NamedTuple):
@@ -55,13 +92,19 @@ def messages_many(parts):
 
 def _with_common(part):
     """A part's (columns, rows) with the operator added, and the values every row shares."""
-    adapter, batch, rows = part.adapter, part.batch, part.rows
+    adapter, rows = part.adapter, part.rows
     columns = adapter.columns
     if "mobile" in columns and "iso" in columns:
         mobile, iso = columns.index("mobile"), columns.index("iso")
         names = operators([(row[mobile], row[iso]) for row in rows])
         rows = [(*row, name) for row, name in zip(rows, names, strict=True)]
         columns = (*columns, "operator")
+    return columns, rows, _common(columns, part)
+
+
+def _common(columns, part):
+    """The values every row of a part shares, after the channel's `columns`."""
+    adapter, batch = part.adapter, part.batch
     common = {
         "batch_id": batch.pk,
         "account_id": batch.account_id,
@@ -76,7 +119,7 @@ def _with_common(part):
     }
     for field in _defaulted(columns, tuple(common)):  # what the channel leaves out
         common[field.attname] = field.get_default()
-    return columns, rows, common
+    return common
 
 
 def _copy(adapter, columns, rows, common):
@@ -84,8 +127,8 @@ def _copy(adapter, columns, rows, common):
     blocks = adapter.copy_text(rows, tuple(common.values()))
     if blocks is None:
         blocks = copy_text(rows, tuple(common.values()))
-    # A writer thread sends while this one formats: the server parses one block as the next
-    # is built.
+    # A writer thread sends while this one formats (and, for a stream, scrubs): the server
+    # parses one block as the next is built.
     with (
         connection.cursor() as cursor,
         cursor.copy(

@@ -1,16 +1,20 @@
 """Accepting messages on any channel: validate, scrub, quote, pay once, persist, queue after commit.
 
 `quote()` is the dry run: it runs every rule and prices every message without writing anything,
-and `submit()` is `quote()` followed by the debit and the rows. The composer's preview calls
-`quote()`, so what a page estimates is what the send charges.
+and `submit()` is the same scrub (`scrubbing()`, which `quote()` runs to the end) followed by the
+rows and the debit. The composer's preview calls `quote()`, so what a page estimates is what the
+send charges.
 
 `submit()` hands its send to the process's group commit (`group_commit`): sends that arrive
 together are accepted together by `accept()`, which does each step once for the group (the
 idempotency lookup, the recipients budget, the scrub's reads, the transaction, one debit per
-wallet, the dispatch) and answers every send as it would have been answered alone.
+wallet, the dispatch) and answers every send as it would have been answered alone. A large
+batch on PostgreSQL (`persist.streams()`) is accepted alone instead (`_streamed`), scrubbed while
+its rows are COPYed (docs/sending.md, "The bulk accept path").
 """
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -45,13 +49,33 @@ _to = attrgetter("to")
 
 def distinct(outgoing, name):
     """The distinct values of one field over a request's messages (a bulk send repeats its few
-    senders and texts 100,000 times: rules about a field look at each value once)."""
-    return set(map(attrgetter(name), outgoing))
+    senders and texts 100,000 times: rules about a field look at each value once). Read once per
+    field for `Messages`."""
+    known = getattr(outgoing, "known", None)
+    if known is None:
+        return set(map(attrgetter(name), outgoing))
+    values = known.get(name)
+    if values is None:
+        values = known[name] = set(map(attrgetter(name), outgoing))
+    return values
+
+
+class Messages(list):
+    """A request's messages as the rules read them: the validation of a field asks for its
+    distinct values two or three times (text rule, length, the channel's own), each a pass over
+    100,000 messages; `distinct` keeps them here."""
+
+    __slots__ = ("known",)
+
+    def __init__(self, outgoing):
+        super().__init__(outgoing)
+        self.known = {}
 
 
 @dataclass
 class Quote:
-    """What a send would do: per-message rows and answers, and the totals."""
+    """What a send would do: per-message rows and answers, and the totals. From `scrubbing()`,
+    `rows` stays empty: they went to the caller as they were made."""
 
     product: object
     rows: list = field(default_factory=list)  # tuples in the adapter's `columns` order
@@ -64,10 +88,11 @@ class Quote:
     refused: dict = field(default_factory=dict)  # status -> count
     priority: int = 0
     unique: int = 0  # distinct recipients (as stored: E.164, or the text given for an invalid one)
+    numbers: set = field(default_factory=set)  # the distinct valid numbers (E.164 digits)
 
     @property
     def total(self):
-        return len(self.rows) + len(self.unpriced)
+        return len(self.items)  # one answer per recipient, priced or not
 
 
 @dataclass
@@ -186,6 +211,7 @@ def draft(
     now = now or timezone.now()
     version = rules_version or rules.versions(account)
     product = product or _product(account, channel, product_code, version)
+    outgoing = Messages(outgoing)
     _validate(adapter, outgoing, schedule, now)
     return Draft(
         adapter=adapter,
@@ -209,28 +235,50 @@ def quote(**request):
     return price(prepared, scrub.Fresh([prepared.wanted()]), 0)
 
 
-def price(d, fresh, i):
+def price(d, fresh, i, group=""):
     """Every message of draft `d`, scrubbed and priced: `d` is send i of `fresh` (the opt-outs
-    and recent messages read for its group)."""
+    and recent messages read for its group). Answer items are numbered by position, or
+    `<group>:<position>` given the batch's `group`."""
+    result, rows = scrubbing(d, fresh, i, group)
+    result.rows = list(rows)
+    return result
+
+
+def scrubbing(d, fresh, i, group=""):
+    """`price()` as a stream, for a send that writes its rows while it scrubs. Every query (prices,
+    the channel's rules; the opt-outs and recent sends are in `fresh`) happens here, before any
+    row; returns (the Quote, without rows, and an iterator of its rows). Consuming the iterator
+    scrubs the recipients in order and fills the Quote's items, unpriced and refused as it goes,
+    and its cost and accepted count at the end: the Quote is complete once the iterator is
+    exhausted. It runs no query, so it can feed a COPY."""
     adapter, account, product, outgoing, now = d.adapter, d.account, d.product, d.outgoing, d.now
-    schedule, version, addresses, prepared = d.schedule, d.version, d.addresses, d.prepared
-    key_of = adapter.content_key
+    version, addresses, prepared = d.version, d.addresses, d.prepared
     common = scrub.build(account, product, version=version, fresh=fresh, i=i)
     ctx = adapter.scrub_context(account, product, version=version, outgoing=outgoing, prepared=prepared, now=now)
     result = Quote(product=product, priority=adapter.priority(product, len(outgoing)))
+    result.numbers = {n[0] for n in addresses.values() if n}
     # Over the distinct inputs only: what a row or a refused record stores as `mobile`.
     result.unique = len({n[0] if n else to.replace("\x00", "")[:16] for to, n in addresses.items()})
+    return result, _scrubbed(result, d, common, ctx, group)
+
+
+def _scrubbed(result, d, common, ctx, group):
+    """The per-recipient rules of `scrubbing()`: yields each priced message's row."""
+    adapter, outgoing, now, schedule = d.adapter, d.outgoing, d.now, d.schedule
+    addresses, prepared = d.addresses, d.prepared
+    key_of = adapter.content_key
     send_at = schedule or now
     submitted = message_time(now)
     prices, suppressed, recent = common.prices, common.suppressed, common.recent
     content_results = {}
     seen = set()
     accepted_state = (State.SCHEDULED, SCHEDULED) if schedule else (State.QUEUED, adapter.accepted_status)
-    rows, unpriced, items, refused = result.rows, result.unpriced, result.items, result.refused
+    unpriced, items, refused = result.unpriced, result.items, result.refused
     total_cost, accepted = Decimal(0), 0
     invalid = adapter.rejection(Refusal.INVALID_ADDRESS)
     not_enabled = {}
     for index, o in enumerate(outgoing, start=1):
+        ident = f"{group}:{index}" if group else index  # the answer's id, made once
         content_key = key_of(o)
         p = prepared[content_key]
         number = addresses[o.to]
@@ -251,7 +299,7 @@ def price(d, fresh, i):
             unpriced.append(
                 (index, mobile, iso, o.custom, o.sender, adapter.units(p), adapter.length(p), status, rejection.code)
             )
-            items.append(adapter.item(index, o, p, mobile, iso, Decimal(0), status, submitted, code=rejection.code))
+            items.append(adapter.item(ident, o, p, mobile, iso, Decimal(0), status, submitted, code=rejection.code))
             continue
         mobile, iso = number
         repeat_key = None
@@ -264,8 +312,9 @@ def price(d, fresh, i):
                 *adapter.check_content(ctx, o, p),
                 adapter.repetition_key(o, p),
                 suppressed.get(adapter.consent_scope(o).upper(), ()),
+                adapter.units(p),
             )
-        rejection, extra, repeated_message, opted_out = checked
+        rejection, extra, repeated_message, opted_out, units = checked
         if rejection is None:
             repeat_key = (*repeated_message, mobile)
             if mobile in opted_out:
@@ -279,7 +328,7 @@ def price(d, fresh, i):
         price = prices.get(iso, Decimal(0))
         if rejection is None:
             price = adapter.unit_price(ctx, o, extra, mobile, iso, price)
-            charges = price * adapter.units(p)
+            charges = price * units
             seen.add(repeat_key)
             total_cost += charges
             accepted += 1
@@ -289,10 +338,9 @@ def price(d, fresh, i):
             charges = Decimal(0)
             state, status, code = State.REJECTED, rejection.status, rejection.code
             refused[status] = refused.get(status, 0) + 1
-        rows.append(adapter.row(index, o, p, extra, mobile, iso, price, charges, state, status, code))
-        items.append(adapter.item(index, o, p, mobile, iso, charges, status, submitted, code=code))
+        items.append(adapter.item(ident, o, p, mobile, iso, charges, status, submitted, code=code))
+        yield adapter.row(index, o, p, extra, mobile, iso, price, charges, state, status, code)
     result.cost, result.accepted = total_cost, accepted
-    return result
 
 
 def submit(
@@ -311,14 +359,16 @@ def submit(
     tags=(),
     rules_version=None,
 ):
-    """Accept a submission. Every message is scrubbed (`quote`); the accepted ones are paid with
-    one debit and persisted in the same transaction; dispatch is queued after commit. A retried
+    """Accept a submission. Every message is scrubbed (`price`, as `quote` does; a batch that
+    `persist.streams()` is scrubbed into its COPY); the accepted ones are persisted and then paid
+    with one debit, in the same transaction; dispatch is queued after commit. A failure anywhere
+    before the commit (a rule, the COPY, the debit) leaves no row and charges nothing. A retried
     request with the same idempotency key (per account, 24 h) returns the first answer and
     charges nothing; the same key with another request (`request_hash` differs) raises Conflict.
     An API send's actor is its key's holder, recorded on the batch and the debit.
 
     Concurrent sends of one process are accepted together (`group_commit`, `accept`); each gets
-    the answer it would get alone."""
+    the answer it would get alone. A streamed batch is accepted alone (`_streamed`)."""
     channels.get(channel)  # an unknown channel is the caller's error, raised here
     if actor is None and api_key is not None:
         actor = api_key.holder
@@ -341,6 +391,8 @@ def submit(
         now=timezone.now(),
     )
     try:
+        if persist.streams(len(outgoing)):
+            return _streamed(send)
         return _SENDS.run(send)
     except IntegrityError:
         if idempotency_key:  # a concurrent identical request won the race: answer with its result
@@ -383,10 +435,12 @@ class Send(group_commit.Member):
             now=self.now,
         )
 
-    def prepare(self, plan):
-        """The batch that will hold `plan`, its answer stored with it (one INSERT)."""
+    def prepare(self, plan, group):
+        """The batch (`uuid` `group`, as in the answer's ids) that will hold `plan`, not yet
+        settled (`_settle`)."""
         self.plan = plan
-        self.batch = batch = Batch(
+        self.batch = Batch(
+            uuid=group,
             account=self.account,
             api_key=self.api_key,
             created_by=self.actor,
@@ -397,17 +451,8 @@ class Send(group_commit.Member):
             scheduled_at=self.schedule,
             idempotency_key=self.idempotency_key,
             request_hash=self.request_hash if self.idempotency_key else "",
-            total=plan.total,
-            accepted=plan.accepted,
-            cost=plan.cost,
-            unique_recipients=plan.unique,
             created_at=self.now,
         )
-        group = str(batch.uuid)  # known before saving
-        for item in plan.items:
-            item["id"] = f"{group}:{item['id']}"
-        items = plan.items
-        batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
 
     def rows(self):
         """Its message rows, for `persist.messages_many` (once its batch is saved)."""
@@ -517,10 +562,12 @@ def _plan(sends):
     fresh = scrub.Fresh([d.wanted() for _, d in drafts])
     planned = []
     for i, (send, d) in enumerate(drafts):
-        plan = _answer(send, lambda d=d, i=i: price(d, fresh, i))
+        group = uuid.uuid4()  # the batch's `group_id`, in every answer item's id
+        plan = _answer(send, lambda d=d, i=i, g=str(group): price(d, fresh, i, g))
         if plan is None:
             continue
-        send.prepare(plan)
+        send.prepare(plan, group)
+        _settle(send.batch, plan)  # the answer is stored with the batch in one INSERT
         fresh.written(i, d.adapter.columns, plan.rows)
         planned.append(send)
     return planned
@@ -600,6 +647,65 @@ def _dispatch(sends):
 
 
 _SENDS = group_commit.GroupCommit(accept)
+
+
+def _streamed(send):
+    """Accept a send whose batch `persist.streams()`, alone and outside the group commit: its
+    scrub runs inside the transaction, into the COPY, so the write is seconds long (pushes grouped
+    behind it would wait) and its rows cannot be scrubbed twice. The same steps as `accept`, for
+    one send: the replay, the budget, the scrub's reads, then the batch, the rows as they are
+    scrubbed, the totals, the refused numbers, the rollups and the debit last (its wallet row lock
+    held for the shortest time), dispatch after the commit. A failure before the commit (a rule,
+    the COPY, the debit) leaves no row and charges nothing."""
+    if send.idempotency_key:
+        _replays([send])
+        if send.result is not None or send.error is not None:
+            return send.outcome()
+    _reserve([send])
+    if send.error is not None:
+        raise send.error
+    d = send.checked()
+    group = uuid.uuid4()
+    plan, rows = scrubbing(d, scrub.Fresh([d.wanted()]), 0, str(group))
+    send.prepare(plan, group)
+    batch, product_code = send.batch, plan.product.code
+    with transaction.atomic():
+        batch.save()
+        columns, written = persist.messages(
+            d.adapter,
+            batch,
+            rows,
+            now=send.now,
+            priority=plan.priority,
+            product_code=product_code,
+            numbers=plan.numbers,
+        )
+        _settle(batch, plan)  # every recipient is scrubbed now: the totals and the answer are known
+        batch.save(update_fields=_SETTLED)
+        persist.refused(batch, plan.unpriced, now=send.now, product_code=product_code)
+        rollups.record_written(
+            batch,
+            columns=columns,
+            rows=written,
+            refused=plan.unpriced,
+            product_code=product_code,
+            submitted_at=send.now,
+        )
+        if plan.cost > 0:
+            credits.debit_many([send.charge()])
+        if send.dispatched:
+            transaction.on_commit(lambda: enqueue(batch.pk, send.channel, plan.priority))
+    return Submission(batch=batch, items=plan.items)
+
+
+_SETTLED = ["total", "accepted", "cost", "unique_recipients", "response"]
+
+
+def _settle(batch, plan):
+    """The batch's totals and stored answer from a complete Quote."""
+    items = plan.items
+    batch.total, batch.accepted, batch.cost, batch.unique_recipients = plan.total, plan.accepted, plan.cost, plan.unique
+    batch.response = {"data": items} if len(items) <= 1000 else {"data": items[:1000], "truncated": True}
 
 
 def message_time(value):

@@ -80,19 +80,24 @@ class JSONParser(BaseParser):
         encoding = get_encoding(parser_context)
         raw = read_body(stream, parser_context)
         suspect = text.json_may_hold_unsafe(raw)
+        utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
         try:
             # Bytes in UTF-8 go to the decoder as they are: no second copy of a large body.
-            source = raw if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else raw.decode(encoding)
+            source = raw if utf8 else raw.decode(encoding)
             data = json.loads(source, parse_constant=strict_constant)
         except RecursionError:
             raise ParseError(f"JSON parse error - {text.TooDeep()}") from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
-        del raw, source
         try:
-            text.check_depth(data)
+            # The depth off the text when it is UTF-8 (a few passes in C), else off the data.
+            if utf8:
+                text.check_json_depth(raw)
+            else:
+                text.check_depth(data)
         except text.TooDeep as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        del raw, source
         if not isinstance(data, dict):
             # Every v2 body is an object; handlers read fields with .get().
             raise ParseError("JSON parse error - The body must be a JSON object.")

@@ -172,7 +172,7 @@ def normalize_all(raws):
     rules are looked up once per (prefix, length) instead of once per number. Numbers off that path
     (separators, shared country codes, a verdict other than valid) go through `normalize`. A
     valid number's digits come back as given: they are its E.164 form."""
-    plans = {}  # (first three digits, length) -> (size, region, general, types) or None
+    plans = {}  # (first three digits, length) -> (size, region, check) or None
     found = {}
     for raw in raws:
         if raw in found:
@@ -185,13 +185,9 @@ def normalize_all(raws):
             if plan is False:
                 plan = plans[key] = _plan(raw)
             if plan is not None:
-                size, region, general, types = plan
-                national = raw[size:]
-                if general(national) is not None:
-                    for fullmatch in types:
-                        if fullmatch(national) is not None:
-                            verdict = (raw, region)
-                            break
+                size, region, valid = plan
+                if valid(raw, size) is not None:
+                    verdict = (raw, region)
                 if verdict is False:  # where `normalize` would go next for these digits
                     verdict = _by_parsing(raw)
         if verdict is False:
@@ -208,5 +204,15 @@ def _plan(digits):
         code = int(digits[:size])
         if code in COUNTRY_CODE_TO_REGION_CODE:
             checks = _national_checks(code, size, len(digits))
-            return None if checks is None else (size, *checks)
+            if checks is None:
+                return None
+            region, general, types = checks
+            return size, region, _one_check(general.__self__.pattern, tuple(t.__self__.pattern for t in types))
     return None
+
+
+@lru_cache(maxsize=1024)
+def _one_check(general, types):
+    """The general pattern and "any of the types" as one compiled fullmatch, called on the whole
+    number from the national part on: one regex call per number instead of two or more."""
+    return re.compile(f"(?=(?:{general})\\Z)(?:{'|'.join(f'(?:{t})' for t in types)})").fullmatch

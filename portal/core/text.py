@@ -6,8 +6,9 @@ uploaded file names): refuse what cannot be stored or written back, before anyth
   UTF-8 form, so neither the database nor the JSON renderer can write them.
 
 Everything else Unicode allows is stored as sent. `check_depth()` bounds a decoded body's
-nesting and `refusals()` walks it (dict keys too), both without recursion, so a body nested
-thousands deep is refused rather than exhausting the stack.
+nesting (`check_json_depth()` reads the same bound off a UTF-8 JSON text) and `refusals()` walks
+it (dict keys too), all without recursion, so a body nested thousands deep is refused rather than
+exhausting the stack.
 """
 
 import re
@@ -74,6 +75,31 @@ def message(field, what):
 def json_may_hold_unsafe(raw):
     """False when a raw JSON body cannot decode to an unsafe string (the walk can skip strings)."""
     return _JSON_SUSPECT.search(raw) is not None
+
+
+# What `check_json_depth` keeps of a JSON text: quotes and brackets (every other byte, UTF-8
+# continuation bytes included, can be neither).
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
+_STRINGS = re.compile(rb'"[^"]*"')
+
+
+def check_json_depth(raw, max_depth=MAX_DEPTH):
+    """`check_depth` read off a valid JSON text in UTF-8 (call it after a successful parse) in a
+    few passes of C over bytes instead of a Python walk over every container (~5 ms instead of
+    ~0.15 s for a 100,000-node send body). Escaped backslashes and quotes go first; then only
+    quotes and brackets are kept, strings dropped (a `""` is an empty string or the seam of two
+    adjacent ones: removing it leaves every bracket on its side of a quote), and the innermost
+    pairs removed one level per pass: the passes are the nesting depth."""
+    marks = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_MARKS).replace(b'""', b"")
+    if b'"' in marks:
+        marks = _STRINGS.sub(b"", marks)
+    depth = 0
+    while marks:
+        depth += 1
+        if depth > max_depth:
+            raise TooDeep(max_depth)
+        # Placeholders first, so a pair that closes around a removed one waits for the next pass.
+        marks = marks.replace(b"{}", b"\x00").replace(b"[]", b"\x00").replace(b"\x00", b"")
 
 
 def check_depth(data, max_depth=MAX_DEPTH):

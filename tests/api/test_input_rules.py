@@ -5,8 +5,11 @@ nested too deep a 400, all in the envelope and before anything is written."""
 import io
 import json
 
+import hypothesis
 import pytest
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contacts.models import Contact, Tag
 from messaging.channels.sms.api.views import SendJsonView
@@ -227,3 +230,25 @@ def test_send_json_has_its_own_limit(api_client, settings):
     res = api_client.post("/api/v2/sms/send/json", raw, content_type="application/json")
     assert res.status_code == 413
     assert res.json()["message"] == "The request body may not be greater than 8,192 bytes."
+
+
+# Strings full of what the text reading must not mistake for structure: quotes, backslashes, brackets.
+tricky_text = st.text(alphabet='ab[]{}"\\\n\u00e9\u2713', max_size=6)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | tricky_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(tricky_text, inner, max_size=3),
+    max_leaves=25,
+)
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@given(value=json_values, max_depth=st.integers(min_value=1, max_value=5), ascii_only=st.booleans())
+def test_the_depth_read_off_the_json_text_is_the_depth_of_the_data(value, max_depth, ascii_only):
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode()
+    try:
+        text.check_depth(value, max_depth)
+    except text.TooDeep:
+        with pytest.raises(text.TooDeep):
+            text.check_json_depth(raw, max_depth)
+    else:
+        text.check_json_depth(raw, max_depth)

@@ -161,9 +161,9 @@ class SmsAdapter(ChannelAdapter):
             o.dlr_mask,
         )
 
-    def item(self, index, o, a, mobile, iso, charges, status, submitted, code=""):
+    def item(self, ident, o, a, mobile, iso, charges, status, submitted, code=""):
         return {
-            "id": index,
+            "id": ident,
             "mobile": mobile,
             "status": status,
             "units": a.units,

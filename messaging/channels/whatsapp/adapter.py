@@ -226,9 +226,9 @@ class WhatsappAdapter(ChannelAdapter):
         return (index, mobile, iso, o.sender, o.text, "wa", len(o.text), 1, price, charges, state, status, code,
                 o.custom, o.webhook_id, content)  # fmt: skip
 
-    def item(self, index, o, p, mobile, iso, charges, status, submitted, code=""):
+    def item(self, ident, o, p, mobile, iso, charges, status, submitted, code=""):
         item = {
-            "id": index,
+            "id": ident,
             "channel": self.name,
             "from": o.sender,
             "to": mobile,

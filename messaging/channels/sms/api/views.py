@@ -62,8 +62,13 @@ def _recipients(value):
 
 
 def _outgoing(params, recipients, errors, prefix=""):
-    # Read once, not per recipient: a bulk request has 100,000 of them.
-    common = {
+    common = _common(params, errors, prefix)
+    return [Outgoing(to=to, **common) for to in recipients]
+
+
+def _common(params, errors, prefix=""):
+    """The Outgoing fields besides `to`, read once, not per recipient: a bulk request has 100,000."""
+    return {
         "sender": str(params.get("sender") or "").strip(),
         "message": str(params.get("message") or ""),
         "type": str(params.get("type") or "A").upper(),
@@ -75,7 +80,6 @@ def _outgoing(params, recipients, errors, prefix=""):
         "max_units": _int_or_none(params.get("max_units"), f"{prefix}max_units", errors),
         "webhook_id": str(params.get("webhook_id") or ""),
     }
-    return [Outgoing(to=to, **common) for to in recipients]
 
 
 def _submit(view, request, params, outgoing, schedule):
@@ -194,7 +198,19 @@ class SendJsonView(V2APIView):
         if errors:
             raise ValidationFailed(errors)
         outgoing = []
+        # Most nodes of a bulk send are `{"to": "<one number>"}`: they share the root's fields,
+        # read once. A root whose fields have an error takes the general path, which names the
+        # error per node.
+        root_errors = {}
+        shared = _common({k: root.get(k) for k in FIELDS}, root_errors)
+        if root_errors:
+            shared = None
         for i, node in enumerate(nodes):
+            if shared is not None and type(node) is dict and len(node) == 1:
+                to = node.get("to")
+                if type(to) is str and "," not in to and (to := to.strip()):
+                    outgoing.append(Outgoing(to=to, **shared))
+                    continue
             if not isinstance(node, dict):
                 errors[f"nodes.{i}"] = ["Each node must be an object."]
                 continue
