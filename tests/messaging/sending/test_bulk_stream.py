@@ -115,8 +115,8 @@ def test_a_streamed_batch_gives_the_figures_of_an_unstreamed_one(funded, enqueue
 
 
 # Real transactions (not the test's savepoint); the catalogue rows are restored after each.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_failure_while_scrubbing_into_the_copy_leaves_nothing_and_charges_nothing(funded, enqueued):
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_while_scrubbing_into_the_copy_leaves_nothing_and_charges_nothing(product_rows, funded, enqueued):
     balance = credits.balance(funded)
     row = SmsAdapter.row
 
@@ -131,8 +131,8 @@ def test_a_failure_while_scrubbing_into_the_copy_leaves_nothing_and_charges_noth
     enqueued.assert_not_called()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_block_the_database_refuses_mid_copy_leaves_nothing_and_charges_nothing(funded, enqueued):
+@pytest.mark.django_db(transaction=True)
+def test_a_block_the_database_refuses_mid_copy_leaves_nothing_and_charges_nothing(product_rows, funded, enqueued):
     balance = credits.balance(funded)
     copy_text = SmsAdapter.copy_text
 
