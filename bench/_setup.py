@@ -34,6 +34,19 @@ def percentile(values, pct):
     return ordered[index]
 
 
+def _server_env(settings, broker):
+    """The environment a benchmark's server process runs with: this scratch database and broker."""
+    db = settings.DATABASES["default"]
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "SECRET_KEY": "benchmark-only",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "false",
+    }
+
+
 def free_port():
     import socket
 
@@ -51,16 +64,8 @@ def start_gunicorn(*, workers, broker, timeout=120, worker_class="sync", threads
 
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "SECRET_KEY": "benchmark-only",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "false",
-    }
+    env = _server_env(settings, broker)
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -105,16 +110,8 @@ def start_edge(*, broker, paths=()):
 
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "SECRET_KEY": "benchmark-only",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "false",
-    }
+    env = _server_env(settings, broker)
     command = [sys.executable, str(ROOT / "manage.py"), "edge", "--port", str(port)]
     for path in paths:
         command += ["--path", path]
