@@ -14,7 +14,10 @@ its own in the URL).
 """
 
 import argparse
+import contextlib
+import cProfile
 import os
+import pstats
 import random
 import subprocess
 import sys
@@ -34,6 +37,7 @@ def main():
     parser.add_argument("--rate", type=int, default=1_000_000, help="simulator send rate per second")
     parser.add_argument("--workers", help="comma-separated worker process counts, one round each (e.g. 1,2)")
     parser.add_argument("--broker", help="broker URL for --workers (default: the settings' broker)")
+    parser.add_argument("--profile", action="store_true", help="in one process: cProfile dispatch and receipts")
     args = parser.parse_args()
     rounds = [int(n) for n in args.workers.split(",")] if args.workers else []
     scratch_dir = tempfile.mkdtemp(prefix="bench-pipeline-") if rounds else None
@@ -97,16 +101,19 @@ def in_process(account, args):
 
     batch_ids, accepted = _submit(account, args, "Campaign")
     receipts = []
+    profiles = {"dispatch": cProfile.Profile(), "receipts": cProfile.Profile()} if args.profile else None
     with mock.patch(
         "messaging.pipeline.connectors.simulator.SimulatorConnector.schedule_receipts",
         lambda self, ids: receipts.append(list(ids)),
     ):
         start = time.perf_counter()
-        for batch_id in batch_ids:
-            tasks.dispatch_batch(batch_id)
+        with _profiled(profiles, "dispatch"):
+            for batch_id in batch_ids:
+                tasks.dispatch_batch(batch_id)
         dispatched = time.perf_counter() - start
-        for chunk in receipts:
-            tasks.simulate_receipts(chunk)
+        with _profiled(profiles, "receipts"):
+            for chunk in receipts:
+                tasks.simulate_receipts(chunk)
         elapsed = time.perf_counter() - start
     final = Message.objects.filter(state=State.FINAL).count()
     events = Event.objects.filter(type="sms:message:status").count()
@@ -116,6 +123,40 @@ def in_process(account, args):
         "to final status (one process)"
     )
     assert final == accepted == events
+    for name, profile in (profiles or {}).items():
+        print(f"\n== {name}: top functions by own time ==")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
+@contextlib.contextmanager
+def _profiled(profiles, name):
+    """Profile the block under `name`, with its SQL statements counted and timed (the slowest
+    kinds printed by their opening words), or just run it."""
+    if profiles is None:
+        yield
+        return
+    from django.db import connection
+
+    seconds, statements = {}, [0]
+
+    def timed(execute, sql, params, many, context):
+        statements[0] += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            opening = " ".join(sql.split())[:90]
+            seconds[opening] = seconds.get(opening, 0) + time.perf_counter() - started
+
+    with connection.execute_wrapper(timed):
+        profiles[name].enable()
+        try:
+            yield
+        finally:
+            profiles[name].disable()
+    print(f"{name}: {statements[0]} SQL statements; the slowest kinds (seconds, opening words):")
+    for opening, spent in sorted(seconds.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"   {spent:6.3f}  {opening}")
 
 
 def _choose_broker(url, scratch_dir):

@@ -71,13 +71,18 @@ def apply_receipts(*, channel, supplier, receipts, at=None):
 
 
 # PostgreSQL moves the messages and returns what the events need in one UPDATE … RETURNING; the
-# locked CTE supplies the values before the move (RETURNING only sees the new ones).
+# locked CTE supplies the values before the move (RETURNING only sees the new ones). The ids and
+# their times travel as one text each, split by the server: psycopg quotes a list parameter
+# element by element in Python (a regex each), which cost a receipt more than its UPDATE did.
+SEPARATOR = "\x1f"  # the unit separator: in no supplier's message id, checked before it is used
+_SPLIT = "string_to_array(%s, E'\\x1f')"
 _MOVE = """
-WITH given AS (SELECT * FROM unnest(%s::varchar[], %s::timestamptz[]) AS g(sid, at)),
+WITH given AS (SELECT * FROM unnest({ids}::varchar[], {ats}::timestamptz[]) AS g(sid, at)),
 old AS (
   SELECT m.id, m.state, m.status, m.status_code, m.progress, m.delivered_at, given.at
     FROM sending_message AS m JOIN given ON given.sid = m.supplier_message_id
-   WHERE m.supplier = %s AND m.supplier_message_id = ANY(%s) AND m.progress < %s FOR UPDATE OF m
+   WHERE m.supplier = %s AND m.supplier_message_id = ANY(ARRAY(SELECT sid FROM given)) AND m.progress < %s
+     FOR UPDATE OF m
 )
 UPDATE sending_message AS m
    SET state = CASE WHEN %s THEN %s ELSE m.state END, progress = %s, status = %s, status_code = %s,
@@ -88,13 +93,18 @@ RETURNING m.account_id, b.uuid, m.index, m.mobile, m.units, m.charges, m.custom,
           m.dispatched_at, m.webhook_id, m.dlr_url, m.dlr_mask, m.sender, m.batch_id, m.product_code,
           m.template_id, old.state, old.status, old.status_code, old.progress, old.delivered_at, m.operator, old.at
 """
+_MOVE_PACKED = _MOVE.format(ids=_SPLIT, ats=_SPLIT)
+_MOVE_LISTED = _MOVE.format(ids="%s", ats=_SPLIT)  # an id holding the separator: sent as a list
 
 
 def _apply_postgres(supplier, stamps, status, code, level):
     final = level in FINAL_LEVELS
-    ids, ats = list(stamps), list(stamps.values())
+    ids = list(stamps)
+    packed = SEPARATOR.join(ids)
+    sql, ids = (_MOVE_PACKED, packed) if packed.count(SEPARATOR) == len(ids) - 1 else (_MOVE_LISTED, ids)
+    ats = SEPARATOR.join(at.isoformat() for at in stamps.values())
     with connection.cursor() as cursor:
-        cursor.execute(_MOVE, [ids, ats, supplier, ids, ceiling(level), final, State.FINAL, level, status, code, final])
+        cursor.execute(sql, [ids, ats, supplier, ceiling(level), final, State.FINAL, level, status, code, final])
         return [Finalised(*row) for row in cursor.fetchall()]
 
 

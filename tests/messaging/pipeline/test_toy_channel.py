@@ -3,10 +3,12 @@ accept, common and channel scrub rules, one debit, dispatch through a fake conne
 receipts in the channel's own vocabulary mapped onto the canonical order, and status events."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import LedgerEntry, LedgerKind
 from accounts.services import credits
@@ -223,3 +225,23 @@ def test_the_supplier_refusing_a_message_refunds_it_in_the_channels_words(accoun
     assert credits.balance(account) == balance + Decimal("1.5")
     refund = LedgerEntry.objects.get(account=account, kind=LedgerKind.REFUND)
     assert "of Toy" in refund.reason
+
+
+@pytest.mark.parametrize("odd", ["a\x1fb", 'x,{"y}\\'], ids=["separator", "quotes-and-braces"])
+def test_receipts_move_messages_whatever_their_supplier_ids_hold(account, toy, odd):
+    """The ids travel packed into one text unless one holds the separator: both ways move the
+    right messages, each at its own receipt time."""
+    with mock.patch("messaging.pipeline.submit.enqueue"):
+        sent = submit.submit(account=account, channel="toy", product_code="TOY", outgoing=_pings())
+    with mock.patch("messaging.pipeline.dispatch.throttle.take", side_effect=lambda conn, n, bulk: n):
+        tasks.dispatch_batch(sent.batch.pk)
+    Message.objects.filter(batch=sent.batch, index=1).update(supplier_message_id=odd)
+    Message.objects.filter(batch=sent.batch, index=2).update(supplier_message_id="plain-2")
+    first, second = timezone.now() - timedelta(minutes=5), timezone.now() - timedelta(minutes=2)
+    moved = receipts.apply_receipts(
+        channel="toy", supplier="toy-fake", receipts=[(odd, "handed", "D", first), ("plain-2", "handed", "D", second)]
+    )
+    assert moved == 2
+    by_index = {m.index: m for m in Message.objects.filter(batch=sent.batch, index__in=[1, 2])}
+    assert by_index[1].status == by_index[2].status == "handed"
+    assert (by_index[1].updated_at, by_index[2].updated_at) == (first, second)
