@@ -299,6 +299,7 @@ class Sample:
     to: str
     text: str
     problem: str = ""
+    contact: bool = True  # False: the number is no contact of the account (its merge fields are empty)
 
 
 def _check_personal(mine, parsed, template):
@@ -373,7 +374,7 @@ def personal_outgoing(account, message, parsed, numbers, *, sender, template=Non
             )
         )
         if len(samples) < PREVIEW_RECIPIENTS:
-            samples.append(Sample(to, shown_text(personal.content, template), problem))
+            samples.append(Sample(to, shown_text(personal.content, template), problem, contact=bool(values)))
     return outgoing, samples
 
 

@@ -218,6 +218,7 @@ def test_the_preview_shows_each_recipients_merged_text(user_client, contacts, vi
     assert samples.index("Hi Ravi, your plan: Silver") < samples.index("Hi , your plan:<")
     assert samples.index("Hi , your plan:<") < samples.index("Hi Asha, your plan: Gold")  # the segment's, last
     assert "3 of 3 to send" in html and "Send to 3 recipients" in html
+    assert samples.count("no contact: merge fields empty") == 1
 
 
 def test_the_preview_names_a_refused_recipient_and_the_button_counts_it(user_client, contacts):
