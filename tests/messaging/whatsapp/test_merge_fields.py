@@ -259,6 +259,10 @@ def test_the_send_flash_names_the_merge_refusal(user_client, account, contacts):
     html = res.content.decode()
     assert "1 of 2 WhatsApp messages accepted; refused: Empty once the merge fields" in html
     assert Message.objects.get(account=account, mobile=CUSTOMER).text == "Asha"
+    refused = Message.objects.get(account=account, mobile=STRANGER)
+    assert refused.status == "notallowed" and refused.charges == 0
+    detail = user_client.get(reverse("whatsapp:message_detail", args=[refused.batch.uuid, refused.index]))
+    assert "EMPTY</span> Empty once the merge fields are filled in" in detail.content.decode()
 
 
 def test_the_preview_never_merges_another_accounts_contacts(user_client, contacts, intruders):
