@@ -346,6 +346,12 @@ def shown_text(document, template=None):
     return body
 
 
+def contact_of(account, number):
+    """The merge fields of one number's contact ({} when it is no contact of the account), as
+    `personal_outgoing` reads them."""
+    return compose.contact_values(account, [number], channel="whatsapp")[0]
+
+
 def personal_outgoing(account, message, parsed, numbers, *, sender, template=None):
     """One Outgoing per number with that recipient's contact fields merged in (`personal_message`;
     the contact reached on WhatsApp, else the one with that mobile number; none: the fields are

@@ -338,6 +338,8 @@ def _render_conversation(request, number, customer, form, status=200, *, templat
         "form": form,
         "reply_template": template,
         "reply_variables": list(variables),
+        # Whose fields a reply's merge fields take (the reply's own composition reads them again).
+        "merge_contact": composer.contact_of(request.account, customer),
     }
     page = (
         "whatsapp/partials/conversation.html"

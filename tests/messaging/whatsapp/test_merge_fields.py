@@ -306,8 +306,12 @@ def test_a_template_reply_merges_the_conversations_contact(user_client, account,
     assert "order-update: Asha · on Gold day" in res.content.decode()  # the thread shows it
 
 
-def test_a_text_reply_merges_the_contact_and_a_missing_value_is_named(user_client, account, contacts):
+def test_a_text_reply_merges_the_contact_and_a_missing_value_is_named(user_client, account, contacts, intruders):
     number = contacts_number(contacts)
+    page = user_client.get(reverse("whatsapp:conversation", args=[number.pk, CUSTOMER])).content.decode()
+    assert "Merge fields come from the contact <strong>Asha</strong>." in page and "Mallory" not in page
+    page = user_client.get(reverse("whatsapp:conversation", args=[number.pk, STRANGER])).content.decode()
+    assert "This number is no contact: merge fields stay empty." in page and "Intruder" not in page
     res = user_client.post(_reply_url(number), {"message_type": "text", "text": "Thanks {{first_name}}!"}, **HTMX)
     assert res.status_code == 200 and Message.objects.get(account=account).text == "Thanks Asha!"
     res = user_client.post(_reply_url(number, STRANGER), {"message_type": "text", "text": "{{first_name}}"}, **HTMX)
