@@ -88,14 +88,20 @@ def _is_merge(name):
     return name in CONTACT_FIELDS or name.startswith("attributes.")
 
 
-def personalise(account, text, numbers):
+def personalise(account, text, numbers, *, channel="sms"):
     """One text per number, with each recipient's contact fields merged in (empty for a number that
     is no contact, or a contact without that field). A text without merge fields is returned as
     one shared string, so a plain send costs nothing extra."""
     if not merge_names(text):
         return [text] * len(numbers)
-    fields = merge_fields(account, numbers)
-    return [merge(text, fields.get(digits_of(n), {})) for n in numbers]
+    return [merge(text, values) for values in contact_values(account, numbers, channel=channel)]
+
+
+def contact_values(account, numbers, *, channel="sms"):
+    """Each number's contact fields for `merge`, in order ({} for a number that is no contact of
+    the account): the contact reached on `channel` (`contacts.recipients.merge_fields`)."""
+    fields = merge_fields(account, numbers, channel=channel)
+    return [fields.get(digits_of(n), {}) for n in numbers]
 
 
 def merge(text, values):

@@ -86,6 +86,7 @@ register(
         ops=(
             Op("GET", "whatsapp:conversation", {"number_id": "number_id", "customer": "customer"}),
             Op("POST", "whatsapp:reply", {"number_id": "number_id", "customer": "customer"}, {"text": "Hi"}),
+            Op("GET", "whatsapp:reply_values", {"number_id": "number_id", "customer": "customer"}),
         ),
         listings=(Listing("whatsapp:inbox"),),
     )

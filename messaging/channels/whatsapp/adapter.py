@@ -179,6 +179,8 @@ class WhatsappAdapter(ChannelAdapter):
         number = ctx.numbers.get(o.sender)
         if number is None:
             return rejection("SENDER", "The from number is not a WhatsApp business number of your account."), None
+        if o.refusal:
+            return rejection(o.refusal), None
         if o.free_form:
             return None, Checked(number, None, pricing.SERVICE)
         template = self._template(ctx.templates, number, o.content)

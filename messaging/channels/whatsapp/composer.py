@@ -13,11 +13,11 @@ from accounts.services import credits
 from messaging.channels.whatsapp import content, media
 from messaging.channels.whatsapp import errors as provider_errors
 from messaging.channels.whatsapp.adapter import check_parameters
-from messaging.channels.whatsapp.api.channel_request import outgoing_for
+from messaging.channels.whatsapp.api.channel_request import content_key, outgoing_for
 from messaging.channels.whatsapp.forms import message_of
 from messaging.channels.whatsapp.live import Row
 from messaging.channels.whatsapp.models import TemplateStatus, WhatsappTemplate
-from messaging.channels.whatsapp.sending import quote
+from messaging.channels.whatsapp.sending import Outgoing, quote
 from messaging.pipeline import compose
 from portal.composer import Summary
 from portal.core.audience import Audience
@@ -69,6 +69,7 @@ WORDS = {
 _BUTTON = re.compile(r"choices\.(\d+)\.payload\.(title|id)$")
 _ROW = re.compile(r"choices\.(\d+)\.payload\.rows\.(\d+)(?:\.(title|description))?$")
 _PATH = re.compile(r"message\.payload(?:\.[A-Za-z0-9_]+)*")
+PREVIEW_RECIPIENTS = 3  # per-recipient messages the summary shows when merge fields make them differ
 
 
 def approved_templates(account):
@@ -146,6 +147,8 @@ class Composition:
     variables: list = field(default_factory=list)
     problems: dict = field(default_factory=dict)  # field name (or "") -> [messages]
     untouched: int = 0  # problems of fields nobody has typed in yet (the live check keeps them back)
+    merged: bool = False  # the message has merge fields: each recipient gets their own
+    samples: list = field(default_factory=list)  # the first recipients' Samples (merged only)
 
     @property
     def problem_count(self):
@@ -186,7 +189,13 @@ def _place(composition, errors):
 
 def compose_send(account, data, *, files=(), strict=True):
     """Build a send from the composer's fields (`data`: the form's values, `var_*` included). The
-    preview (not strict) and the send (strict) call it with the same input."""
+    preview (not strict) and the send (strict) call it with the same input.
+
+    Merge fields (`{{first_name}}`, `{{attributes.plan}}`) in the text (caption, body, address)
+    and in a template's values are filled per recipient (`personal_outgoing`). The typed message
+    is then checked with its merge fields as typed and left empty, and a problem counts for the
+    field only when both have it (every recipient would): a length that depends on the values
+    is measured on each recipient's message instead."""
     kind = data.get("message_type") or "text"
     template = find_template(account, data.get("template")) if kind == "template" else None
     variables = template_variables(template, data) if template is not None else []
@@ -204,7 +213,13 @@ def compose_send(account, data, *, files=(), strict=True):
     )
     composition = Composition(kind=kind, audience=audience, template=template, variables=variables)
     errors = FieldErrors()
-    parsed = content.parse(message_of(values, account), errors)
+    message = message_of(values, account)
+    parsed = content.parse(message, errors)
+    composition.merged = uses_merge_fields(message)
+    if composition.merged:
+        with_empty = FieldErrors()
+        content.parse(personal_message(message, {}), with_empty)
+        _keep_shared(errors, with_empty)
     media.resolve(account, parsed, errors)
     if kind == "template" and data.get("template") and template is None:
         errors.add("message.payload.name", "The selected template is not one of your approved templates.")
@@ -212,8 +227,161 @@ def compose_send(account, data, *, files=(), strict=True):
         check_parameters(template, parsed.content["template"], errors)
     _place(composition, errors)
     if parsed is not None and not composition.problem_count:
-        composition.outgoing = outgoing_for(audience.numbers, parsed, sender=data.get("sender", ""))
+        sender = data.get("sender", "")
+        if composition.merged:
+            composition.outgoing, composition.samples = personal_outgoing(
+                account, message, parsed, audience.numbers, sender=sender, template=template
+            )
+        else:
+            composition.outgoing = outgoing_for(audience.numbers, parsed, sender=sender)
     return composition
+
+
+def _keep_shared(errors, other):
+    """Keep in `errors` only the problems `other` has too (same path, same words)."""
+    for path in list(errors):
+        kept = [m for m in errors[path] if m in other.get(path, ())]
+        if kept:
+            errors[path] = kept
+        else:
+            del errors[path]
+
+
+def _merge_texts(message):
+    """The texts of a catalogued message that take merge fields: the text, a caption, an
+    interactive message's body, a location's address, a template's body values and text header."""
+    kind, payload = message["type"], message["payload"]
+    if kind == "text":
+        return [payload.get("text") or ""]
+    if kind in content.MEDIA:
+        return [payload.get("caption") or ""]
+    if kind == "interactive":
+        return [payload["body"]["payload"]["text"] or ""]
+    if kind == "location":
+        return [payload.get("address") or ""]
+    if kind == "template":
+        header = payload.get("header_params") or {}
+        texts = [str(v) for v in payload.get("body_params", [])]
+        return texts + ([header["payload"]["text"]] if header.get("type") == "text" else [])
+    return []
+
+
+def uses_merge_fields(message):
+    return any(compose.merge_names(text) for text in _merge_texts(message))
+
+
+def personal_message(message, values):
+    """The catalogued message with one recipient's contact fields (`values`, as `compose.merge`
+    takes them) merged into its texts (`_merge_texts`); everything else as typed."""
+    kind, payload = message["type"], dict(message["payload"])
+    if kind == "text":
+        payload["text"] = compose.merge(payload.get("text"), values)
+    elif kind in content.MEDIA:
+        payload["caption"] = compose.merge(payload.get("caption"), values)
+    elif kind == "interactive":
+        body = compose.merge(payload["body"]["payload"]["text"], values)
+        payload["body"] = {"type": "text", "payload": {"text": body}}
+    elif kind == "location":
+        payload["address"] = compose.merge(payload.get("address"), values)
+    elif kind == "template":
+        payload["body_params"] = [compose.merge(str(v), values) for v in payload.get("body_params", [])]
+        header = payload.get("header_params") or {}
+        if header.get("type") == "text":
+            text = compose.merge(header["payload"]["text"], values)
+            payload["header_params"] = {"type": "text", "payload": {"text": text}}
+    return {"type": kind, "payload": payload}
+
+
+@dataclass
+class Sample:
+    """One recipient's message as the summary shows it, and why the send refuses it (if it does)."""
+
+    to: str
+    text: str
+    problem: str = ""
+    contact: bool = True  # False: the number is no contact of the account (its merge fields are empty)
+
+
+def _check_personal(mine, parsed, template):
+    """(Parsed, refusal code, problem in words) of one recipient's merged message, by the API's
+    own parser; a template value left empty is refused too (Meta takes no empty parameter)."""
+    errors = FieldErrors()
+    personal = content.parse(mine, errors) or parsed
+    if parsed.content.get("media_id"):  # the library's file, checked once (`media.resolve`)
+        personal.content["filename"] = personal.content.get("filename") or parsed.content.get("filename", "")
+    if mine["type"] == "template":
+        payload = mine["payload"]
+        names = list(template.variables or []) if template is not None else []
+        for i, value in enumerate(payload["body_params"]):
+            if not value.strip():
+                name = names[i] if i < len(names) else str(i + 1)
+                return personal, provider_errors.MERGE_EMPTY, f"The value of {{{{{name}}}}} is empty."
+        header = payload.get("header_params") or {}
+        if header.get("type") == "text" and not header["payload"]["text"].strip():
+            return personal, provider_errors.MERGE_EMPTY, "The header value is empty."
+    for path, messages in errors.items():
+        said = words(path, messages[0])
+        required = messages[0].endswith("field is required.")
+        return personal, provider_errors.MERGE_EMPTY if required else provider_errors.MERGE_LIMIT, said
+    return personal, "", ""
+
+
+def shown_text(document, template=None):
+    """A recipient's message in words for the summary, as sent (`document`: its content): the
+    text, caption, body or address, or the template with its values filled in."""
+    kind = document.get("type")
+    if kind != "template":
+        return str(
+            document.get({"text": "text", "interactive": "body", "location": "address"}.get(kind, "caption")) or ""
+        )
+    sent = document["template"]
+    if template is None:
+        return " · ".join(sent.get("body") or [])
+    by_name = dict(zip(template.variables or [], sent.get("body") or [], strict=False))
+    body = content.VARIABLE.sub(lambda m: by_name.get(m.group(1), m.group(0)), template.body or "")
+    header = (template.payload or {}).get("header") or {}
+    if header.get("type") == "text" and header.get("text"):
+        given = (sent.get("header") or {}).get("text", "")
+        return content.VARIABLE.sub(lambda m: given or m.group(0), header["text"]) + "\n" + body
+    return body
+
+
+def contact_of(account, number):
+    """The merge fields of one number's contact ({} when it is no contact of the account), as
+    `personal_outgoing` reads them."""
+    return compose.contact_values(account, [number], channel="whatsapp")[0]
+
+
+def personal_outgoing(account, message, parsed, numbers, *, sender, template=None):
+    """One Outgoing per number with that recipient's contact fields merged in (`personal_message`;
+    the contact reached on WhatsApp, else the one with that mobile number; none: the fields are
+    empty). Each distinct merged message is checked once by the API's parser: one that breaks a
+    rule goes to the pipeline with its `refusal`, so the quote and the send answer that recipient
+    refused with the reason, uncharged. Returns (outgoing, the first PREVIEW_RECIPIENTS Samples)."""
+    checked = {}
+    outgoing, samples = [], []
+    for to, values in zip(numbers, compose.contact_values(account, numbers, channel="whatsapp"), strict=True):
+        mine = personal_message(message, values)
+        key = content_key(mine)
+        found = checked.get(key)
+        if found is None:
+            personal, refusal, problem = _check_personal(mine, parsed, template)
+            found = checked[key] = (personal, content_key(personal.content), refusal, problem)
+        personal, personal_key, refusal, problem = found
+        outgoing.append(
+            Outgoing(
+                to=to,
+                sender=sender,
+                content=personal.content,
+                key=personal_key,
+                text=personal.text,
+                free_form=personal.free_form,
+                refusal=refusal,
+            )
+        )
+        if len(samples) < PREVIEW_RECIPIENTS:
+            samples.append(Sample(to, shown_text(personal.content, template), problem, contact=bool(values)))
+    return outgoing, samples
 
 
 def hide_untouched(composition, data):

@@ -1,5 +1,6 @@
 """Cloud API error codes, explained: what the API answer, the message detail and the events say
-when the provider (or our own window rule, under the provider's code) refuses a message."""
+when the provider (or our own window rule, under the provider's code) refuses a message, and the
+codes of our own per-recipient merge-field refusals (`MERGE_REFUSALS`)."""
 
 EXPLAINED = {
     "130429": "Throughput reached: the provider is throttling this business number; the message is retried.",
@@ -33,6 +34,18 @@ EXPLAINED = {
     "132016": "The template is disabled for low quality.",
     "133010": "The business number is not registered with the Cloud API.",
 }
+# Our own refusals, before anything reaches the provider: a composer's merge fields filled in for
+# one recipient (`composer.personal_outgoing`) broke a content rule that the typed message kept.
+MERGE_EMPTY = "EMPTY"
+MERGE_LIMIT = "LIMIT"
+MERGE_REFUSALS = {
+    MERGE_EMPTY: (
+        "Empty once the merge fields are filled in for this recipient (a number that is no contact, or a contact "
+        "without that field)."
+    ),
+    MERGE_LIMIT: "Over a WhatsApp limit once the merge fields are filled in for this recipient.",
+}
+EXPLAINED.update(MERGE_REFUSALS)
 MEDIA_CODES = frozenset({"131052", "131053"})
 THROTTLED = "130429"
 OUTSIDE_WINDOW = "131047"

@@ -81,6 +81,9 @@ MESSAGE_FIELDS = (
 )  # fmt: skip
 
 
+MERGE_HELP = "Merge fields such as {{first_name}} or {{attributes.plan}} are filled from each recipient's contact."
+
+
 def _numbers(account):
     return [
         (n.number, f"+{n.number} · {n.display_name}")
@@ -358,6 +361,7 @@ class ComposeForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         label="Text",
+        help_text=MERGE_HELP,
     )
     media = forms.ChoiceField(
         required=False,
@@ -492,17 +496,33 @@ class MediaForm(PageForm):
 
 
 class ReplyForm(PageForm):
+    """The inbox reply: a text, or one of the number's approved templates with a field per value
+    (`header_param`, `var_<name>`: read by `composer.template_variables`, as the composer does)."""
+
     message_type = forms.ChoiceField(
         choices=[("text", "Text"), ("template", "Approved template")], initial="text", label="Reply with"
     )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Message")
-    template = forms.ChoiceField(required=False, label="Template")
-    header_param = forms.CharField(required=False, label="Header value")
-    params = forms.CharField(required=False, label="Body values", help_text="Comma-separated.")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Message",
+        help_text="Merge fields such as {{first_name}} are filled from this customer's contact.",
+    )
+    template = forms.ChoiceField(required=False, label="Template", help_text="Each value gets its own field.")
 
-    def __init__(self, *args, account, number, **kwargs):
+    def __init__(self, *args, account, number, values_url="", **kwargs):
         super().__init__(*args, **kwargs)
-        approved = WhatsappTemplate.objects.for_account(account).filter(
-            number=number, type="template", status=TemplateStatus.APPROVED
-        )
-        self.fields["template"].choices = [("", "—")] + [(str(t.uuid), t.name) for t in approved.order_by("name")]
+        self.fields["template"].choices = [("", "—")] + [
+            (str(t.uuid), t.name) for t in number_templates(account, number).order_by("name")
+        ]
+        if values_url:  # the picked template's value fields, swapped in below it
+            self.fields["template"].widget.attrs.update(
+                {"hx-get": values_url, "hx-target": "#reply-values", "hx-swap": "outerHTML"}
+            )
+
+
+def number_templates(account, number):
+    """The approved Meta templates of one business number of the account."""
+    return WhatsappTemplate.objects.for_account(account).filter(
+        number=number, type="template", status=TemplateStatus.APPROVED
+    )

@@ -22,6 +22,9 @@ class Outgoing:
     data: dict | None = None  # a service template's variable values
     custom: str = ""  # the customer's foreign_id
     webhook_id: str = ""
+    # A code of `errors.MERGE_REFUSALS` when this recipient's merge fields broke a content rule:
+    # the scrub refuses the message with it (answered and stored, not charged).
+    refusal: str = ""
 
 
 def submit(*, account, outgoing, **options):

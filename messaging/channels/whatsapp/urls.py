@@ -20,6 +20,7 @@ urlpatterns = [
     path("inbox/", views.inbox_page, name="inbox"),
     path("inbox/<int:number_id>/<str:customer>/", views.conversation, name="conversation"),
     path("inbox/<int:number_id>/<str:customer>/reply/", views.reply, name="reply"),
+    path("inbox/<int:number_id>/<str:customer>/reply/values/", views.reply_values, name="reply_values"),
     path("messages/", views.message_list, name="message_list"),
     path("messages/<uuid:pk>/<int:index>/", views.message_detail, name="message_detail"),
 ]

@@ -12,15 +12,13 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import account_required
 from messaging.channels.whatsapp import builder, composer, inbox, media, message_templates
 from messaging.channels.whatsapp import errors as provider_errors
-from messaging.channels.whatsapp.api.channel_request import outgoing_for
-from messaging.channels.whatsapp.content import parse
 from messaging.channels.whatsapp.forms import (
     ComposeForm,
     MediaForm,
     ReplyForm,
     TemplateForm,
     initial_from,
-    message_of,
+    number_templates,
 )
 from messaging.channels.whatsapp.models import (
     STATUS_FILTER,
@@ -30,10 +28,9 @@ from messaging.channels.whatsapp.models import (
     WhatsappTemplate,
 )
 from messaging.channels.whatsapp.sending import submit
-from messaging.pipeline import recipients
 from messaging.pipeline.models import Batch, Message
 from portal import composer as composer_page
-from portal.core.errors import DomainError, FieldErrors, ValidationFailed
+from portal.core.errors import DomainError, ValidationFailed
 from portal.core.tenancy import get_for_account_or_404, is_uuid
 from portal.pages import form_errors_from
 from portal.pagination import paginate
@@ -189,37 +186,6 @@ def template_delete(request, pk):
     return redirect("whatsapp:template_list")
 
 
-def _compose_outgoing(account, data, upload=None, *, strict=True):
-    """The inbox reply's send: its message checked by the API's parser, to the typed number."""
-    errors = FieldErrors()
-    parsed = parse(message_of(data, account), errors)
-    if errors:
-        raise ValidationFailed(errors)
-    files = [upload] if upload is not None else []
-    try:
-        numbers = recipients.resolve(
-            account,
-            numbers=recipients.typed(data.get("recipients", "")),
-            files=files,
-            segment_ids=data.get("segments") or None,
-            channel="whatsapp",
-        )
-    except DomainError:
-        if strict:
-            raise
-        numbers = recipients.typed(data.get("recipients", ""))
-    return outgoing_for(numbers, parsed, sender=data.get("sender", ""))
-
-
-COMPOSE_FIELDS = {
-    "message.payload.text": "text",
-    "message.payload.name": "template",
-    "message.payload.body_params": "params",
-    "message.payload.header_params": "header_param",
-    "to": "recipients",
-}
-
-
 def _compose_data(request):
     """The composer's values as a dict (`var_*` included), for the preview and the send alike."""
     data = {key: request.POST.get(key, "") for key in request.POST if key not in ("segments", "csrfmiddlewaretoken")}
@@ -341,27 +307,85 @@ def _conversation(request, number_id, customer):
     return number
 
 
+def _reply_form(request, number, customer, data=None):
+    url = reverse("whatsapp:reply_values", args=[number.pk, customer])
+    return ReplyForm(data, account=request.account, number=number, values_url=url)
+
+
+def _reply_template(request, number, values):
+    """The picked template (one of the number's approved ones) and its values as fields, or
+    (None, []) for a text reply."""
+    if (values.get("message_type") or "text") != "template" or not is_uuid(values.get("template") or ""):
+        return None, []
+    template = number_templates(request.account, number).filter(uuid=values["template"]).first()
+    if template is None:
+        return None, []
+    return template, composer.template_variables(template, values)
+
+
 @account_required()
 def conversation(request, number_id, customer):
     number = _conversation(request, number_id, customer)
-    form = ReplyForm(account=request.account, number=number)
-    return _render_conversation(request, number, customer, form)
+    return _render_conversation(request, number, customer, _reply_form(request, number, customer))
 
 
-def _render_conversation(request, number, customer, form, status=200):
+def _render_conversation(request, number, customer, form, status=200, *, template=None, variables=()):
     ctx = {
         "number": number,
         "customer": customer,
         "thread": inbox.thread(request.account, number, customer),
         "window": inbox.window_of(number, customer),
         "form": form,
+        "reply_template": template,
+        "reply_variables": list(variables),
+        # Whose fields a reply's merge fields take (the reply's own composition reads them again).
+        "merge_contact": composer.contact_of(request.account, customer),
     }
-    template = (
+    page = (
         "whatsapp/partials/conversation.html"
         if request.htmx and not request.htmx.boosted
         else "whatsapp/conversation.html"
     )
-    return render(request, template, ctx, status=status)
+    return render(request, page, ctx, status=status)
+
+
+@account_required("send")
+def reply_values(request, number_id, customer):
+    """The picked template's value fields below the reply's template picker (HTMX)."""
+    number = _conversation(request, number_id, customer)
+    values = {**request.GET.dict(), "message_type": "template"}
+    template, variables = _reply_template(request, number, values)
+    ctx = {"reply_template": template, "reply_variables": variables}
+    return render(request, "whatsapp/partials/reply_values.html", ctx)
+
+
+def _send_reply(request, form, number, customer):
+    """The reply as the composer composes a send (`composer.compose_send`: merge fields from this
+    customer's contact, Meta's limits, a template's values one field each) to this one customer.
+    Problems go on the form (a template value's beside it); returns the template values shown."""
+    data = {**_compose_data(request), **form.cleaned_data, "recipients": customer, "sender": number.number}
+    data["segments"] = []
+    try:
+        composition = composer.compose_send(request.account, data)
+    except DomainError as exc:
+        _errors_on(form, exc)
+        return []
+    if composition.problem_count:
+        for name, messages in composition.problems.items():
+            for message in messages:
+                form.add_error(name if name in ("text", "template") else None, message)
+        if any(v.problems for v in composition.variables):
+            form.add_error(None, "Check the template's values below.")
+        return composition.variables
+    try:
+        submission = submit(account=request.account, outgoing=composition.outgoing, actor=request.user, source="inbox")
+    except DomainError as exc:
+        _errors_on(form, exc)
+        return composition.variables
+    item = submission.items[0]
+    if item["status"] == "notallowed":
+        form.add_error(None, item["error"]["reason"])
+    return composition.variables
 
 
 @require_POST
@@ -369,21 +393,16 @@ def _render_conversation(request, number, customer, form, status=200):
 def reply(request, number_id, customer):
     """Answer inside the window (free-form) or with an approved template; the pipeline's rules apply."""
     number = _conversation(request, number_id, customer)
-    form = ReplyForm(request.POST, account=request.account, number=number)
+    form = _reply_form(request, number, customer, request.POST)
+    template, variables = _reply_template(request, number, request.POST)
+    if "refresh" in request.POST:  # without JavaScript: the picked template's fields, nothing sent
+        return _render_conversation(request, number, customer, form, template=template, variables=variables)
     if form.is_valid():
-        data = {**form.cleaned_data, "recipients": customer, "sender": number.number}
-        try:
-            outgoing = _compose_outgoing(request.account, data)
-            submission = submit(account=request.account, outgoing=outgoing, actor=request.user, source="inbox")
-        except DomainError as exc:
-            _errors_on(form, exc, COMPOSE_FIELDS)
-        else:
-            item = submission.items[0]
-            if item["status"] == "notallowed":
-                form.add_error(None, item["error"]["reason"])
-            else:
-                form = ReplyForm(account=request.account, number=number)
-    return _render_conversation(request, number, customer, form, status=422 if form.errors else 200)
+        variables = _send_reply(request, form, number, customer) or variables
+        if not form.errors:  # sent: a fresh form under the thread
+            form, template, variables = _reply_form(request, number, customer), None, []
+    status = 422 if form.errors else 200
+    return _render_conversation(request, number, customer, form, status, template=template, variables=variables)
 
 
 STATUS_CHOICES = ("queued", "dispatched", "sent", "delivered", "read", "failed", "deleted", "notallowed")
