@@ -73,7 +73,8 @@ class Rows(NamedTuple):
 
 def messages_many(parts):
     """`messages()` for several batches (sends committed together): the small ones are written
-    with one multi-row INSERT for all of them (per channel), a large one with its own COPY.
+    together (per channel; one COPY on PostgreSQL, else one multi-row INSERT), a large one with
+    its own COPY.
     Returns each part's (columns, rows) written, in order."""
     written, small = [], {}
     for part in parts:
@@ -86,8 +87,21 @@ def messages_many(parts):
             tail = tuple(common.values())
             small.setdefault(names, []).extend((*row, *tail) for row in rows)
     for names, full_rows in small.items():
-        insert(names, full_rows)
+        if connection.vendor == "postgresql":
+            copy_rows(names, full_rows)
+        else:
+            insert(names, full_rows)
     return written
+
+
+def copy_rows(names, rows):
+    """Full rows (tuples in `names` order) by one COPY: the sends of a group together. On
+    PostgreSQL this is cheaper than the multi-row INSERT even for a few rows, as no value goes
+    through its field's preparation and no statement of a thousand placeholders is parsed."""
+    text = "".join("\t".join(map(copy_value, row)) + "\n" for row in rows)
+    statement = f"COPY sending_message ({', '.join(names)}) FROM STDIN"  # noqa: S608 - model column names
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(text)
 
 
 def _with_common(part):

@@ -128,6 +128,8 @@ class Zones:
 
     def _load(self, account_ids):
         ids = set(account_ids) - set(self.zones)
+        if not ids:  # building even an empty query costs a push more than its rollups do
+            return
         found = dict(Account.objects.filter(pk__in=ids).values_list("pk", "time_zone"))
         self.zones.update({pk: zone(found.get(pk)) for pk in ids})
 
