@@ -27,6 +27,10 @@ api_v2 = [
 api_v3 = [*accounts_v3]
 
 urlpatterns = [
+    # Engage's push SMS keeps its own path (clients point the Engage host at this portal). First:
+    # the resolver tries patterns in order, and these are the paths called most.
+    path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
+    path("notify", NotifyView.as_view(), name="engage-notify"),
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("tls/ask", brand_views.tls_ask, name="tls_ask"),
@@ -56,9 +60,6 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/v2/", include(api_v2)),
     path("api/v3/", include(api_v3)),
-    # Engage's push SMS keeps its own path (clients point the Engage host at this portal).
-    path("v1/messaging/sms", PushSmsView.as_view(), name="engage-push"),
-    path("notify", NotifyView.as_view(), name="engage-notify"),
     # The WhatsApp Cloud API's webhooks (the provider, or the simulator, posts here).
     path("whatsapp/cloud/", include("messaging.channels.whatsapp.urls_webhook")),
     # Engage `tiny` short links (SHORT_URL_BASE points here).
