@@ -4,11 +4,14 @@ every third message), receipts."""
 from datetime import UTC, datetime
 from unittest import mock
 
+from django.utils import timezone
+
 from messaging.channels.sms import sending
 from messaging.channels.sms.sending import Outgoing
 from messaging.pipeline import tasks
 from messaging.pipeline.models import Message
 from messaging.pricing.services import save_price
+from messaging.reports import summary
 from messaging.review import services as review
 from messaging.senders import services as registry
 
@@ -20,6 +23,13 @@ FAILURES = [("034", "UNDELIV"), ("001", "INVALID-SUB"), ("021", "EXPIRED")]
 
 def at(when):
     return mock.patch("django.utils.timezone.now", return_value=when)
+
+
+def earlier_today(account, before):
+    """`before` ago, but not before the account's local midnight: pages and exports default to
+    today, so traffic made for them must be today's at whatever hour the tests run."""
+    now = timezone.now()
+    return max(now - before, summary.day_bounds(account, summary.today(account, now), summary.today(account, now))[0])
 
 
 def send(account, when, count, *, uk, schedule=None):

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from messaging.pipeline.models import Message
 from messaging.reports import exports, statuses
 from messaging.reports.models import ExportJob, ExportStatus
-from tests.messaging.reports.pipeline_steps import dispatch, send
+from tests.messaging.reports.pipeline_steps import dispatch, earlier_today, send
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def sent(account, sending_setup):
-    when = timezone.now() - timedelta(minutes=30)
+    when = earlier_today(account, timedelta(minutes=30))
     uk = send(account, when, 5, uk=True)
     send(account, when, 2, uk=False)
     dispatch(uk, when, refuse=False)

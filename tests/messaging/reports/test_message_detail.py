@@ -14,7 +14,7 @@ from messaging.pipeline.models import Message
 from messaging.reports import campaigns, message_detail, statuses
 from messaging.webhooks.models import Delivery, DeliveryStatus, Webhook
 from portal.core.events.models import Event
-from tests.messaging.reports.pipeline_steps import dispatch, send
+from tests.messaging.reports.pipeline_steps import dispatch, earlier_today, send
 
 pytestmark = pytest.mark.django_db
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "status-codes.md"
@@ -24,7 +24,7 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "status-codes.md"
 def sent(account, sending_setup):
     """Six UK messages an hour ago; every third refused by the supplier (refunded); the first
     delivered, the second undelivered."""
-    when = timezone.now() - timedelta(hours=1)
+    when = earlier_today(account, timedelta(hours=1))
     batch = send(account, when, 6, uk=True)
     dispatch(batch, when, refuse=True)
     rows = list(Message.objects.filter(batch=batch).order_by("index"))

@@ -17,7 +17,7 @@ from messaging.reports import alerts, delivery
 from messaging.reports.events import DELIVERY_RATE_LOW
 from messaging.reports.models import ReportSettings
 from portal.core.events.models import Event
-from tests.messaging.reports.pipeline_steps import dispatch, send
+from tests.messaging.reports.pipeline_steps import dispatch, earlier_today, send
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def traffic(account, sending_setup):
     """Two campaigns sent an hour ago: 6 UK messages (one in three refused and refunded), 3
     Indian OTPs; two delivered, one undelivered, the rest waiting."""
-    when = timezone.now() - timedelta(hours=1)
+    when = earlier_today(account, timedelta(hours=1))
     uk = send(account, when, 6, uk=True)
     uk.name = "Winter sale"
     uk.save()
