@@ -5,14 +5,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from messaging.channels.sms import sending
 from messaging.pipeline.models import Message
 from tests.e2e.test_registry_review import log_in
 from tests.factories import make_account
-from tests.messaging.reports.pipeline_steps import dispatch, send, senders_and_prices
+from tests.messaging.reports.pipeline_steps import dispatch, earlier_today, send, senders_and_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path(__file__).resolve().parent.parent.parent / "test-results"
@@ -28,7 +27,7 @@ def _ranges():
 def _traffic(account):
     _ranges()
     senders_and_prices(account)
-    when = timezone.now() - timedelta(hours=2)
+    when = earlier_today(account, timedelta(hours=2))  # the pages open on today
     for count, uk, name in ((12, True, "Winter sale"), (5, False, "OTP burst")):
         batch = send(account, when, count, uk=uk)
         batch.name = name
