@@ -306,8 +306,17 @@ def e2e(args):
     from messaging.pipeline.status import Progress
     from portal.core.events.models import Event
 
+    from django.conf import settings
+
     broker = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")  # intake and e2e queue nothing
-    server, port = start_gunicorn(workers=args.workers, broker=broker)
+    # The pipeline's own capacity is measured: the Cloud API connector's default rate (1,000/s,
+    # 800 of it for bulk) would otherwise set the pace; each number keeps its throughput (1,000/s).
+    settings.CONNECTOR_RATES = {**settings.CONNECTOR_RATES, "cloud_api": 1_000_000}
+    # The webhooks go where production sends them (`--server edge`, deploy/Caddyfile) or to gunicorn.
+    if args.server == "edge":
+        server, port = start_edge(broker=broker, paths=["/whatsapp/cloud/webhook"])
+    else:
+        server, port = start_gunicorn(workers=args.workers, broker=broker)
     config = {
         "sent_after": 0.0,
         "delivered_after": 0.2,
@@ -424,7 +433,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "edge"), help="intake: who answers")
+    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "edge"), help="who answers the webhooks (intake and e2e)")
     parser.add_argument("--client-processes", type=int, default=1)
     parser.add_argument("--apply-batch", type=int, default=1000)
     parser.add_argument("--numbers", type=int, default=4)

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import threading
 
 import httpx
@@ -195,7 +196,7 @@ class Client:
         request here, this client about 0.15 ms (docs/benchmarks.md)."""
         bodies = [json.dumps(self._message(to, content)).encode() for to, content in items]
         url = f"{self.base}/{self.number.phone_number_id}/messages"
-        return asyncio.run(_post_all(url, {**self.headers, "Content-Type": "application/json"}, bodies))
+        return _CONNECTOR_LOOP.run(_post_all, url, {**self.headers, "Content-Type": "application/json"}, bodies)
 
     def _message(self, to, content):
         if content.get("media_id"):  # uploaded here, before any request of a batch goes
@@ -234,10 +235,33 @@ def _answer(status, data):
     return data
 
 
-async def _post_all(url, headers, bodies):
-    # The endpoint is the business number's, set by staff (the Graph API or the simulator), so
-    # the pool does not apply the customer-URL address checks.
-    pool = PinnedPool(trusted=True, max_idle_per_origin=settings.WHATSAPP["connections"])
+class _ConnectorLoop:
+    """One event loop per process, on a thread of its own, and one connection pool on it kept
+    from call to call: each wave of sends reuses the provider's keep-alive connections instead of
+    opening WHATSAPP["connections"] new ones (a TLS handshake each at Meta, a thread each in the
+    simulator) and closing them after. A forked process (a worker's child) starts its own."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pid, self.loop, self.pool = None, None, None
+
+    def run(self, coroutine, *args):
+        """`coroutine(pool, *args)` run on the loop; its result (callers block: dispatch is sync)."""
+        with self.lock:
+            if self.pid != os.getpid():
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="whatsapp-connector", daemon=True).start()
+                # The endpoint is the business number's, set by staff (the Graph API or the
+                # simulator), so the pool does not apply the customer-URL address checks.
+                self.pool = PinnedPool(trusted=True, max_idle_per_origin=settings.WHATSAPP["connections"])
+                self.pid = os.getpid()
+        return asyncio.run_coroutine_threadsafe(coroutine(self.pool, *args), self.loop).result()
+
+
+_CONNECTOR_LOOP = _ConnectorLoop()
+
+
+async def _post_all(pool, url, headers, bodies):
     slots = asyncio.Semaphore(settings.WHATSAPP["connections"])
 
     async def one(body):
@@ -258,10 +282,7 @@ async def _post_all(url, headers, bodies):
         except (KeyError, IndexError, TypeError):
             return ProviderError("131000", "The Cloud API answered without a message id.")
 
-    try:
-        return await asyncio.gather(*(one(body) for body in bodies))
-    finally:
-        await pool.aclose()
+    return await asyncio.gather(*(one(body) for body in bodies))
 
 
 def client_for(number):
