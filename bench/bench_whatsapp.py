@@ -26,6 +26,7 @@ import time
 from unittest import mock
 
 from _setup import cpu_seconds, scratch_database, setup_django, start_edge, start_gunicorn, worker_pids
+from bench_webhooks import start_receiver, stop_receiver
 
 SECRET = "bench-app-secret"
 
@@ -299,14 +300,15 @@ def intake(args):
 
 
 def e2e(args):
+    from django.conf import settings
+
     from messaging.channels.whatsapp import sending
     from messaging.channels.whatsapp.simulator.process import SimulatorProcess
     from messaging.pipeline import dispatch
     from messaging.pipeline.models import Message
     from messaging.pipeline.status import Progress
+    from messaging.webhooks.models import Delivery
     from portal.core.events.models import Event
-
-    from django.conf import settings
 
     broker = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")  # intake and e2e queue nothing
     # The pipeline's own capacity is measured: the Cloud API connector's default rate (1,000/s,
@@ -336,9 +338,12 @@ def e2e(args):
         webhook_url=f"http://127.0.0.1:{port}/whatsapp/cloud/webhook", app_secret=SECRET, config=config
     )
     applier = _start_applier()
+    deliverer = receiver = None
     try:
         sim.start()
         account, numbers = _whatsapp_account(args.numbers, base_url=sim.url)
+        webhook, receiver = _customer_webhook(account)
+        deliverer = _start_script("_webhook_worker.py")
         outgoing = _template_outgoing(numbers, _recipients(args.messages))
         with mock.patch("messaging.pipeline.submit.enqueue"):
             start = time.perf_counter()
@@ -356,6 +361,11 @@ def e2e(args):
         finished_at = time.perf_counter()
         read = done.count()
         events = Event.objects.filter(type="whatsapp:message:status").count()
+        # Every status event delivered to the customer's webhook: the end of the chain.
+        delivered = Delivery.objects.filter(webhook=webhook, status="delivered")
+        while delivered.count() < events and time.perf_counter() - finished_at < args.timeout:
+            time.sleep(0.2)
+        delivered_at, deliveries = time.perf_counter(), delivered.count()
         health = sim.control("health")
         total = finished_at - start
         print(
@@ -369,10 +379,18 @@ def e2e(args):
             f"{events:,} status events in the outbox; simulator: {health['webhooks']:,} webhooks, "
             f"{health['statuses']:,} statuses, {health['webhook_errors']} webhook errors"
         )
+        print(
+            f"every status event delivered to the customer's webhook after {delivered_at - start:.2f} s: "
+            f"{deliveries:,} of {events:,} signed deliveries; {read / (delivered_at - start):,.0f} msg/s "
+            "end to end with them"
+        )
     finally:
-        if applier is not None:
-            applier.terminate()
-            applier.wait(10)
+        for process in (applier, deliverer):
+            if process is not None:
+                process.terminate()
+                process.wait(10)
+        if receiver is not None:
+            stop_receiver(receiver)
         sim.stop()
         server.terminate()
         server.wait(10)
@@ -401,25 +419,46 @@ def _print_profile(profiler, top=45):
     print(out.getvalue())
 
 
-def _start_applier():
-    """The buffered intake's applier in its own process on the scratch database (None before
-    the buffer existed: statuses were applied in the webhook request)."""
-    import importlib.util
+def _customer_webhook(account):
+    """The account's webhook for `whatsapp:message:status`, at a local receiver that answers 200
+    at once (bench_webhooks.py's); returns (webhook, receiver process)."""
+    from messaging.webhooks import services
+    from messaging.webhooks.models import Subscription
+
+    webhook = services.create_webhook(account=account, data={"name": "events", "uri": "http://placeholder.invalid/"})
+    receiver, url = start_receiver("fast", 10**8, 3600, str(webhook.uuid))
+    webhook.uri = url  # a loopback receiver: set past the URL checks, as bench_webhooks.py does
+    webhook.save()
+    Subscription.objects.create(account=account, webhook=webhook, event="whatsapp:message:status", identity="all")
+    return webhook, receiver
+
+
+def _start_script(name):
+    """One of the benchmark's helper processes (`name` in bench/) on the scratch database."""
     import subprocess
     from pathlib import Path
 
     from django.conf import settings
 
-    if importlib.util.find_spec("messaging.channels.whatsapp.webhook_buffer") is None:
-        return None
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "SECRET_KEY": "benchmark-only",
+        "WEBHOOKS_ALLOW_LOOPBACK": "true",  # the customer's receiver is on 127.0.0.1
     }
     here = Path(__file__).resolve().parent
-    return subprocess.Popen([sys.executable, str(here / "_whatsapp_applier.py")], cwd=here, env=env)  # noqa: S603
+    return subprocess.Popen([sys.executable, str(here / name)], cwd=here, env=env)  # noqa: S603
+
+
+def _start_applier():
+    """The buffered intake's applier in its own process on the scratch database (None before
+    the buffer existed: statuses were applied in the webhook request)."""
+    import importlib.util
+
+    if importlib.util.find_spec("messaging.channels.whatsapp.webhook_buffer") is None:
+        return None
+    return _start_script("_whatsapp_applier.py")
 
 
 def main():
@@ -433,7 +472,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "edge"), help="who answers the webhooks (intake and e2e)")
+    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "edge"), help="who takes the webhooks")
     parser.add_argument("--client-processes", type=int, default=1)
     parser.add_argument("--apply-batch", type=int, default=1000)
     parser.add_argument("--numbers", type=int, default=4)
