@@ -490,9 +490,9 @@ class PinnedPool:
                 writer.write(data)
                 await writer.drain()
                 head = await reader.readuntil(b"\r\n\r\n")
-            status, response_headers = _parse_head(head)
+            version, status, response_headers = _parse_head(head)
             body, complete = await _read_body(reader, method, status, response_headers, cap)
-            reusable = complete and response_headers.get("connection", "").lower() != "close"
+            reusable = complete and _keeps_alive(version, response_headers)
             return Response(status, response_headers, body)
         finally:
             if reusable and len(pool) < self.max_idle:
@@ -521,7 +521,15 @@ def _parse_head(head):
         name, sep, value = line.partition(":")
         if sep:
             headers[name.strip().lower()] = value.strip()
-    return status, headers
+    return version, status, headers
+
+
+def _keeps_alive(version, headers):
+    """Whether the server keeps the connection open: HTTP/1.1 unless it says `close`, HTTP/1.0
+    only when it says `keep-alive`. Keeping one the server closes sends the next request into a
+    closing connection, and its retry can deliver a callback twice."""
+    said = headers.get("connection", "").lower()
+    return said != "close" if version == "HTTP/1.1" else said == "keep-alive"
 
 
 async def _read_body(reader, method, status, headers, cap):

@@ -61,6 +61,33 @@ def test_keep_alive_reuse_headers_and_body():
     assert seen[0].endswith(b'{"a":1}')
 
 
+@pytest.mark.parametrize(
+    ("head", "kept"),
+    [
+        (b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", False),  # 1.0 closes unless it says otherwise
+        (b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", True),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", False),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", True),
+    ],
+    ids=["1.0", "1.0-keep-alive", "1.1-close", "1.1"],
+)
+def test_a_connection_is_kept_only_when_the_server_keeps_it(head, kept):
+    async def scenario():
+        server, port, _seen, connections = await serve([head, head])
+        pool = PinnedPool(allow_loopback=True)
+        url = f"http://127.0.0.1:{port}/in"
+        await pool.request("POST", url, headers={}, content=b"{}")
+        idle = sum(len(p) for p in pool.idle.values())
+        await pool.request("POST", url, headers={}, content=b"{}")
+        await pool.aclose()
+        server.close()
+        return idle, len(connections)
+
+    idle, opened = run(scenario())
+    assert idle == (1 if kept else 0)
+    assert opened == (1 if kept else 2)
+
+
 def test_bodies_are_capped_and_chunked_bodies_read():
     async def scenario():
         big = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000
