@@ -98,10 +98,10 @@ def copy_rows(names, rows):
     """Full rows (tuples in `names` order) by one COPY: the sends of a group together. On
     PostgreSQL this is cheaper than the multi-row INSERT even for a few rows, as no value goes
     through its field's preparation and no statement of a thousand placeholders is parsed."""
-    text = "".join("\t".join(map(copy_value, row)) + "\n" for row in rows)
     statement = f"COPY sending_message ({', '.join(names)}) FROM STDIN"  # noqa: S608 - model column names
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(text)
+        for block in copy_text(rows, ()):
+            copy.write(block)
 
 
 def _with_common(part):
@@ -209,7 +209,7 @@ def copy_value(value):
 def copy_text(rows, tail, *, block=1 << 20):
     """Any channel's rows in COPY text format, in blocks of about `block` characters (channels
     with a hot bulk path format their own, field by field; see the SMS adapter)."""
-    end = "\t" + "\t".join(map(copy_value, tail)) + "\n"
+    end = ("\t" + "\t".join(map(copy_value, tail)) + "\n") if tail else "\n"
     lines, size = [], 0
     for row in rows:
         line = "\t".join(map(copy_value, row)) + end

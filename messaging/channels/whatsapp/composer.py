@@ -247,49 +247,37 @@ def _keep_shared(errors, other):
             del errors[path]
 
 
-def _merge_texts(message):
-    """The texts of a catalogued message that take merge fields: the text, a caption, an
-    interactive message's body, a location's address, a template's body values and text header."""
-    kind, payload = message["type"], message["payload"]
+def _map_texts(message, change):
+    """The catalogued message with `change(text)` in place of each text that takes merge fields:
+    the text, a caption, an interactive message's body, a location's address, a template's body
+    values and text header; everything else as typed."""
+    kind, payload = message["type"], dict(message["payload"])
     if kind == "text":
-        return [payload.get("text") or ""]
-    if kind in content.MEDIA:
-        return [payload.get("caption") or ""]
-    if kind == "interactive":
-        return [payload["body"]["payload"]["text"] or ""]
-    if kind == "location":
-        return [payload.get("address") or ""]
-    if kind == "template":
+        payload["text"] = change(payload.get("text") or "")
+    elif kind in content.MEDIA:
+        payload["caption"] = change(payload.get("caption") or "")
+    elif kind == "interactive":
+        payload["body"] = {"type": "text", "payload": {"text": change(payload["body"]["payload"]["text"] or "")}}
+    elif kind == "location":
+        payload["address"] = change(payload.get("address") or "")
+    elif kind == "template":
+        payload["body_params"] = [change(str(v)) for v in payload.get("body_params", [])]
         header = payload.get("header_params") or {}
-        texts = [str(v) for v in payload.get("body_params", [])]
-        return texts + ([header["payload"]["text"]] if header.get("type") == "text" else [])
-    return []
+        if header.get("type") == "text":
+            payload["header_params"] = {"type": "text", "payload": {"text": change(header["payload"]["text"])}}
+    return {"type": kind, "payload": payload}
 
 
 def uses_merge_fields(message):
-    return any(compose.merge_names(text) for text in _merge_texts(message))
+    names = []
+    _map_texts(message, lambda text: names.extend(compose.merge_names(text)) or text)
+    return bool(names)
 
 
 def personal_message(message, values):
     """The catalogued message with one recipient's contact fields (`values`, as `compose.merge`
-    takes them) merged into its texts (`_merge_texts`); everything else as typed."""
-    kind, payload = message["type"], dict(message["payload"])
-    if kind == "text":
-        payload["text"] = compose.merge(payload.get("text"), values)
-    elif kind in content.MEDIA:
-        payload["caption"] = compose.merge(payload.get("caption"), values)
-    elif kind == "interactive":
-        body = compose.merge(payload["body"]["payload"]["text"], values)
-        payload["body"] = {"type": "text", "payload": {"text": body}}
-    elif kind == "location":
-        payload["address"] = compose.merge(payload.get("address"), values)
-    elif kind == "template":
-        payload["body_params"] = [compose.merge(str(v), values) for v in payload.get("body_params", [])]
-        header = payload.get("header_params") or {}
-        if header.get("type") == "text":
-            text = compose.merge(header["payload"]["text"], values)
-            payload["header_params"] = {"type": "text", "payload": {"text": text}}
-    return {"type": kind, "payload": payload}
+    takes them) merged into its texts (`_map_texts`)."""
+    return _map_texts(message, lambda text: compose.merge(text, values))
 
 
 @dataclass

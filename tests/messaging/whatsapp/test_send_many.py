@@ -85,3 +85,56 @@ def test_a_trusted_pool_takes_only_http_urls():
 
     with pytest.raises(ProtocolError):
         asyncio.run(ask())
+
+
+def _serve_keep_alive(answers):
+    """A loopback keep-alive server answering every POST with a wamid; returns (base URL, the
+    connections it accepted: a list that grows)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted = []
+
+    def connection(conn):
+        with conn:
+            data = b""
+            for _ in range(answers):
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, data = data.split(b"\r\n\r\n", 1)
+                lines = head.split(b"\r\n")
+                length = int(next(h.split(b": ", 1)[1] for h in lines if h.lower().startswith(b"content-length")))
+                while len(data) < length:
+                    data += conn.recv(65536)
+                data = data[length:]
+                payload = json.dumps({"messages": [{"id": "wamid.kept"}]}).encode()
+                conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
+
+    def run():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            threading.Thread(target=connection, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=run, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", accepted, listener
+
+
+def test_the_connections_are_kept_from_one_wave_to_the_next(settings):
+    """Each wave reuses the keep-alive connections of the one before (the connector's loop and pool
+    live as long as the process), instead of opening new ones every time."""
+    settings.WHATSAPP = {**settings.WHATSAPP, "connections": 1}
+    base, accepted, listener = _serve_keep_alive(answers=6)
+    try:
+        client = cloud_api.Client(_Number(base))
+        for _ in range(3):
+            assert client.send_many([("447700900001", {"type": "text", "text": "hi"})] * 2) == ["wamid.kept"] * 2
+        assert len(accepted) == 1
+    finally:
+        listener.close()
